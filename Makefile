@@ -1,0 +1,37 @@
+# Everything runs through the go command; nothing needs installing by hand.
+GO      ?= go
+BIN     := bin/policywatch
+DEMO_DB ?= demo.db
+
+.PHONY: all build run demo live test vet bench eval clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/policywatch
+
+# The main job, offline: the real pipeline on the shipped corpus.
+run: demo
+
+demo: build
+	rm -f $(DEMO_DB)
+	./$(BIN) demo --db $(DEMO_DB)
+
+# The nightly batch against the real feeds in feeds.yaml (needs the internet).
+live: build
+	./$(BIN) run --config feeds.yaml
+
+vet:
+	$(GO) vet ./...
+
+test: vet
+	$(GO) test -race -count=1 ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+eval: build
+	./$(BIN) eval testdata/eval/dev.jsonl
+
+clean:
+	rm -rf bin $(DEMO_DB)
