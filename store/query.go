@@ -1,0 +1,360 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/policywatch/policywatch/extract"
+	"go.etcd.io/bbolt"
+)
+
+// Filter selects events. Fields combine with AND; values within a list
+// combine with OR. The zero Filter selects every event.
+type Filter struct {
+	Countries []string // ISO codes, any of
+	Services  []string // slugs, any of
+	Actions   []string // any of
+	// Since and Until are "2018", "2018-04" or "2018-04-16", inclusive;
+	// "" is open. Until "2018-04" includes the whole of April.
+	Since, Until  string
+	Text          string // case-insensitive substring of evidence, reason or source title
+	MinConfidence float64
+	Feeds         []string // feed names, any of
+	Limit         int      // 0 = no limit
+}
+
+// Plan describes how a query ran.
+type Plan struct {
+	Index  string // the index bucket scanned
+	Keys   int    // index keys read while scanning it
+	Loaded int    // events decoded
+}
+
+// Events returns the events matching f, newest first by event date (a
+// partial date counting as its first day), then by publication date, then
+// by id.
+func (db *DB) Events(f Filter) ([]extract.Event, error) {
+	evs, _, err := db.query(f)
+	return evs, err
+}
+
+// Explain runs f as Events does and reports the plan it used.
+func (db *DB) Explain(f Filter) (Plan, error) {
+	_, p, err := db.query(f)
+	return p, err
+}
+
+// query is a Filter normalised for matching.
+type query struct {
+	countries, services, actions []string
+	since, until                 string // YYYY-MM-DD or ""
+	text                         string // lower case
+	minConfidence                float64
+	feeds                        []string
+	limit                        int
+}
+
+func compile(f Filter) (query, error) {
+	q := query{
+		countries:     normalise(f.Countries, strings.ToUpper),
+		services:      normalise(f.Services, strings.ToLower),
+		actions:       normalise(f.Actions, strings.ToLower),
+		text:          strings.ToLower(strings.TrimSpace(f.Text)),
+		minConfidence: f.MinConfidence,
+		feeds:         normalise(f.Feeds, nil),
+		limit:         f.Limit,
+	}
+	var err error
+	if q.since, err = ParseDateBound(f.Since, false); err != nil {
+		return q, fmt.Errorf("since: %w", err)
+	}
+	if q.until, err = ParseDateBound(f.Until, true); err != nil {
+		return q, fmt.Errorf("until: %w", err)
+	}
+	if q.limit < 0 {
+		return q, fmt.Errorf("negative limit %d", q.limit)
+	}
+	return q, nil
+}
+
+// normalise trims, folds case with fold (if any), drops empty values and
+// duplicates, and sorts, so that a scan visits each index range once.
+func normalise(vs []string, fold func(string) string) []string {
+	var out []string
+	for _, v := range vs {
+		v = strings.TrimSpace(v)
+		if fold != nil {
+			v = fold(v)
+		}
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// match applies every filter to a loaded event, including the one the
+// index already satisfied: it is cheap and keeps the planner honest.
+func (q *query) match(e *extract.Event, date string) bool {
+	switch {
+	case len(q.countries) > 0 && !slices.Contains(q.countries, e.Country),
+		len(q.services) > 0 && !slices.Contains(q.services, e.Service),
+		len(q.actions) > 0 && !slices.Contains(q.actions, string(e.Action)),
+		len(q.feeds) > 0 && !slices.Contains(q.feeds, e.Feed),
+		q.since != "" && date < q.since,
+		q.until != "" && date > q.until,
+		e.Confidence < q.minConfidence:
+		return false
+	}
+	return q.text == "" || q.matchText(e)
+}
+
+func (q *query) matchText(e *extract.Event) bool {
+	if strings.Contains(strings.ToLower(e.Reason), q.text) ||
+		strings.Contains(strings.ToLower(e.SourceTitle), q.text) {
+		return true
+	}
+	for _, s := range e.Evidence {
+		if strings.Contains(strings.ToLower(s), q.text) {
+			return true
+		}
+	}
+	return false
+}
+
+// keyRange is the part of one index holding one value (or, in idx_date,
+// everything) between two dates: keys k with prefix <= lo <= k < hi.
+type keyRange struct {
+	prefix, lo, hi []byte
+}
+
+func newRange(value *string, since, until string) keyRange {
+	var prefix []byte
+	if value != nil {
+		prefix = append([]byte(*value), 0)
+	}
+	r := keyRange{prefix: prefix}
+	r.lo = append(slices.Clip(prefix), since...)
+	if until == "" {
+		// Dates start with a digit, so \xff is past every date.
+		r.hi = append(slices.Clip(prefix), 0xff)
+	} else {
+		// Keys go on with \x00 after the date, so \x01 is past every key
+		// of the last day.
+		r.hi = append(append(slices.Clip(prefix), until...), 1)
+	}
+	return r
+}
+
+func (r keyRange) contains(k []byte) bool {
+	return k != nil && bytes.HasPrefix(k, r.prefix) && bytes.Compare(k, r.lo) >= 0 && bytes.Compare(k, r.hi) < 0
+}
+
+// access is one way to answer a query: an index and its ranges.
+type access struct {
+	bucket []byte
+	ranges []keyRange
+}
+
+// plan picks the access path: the exact-match index with the fewest keys
+// in range, else the date index.
+func (q *query) plan(tx *bbolt.Tx) access {
+	var candidates []access
+	for _, c := range []struct {
+		bucket []byte
+		values []string
+	}{
+		{bucketIdxCountry, q.countries},
+		{bucketIdxService, q.services},
+		{bucketIdxAction, q.actions},
+	} {
+		if len(c.values) == 0 {
+			continue
+		}
+		a := access{bucket: c.bucket}
+		for i := range c.values {
+			a.ranges = append(a.ranges, newRange(&c.values[i], q.since, q.until))
+		}
+		candidates = append(candidates, a)
+	}
+	switch len(candidates) {
+	case 0:
+		return access{bucket: bucketIdxDate, ranges: []keyRange{newRange(nil, q.since, q.until)}}
+	case 1:
+		return candidates[0]
+	}
+	best, bestN := candidates[0], countKeys(tx, candidates[0], -1)
+	for _, c := range candidates[1:] {
+		// Counting stops once a candidate is no better than the best so far.
+		if n := countKeys(tx, c, bestN); n < bestN {
+			best, bestN = c, n
+		}
+	}
+	return best
+}
+
+// countKeys counts the keys a would scan, giving up once past limit
+// (when limit >= 0).
+func countKeys(tx *bbolt.Tx, a access, limit int) int {
+	n := 0
+	c := tx.Bucket(a.bucket).Cursor()
+	for _, r := range a.ranges {
+		for k, _ := c.Seek(r.lo); r.contains(k); k, _ = c.Next() {
+			n++
+			if limit >= 0 && n > limit {
+				return n
+			}
+		}
+	}
+	return n
+}
+
+// revScan walks one range from its newest key back.
+type revScan struct {
+	c *bbolt.Cursor
+	r keyRange
+	k []byte // current key, nil when done
+}
+
+func newRevScan(b *bbolt.Bucket, r keyRange) *revScan {
+	s := &revScan{c: b.Cursor(), r: r}
+	k, _ := s.c.Seek(r.hi)
+	if k == nil {
+		k, _ = s.c.Last()
+	} else {
+		k, _ = s.c.Prev()
+	}
+	s.set(k)
+	return s
+}
+
+func (s *revScan) set(k []byte) {
+	if s.r.contains(k) {
+		s.k = k
+	} else {
+		s.k = nil
+	}
+}
+
+func (s *revScan) next() { k, _ := s.c.Prev(); s.set(k) }
+
+// entry is the date and event id of the current key.
+func (s *revScan) entry() (date, id []byte, err error) {
+	rest := s.k[len(s.r.prefix):]
+	if len(rest) < len("2006-01-02")+2 || rest[len("2006-01-02")] != 0 {
+		return nil, nil, fmt.Errorf("malformed index key %q", s.k)
+	}
+	return rest[:len("2006-01-02")], rest[len("2006-01-02")+1:], nil
+}
+
+// query runs f: it merges the chosen ranges newest first, loads events a
+// day at a time, and stops at the first day boundary once it has Limit.
+func (db *DB) query(f Filter) ([]extract.Event, Plan, error) {
+	q, err := compile(f)
+	if err != nil {
+		return nil, Plan{}, err
+	}
+	var (
+		out  []extract.Event
+		plan Plan
+	)
+	err = db.bolt.View(func(tx *bbolt.Tx) error {
+		a := q.plan(tx)
+		plan.Index = string(a.bucket)
+		idx, events := tx.Bucket(a.bucket), tx.Bucket(bucketEvents)
+		scans := make([]*revScan, 0, len(a.ranges))
+		for _, r := range a.ranges {
+			scans = append(scans, newRevScan(idx, r))
+		}
+
+		// Ties on the event date are ordered by published, which needs the
+		// events loaded, so a whole day is gathered before it is emitted.
+		var day []extract.Event
+		var dayDate string
+		flush := func() {
+			slices.SortFunc(day, compareSameDay)
+			out = append(out, day...)
+			day = day[:0]
+		}
+		for {
+			s := newest(scans)
+			if s == nil {
+				break
+			}
+			date, id, err := s.entry()
+			if err != nil {
+				return fmt.Errorf("%s: %w", a.bucket, err)
+			}
+			if string(date) != dayDate {
+				flush()
+				if q.limit > 0 && len(out) >= q.limit {
+					break
+				}
+				dayDate = string(date)
+			}
+			plan.Keys++
+			raw := events.Get(id)
+			if raw == nil {
+				return fmt.Errorf("%s: index names missing event %s", a.bucket, id)
+			}
+			var e extract.Event
+			if err := json.Unmarshal(raw, &e); err != nil {
+				return fmt.Errorf("decode event %s: %w", id, err)
+			}
+			plan.Loaded++
+			if q.match(&e, dayDate) {
+				day = append(day, e)
+			}
+			s.next()
+		}
+		flush()
+		return nil
+	})
+	if err != nil {
+		return nil, Plan{}, fmt.Errorf("query %s: %w", db.path, err)
+	}
+	if q.limit > 0 && len(out) > q.limit {
+		out = out[:q.limit]
+	}
+	return out, plan, nil
+}
+
+// newest returns the scan whose current key is latest, nil when all are
+// done. Index values differ only in their prefix, so comparing what
+// follows it orders by date.
+func newest(scans []*revScan) *revScan {
+	var best *revScan
+	for _, s := range scans {
+		if s.k == nil {
+			continue
+		}
+		if best == nil || bytes.Compare(s.k[len(s.r.prefix):], best.k[len(best.r.prefix):]) > 0 {
+			best = s
+		}
+	}
+	return best
+}
+
+// compareSameDay orders events of one padded date: later published first,
+// then by id for a stable order.
+func compareSameDay(a, b extract.Event) int {
+	if c := strings.Compare(b.Published, a.Published); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+// compareEvents is the full result order: padded date, then compareSameDay.
+func compareEvents(a, b extract.Event) int {
+	// Stored dates were validated by Save, so padding cannot fail here.
+	ka, _ := padDate(a.Date)
+	kb, _ := padDate(b.Date)
+	if c := strings.Compare(kb, ka); c != 0 {
+		return c
+	}
+	return compareSameDay(a, b)
+}

@@ -1,0 +1,311 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/ingest"
+	"go.etcd.io/bbolt"
+)
+
+// Batch is one unit of writing: it is stored in a single transaction, so
+// either all of it lands or none of it does.
+type Batch struct {
+	Articles []ArticleEvents
+	// Feeds are stored after the articles, in the same transaction, so a
+	// feed is only marked fetched once its articles are safe.
+	Feeds []ingest.FeedState
+}
+
+// ArticleEvents is an article with every event extracted from it. Saving
+// it replaces the events stored for the article before: the events it no
+// longer has are deleted.
+type ArticleEvents struct {
+	Article ingest.Article
+	Events  []extract.Event
+}
+
+// SaveStats tells what a Save changed.
+type SaveStats struct {
+	NewArticles, UpdatedArticles int
+	NewEvents, UpdatedEvents     int
+	// DeletedEvents are events an article had before and no longer has,
+	// typically after the extractor improved.
+	DeletedEvents int
+}
+
+// Save writes a batch in one transaction. An event already stored under
+// the same id is replaced and keeps its FirstSeen; a new one gets
+// FirstSeen = now. Any invalid article or event fails the whole batch and
+// leaves the store untouched.
+func (db *DB) Save(b Batch) (SaveStats, error) {
+	if len(b.Articles) == 0 && len(b.Feeds) == 0 {
+		return SaveStats{}, nil
+	}
+	var st SaveStats
+	now := db.now().UTC()
+	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		w := writer{tx: tx, now: now, stats: &st}
+		for i := range b.Articles {
+			if err := w.saveArticle(&b.Articles[i]); err != nil {
+				return err
+			}
+		}
+		for _, f := range b.Feeds {
+			if err := w.saveFeed(f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return SaveStats{}, fmt.Errorf("save batch to %s: %w", db.path, err)
+	}
+	return st, nil
+}
+
+// Seen reports which of the item keys (ingest.Item.Key) already have a
+// stored article. Every key given is in the map.
+func (db *DB) Seen(keys []string) (map[string]bool, error) {
+	seen := make(map[string]bool, len(keys))
+	err := db.bolt.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketKeys)
+		for _, k := range keys {
+			seen[k] = b.Get([]byte(k)) != nil
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("seen: %w", err)
+	}
+	return seen, nil
+}
+
+// writer holds what one Save transaction needs.
+type writer struct {
+	tx    *bbolt.Tx
+	now   time.Time
+	stats *SaveStats
+}
+
+func (w writer) saveArticle(ae *ArticleEvents) error {
+	a := &ae.Article
+	if a.ID == "" {
+		return fmt.Errorf("article %q (%s): empty id", a.Key, a.URL)
+	}
+	raw, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("article %s: encode: %w", a.ID, err)
+	}
+	articles := w.tx.Bucket(bucketArticles)
+	if articles.Get([]byte(a.ID)) != nil {
+		w.stats.UpdatedArticles++
+	} else {
+		w.stats.NewArticles++
+	}
+	if err := articles.Put([]byte(a.ID), raw); err != nil {
+		return fmt.Errorf("article %s: %w", a.ID, err)
+	}
+	if a.Key != "" {
+		if err := w.tx.Bucket(bucketKeys).Put([]byte(a.Key), []byte(a.ID)); err != nil {
+			return fmt.Errorf("article %s: key: %w", a.ID, err)
+		}
+	}
+
+	before := articleEventIDs(w.tx, a.ID)
+	current := make(map[string]bool, len(ae.Events))
+	for i, e := range ae.Events {
+		if err := w.saveEvent(a.ID, i, e, current); err != nil {
+			return err
+		}
+	}
+	for _, id := range before {
+		if current[id] {
+			continue
+		}
+		if err := w.deleteEvent(id); err != nil {
+			return fmt.Errorf("article %s: drop stale event %s: %w", a.ID, id, err)
+		}
+		w.stats.DeletedEvents++
+	}
+	return nil
+}
+
+// saveEvent stores e (a copy: the caller's batch is not modified) and
+// records its id in saved.
+func (w writer) saveEvent(articleID string, i int, e extract.Event, saved map[string]bool) error {
+	if err := validateEvent(articleID, i, &e); err != nil {
+		return err
+	}
+	if saved[e.ID] {
+		return fmt.Errorf("article %s: event %s (%s %s %s) appears twice", articleID, e.ID, e.Country, e.Service, e.Action)
+	}
+	saved[e.ID] = true
+	date, err := padDate(e.Date)
+	if err != nil {
+		return fmt.Errorf("article %s: event %s: %w", articleID, e.ID, err)
+	}
+
+	events := w.tx.Bucket(bucketEvents)
+	if raw := events.Get([]byte(e.ID)); raw != nil {
+		var prev extract.Event
+		if err := json.Unmarshal(raw, &prev); err != nil {
+			return fmt.Errorf("article %s: decode stored event %s: %w", articleID, e.ID, err)
+		}
+		// The date (and so the index keys) may have changed since.
+		if err := deleteIndexes(w.tx, prev); err != nil {
+			return fmt.Errorf("article %s: event %s: %w", articleID, e.ID, err)
+		}
+		if prev.ArticleID != articleID {
+			if err := w.tx.Bucket(bucketArticleEvents).Delete(pairKey(prev.ArticleID, e.ID)); err != nil {
+				return fmt.Errorf("article %s: event %s: %w", articleID, e.ID, err)
+			}
+		}
+		e.FirstSeen = prev.FirstSeen
+		w.stats.UpdatedEvents++
+	} else {
+		w.stats.NewEvents++
+	}
+	if e.FirstSeen.IsZero() {
+		e.FirstSeen = w.now
+	}
+
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("article %s: encode event %s: %w", articleID, e.ID, err)
+	}
+	if err := events.Put([]byte(e.ID), raw); err != nil {
+		return fmt.Errorf("article %s: event %s: %w", articleID, e.ID, err)
+	}
+	if err := w.tx.Bucket(bucketArticleEvents).Put(pairKey(articleID, e.ID), nil); err != nil {
+		return fmt.Errorf("article %s: event %s: %w", articleID, e.ID, err)
+	}
+	for _, ix := range eventIndexKeys(e, date) {
+		if err := w.tx.Bucket(ix.bucket).Put(ix.key, nil); err != nil {
+			return fmt.Errorf("article %s: event %s: index %s: %w", articleID, e.ID, ix.bucket, err)
+		}
+	}
+	return nil
+}
+
+// validateEvent rejects what would corrupt the key layout or the
+// vocabulary. It fills an empty ArticleID from the article being saved.
+func validateEvent(articleID string, i int, e *extract.Event) error {
+	if e.ID == "" {
+		return fmt.Errorf("article %s: event %d (%s %s %s): empty id", articleID, i, e.Country, e.Service, e.Action)
+	}
+	switch {
+	case e.ArticleID == "":
+		e.ArticleID = articleID
+	case e.ArticleID != articleID:
+		return fmt.Errorf("article %s: event %s belongs to article %s", articleID, e.ID, e.ArticleID)
+	}
+	for _, f := range []struct{ name, value string }{
+		{"country", e.Country}, {"service", e.Service}, {"action", string(e.Action)},
+	} {
+		if f.value == "" || strings.ContainsRune(f.value, 0) {
+			return fmt.Errorf("article %s: event %s: invalid %s %q", articleID, e.ID, f.name, f.value)
+		}
+	}
+	if !extract.ValidAction(e.Action) {
+		return fmt.Errorf("article %s: event %s: unknown action %q", articleID, e.ID, e.Action)
+	}
+	return nil
+}
+
+func (w writer) saveFeed(f ingest.FeedState) error {
+	if f.URL == "" {
+		return fmt.Errorf("feed state with empty url")
+	}
+	raw, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("feed %s: encode: %w", f.URL, err)
+	}
+	if err := w.tx.Bucket(bucketFeeds).Put([]byte(f.URL), raw); err != nil {
+		return fmt.Errorf("feed %s: %w", f.URL, err)
+	}
+	return nil
+}
+
+// deleteEvent removes an event with its index entries and its link to
+// its article.
+func (w writer) deleteEvent(id string) error {
+	events := w.tx.Bucket(bucketEvents)
+	raw := events.Get([]byte(id))
+	if raw == nil {
+		return nil
+	}
+	var e extract.Event
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return fmt.Errorf("decode: %w", err)
+	}
+	if err := deleteIndexes(w.tx, e); err != nil {
+		return err
+	}
+	if err := w.tx.Bucket(bucketArticleEvents).Delete(pairKey(e.ArticleID, id)); err != nil {
+		return err
+	}
+	return events.Delete([]byte(id))
+}
+
+// indexEntry is one key in one secondary index.
+type indexEntry struct {
+	bucket []byte
+	key    []byte
+}
+
+// eventIndexKeys lists the index keys of e, whose padded date is date.
+func eventIndexKeys(e extract.Event, date string) []indexEntry {
+	return []indexEntry{
+		{bucketIdxCountry, valueKey(e.Country, date, e.ID)},
+		{bucketIdxService, valueKey(e.Service, date, e.ID)},
+		{bucketIdxAction, valueKey(string(e.Action), date, e.ID)},
+		{bucketIdxDate, pairKey(date, e.ID)},
+	}
+}
+
+func deleteIndexes(tx *bbolt.Tx, e extract.Event) error {
+	date, err := padDate(e.Date)
+	if err != nil {
+		return fmt.Errorf("stored event %s: %w", e.ID, err)
+	}
+	for _, ix := range eventIndexKeys(e, date) {
+		if err := tx.Bucket(ix.bucket).Delete(ix.key); err != nil {
+			return fmt.Errorf("index %s: %w", ix.bucket, err)
+		}
+	}
+	return nil
+}
+
+// articleEventIDs lists the events stored for an article.
+func articleEventIDs(tx *bbolt.Tx, articleID string) []string {
+	var ids []string
+	prefix := pairKey(articleID, "")
+	c := tx.Bucket(bucketArticleEvents).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		ids = append(ids, string(k[len(prefix):]))
+	}
+	return ids
+}
+
+// pairKey is a \x00 b: the article_events and idx_date key.
+func pairKey(a, b string) []byte {
+	k := make([]byte, 0, len(a)+1+len(b))
+	k = append(k, a...)
+	k = append(k, 0)
+	return append(k, b...)
+}
+
+// valueKey is value \x00 date \x00 id: the key of the exact-match indexes.
+func valueKey(value, date, id string) []byte {
+	k := make([]byte, 0, len(value)+len(date)+len(id)+2)
+	k = append(k, value...)
+	k = append(k, 0)
+	k = append(k, date...)
+	k = append(k, 0)
+	return append(k, id...)
+}
