@@ -29,7 +29,7 @@ type Filter struct {
 // Plan describes how a query ran.
 type Plan struct {
 	Index  string // the index bucket scanned
-	Keys   int    // index keys read while scanning it
+	Keys   int    // index keys read while scanning it (not those counted to choose it)
 	Loaded int    // events decoded
 }
 

@@ -88,7 +88,7 @@ func Open(path string, opts Options) (*DB, error) {
 		// through a read-only descriptor; say what the user should do instead.
 		info, err := os.Stat(path)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s does not exist; run `policywatch run` or `policywatch demo` first: %w", path, err)
+			return nil, missingError{path}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", path, err)
@@ -194,3 +194,13 @@ func (db *DB) checkVersion(raw []byte) error {
 	}
 	return nil
 }
+
+// missingError is a read-only open of a file that is not there. It reads
+// as advice and still matches fs.ErrNotExist.
+type missingError struct{ path string }
+
+func (e missingError) Error() string {
+	return e.path + " does not exist; run `policywatch run` or `policywatch demo` first"
+}
+
+func (e missingError) Unwrap() error { return fs.ErrNotExist }
