@@ -1,0 +1,334 @@
+package extract
+
+import (
+	"fmt"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// cueKind says how an action is expressed.
+type cueKind uint8
+
+const (
+	kindVerb  cueKind = iota + 1 // "Russia blocked Telegram"
+	kindNoun                     // "the Telegram ban"
+	kindState                    // "Telegram is inaccessible"
+)
+
+// Actions the code resolves further; see cues.yaml.
+const (
+	actionCut    Action = "cut"
+	actionAffect Action = "affect"
+)
+
+// slot is one position of a pattern: a set of words, a gap, or optional.
+type slot struct {
+	words    map[string]bool
+	gap      bool
+	optional bool
+}
+
+// pattern is a compiled phrase from cues.yaml.
+type pattern struct {
+	slots []slot
+	text  string
+}
+
+// phrases is a set of patterns indexed by the first word they can start
+// with, so matching at a token looks at a handful, not all.
+type phrases struct {
+	byFirst map[string][]*pattern
+}
+
+// cue is an action pattern.
+type cue struct {
+	action Action
+	kind   cueKind
+	pattern
+}
+
+type cueFile struct {
+	Cues []struct {
+		Action   string   `yaml:"action"`
+		Kind     string   `yaml:"kind"`
+		Patterns []string `yaml:"patterns"`
+	} `yaml:"cues"`
+	Negators      []string `yaml:"negators"`
+	Denials       []string `yaml:"denials"`
+	Hedges        []string `yaml:"hedges"`
+	Threats       []string `yaml:"threats"`
+	Government    []string `yaml:"government"`
+	Origin        []string `yaml:"origin"`
+	Accounts      []string `yaml:"accounts"`
+	Own           []string `yaml:"own"`
+	Partial       []string `yaml:"partial"`
+	History       []string `yaml:"history"`
+	Reasons       []string `yaml:"reasons"`
+	Justify       []string `yaml:"justify"`
+	Justification []string `yaml:"justification"`
+}
+
+// lexicon is cues.yaml compiled.
+type lexicon struct {
+	cues     map[string][]*cue // by first word
+	negators map[string]bool
+	denials, hedges, threats, partial, history,
+	reasons, justify phrases
+	government, origin, accounts, own, justification map[string]bool
+}
+
+func loadLexicon() (*lexicon, error) {
+	b, err := dataFS.ReadFile("data/cues.yaml")
+	if err != nil {
+		return nil, err
+	}
+	var f cueFile
+	if err := yaml.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("extract: data/cues.yaml: %w", err)
+	}
+	lx := &lexicon{cues: make(map[string][]*cue)}
+	for _, c := range f.Cues {
+		var kind cueKind
+		switch c.Kind {
+		case "verb":
+			kind = kindVerb
+		case "noun":
+			kind = kindNoun
+		case "state":
+			kind = kindState
+		default:
+			return nil, fmt.Errorf("extract: data/cues.yaml: action %s: unknown kind %q", c.Action, c.Kind)
+		}
+		a := Action(c.Action)
+		if !ValidAction(a) && a != actionCut && a != actionAffect {
+			return nil, fmt.Errorf("extract: data/cues.yaml: unknown action %q", c.Action)
+		}
+		for _, p := range c.Patterns {
+			pat, err := compilePattern(p)
+			if err != nil {
+				return nil, fmt.Errorf("extract: data/cues.yaml: %s: %w", c.Action, err)
+			}
+			cu := &cue{action: a, kind: kind, pattern: pat}
+			for w := range pat.slots[0].words {
+				lx.cues[w] = append(lx.cues[w], cu)
+			}
+		}
+	}
+	for _, l := range []struct {
+		src []string
+		dst *phrases
+	}{
+		{f.Denials, &lx.denials}, {f.Hedges, &lx.hedges}, {f.Threats, &lx.threats},
+		{f.Partial, &lx.partial}, {f.History, &lx.history}, {f.Reasons, &lx.reasons},
+		{f.Justify, &lx.justify},
+	} {
+		ph, err := compilePhrases(l.src)
+		if err != nil {
+			return nil, fmt.Errorf("extract: data/cues.yaml: %w", err)
+		}
+		*l.dst = ph
+	}
+	lx.negators = wordSet(f.Negators)
+	lx.government = wordSet(f.Government)
+	lx.origin = wordSet(f.Origin)
+	lx.accounts = wordSet(f.Accounts)
+	lx.own = wordSet(f.Own)
+	lx.justification = wordSet(f.Justification)
+	return lx, nil
+}
+
+// wordSet turns a list of single words, each possibly "a|b|c", into a set.
+func wordSet(list []string) map[string]bool {
+	m := make(map[string]bool)
+	for _, w := range list {
+		for _, alt := range strings.Split(w, "|") {
+			m[strings.ToLower(alt)] = true
+		}
+	}
+	return m
+}
+
+func compilePhrases(list []string) (phrases, error) {
+	ph := phrases{byFirst: make(map[string][]*pattern)}
+	for _, s := range list {
+		p, err := compilePattern(s)
+		if err != nil {
+			return ph, err
+		}
+		for w := range p.slots[0].words {
+			ph.byFirst[w] = append(ph.byFirst[w], &p)
+		}
+	}
+	return ph, nil
+}
+
+func compilePattern(s string) (pattern, error) {
+	p := pattern{text: s}
+	for _, f := range strings.Fields(strings.ToLower(s)) {
+		if f == "*" {
+			p.slots = append(p.slots, slot{gap: true})
+			continue
+		}
+		sl := slot{words: make(map[string]bool)}
+		if strings.HasPrefix(f, "?") {
+			sl.optional = true
+			f = f[1:]
+		}
+		for _, w := range strings.Split(f, "|") {
+			if w == "" {
+				return p, fmt.Errorf("pattern %q: empty alternative", s)
+			}
+			sl.words[w] = true
+		}
+		p.slots = append(p.slots, sl)
+	}
+	if len(p.slots) == 0 || p.slots[0].gap || p.slots[0].optional {
+		return p, fmt.Errorf("pattern %q must start with a word", s)
+	}
+	if p.slots[len(p.slots)-1].gap {
+		return p, fmt.Errorf("pattern %q must not end with a gap", s)
+	}
+	return p, nil
+}
+
+const maxGap = 3
+
+// isBoundary reports whether a token ends a clause for gap matching.
+func isBoundary(t token) bool {
+	switch t.text {
+	case ".", ",", ";", ":", "(", ")", "-", "--", "—", "?", "!":
+		return true
+	}
+	return false
+}
+
+// matchAt returns the end (exclusive) of the longest match of p at toks[i],
+// or -1.
+func (p *pattern) matchAt(toks []token, i int) int {
+	return p.match(toks, i, 0)
+}
+
+func (p *pattern) match(toks []token, i, k int) int {
+	if k == len(p.slots) {
+		return i
+	}
+	sl := p.slots[k]
+	switch {
+	case sl.gap:
+		best := -1
+		for g := 0; g <= maxGap && i+g <= len(toks); g++ {
+			if g > 0 && isBoundary(toks[i+g-1]) {
+				break
+			}
+			if end := p.match(toks, i+g, k+1); end > best {
+				best = end
+			}
+		}
+		return best
+	case sl.optional:
+		best := p.match(toks, i, k+1)
+		if i < len(toks) && sl.words[toks[i].lower] {
+			if end := p.match(toks, i+1, k+1); end > best {
+				best = end
+			}
+		}
+		return best
+	default:
+		if i < len(toks) && sl.words[toks[i].lower] {
+			return p.match(toks, i+1, k+1)
+		}
+		return -1
+	}
+}
+
+// at returns the end of the longest phrase of ph starting at toks[i], or -1.
+func (ph phrases) at(toks []token, i int) int {
+	if i >= len(toks) {
+		return -1
+	}
+	best := -1
+	for _, p := range ph.byFirst[toks[i].lower] {
+		if end := p.matchAt(toks, i); end > best {
+			best = end
+		}
+	}
+	return best
+}
+
+// in reports whether any phrase of ph starts within toks[from:to].
+func (ph phrases) in(toks []token, from, to int) (int, bool) {
+	for i := max(from, 0); i < to && i < len(toks); i++ {
+		if ph.at(toks, i) > 0 {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
+// cueMatch is an action cue found in a sentence.
+type cueMatch struct {
+	cue        *cue
+	start, end int
+}
+
+// findCues returns the action cues of a sentence, longest first where they
+// overlap.
+func (lx *lexicon) findCues(toks []token) []cueMatch {
+	var all []cueMatch
+	for i := range toks {
+		for _, c := range lx.cues[toks[i].lower] {
+			if end := c.matchAt(toks, i); end > i {
+				all = append(all, cueMatch{cue: c, start: i, end: end})
+			}
+		}
+	}
+	// Keep the longest at each overlap: "lift the ban" is one unblock cue,
+	// not an unblock and a block.
+	var out []cueMatch
+	for _, m := range all {
+		keep := true
+		for _, o := range all {
+			if o == m || o.end <= m.start || o.start >= m.end {
+				continue
+			}
+			ol, ml := o.end-o.start, m.end-m.start
+			if ol > ml || (ol == ml && o.start < m.start) || (ol == ml && o.start == m.start && len(o.cue.slots) > len(m.cue.slots)) {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			out = append(out, m)
+		}
+	}
+	// Identical spans from different entries ("ban" the verb and "ban" the
+	// noun): keep the one the part-of-speech tag agrees with.
+	uniq := out[:0]
+	for _, m := range out {
+		dup := -1
+		for j, u := range uniq {
+			if u.start == m.start && u.end == m.end {
+				dup = j
+				break
+			}
+		}
+		switch {
+		case dup < 0:
+			uniq = append(uniq, m)
+		case fitsTag(m.cue.kind, toks[m.start].tag) && !fitsTag(uniq[dup].cue.kind, toks[m.start].tag):
+			uniq[dup] = m
+		}
+	}
+	return uniq
+}
+
+func fitsTag(k cueKind, tag string) bool {
+	switch k {
+	case kindVerb:
+		return strings.HasPrefix(tag, "VB")
+	case kindNoun:
+		return strings.HasPrefix(tag, "NN")
+	}
+	return strings.HasPrefix(tag, "JJ") || strings.HasPrefix(tag, "RB")
+}

@@ -1,0 +1,270 @@
+package extract
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// date is a calendar date at the precision the text supports: month and
+// day are zero when unknown.
+type date struct{ y, m, d int }
+
+func (d date) String() string {
+	switch {
+	case d.y == 0:
+		return ""
+	case d.m == 0:
+		return fmt.Sprintf("%04d", d.y)
+	case d.d == 0:
+		return fmt.Sprintf("%04d-%02d", d.y, d.m)
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", d.y, d.m, d.d)
+}
+
+func (d date) zero() bool { return d.y == 0 }
+
+func dayOf(t time.Time) date { return date{t.Year(), int(t.Month()), t.Day()} }
+
+// span is the date that covers every day from a to b at the finest
+// precision that holds both: a week inside April is "2018-04".
+func span(a, b time.Time) date {
+	switch {
+	case a.Year() != b.Year():
+		return date{y: b.Year()}
+	case a.Month() != b.Month():
+		return date{y: a.Year()}
+	case a.Day() != b.Day():
+		return date{y: a.Year(), m: int(a.Month())}
+	}
+	return dayOf(a)
+}
+
+// dateExpr is a date expression found in a sentence.
+type dateExpr struct {
+	start, end int // byte offsets in the sentence
+	value      date
+}
+
+const monthRE = `(January|February|March|April|May|June|July|August|September|October|November|December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)`
+const weekdayRE = `(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)`
+const ordRE = `(?:st|nd|rd|th)?`
+
+// A dateRule turns one kind of expression into a date. Rules are tried
+// in order and the longest non-overlapping matches win, so "from 1 to 5
+// May 2018" is one range, not "5 May 2018".
+type dateRule struct {
+	re      *regexp.Regexp
+	resolve func(m []string, pub time.Time) date
+}
+
+var dateRules = []dateRule{
+	// Ranges take their first day: when the action took effect.
+	{regexp.MustCompile(`(?i:from|between)\s+(\d{1,2})` + ordRE + `\s+(?:to|and|until|till|through|-)\s+\d{1,2}` + ordRE + `\s+` + monthRE + `(?:,?\s+(\d{4}))?`),
+		func(m []string, pub time.Time) date { return dayMonth(m[1], m[2], m[3], pub) }},
+	{regexp.MustCompile(`(\d{1,2})` + ordRE + `\s*-\s*\d{1,2}` + ordRE + `\s+` + monthRE + `(?:,?\s+(\d{4}))?`),
+		func(m []string, pub time.Time) date { return dayMonth(m[1], m[2], m[3], pub) }},
+	{regexp.MustCompile(monthRE + `\s+(\d{1,2})` + ordRE + `\s*(?:-|to|through|until|and)\s*\d{1,2}` + ordRE + `(?:,?\s+(\d{4}))?`),
+		func(m []string, pub time.Time) date { return dayMonth(m[2], m[1], m[3], pub) }},
+	// Absolute dates.
+	{regexp.MustCompile(`(\d{4})-(\d{2})-(\d{2})`),
+		func(m []string, pub time.Time) date { return ymd(m[1], m[2], m[3]) }},
+	{regexp.MustCompile(`(\d{1,2})` + ordRE + `\s+(?:of\s+)?` + monthRE + `,?\s+(\d{4})`),
+		func(m []string, pub time.Time) date { return dayMonth(m[1], m[2], m[3], pub) }},
+	{regexp.MustCompile(monthRE + `\s+(\d{1,2})` + ordRE + `,?\s+(\d{4})`),
+		func(m []string, pub time.Time) date { return dayMonth(m[2], m[1], m[3], pub) }},
+	{regexp.MustCompile(`(\d{1,2})` + ordRE + `\s+(?:of\s+)?` + monthRE + `(\s+(?:last|this)\s+year)?`),
+		func(m []string, pub time.Time) date { return withYearWord(dayMonth(m[1], m[2], "", pub), m[3], pub) }},
+	{regexp.MustCompile(monthRE + `\s+(\d{1,2})` + ordRE + `\b(\s+(?:last|this)\s+year)?`),
+		func(m []string, pub time.Time) date { return withYearWord(dayMonth(m[2], m[1], "", pub), m[3], pub) }},
+	{regexp.MustCompile(`(?:(?i:early|mid|late|mid-)\s*)?` + monthRE + `,?\s+(?:of\s+)?(\d{4})`),
+		func(m []string, pub time.Time) date { return monthYear(m[1], m[2], pub) }},
+	{regexp.MustCompile(`(?i:in|since|during|by|from|until|through|throughout|early|mid|late|mid-|of|last|this|that)\s+` + monthRE + `(\s+(?:last|this)\s+year)?\b`),
+		func(m []string, pub time.Time) date { return withYearWord(monthYear(m[1], "", pub), m[2], pub) }},
+	{regexp.MustCompile(`(?i:in|since|during|by|from|until|through|throughout|early|mid|late|mid-|of|around|before|after|back in)\s+((?:19|20)\d\d)\b`),
+		func(m []string, pub time.Time) date { y, _ := strconv.Atoi(m[1]); return date{y: y} }},
+	// Relative to publication.
+	{regexp.MustCompile(`(?i)\b(?:today|tonight|this (?:morning|afternoon|evening))\b`),
+		func(m []string, pub time.Time) date { return dayOf(pub) }},
+	{regexp.MustCompile(`(?i)\b(?:yesterday|last night|overnight)\b`),
+		func(m []string, pub time.Time) date { return dayOf(pub.AddDate(0, 0, -1)) }},
+	{regexp.MustCompile(`(?i:\b(last|this|on|early|late|since)\s+)?` + weekdayRE + `(?:\s+(?i:night|morning|evening|afternoon))?`),
+		func(m []string, pub time.Time) date { return weekday(m[1], m[2], pub) }},
+	{regexp.MustCompile(`(?i)\b(?:earlier |later )?this week\b`),
+		func(m []string, pub time.Time) date { return span(weekStart(pub), pub) }},
+	{regexp.MustCompile(`(?i)\blast week\b`),
+		func(m []string, pub time.Time) date {
+			s := weekStart(pub).AddDate(0, 0, -7)
+			return span(s, s.AddDate(0, 0, 6))
+		}},
+	{regexp.MustCompile(`(?i)\b(?:over|at|during) the weekend\b|\bthis weekend\b|\blast weekend\b`),
+		func(m []string, pub time.Time) date {
+			sat := pub
+			for sat.Weekday() != time.Saturday {
+				sat = sat.AddDate(0, 0, -1)
+			}
+			return span(sat, sat.AddDate(0, 0, 1))
+		}},
+	{regexp.MustCompile(`(?i)\b(?:earlier |later )?this month\b`),
+		func(m []string, pub time.Time) date { return date{y: pub.Year(), m: int(pub.Month())} }},
+	{regexp.MustCompile(`(?i)\blast month\b`),
+		func(m []string, pub time.Time) date {
+			t := time.Date(pub.Year(), pub.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
+			return date{y: t.Year(), m: int(t.Month())}
+		}},
+	{regexp.MustCompile(`(?i)\b(?:earlier |later )?this year\b`),
+		func(m []string, pub time.Time) date { return date{y: pub.Year()} }},
+	{regexp.MustCompile(`(?i)\blast year\b`),
+		func(m []string, pub time.Time) date { return date{y: pub.Year() - 1} }},
+	{regexp.MustCompile(`(?i)\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(day|week|month|year)s?\s+ago\b`),
+		func(m []string, pub time.Time) date { return ago(m[1], m[2], pub) }},
+}
+
+var numberWords = map[string]int{"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+	"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+
+func ago(n, unit string, pub time.Time) date {
+	k, err := strconv.Atoi(n)
+	if err != nil {
+		k = numberWords[strings.ToLower(n)]
+	}
+	switch strings.ToLower(unit) {
+	case "day":
+		return dayOf(pub.AddDate(0, 0, -k))
+	case "week":
+		s := pub.AddDate(0, 0, -7*k)
+		return span(weekStart(s), weekStart(s).AddDate(0, 0, 6))
+	case "month":
+		t := time.Date(pub.Year(), pub.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -k, 0)
+		return date{y: t.Year(), m: int(t.Month())}
+	}
+	return date{y: pub.Year() - k}
+}
+
+func weekStart(t time.Time) time.Time {
+	off := (int(t.Weekday()) + 6) % 7 // Monday = 0
+	return t.AddDate(0, 0, -off)
+}
+
+// weekday resolves "on Monday" to the last Monday on or before
+// publication; "last Monday" on a Monday means a week before.
+func weekday(qual, name string, pub time.Time) date {
+	want := map[string]time.Weekday{"monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
+		"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday, "sunday": time.Sunday}[strings.ToLower(name)]
+	t := pub
+	if strings.EqualFold(qual, "last") && t.Weekday() == want {
+		t = t.AddDate(0, 0, -7)
+	}
+	for t.Weekday() != want {
+		t = t.AddDate(0, 0, -1)
+	}
+	return dayOf(t)
+}
+
+func monthNum(s string) int {
+	s = strings.ToLower(strings.TrimSuffix(s, "."))
+	for i, m := range []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"} {
+		if strings.HasPrefix(s, m) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+func ymd(y, m, d string) date {
+	yi, _ := strconv.Atoi(y)
+	mi, _ := strconv.Atoi(m)
+	di, _ := strconv.Atoi(d)
+	if mi < 1 || mi > 12 || di < 1 || di > 31 {
+		return date{}
+	}
+	return date{yi, mi, di}
+}
+
+// dayMonth builds a date from a day and month; a missing year is the
+// publication year, or the one before when that would put the date well
+// after publication ("on 28 December" in a January article).
+func dayMonth(d, m, y string, pub time.Time) date {
+	di, _ := strconv.Atoi(d)
+	mi := monthNum(m)
+	if di < 1 || di > 31 || mi == 0 {
+		return date{}
+	}
+	if y != "" {
+		yi, _ := strconv.Atoi(y)
+		return date{yi, mi, di}
+	}
+	yi := pub.Year()
+	if time.Date(yi, time.Month(mi), di, 0, 0, 0, 0, time.UTC).After(pub.AddDate(0, 0, 31)) {
+		yi--
+	}
+	return date{yi, mi, di}
+}
+
+func monthYear(m, y string, pub time.Time) date {
+	mi := monthNum(m)
+	if mi == 0 {
+		return date{}
+	}
+	if y != "" {
+		yi, _ := strconv.Atoi(y)
+		return date{y: yi, m: mi}
+	}
+	yi := pub.Year()
+	if mi > int(pub.Month())+1 {
+		yi--
+	}
+	return date{y: yi, m: mi}
+}
+
+// withYearWord applies "last year"/"this year" after a month or day.
+func withYearWord(d date, word string, pub time.Time) date {
+	switch {
+	case d.zero() || word == "":
+		return d
+	case strings.Contains(strings.ToLower(word), "last"):
+		d.y = pub.Year() - 1
+	default:
+		d.y = pub.Year()
+	}
+	return d
+}
+
+// findDates returns the date expressions of a sentence, left to right.
+func findDates(text string, pub time.Time) []dateExpr {
+	var all []dateExpr
+	for _, r := range dateRules {
+		for _, loc := range r.re.FindAllStringSubmatchIndex(text, -1) {
+			m := make([]string, len(loc)/2)
+			for i := range m {
+				if loc[2*i] >= 0 {
+					m[i] = text[loc[2*i]:loc[2*i+1]]
+				}
+			}
+			// "May" is a month only with a day or year beside it.
+			if d := r.resolve(m, pub); !d.zero() && d.y >= 1990 && d.y <= pub.Year()+1 {
+				all = append(all, dateExpr{start: loc[0], end: loc[1], value: d})
+			}
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].start != all[j].start {
+			return all[i].start < all[j].start
+		}
+		return all[i].end-all[i].start > all[j].end-all[j].start
+	})
+	var out []dateExpr
+	for _, d := range all {
+		if len(out) > 0 && d.start < out[len(out)-1].end {
+			if d.end-d.start > out[len(out)-1].end-out[len(out)-1].start {
+				out[len(out)-1] = d
+			}
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
