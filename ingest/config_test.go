@@ -1,0 +1,182 @@
+package ingest
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseConfigDefaults(t *testing.T) {
+	c, err := ParseConfig([]byte("feeds:\n  - name: BBC World\n    url: https://feeds.bbci.co.uk/news/world/rss.xml\n"), "feeds.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.UserAgent != DefaultUserAgent || c.Concurrency != 4 || c.Timeout != 20*time.Second ||
+		c.MaxBodyBytes != 5<<20 || c.HostDelay != time.Second {
+		t.Errorf("defaults not applied: %+v", c)
+	}
+}
+
+func TestParseConfigSettings(t *testing.T) {
+	data := `
+user_agent: test-agent/1.0
+concurrency: 8
+timeout: 1m30s
+max_body_bytes: 1048576
+host_delay: 250ms
+alerts:
+  # read by another package; ignored here whatever it holds
+  email: ops@example.org
+  rules: [{country: IR}]
+feeds:
+  - name: EFF Deeplinks
+    url: https://www.eff.org/rss/updates.xml
+    tags: [rights]
+`
+	c, err := ParseConfig([]byte(data), "feeds.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.UserAgent != "test-agent/1.0" || c.Concurrency != 8 || c.Timeout != 90*time.Second ||
+		c.MaxBodyBytes != 1<<20 || c.HostDelay != 250*time.Millisecond {
+		t.Errorf("settings not read: %+v", c)
+	}
+	if len(c.Feeds) != 1 || c.Feeds[0].Name != "EFF Deeplinks" || c.Feeds[0].Tags[0] != "rights" {
+		t.Errorf("feeds = %+v", c.Feeds)
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		data string
+		want []string // each must appear in the error
+	}{
+		{
+			name: "unknown key",
+			data: "timout: 20s\nfeeds:\n  - name: A\n    url: https://a.example/feed\n",
+			want: []string{`feeds.yaml:1: unknown key "timout"`},
+		},
+		{
+			name: "unknown key in a feed",
+			data: "feeds:\n  - name: A\n    url: https://a.example/feed\n    tag: [x]\n",
+			want: []string{`feeds.yaml:4: unknown key "tag"`},
+		},
+		{
+			name: "duration without unit",
+			data: "timeout: 20\nfeeds:\n  - name: A\n    url: https://a.example/feed\n",
+			want: []string{"feeds.yaml:1:", "time.Duration"},
+		},
+		{
+			name: "syntax error",
+			data: "feeds:\n  - name: A\n   url: [\n",
+			want: []string{"feeds.yaml:"},
+		},
+		{
+			name: "negative settings",
+			data: "concurrency: -1\nhost_delay: -1s\nfeeds:\n  - name: A\n    url: https://a.example/feed\n",
+			want: []string{"feeds.yaml: concurrency -1 must be at least 1", "feeds.yaml: host_delay -1s must not be negative"},
+		},
+		{
+			name: "no feeds",
+			data: "timeout: 5s\n",
+			want: []string{"feeds.yaml: no feeds configured"},
+		},
+		{
+			name: "every feed problem at once, with lines",
+			data: `feeds:
+  - name: Good
+    url: https://good.example/feed
+  - name: Relative
+    url: /feed.xml
+  - name: BBC World
+    url: htp:/x
+  - name: good
+    url: https://other.example/feed
+  - name: ""
+    url: https://GOOD.example/feed#top
+  - name: FTP
+    url: ftp://files.example/feed
+`,
+			want: []string{
+				`feeds.yaml:4: feed 2 ("Relative"): url "/feed.xml" is not an absolute http(s) URL`,
+				`feeds.yaml:6: feed 3 ("BBC World"): url "htp:/x" is not an absolute http(s) URL`,
+				`feeds.yaml:8: feed 4 ("good"): duplicate name, also feed 1`,
+				`feeds.yaml:10: feed 5: empty name`,
+				`feeds.yaml:10: feed 5: duplicate url "https://GOOD.example/feed#top", also feed 1`,
+				`feeds.yaml:12: feed 6 ("FTP"): url "ftp://files.example/feed" is not an absolute http(s) URL`,
+			},
+		},
+		{
+			name: "unknown key and invalid feed reported together",
+			data: "colour: blue\nfeeds:\n  - name: A\n    url: nope\n",
+			want: []string{`feeds.yaml:1: unknown key "colour"`, `feeds.yaml:3: feed 1 ("A"): url "nope"`},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte(tc.data), "feeds.yaml")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not contain %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateWithoutFile(t *testing.T) {
+	c := Config{Feeds: []Feed{{Name: "A", URL: "x"}}}
+	c.applyDefaults()
+	err := c.Validate()
+	if err == nil || err.Error() != `feed 1 ("A"): url "x" is not an absolute http(s) URL` {
+		t.Errorf("Validate() = %v", err)
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "feeds.yaml")
+	if err := os.WriteFile(path, []byte("feeds:\n  - name: A\n    url: https://a.example/\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadConfig(path); err != nil {
+		t.Errorf("LoadConfig: %v", err)
+	}
+	if _, err := LoadConfig(filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+		t.Errorf("missing file: err = %v", err)
+	}
+}
+
+// The feed list the project ships must load, and cover what the brief and
+// the README promise: world, tech, rights and regional sources.
+func TestShippedFeedsYAML(t *testing.T) {
+	c, err := LoadConfig("../feeds.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Feeds) < 16 {
+		t.Errorf("%d feeds, want at least 16", len(c.Feeds))
+	}
+	tags := map[string]int{}
+	for _, f := range c.Feeds {
+		if len(f.Tags) == 0 {
+			t.Errorf("feed %q has no tags", f.Name)
+		}
+		for _, tag := range f.Tags {
+			tags[tag]++
+		}
+	}
+	for _, want := range []string{"world", "tech", "rights", "regional", "iran", "russia", "india", "turkey", "china", "africa"} {
+		if tags[want] == 0 {
+			t.Errorf("no feed tagged %q", want)
+		}
+	}
+	if c.UserAgent == "" || c.Timeout <= 0 || c.HostDelay <= 0 {
+		t.Errorf("settings: %+v", c)
+	}
+}
