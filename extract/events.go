@@ -1,0 +1,659 @@
+package extract
+
+import (
+	"strings"
+)
+
+// candidate is one sentence's evidence for an event, before merging.
+type candidate struct {
+	country, service string
+	action           Action
+	sent             *sentence
+
+	date         date
+	dateStrength int // 2 in the action's clause, 1 elsewhere in the sentence, 0 none
+	reason       string
+	reasonRank   int // 3 stated with the action, 2 justification word too, 1 from elsewhere
+	confidence   float64
+
+	history bool // "a similar ban in 2018"
+	// cause links a collateral event to the action that caused it, whose
+	// date it takes: (country, service, action) of the cause.
+	cause *triple
+}
+
+type triple struct {
+	country, service string
+	action           Action
+}
+
+// sentenceEvents finds the candidates one sentence holds.
+func (x *Extractor) sentenceEvents(a *analysis, s *sentence) []candidate {
+	cues := x.lex.findCues(s.toks)
+	cues = x.dropFalseCues(s, cues)
+	if len(cues) == 0 {
+		x.noteJustification(a, s)
+		return nil
+	}
+	if strings.HasSuffix(strings.TrimRight(s.text, `"' `), "?") {
+		return nil // "Will Iran block Telegram?"
+	}
+	s.dates = findDates(s.text, a.doc.Published)
+	var out []candidate
+	for _, c := range cues {
+		if c.cue.action == actionAffect {
+			continue
+		}
+		out = append(out, x.cueEvents(a, s, c)...)
+	}
+	for _, c := range cues {
+		if c.cue.action == actionAffect {
+			out = append(out, x.collateral(a, s, c, out)...)
+		}
+	}
+	a.prior = append(a.prior, out...)
+	return out
+}
+
+// dropFalseCues removes cue words used in another sense: "fine" the
+// adjective, "in order to", "order" the noun outside "court order".
+func (x *Extractor) dropFalseCues(s *sentence, cues []cueMatch) []cueMatch {
+	out := cues[:0]
+	for _, c := range cues {
+		t := s.toks[c.start]
+		switch {
+		case t.lower == "fine" && (strings.HasPrefix(t.tag, "JJ") || strings.HasPrefix(t.tag, "RB")):
+			continue
+		case (t.lower == "order" || t.lower == "orders") && c.start > 0 && s.toks[c.start-1].lower == "in":
+			continue
+		case c.cue.kind == kindNoun && (t.lower == "block" || t.lower == "blocks") && c.start+1 < len(s.toks) && s.toks[c.start+1].lower == "of":
+			continue // "a block of flats", "a block of shares"
+		case t.lower == "limited" && strings.HasPrefix(t.tag, "JJ") && c.end-c.start == 1:
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// clause returns the token range of the clause around toks[from:to]:
+// bounded by strong punctuation and by words that start another clause.
+func (x *Extractor) clause(s *sentence, from, to int) (int, int) {
+	toks := s.toks
+	l := from
+	for l > 0 && !x.startsClause(toks, l-1, true) {
+		l--
+	}
+	r := to
+	for r < len(toks) && !x.startsClause(toks, r, false) {
+		r++
+	}
+	return l, r
+}
+
+// startsClause reports whether toks[i] separates clauses. Looking
+// backwards, the separator itself is excluded from the clause.
+func (x *Extractor) startsClause(toks []token, i int, backward bool) bool {
+	t := toks[i]
+	switch t.text {
+	case ";", ":", "(", ")", "--", "—", "?", "!", "\"":
+		return true
+	case "-":
+		return i > 0 && toks[i-1].end < t.start // a spaced dash
+	}
+	switch t.lower {
+	case "which", "who", "whose", "while", "whereas", "although", "though", "because", "citing", "saying", "despite", "since", "when", "where":
+		return true
+	case "but":
+		return i > 0 && toks[i-1].text == "," && i+1 < len(toks) && !strings.HasPrefix(toks[i+1].tag, "JJ") && !strings.HasPrefix(toks[i+1].tag, "RB")
+	case "as":
+		return i > 0 && toks[i-1].text == ","
+	case "after", "following", "amid", "over", "accused", "alleging", "claiming":
+		return !x.temporalAfter(toks, i)
+	}
+	return false
+}
+
+// temporalAfter reports whether a reason marker is followed by a time
+// rather than a cause: "after 4 April", "over the weekend", "for two weeks".
+func (x *Extractor) temporalAfter(toks []token, i int) bool {
+	if i+1 >= len(toks) {
+		return true
+	}
+	n := toks[i+1]
+	if n.tag == "CD" || monthNum(n.text) > 0 && isCapitalized(n.text) {
+		return true
+	}
+	switch n.lower {
+	case "that", "this", "years", "months", "weeks", "days", "hours", "decades", "which", "it":
+		return true
+	case "the", "a":
+		if i+2 < len(toks) {
+			switch toks[i+2].lower {
+			case "weekend", "past", "next", "last", "years", "course", "summer", "winter", "spring", "autumn", "week", "month", "year", "decade", "end", "first", "second", "same", "phone", "holiday", "holidays", "period":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// cueEvents turns one action cue into candidates: its targets, its actor,
+// and what the words around it say about whether it happened.
+func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate {
+	toks := s.toks
+	l, r := x.clause(s, c.start, c.end)
+	action := c.cue.action
+
+	// Did it happen?
+	if x.negated(s, l, c) {
+		return nil
+	}
+	hedged, threat := x.hedged(s, l, r, c)
+	if hedged && !threat {
+		return nil
+	}
+	if action == Threaten {
+		hedged, threat = true, true
+	}
+
+	passive := c.cue.kind == kindVerb && x.isPassive(toks, c.start)
+	reasonStart := x.reasonStart(s, c.end)
+
+	// What is acted on?
+	targets := x.targets(a, s, c, l, r, passive, reasonStart)
+	if len(targets) == 0 {
+		return nil
+	}
+	if c.cue.kind == kindVerb && !passive && x.companyActs(s, l, c.start) {
+		return nil // "Meta blocked news in Canada": a company, not a state
+	}
+	// Who acts?
+	countries, cstrength := x.actors(a, s, c, l, r, passive, reasonStart)
+	if len(countries) == 0 {
+		return nil
+	}
+
+	date, dstrength := x.dateFor(s, c, l, r, reasonStart)
+	reason, rrank := x.reasonFor(s, c, reasonStart)
+	history := false
+	if _, ok := x.lex.history.in(toks, max(l, c.start-3), c.start); ok {
+		history = true
+	}
+	partial := false
+	if _, ok := x.lex.partial.in(toks, l, r); ok {
+		partial = true
+	}
+
+	var out []candidate
+	for _, t := range targets {
+		svc := x.gaz.Service(t.service)
+		act := resolveAction(action, svc, partial)
+		if hedged && threat {
+			act = Threaten
+		}
+		if act == "" {
+			continue
+		}
+		conf := 0.3
+		conf += []float64{0, 0.05, 0.1, 0.2, 0.3}[cstrength]
+		switch {
+		case t.coref:
+			conf += 0.05
+		case t.start >= l && t.end <= r:
+			conf += 0.15
+		default:
+			conf += 0.05
+		}
+		switch c.cue.kind {
+		case kindVerb:
+			conf += 0.15
+		case kindState:
+			conf += 0.1
+		default:
+			conf += 0.05
+		}
+		if s.title || s.lead {
+			conf -= 0.1
+		}
+		if act == Threaten {
+			conf -= 0.05
+		}
+		if history {
+			conf -= 0.05
+		}
+		for _, code := range countries {
+			out = append(out, candidate{
+				country: code, service: t.service, action: act, sent: s,
+				date: date, dateStrength: dstrength, reason: reason, reasonRank: rrank,
+				confidence: clamp(conf, 0.05, 0.95), history: history,
+			})
+		}
+	}
+	return out
+}
+
+// resolveAction maps a cue's action onto the vocabulary for a target: a
+// network is shut down, not blocked; a partial block is a restriction.
+func resolveAction(a Action, svc *Service, partial bool) Action {
+	network := svc != nil && svc.IsNetwork()
+	switch a {
+	case actionCut:
+		if network {
+			return Shutdown
+		}
+		if partial {
+			return Restrict
+		}
+		return Block
+	case Block:
+		if network {
+			if partial {
+				return Restrict
+			}
+			return Shutdown
+		}
+		if partial {
+			return Restrict
+		}
+	case Shutdown:
+		if !network {
+			return Block
+		}
+	}
+	return a
+}
+
+func clamp(v, lo, hi float64) float64 { return min(max(v, lo), hi) }
+
+// negated reports a negator just before the cue ("has not blocked") or a
+// denial anywhere before it in the sentence ("denied blocking").
+func (x *Extractor) negated(s *sentence, l int, c cueMatch) bool {
+	toks := s.toks
+	for i := c.start - 1; i >= l && i >= c.start-4; i-- {
+		if x.lex.negators[toks[i].lower] {
+			return true
+		}
+	}
+	// Inside the cue's own gap: "did not block".
+	for i := c.start; i < c.end; i++ {
+		if x.lex.negators[toks[i].lower] {
+			return true
+		}
+	}
+	_, ok := x.lex.denials.in(toks, 0, c.start)
+	return ok
+}
+
+// hedged reports whether the cue is hypothetical, proposed or discussed,
+// and whether that is an official's threat ("could be blocked if it fails
+// to comply, the regulator warned") rather than talk.
+func (x *Extractor) hedged(s *sentence, l, r int, c cueMatch) (hedged, threat bool) {
+	toks := s.toks
+	var found []int
+	for i := l; i < c.start; i++ {
+		if end := x.lex.hedges.at(toks, i); end > 0 {
+			found = append(found, i)
+		}
+	}
+	// "if"/"unless" after the cue make it conditional; so do passive
+	// hedges: "a ban is being considered".
+	for i := c.end; i < len(toks); i++ {
+		switch toks[i].lower {
+		case "if", "unless":
+			found = append(found, i)
+		case "considered", "proposed", "planned", "mooted", "discussed", "debated":
+			if i < r {
+				found = append(found, i)
+			}
+		}
+	}
+	// "will" before the cue is a threat only if conditional; alone it
+	// announces the action.
+	if len(found) == 0 {
+		return false, false
+	}
+	for _, i := range found {
+		if x.lex.threats.at(toks, i) < 0 {
+			return true, false // talk: "is considering a ban", "calls for a ban"
+		}
+	}
+	return true, x.officialSpeaks(s)
+}
+
+// officialSpeaks reports whether the sentence attributes its words to a
+// state: an authority or a government noun.
+func (x *Extractor) officialSpeaks(s *sentence) bool {
+	for _, m := range s.mentions {
+		if m.isCountry() && !m.origin && m.strength >= 2 {
+			return true
+		}
+	}
+	for _, t := range s.toks {
+		if x.lex.government[t.lower] && t.lower != "state" && t.lower != "security" && t.lower != "communications" {
+			return true
+		}
+	}
+	return false
+}
+
+// isPassive reports "was blocked", "has been banned", "got restricted".
+func (x *Extractor) isPassive(toks []token, i int) bool {
+	if !strings.HasPrefix(toks[i].tag, "VBN") && !strings.HasSuffix(toks[i].lower, "ed") && toks[i].lower != "shut" && toks[i].lower != "cut" {
+		return false
+	}
+	for j := i - 1; j >= 0 && j >= i-4; j-- {
+		switch toks[j].lower {
+		case "is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "remains", "remain", "remained":
+			return true
+		}
+		if isBoundary(toks[j]) {
+			return false
+		}
+	}
+	return false
+}
+
+// companyActs reports an active cue whose subject is a service: "Telegram
+// blocked the channels", unless a state made it ("at the request of").
+func (x *Extractor) companyActs(s *sentence, l, cueStart int) bool {
+	var subj *mention
+	for i := range s.mentions {
+		m := &s.mentions[i]
+		if m.end <= cueStart && m.start >= l && !m.origin {
+			subj = m
+		}
+	}
+	if subj == nil || !subj.isService() {
+		return false
+	}
+	for i := range s.toks {
+		switch s.toks[i].lower {
+		case "request", "demand", "demands", "behest", "orders", "ordered", "pressure", "comply", "complying", "required", "forced", "compelled":
+			return false
+		}
+	}
+	return true
+}
+
+// targets returns the services a cue acts on.
+func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, passive bool, reasonStart int) []mention {
+	usable := func(m mention) bool {
+		return m.isService() && !m.channel && !(m.account && m.own)
+	}
+	own := false
+	var in []mention
+	add := func(m mention) {
+		for _, have := range in {
+			if have.service == m.service {
+				return
+			}
+		}
+		in = append(in, m)
+	}
+	hi := r
+	if reasonStart >= 0 && reasonStart < hi {
+		hi = reasonStart
+	}
+	switch c.cue.kind {
+	case kindNoun:
+		// "the Telegram ban", "Russia's ban on Telegram, WhatsApp and Signal"
+		lo := c.start
+		for lo > l && isNounPhrase(s.toks[lo-1]) {
+			lo--
+		}
+		end := c.end
+		if end < len(s.toks) {
+			switch s.toks[end].lower {
+			case "on", "of", "against", "targeting", "affecting", "for", "to":
+				end++
+				for end < hi && !strings.HasPrefix(s.toks[end].tag, "VB") && !x.startsClause(s.toks, end, false) {
+					end++
+				}
+			}
+		}
+		for _, m := range s.mentions {
+			if m.start >= lo && m.end <= end && usable(m) {
+				add(m)
+			}
+		}
+	default:
+		for _, m := range s.mentions {
+			if !m.isService() || m.start < l || m.end > hi {
+				continue
+			}
+			if m.own && m.account {
+				own = true
+			}
+			if usable(m) {
+				add(m)
+			}
+		}
+		if own && len(in) == 0 {
+			return nil // "shut down his Telegram channel"
+		}
+		// "Russia blocked it": a pronoun right after an active cue.
+		if len(in) == 0 && !passive && c.end < len(s.toks) {
+			switch s.toks[c.end].lower {
+			case "it", "its":
+				if slug := lastService(a, s, c.start, func(string) bool { return true }); slug != "" {
+					in = append(in, mention{start: c.end, end: c.end + 1, service: slug, coref: true})
+				}
+			}
+		}
+	}
+	return in
+}
+
+func isNounPhrase(t token) bool {
+	return strings.HasPrefix(t.tag, "NN") || strings.HasPrefix(t.tag, "JJ") || t.tag == "POS" || t.tag == "DT" || t.tag == "PRP$"
+}
+
+// actors returns the states acting for a cue and how directly the text
+// says so (4 an authority in the clause ... 0 from context).
+func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passive bool, reasonStart int) ([]string, int) {
+	inReason := func(m mention) bool { return reasonStart >= 0 && m.start >= reasonStart }
+	var subj, loc, other []mention
+	for _, m := range s.mentions {
+		if !m.isCountry() || m.origin || inReason(m) || m.start < l || m.end > r {
+			continue
+		}
+		switch {
+		case m.start > 0 && isLocative(s.toks[m.start-1]):
+			loc = append(loc, m)
+		case m.start > 0 && s.toks[m.start-1].lower == "by" && m.start >= c.end:
+			subj = append(subj, m) // "was blocked by Roskomnadzor"
+		case m.end <= c.start:
+			subj = append(subj, m)
+		default:
+			other = append(other, m)
+		}
+	}
+	strongest := func(ms []mention) []string {
+		best := 0
+		for _, m := range ms {
+			best = max(best, m.strength)
+		}
+		var out []string
+		for _, m := range ms {
+			if m.strength == best && !contains(out, m.country) {
+				out = append(out, m.country)
+			}
+		}
+		return out
+	}
+	// An authority acting is the strongest evidence; then the state where
+	// the action applies; then the state named as subject.
+	var auth []mention
+	for _, m := range append(append([]mention{}, subj...), other...) {
+		if m.strength >= 3 {
+			auth = append(auth, m)
+		}
+	}
+	switch {
+	case len(auth) > 0:
+		return strongest(auth), 4
+	case len(loc) > 0:
+		return coordinated(s, loc), 3
+	case len(subj) > 0:
+		return coordinated(s, subj), 3
+	case len(other) > 0:
+		return strongest(other), 2
+	}
+	// Elsewhere in the sentence, outside the reason.
+	var rest []mention
+	for _, m := range s.mentions {
+		if m.isCountry() && !m.origin && !inReason(m) {
+			rest = append(rest, m)
+		}
+	}
+	if len(rest) > 0 {
+		return strongest(rest), 1
+	}
+	if code := contextCountry(a, s); code != "" {
+		return []string{code}, 0
+	}
+	return nil, 0
+}
+
+func isLocative(t token) bool {
+	switch t.lower {
+	case "in", "across", "throughout", "inside", "within", "nationwide":
+		return true
+	}
+	return false
+}
+
+// coordinated keeps the mentions that form one list with the last one:
+// "in China, Iran and North Korea" is three states; "First Russia now
+// Iran" names Iran as the one acting.
+func coordinated(s *sentence, ms []mention) []string {
+	if len(ms) == 1 {
+		return []string{ms[0].country}
+	}
+	out := []string{ms[len(ms)-1].country}
+	for i := len(ms) - 2; i >= 0; i-- {
+		joined := true
+		for k := ms[i].end; k < ms[i+1].start; k++ {
+			switch s.toks[k].lower {
+			case ",", "and", "or", "both", "as", "well", "the", "&":
+			default:
+				if !isLocative(s.toks[k]) {
+					joined = false
+				}
+			}
+		}
+		if !joined {
+			break
+		}
+		if !contains(out, ms[i].country) {
+			out = append(out, ms[i].country)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// contextCountry is the state a sentence that names none is about: the
+// one the last events or strong mentions of the paragraph were about, else
+// the article's main state.
+func contextCountry(a *analysis, s *sentence) string {
+	for i := len(a.prior) - 1; i >= 0; i-- {
+		p := a.prior[i]
+		if p.sent.index < s.index && s.index-p.sent.index <= 3 && !p.sent.title {
+			return p.country
+		}
+	}
+	for i := s.index - 1; i >= 0 && i >= s.index-3; i-- {
+		p := a.sents[i]
+		if p.title {
+			continue
+		}
+		for _, m := range reverse(p.mentions) {
+			if m.isCountry() && !m.origin && m.strength >= 2 {
+				return m.country
+			}
+		}
+	}
+	return mainCountry(a)
+}
+
+// mainCountry is the state of the headline, else the one the article
+// names most often as acting.
+func mainCountry(a *analysis) string {
+	counts := make(map[string]int)
+	best, n := "", 0
+	for _, s := range a.sents {
+		for _, m := range s.mentions {
+			if !m.isCountry() || m.origin {
+				continue
+			}
+			w := m.strength
+			if s.title {
+				w += 5
+			}
+			counts[m.country] += w
+			if counts[m.country] > n {
+				best, n = m.country, counts[m.country]
+			}
+		}
+	}
+	return best
+}
+
+// dateFor picks the date expression that belongs to a cue: in its clause
+// first, else elsewhere in the sentence outside the reason.
+func (x *Extractor) dateFor(s *sentence, c cueMatch, l, r, reasonStart int) (date, int) {
+	if len(s.dates) == 0 {
+		return date{}, 0
+	}
+	lo, hi := s.toks[l].start, s.text[len(s.text):]
+	_ = hi
+	hiOff := len(s.text)
+	if r < len(s.toks) {
+		hiOff = s.toks[r].start
+	}
+	if reasonStart >= 0 && reasonStart < len(s.toks) && s.toks[reasonStart].start < hiOff {
+		hiOff = s.toks[reasonStart].start
+	}
+	cueOff := s.toks[c.start].start
+	best, bestDist := date{}, -1
+	for _, d := range s.dates {
+		if d.start >= lo && d.end <= hiOff {
+			dist := abs(d.start - cueOff)
+			if bestDist < 0 || dist < bestDist {
+				best, bestDist = d.value, dist
+			}
+		}
+	}
+	if bestDist >= 0 {
+		return best, 2
+	}
+	// A nominal cue inside another clause ("as a result of the ban, ...")
+	// does not take the sentence's date, which belongs to another verb.
+	if c.cue.kind == kindNoun {
+		return date{}, 0
+	}
+	for _, d := range s.dates {
+		if reasonStart >= 0 && reasonStart < len(s.toks) && d.start >= s.toks[reasonStart].start {
+			continue
+		}
+		return d.value, 1
+	}
+	return date{}, 0
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}

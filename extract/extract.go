@@ -1,0 +1,102 @@
+package extract
+
+import (
+	"strings"
+	"time"
+
+	"github.com/jdkato/prose/v2"
+)
+
+// Extractor finds events in articles. It is safe for concurrent use; build
+// one per process, because loading the tagger model takes a while.
+type Extractor struct {
+	gaz   *Gazetteer
+	lex   *lexicon
+	model *prose.Model
+}
+
+// New loads the embedded gazetteer, cue lexicon and prose's English model.
+func New() (*Extractor, error) {
+	gaz, err := LoadGazetteer()
+	if err != nil {
+		return nil, err
+	}
+	lex, err := loadLexicon()
+	if err != nil {
+		return nil, err
+	}
+	return &Extractor{gaz: gaz, lex: lex, model: prose.ModelFromData("policywatch")}, nil
+}
+
+// Gazetteer returns the names the extractor knows, for resolving user
+// input such as "--country Iran".
+func (x *Extractor) Gazetteer() *Gazetteer { return x.gaz }
+
+// Extract returns the events an article reports, at most one per
+// (country, service, action), ordered by country, service and action.
+func (x *Extractor) Extract(doc Document) []Event {
+	if doc.Published.IsZero() {
+		doc.Published = time.Now().UTC()
+	}
+	a := x.analyze(doc)
+	var cands []candidate
+	for _, s := range a.sents {
+		cands = append(cands, x.sentenceEvents(a, s)...)
+	}
+	return x.merge(a, cands)
+}
+
+// analysis is a document split into analysed sentences, with the running
+// context that coreference needs.
+type analysis struct {
+	doc   Document
+	sents []*sentence
+	// named reports which services the article names unambiguously
+	// anywhere, which licenses their ambiguous aliases ("X").
+	named map[string]bool
+	// justifications are reasons a government gives in sentences that
+	// report no action, by country.
+	justifications []justification
+	// prior are the candidates found so far, for context.
+	prior []candidate
+}
+
+func (x *Extractor) analyze(doc Document) *analysis {
+	a := &analysis{doc: doc, named: make(map[string]bool)}
+	title := strings.TrimSpace(normalizeText(doc.Title))
+	paras := splitParagraphs(normalizeText(doc.Text))
+	// Some sources repeat the headline as the first line of the text.
+	if len(paras) > 0 && title != "" && strings.EqualFold(paras[0], title) {
+		paras = paras[1:]
+	}
+	var sents []sentence
+	if title != "" {
+		sents = append(sents, sentence{orig: doc.Title, text: title, para: -1, title: true})
+	}
+	body := x.splitSentences(paras)
+	sents = append(sents, body...)
+	for i := range sents {
+		s := &sents[i]
+		s.index = i
+		if !s.title {
+			s.text = s.orig // splitSentences works on normalised text already
+		}
+		s.toks = tokenize(s.text)
+		// A first paragraph without final punctuation is a standfirst:
+		// a summary, like the headline.
+		if s.para == 0 && len(paras) > 1 && !endsSentence(paras[0]) {
+			s.lead = true
+		}
+		x.tag(s)
+		a.sents = append(a.sents, s)
+	}
+	for _, s := range a.sents {
+		x.findMentions(a, s)
+	}
+	return a
+}
+
+func endsSentence(p string) bool {
+	p = strings.TrimRight(p, `"') `)
+	return strings.HasSuffix(p, ".") || strings.HasSuffix(p, "!") || strings.HasSuffix(p, "?")
+}

@@ -1,0 +1,299 @@
+package extract
+
+import (
+	"embed"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/jdkato/prose/v2"
+	"go.yaml.in/yaml/v3"
+)
+
+//go:embed data/*.yaml
+var dataFS embed.FS
+
+// Country is a state that can act, with the names news uses for it.
+type Country struct {
+	Code     string   `yaml:"code"`
+	Name     string   `yaml:"name"`
+	Aliases  []string `yaml:"aliases"`
+	Demonyms []string `yaml:"demonyms"`
+	Capitals []string `yaml:"capitals"`
+	Cities   []string `yaml:"cities"`
+}
+
+// Actor is an authority that acts for a state: a regulator, court,
+// ministry, security service or leader.
+type Actor struct {
+	Name    string   `yaml:"name"`
+	Aliases []string `yaml:"aliases"`
+	Country string   `yaml:"country"`
+	Kind    string   `yaml:"kind"`
+}
+
+// Service is something a state acts on.
+type Service struct {
+	Slug      string   `yaml:"slug"`
+	Name      string   `yaml:"name"`
+	Aliases   []string `yaml:"aliases"`
+	Kind      string   `yaml:"kind"`
+	Owner     string   `yaml:"owner"`
+	Ambiguous []string `yaml:"ambiguous"`
+	Generic   []string `yaml:"generic"`
+	MatchCase *bool    `yaml:"match_case"`
+}
+
+// IsNetwork reports whether the service is the network itself, which is
+// shut down rather than blocked.
+func (s *Service) IsNetwork() bool { return s.Slug == "internet" || s.Slug == "mobile-internet" }
+
+// role says what a gazetteer match names.
+type role uint8
+
+const (
+	roleCountry role = iota + 1 // "Russia", "the Russian Federation"
+	roleDemonym                 // "Russian"
+	roleCapital                 // "Moscow", "the Kremlin"
+	roleCity                    // "St Petersburg"
+	roleActor                   // "Roskomnadzor"
+	roleService                 // "Telegram"
+	roleGeneric                 // "the messaging app": refers back to a service
+)
+
+// entry is one thing a token sequence can name.
+type entry struct {
+	role      role
+	country   string // roleCountry..roleActor
+	actorKind string // roleActor
+	service   string // roleService, roleGeneric (kind for generic nouns)
+	ambiguous bool   // roleService: needs support from context
+}
+
+type trieNode struct {
+	next    map[string]*trieNode
+	entries []entry
+}
+
+func (n *trieNode) insert(tokens []string, e entry) {
+	for _, t := range tokens {
+		if n.next == nil {
+			n.next = make(map[string]*trieNode)
+		}
+		c := n.next[t]
+		if c == nil {
+			c = &trieNode{}
+			n.next[t] = c
+		}
+		n = c
+	}
+	for _, have := range n.entries {
+		if have == e {
+			return
+		}
+	}
+	n.entries = append(n.entries, e)
+}
+
+// Gazetteer holds the countries, actors and services extraction knows,
+// and finds them in token sequences.
+type Gazetteer struct {
+	countries map[string]*Country
+	services  map[string]*Service
+	actors    []Actor
+	exact     *trieNode         // proper names, matched case-sensitively
+	folded    *trieNode         // common nouns, matched on lower-cased tokens
+	names     map[string]string // lower-cased country name/alias/code -> code
+	svcNames  map[string]string // lower-cased service name/alias/slug -> slug
+}
+
+// LoadGazetteer reads the embedded data files.
+func LoadGazetteer() (*Gazetteer, error) {
+	var countries []Country
+	var actors []Actor
+	var services []Service
+	for _, f := range []struct {
+		name string
+		v    any
+	}{
+		{"data/countries.yaml", &countries},
+		{"data/actors.yaml", &actors},
+		{"data/services.yaml", &services},
+	} {
+		b, err := dataFS.ReadFile(f.name)
+		if err != nil {
+			return nil, err
+		}
+		if err := yaml.Unmarshal(b, f.v); err != nil {
+			return nil, fmt.Errorf("extract: %s: %w", f.name, err)
+		}
+	}
+	return newGazetteer(countries, actors, services)
+}
+
+func newGazetteer(countries []Country, actors []Actor, services []Service) (*Gazetteer, error) {
+	g := &Gazetteer{
+		countries: make(map[string]*Country),
+		services:  make(map[string]*Service),
+		actors:    actors,
+		exact:     &trieNode{},
+		folded:    &trieNode{},
+		names:     make(map[string]string),
+		svcNames:  make(map[string]string),
+	}
+	for i := range countries {
+		c := &countries[i]
+		if c.Code == "" || c.Name == "" {
+			return nil, fmt.Errorf("extract: countries.yaml: entry %d has no code or name", i+1)
+		}
+		g.countries[c.Code] = c
+		g.names[strings.ToLower(c.Code)] = c.Code
+		for _, n := range append([]string{c.Name}, c.Aliases...) {
+			g.add(g.exact, n, entry{role: roleCountry, country: c.Code})
+			g.names[strings.ToLower(n)] = c.Code
+		}
+		for _, n := range c.Demonyms {
+			g.add(g.exact, n, entry{role: roleDemonym, country: c.Code})
+		}
+		for _, n := range c.Capitals {
+			g.add(g.exact, n, entry{role: roleCapital, country: c.Code})
+		}
+		for _, n := range c.Cities {
+			g.add(g.exact, n, entry{role: roleCity, country: c.Code})
+		}
+	}
+	for i, a := range actors {
+		if _, ok := g.countries[a.Country]; !ok {
+			return nil, fmt.Errorf("extract: actors.yaml: %q names unknown country %q", a.Name, a.Country)
+		}
+		for _, n := range append([]string{a.Name}, a.Aliases...) {
+			g.add(g.exact, n, entry{role: roleActor, country: a.Country, actorKind: a.Kind})
+		}
+		_ = i
+	}
+	for i := range services {
+		s := &services[i]
+		if s.Slug == "" {
+			return nil, fmt.Errorf("extract: services.yaml: entry %d has no slug", i+1)
+		}
+		g.services[s.Slug] = s
+		g.svcNames[s.Slug] = s.Slug
+		ambiguous := make(map[string]bool)
+		for _, a := range s.Ambiguous {
+			ambiguous[a] = true
+		}
+		matchCase := s.MatchCase == nil || *s.MatchCase
+		for _, n := range append([]string{s.Name}, s.Aliases...) {
+			g.svcNames[strings.ToLower(n)] = s.Slug
+			e := entry{role: roleService, service: s.Slug, ambiguous: ambiguous[n]}
+			if matchCase {
+				g.add(g.exact, n, e)
+			} else {
+				g.add(g.folded, strings.ToLower(n), e)
+			}
+		}
+		for _, n := range s.Generic {
+			g.add(g.folded, strings.ToLower(n), entry{role: roleGeneric, service: s.Slug})
+		}
+	}
+	for _, s := range services {
+		if s.Owner != "" && g.services[s.Owner] == nil {
+			return nil, fmt.Errorf("extract: services.yaml: %s has unknown owner %q", s.Slug, s.Owner)
+		}
+	}
+	return g, nil
+}
+
+func (g *Gazetteer) add(root *trieNode, name string, e entry) {
+	toks := tokenizeName(name)
+	if len(toks) == 0 {
+		return
+	}
+	root.insert(toks, e)
+}
+
+// tokenizeName splits a name the way sentences are split, so that a name
+// and its occurrence in text give the same tokens.
+func tokenizeName(name string) []string {
+	doc, err := prose.NewDocument(normalizeText(name),
+		prose.WithSegmentation(false), prose.WithTagging(false), prose.WithExtraction(false))
+	if err != nil {
+		return nil
+	}
+	toks := doc.Tokens()
+	out := make([]string, len(toks))
+	for i, t := range toks {
+		out[i] = t.Text
+	}
+	return out
+}
+
+// Country returns the country with an ISO code, or nil.
+func (g *Gazetteer) Country(code string) *Country { return g.countries[code] }
+
+// Service returns the service with a slug, or nil.
+func (g *Gazetteer) Service(slug string) *Service { return g.services[slug] }
+
+// LookupCountry resolves a code or any name of a country, case-insensitively:
+// "IR", "ir", "Iran", "Islamic Republic of Iran" all give "IR".
+func (g *Gazetteer) LookupCountry(s string) (string, bool) {
+	code, ok := g.names[strings.ToLower(strings.TrimSpace(s))]
+	return code, ok
+}
+
+// LookupService resolves a slug or any name of a service, case-insensitively.
+func (g *Gazetteer) LookupService(s string) (string, bool) {
+	slug, ok := g.svcNames[strings.ToLower(strings.TrimSpace(s))]
+	return slug, ok
+}
+
+// CountryCodes returns all known country codes, sorted.
+func (g *Gazetteer) CountryCodes() []string {
+	out := make([]string, 0, len(g.countries))
+	for c := range g.countries {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// match is a gazetteer hit on tokens [start, end).
+type match struct {
+	start, end int
+	entries    []entry
+}
+
+// find returns the longest non-overlapping matches, left to right. Proper
+// names are matched case-sensitively; common nouns on lower-cased tokens.
+func (g *Gazetteer) find(toks []token) []match {
+	var out []match
+	for i := 0; i < len(toks); {
+		end, ents := longest(g.exact, toks, i, func(t token) string { return t.text })
+		fend, fents := longest(g.folded, toks, i, func(t token) string { return t.lower })
+		if fend > end {
+			end, ents = fend, fents
+		}
+		if end > i {
+			out = append(out, match{start: i, end: end, entries: ents})
+			i = end
+			continue
+		}
+		i++
+	}
+	return out
+}
+
+func longest(root *trieNode, toks []token, i int, key func(token) string) (int, []entry) {
+	n := root
+	end, ents := i, []entry(nil)
+	for j := i; j < len(toks); j++ {
+		n = n.next[key(toks[j])]
+		if n == nil {
+			break
+		}
+		if len(n.entries) > 0 {
+			end, ents = j+1, n.entries
+		}
+	}
+	return end, ents
+}

@@ -1,0 +1,364 @@
+package extract
+
+import (
+	"sort"
+	"strings"
+)
+
+// mention is a country, authority or service named in a sentence.
+type mention struct {
+	start, end int // tokens
+	role       role
+	country    string
+	actorKind  string
+	service    string
+	strength   int  // for countries: 3 authority, 2 state named as actor, 1 location or weak hint
+	origin     bool // "Chinese app TikTok", "based in the US": not the actor
+	account    bool // "Telegram channel": one account, not the service
+	own        bool // "his Telegram channel": the actor's own account
+	channel    bool // "said on Telegram": where something was said
+	coref      bool // resolved from "the messaging app" or "that country"
+}
+
+func (m mention) isCountry() bool { return m.country != "" }
+func (m mention) isService() bool { return m.service != "" }
+
+// findMentions finds the countries, authorities and services of a
+// sentence, resolving "the messaging app" and "that country" to what the
+// article named last.
+func (x *Extractor) findMentions(a *analysis, s *sentence) {
+	toks := s.toks
+	for _, m := range x.gaz.find(toks) {
+		for _, e := range x.pick(a, toks, m) {
+			mn := mention{start: m.start, end: m.end, role: e.role, country: e.country, actorKind: e.actorKind}
+			switch e.role {
+			case roleService:
+				mn.service = e.service
+			case roleGeneric:
+				slug := x.resolveGeneric(a, s, m)
+				if slug == "" {
+					continue
+				}
+				mn.service, mn.coref = slug, true
+			}
+			s.mentions = append(s.mentions, mn)
+		}
+	}
+	s.mentions = append(s.mentions, x.anaphors(a, s)...)
+	sort.SliceStable(s.mentions, func(i, j int) bool { return s.mentions[i].start < s.mentions[j].start })
+	for i := range s.mentions {
+		m := &s.mentions[i]
+		if m.isCountry() {
+			x.classifyCountry(toks, m)
+		} else {
+			x.classifyService(toks, m)
+		}
+	}
+	dropOwners(x.gaz, s)
+	for _, m := range s.mentions {
+		if m.isService() && !m.coref {
+			a.named[m.service] = true
+		}
+	}
+}
+
+// pick chooses which entries of a gazetteer match apply: ambiguous service
+// aliases need the service named plainly somewhere in the article or a
+// noun before them ("the platform X"); a name that is both a country and
+// a service is read as the service only next to another service.
+func (x *Extractor) pick(a *analysis, toks []token, m match) []entry {
+	var out []entry
+	for _, e := range m.entries {
+		if e.role == roleService && e.ambiguous && !x.licensed(a, toks, m, e.service) {
+			continue
+		}
+		out = append(out, e)
+	}
+	// A token sequence that is a country name and also a person's first
+	// name ("Jordan Peterson") is neither when a capitalised word follows
+	// that is not itself a name we know.
+	if m.end < len(toks) && len(out) > 0 && out[0].role == roleCountry && m.end-m.start == 1 {
+		next := toks[m.end]
+		if isCapitalized(next.text) && next.tag == "NNP" && len(x.gaz.find(toks[m.end:m.end+1])) == 0 && !isTitleCase(toks) {
+			return nil
+		}
+	}
+	return out
+}
+
+func (x *Extractor) licensed(a *analysis, toks []token, m match, slug string) bool {
+	if a.named[slug] || x.namedPlainly(a, slug) {
+		return true
+	}
+	if m.start > 0 {
+		switch toks[m.start-1].lower {
+		case "platform", "app", "service", "network", "messenger", "site", "company", "firm", "giant", "'s":
+			return true
+		}
+	}
+	return false
+}
+
+// namedPlainly reports whether the article names a service by one of its
+// unambiguous names anywhere, so that "X" later in a story about
+// "X, formerly Twitter" is understood even before the mention is reached.
+func (x *Extractor) namedPlainly(a *analysis, slug string) bool {
+	if v, ok := a.named["\x00"+slug]; ok {
+		return v
+	}
+	found := false
+	for _, s := range a.sents {
+		for _, m := range x.gaz.find(s.toks) {
+			for _, e := range m.entries {
+				if e.role == roleService && e.service == slug && !e.ambiguous {
+					found = true
+				}
+			}
+		}
+	}
+	a.named["\x00"+slug] = found
+	return found
+}
+
+// resolveGeneric resolves a common noun that refers back to a service
+// ("the messaging app") to the service of that kind named last, within a
+// few sentences. An indefinite noun ("an alternative app") refers to
+// nothing.
+func (x *Extractor) resolveGeneric(a *analysis, s *sentence, m match) string {
+	if !definiteBefore(s.toks, m.start) {
+		return ""
+	}
+	kinds := make(map[string]bool)
+	for _, e := range m.entries {
+		if e.role == roleGeneric {
+			kinds[e.service] = true
+		}
+	}
+	return lastService(a, s, m.start, func(slug string) bool { return kinds[slug] })
+}
+
+// anaphors resolves "the app", "the service", "the platform" and "that
+// country", which fit any service or country.
+func (x *Extractor) anaphors(a *analysis, s *sentence) []mention {
+	var out []mention
+	for i, t := range s.toks {
+		if !definiteBefore(s.toks, i) {
+			continue
+		}
+		switch t.lower {
+		case "app", "application", "service", "platform", "site", "website", "messenger":
+			if covered(s.mentions, i) {
+				continue
+			}
+			if slug := lastService(a, s, i, func(string) bool { return true }); slug != "" {
+				out = append(out, mention{start: i, end: i + 1, role: roleGeneric, service: slug, coref: true})
+			}
+		case "country", "nation":
+			if code := lastCountry(a, s, i); code != "" {
+				out = append(out, mention{start: i, end: i + 1, role: roleCountry, country: code, coref: true})
+			}
+		}
+	}
+	return out
+}
+
+func covered(ms []mention, i int) bool {
+	for _, m := range ms {
+		if i >= m.start && i < m.end {
+			return true
+		}
+	}
+	return false
+}
+
+// definiteBefore reports whether the noun phrase ending before toks[i]
+// starts with a definite determiner: "the", "this", "that", possibly with
+// adjectives between ("the encrypted messaging app").
+func definiteBefore(toks []token, i int) bool {
+	for j := i - 1; j >= 0 && j >= i-4; j-- {
+		switch toks[j].lower {
+		case "the", "this", "that", "its":
+			return true
+		case "a", "an", "another", "any", "every", "each", "alternative", "other", "own", "home-grown", "local", "domestic":
+			return false
+		}
+		tag := toks[j].tag
+		if !(strings.HasPrefix(tag, "JJ") || strings.HasPrefix(tag, "VBG") || strings.HasPrefix(tag, "NN") || tag == "RB") || isBoundary(toks[j]) {
+			return false
+		}
+	}
+	return false
+}
+
+const corefWindow = 6 // sentences
+
+func lastService(a *analysis, s *sentence, before int, ok func(string) bool) string {
+	for _, m := range reverse(s.mentions) {
+		if m.isService() && m.end <= before && ok(m.service) {
+			return m.service
+		}
+	}
+	for i := s.index - 1; i >= 0 && i >= s.index-corefWindow; i-- {
+		p := a.sents[i]
+		if p.title {
+			continue
+		}
+		for _, m := range reverse(p.mentions) {
+			if m.isService() && !m.channel && ok(m.service) {
+				return m.service
+			}
+		}
+	}
+	return ""
+}
+
+func lastCountry(a *analysis, s *sentence, before int) string {
+	for _, m := range reverse(s.mentions) {
+		if m.isCountry() && m.end <= before && !m.origin {
+			return m.country
+		}
+	}
+	for i := s.index - 1; i >= 0 && i >= s.index-corefWindow; i-- {
+		for _, m := range reverse(a.sents[i].mentions) {
+			if m.isCountry() && !m.origin {
+				return m.country
+			}
+		}
+	}
+	return ""
+}
+
+func reverse(ms []mention) []mention {
+	out := make([]mention, len(ms))
+	for i, m := range ms {
+		out[len(ms)-1-i] = m
+	}
+	return out
+}
+
+// classifyCountry decides whether a country mention can be the actor:
+// "Iran's net regulator", "Russian authorities" and "a Moscow court" act;
+// "a Chinese app" and "based in the US" only say where something is from.
+func (x *Extractor) classifyCountry(toks []token, m *mention) {
+	switch m.role {
+	case roleActor:
+		m.strength = 3
+		return
+	case roleCapital, roleCity:
+		m.strength = 2
+	case roleCountry:
+		m.strength = 2
+	case roleDemonym:
+		m.strength = 1
+	}
+	// "based in", "headquartered in", "registered in", "founded in"
+	if m.start >= 2 && toks[m.start-1].lower == "in" {
+		switch toks[m.start-2].lower {
+		case "based", "headquartered", "registered", "incorporated", "founded", "born", "made", "listed":
+			m.origin = true
+			return
+		}
+	}
+	// Look past the possessive and adjectives to the head noun:
+	// "Iran's net regulator", "Russian state security services".
+	j := m.end
+	if j < len(toks) && toks[j].lower == "'s" {
+		j++
+	}
+	for k := 0; k < 3 && j < len(toks); k++ {
+		w := toks[j].lower
+		if x.lex.government[w] {
+			m.strength = 3
+			return
+		}
+		if x.lex.origin[w] {
+			if m.role == roleDemonym || m.end == j || toks[m.end].lower != "'s" {
+				m.origin = true
+			}
+			return
+		}
+		if isServiceAt(x, toks, j) {
+			m.origin = m.role == roleDemonym || toks[m.end].lower != "'s"
+			return
+		}
+		if !strings.HasPrefix(toks[j].tag, "JJ") && !strings.HasPrefix(toks[j].tag, "NN") {
+			break
+		}
+		j++
+	}
+}
+
+func isServiceAt(x *Extractor, toks []token, j int) bool {
+	for _, m := range x.gaz.find(toks[j:min(j+4, len(toks))]) {
+		if m.start == 0 {
+			for _, e := range m.entries {
+				if e.role == roleService {
+					return true
+				}
+			}
+		}
+		break
+	}
+	return false
+}
+
+// classifyService marks service mentions that are not the service as a
+// whole: one account ("his Telegram channel") or the medium of a statement
+// ("said on Telegram").
+func (x *Extractor) classifyService(toks []token, m *mention) {
+	if m.end < len(toks) {
+		j := m.end
+		if j < len(toks) && (toks[j].lower == "messenger" || toks[j].lower == "messaging") {
+			j++
+		}
+		if j < len(toks) && x.lex.accounts[toks[j].lower] {
+			m.account = true
+			for k := m.start - 1; k >= 0 && k >= m.start-3; k-- {
+				if x.lex.own[toks[k].lower] {
+					m.own = true
+				}
+			}
+		}
+	}
+	if m.start >= 1 {
+		switch toks[m.start-1].lower {
+		case "on", "via", "through", "in":
+			for k := m.start - 2; k >= 0 && k >= m.start-6; k-- {
+				switch toks[k].lower {
+				case "said", "says", "wrote", "writes", "posted", "posts", "announced", "statement", "post", "message",
+					"tweeted", "published", "shared", "video", "channel", "interview", "appeared", "speaking", "live":
+					m.channel = true
+				}
+			}
+		}
+	}
+}
+
+// dropOwners removes a parent company named only to qualify its product:
+// "Meta's WhatsApp" is WhatsApp, and "Amazon and other applications that
+// use Amazon Web Services" is AWS.
+func dropOwners(g *Gazetteer, s *sentence) {
+	products := make(map[string]bool)
+	for _, m := range s.mentions {
+		if m.isService() {
+			if svc := g.Service(m.service); svc != nil && svc.Owner != "" {
+				products[svc.Owner] = true
+			}
+		}
+	}
+	if len(products) == 0 {
+		return
+	}
+	out := s.mentions[:0]
+	for _, m := range s.mentions {
+		if m.isService() && products[m.service] {
+			continue
+		}
+		out = append(out, m)
+	}
+	s.mentions = out
+}
+
+func isCapitalized(s string) bool {
+	return s != "" && s[0] >= 'A' && s[0] <= 'Z'
+}

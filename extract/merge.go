@@ -1,0 +1,194 @@
+package extract
+
+import (
+	"sort"
+	"strings"
+)
+
+// merge folds candidates into events, one per (country, service, action),
+// as SCHEMA.md asks: the most specific date, the clearest reason, and
+// every sentence as evidence.
+func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
+	groups := make(map[triple][]candidate)
+	var order []triple
+	for _, c := range cands {
+		k := triple{c.country, c.service, c.action}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], c)
+	}
+	dropSummaryConflicts(groups)
+
+	dates := make(map[triple]date)
+	for _, k := range order {
+		if g, ok := groups[k]; ok {
+			dates[k] = bestDate(g)
+		}
+	}
+	pub := dayOf(a.doc.Published)
+	var out []Event
+	for _, k := range order {
+		g, ok := groups[k]
+		if !ok {
+			continue
+		}
+		d := dates[k]
+		if d.zero() {
+			// A collateral event happened when its cause did.
+			for _, c := range g {
+				if c.cause != nil {
+					if cd, ok := dates[*c.cause]; ok && !cd.zero() {
+						d = cd
+						break
+					}
+				}
+			}
+		}
+		if d.zero() {
+			d = pub
+		}
+		ev := Event{
+			ID:          EventID(a.doc.ID, k.country, k.service, k.action),
+			Country:     k.country,
+			Service:     k.service,
+			Action:      k.action,
+			Date:        d.String(),
+			Reason:      x.bestReason(a, k, g),
+			Evidence:    evidence(g),
+			Confidence:  combine(g),
+			ArticleID:   a.doc.ID,
+			SourceURL:   a.doc.URL,
+			SourceTitle: a.doc.Title,
+			Published:   pub.String(),
+			Feed:        a.doc.Feed,
+		}
+		out = append(out, ev)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Country != out[j].Country {
+			return out[i].Country < out[j].Country
+		}
+		if out[i].Service != out[j].Service {
+			return out[i].Service < out[j].Service
+		}
+		return out[i].Action < out[j].Action
+	})
+	return out
+}
+
+// dropSummaryConflicts lets the body overrule the headline: when the title
+// or standfirst says Iran blocks Telegram and the body reports that it
+// disrupted features, the event is the restriction.
+func dropSummaryConflicts(groups map[triple][]candidate) {
+	family := map[Action]bool{Block: true, Restrict: true, Throttle: true, Shutdown: true}
+	for k, g := range groups {
+		if !family[k.action] || !allSummary(g) {
+			continue
+		}
+		for other, og := range groups {
+			if other.country == k.country && other.service == k.service && other.action != k.action &&
+				family[other.action] && !allSummary(og) {
+				delete(groups, k)
+				break
+			}
+		}
+	}
+}
+
+func allSummary(g []candidate) bool {
+	for _, c := range g {
+		if !c.sent.title && !c.sent.lead {
+			return false
+		}
+	}
+	return true
+}
+
+// bestDate prefers a date stated with the action in today's news over one
+// from history or from elsewhere in a sentence, and the body over the
+// headline.
+func bestDate(g []candidate) date {
+	best := -1
+	rank := func(c candidate) int {
+		r := c.dateStrength * 4
+		if !c.history {
+			r += 16
+		}
+		if !c.sent.title && !c.sent.lead {
+			r += 1
+		}
+		if c.cause != nil {
+			r -= 2
+		}
+		return r
+	}
+	for i, c := range g {
+		if best < 0 || rank(c) > rank(g[best]) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return date{}
+	}
+	return g[best].date
+}
+
+// bestReason takes the clearest reason stated with the action; else a
+// justification the same state gave elsewhere in the article.
+func (x *Extractor) bestReason(a *analysis, k triple, g []candidate) string {
+	best := -1
+	for i, c := range g {
+		if c.reason == "" {
+			continue
+		}
+		if best < 0 || c.reasonRank > g[best].reasonRank {
+			best = i
+		}
+	}
+	if best >= 0 && g[best].reasonRank >= 2 {
+		return g[best].reason
+	}
+	for _, j := range a.justifications {
+		if j.country == k.country && j.service == k.service {
+			return j.text
+		}
+	}
+	if best >= 0 {
+		return g[best].reason
+	}
+	return ""
+}
+
+func evidence(g []candidate) []string {
+	var out []string
+	seen := make(map[int]bool)
+	idx := make([]*sentence, 0, len(g))
+	for _, c := range g {
+		if !seen[c.sent.index] {
+			seen[c.sent.index] = true
+			idx = append(idx, c.sent)
+		}
+	}
+	sort.Slice(idx, func(i, j int) bool { return idx[i].index < idx[j].index })
+	for _, s := range idx {
+		out = append(out, strings.TrimSpace(s.orig))
+	}
+	return out
+}
+
+// combine folds the confidences of several sentences: each more sentence
+// makes the event likelier, with diminishing returns.
+func combine(g []candidate) float64 {
+	cs := make([]float64, 0, len(g))
+	for _, c := range g {
+		cs = append(cs, c.confidence)
+	}
+	sort.Sort(sort.Reverse(sort.Float64Slice(cs)))
+	miss := 1 - cs[0]
+	for _, c := range cs[1:min(len(cs), 4)] {
+		miss *= 1 - 0.4*c
+	}
+	v := 1 - miss
+	return float64(int(min(v, 0.99)*100+0.5)) / 100
+}

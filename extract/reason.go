@@ -1,0 +1,290 @@
+package extract
+
+import (
+	"strings"
+)
+
+// justification is a reason a government gives in a sentence that reports
+// no action: "the Iranian government ... has said its use was behind a lot
+// of anti-establishment protests".
+type justification struct {
+	country, service string
+	text             string
+	index            int // sentence
+}
+
+const maxReasonTokens = 40
+
+// reasonStart returns the index of the first token of the reason clause
+// after a cue (the marker itself), or -1.
+func (x *Extractor) reasonStart(s *sentence, from int) int {
+	for i := from; i < len(s.toks); i++ {
+		if end := x.lex.reasons.at(s.toks, i); end > 0 && x.validReason(s.toks, i, end) {
+			return i
+		}
+	}
+	return -1
+}
+
+// validReason filters markers used for time or amount: "after 4 April",
+// "over 50 million users", "for two weeks".
+func (x *Extractor) validReason(toks []token, i, end int) bool {
+	w := toks[i].lower
+	if end >= len(toks) {
+		return false
+	}
+	switch w {
+	case "after", "following", "over", "amid":
+		if x.temporalAfter(toks, end-1) {
+			return false
+		}
+	}
+	switch w {
+	case "over":
+		// "over its refusal", "over concerns": a cause needs a noun phrase
+		// that says why.
+		for k := end; k < len(toks) && k < end+6; k++ {
+			if x.lex.justification[toks[k].lower] || toks[k].lower == "concerns" || toks[k].lower == "allegations" || toks[k].lower == "claims" {
+				return true
+			}
+		}
+		return false
+	case "for":
+		n := toks[end]
+		if strings.HasPrefix(n.tag, "VBG") || n.lower == "not" || n.lower == "allegedly" {
+			return true
+		}
+		for k := end; k < len(toks) && k < end+5; k++ {
+			if x.lex.justification[toks[k].lower] {
+				return n.lower == "its" || n.lower == "their" || n.lower == "the" || n.lower == "his" || n.lower == "her"
+			}
+		}
+		return false
+	case "saying":
+		return true
+	}
+	return true
+}
+
+// reasonFor returns the reason a sentence states for a cue and its rank:
+// the clause after the marker, or a fronted clause ("After Telegram
+// refused ..., Russia blocked it").
+func (x *Extractor) reasonFor(s *sentence, c cueMatch, start int) (string, int) {
+	toks := s.toks
+	if start >= 0 {
+		end := x.lex.reasons.at(toks, start)
+		if text := x.reasonText(s, end); text != "" {
+			rank := 2
+			if x.hasJustification(toks, end, min(len(toks), end+maxReasonTokens)) {
+				rank = 3
+			}
+			if toks[start].lower == "amid" || toks[start].lower == "saying" {
+				rank--
+			}
+			return text, rank
+		}
+	}
+	// A fronted reason clause ends at the comma before the main clause.
+	i := 0
+	if len(toks) > 0 && (toks[0].lower == "but" || toks[0].lower == "and") {
+		i = 1
+	}
+	if end := x.lex.reasons.at(toks, i); end > 0 && x.validReason(toks, i, end) {
+		comma := -1
+		for k := end; k < c.start; k++ {
+			if toks[k].text == "," {
+				comma = k
+				break
+			}
+		}
+		if comma > end {
+			text := strings.TrimSpace(s.text[toks[end].start:toks[comma].start])
+			return trimReason(text), 2
+		}
+	}
+	return "", 0
+}
+
+// reasonText is the clause from token i to the end of the reason.
+func (x *Extractor) reasonText(s *sentence, i int) string {
+	toks := s.toks
+	if i >= len(toks) {
+		return ""
+	}
+	j := i
+	for ; j < len(toks) && j < i+maxReasonTokens; j++ {
+		t := toks[j]
+		switch t.text {
+		case ";", ":", "(", ")", "—", "--", "?", "!":
+			goto done
+		case "-":
+			if j > 0 && toks[j-1].end < t.start {
+				goto done
+			}
+		case ",":
+			if j+1 < len(toks) {
+				switch toks[j+1].lower {
+				case "which", "who", "while", "but", "although", "though", "whereas", "according", "as", "after",
+					"citing", "saying", "despite", "with", "amid", "the", "a", "an", "it", "he", "she", "they",
+					"said", "says", "adding", "and", "in", "on", "prompting", "leading", "a move", "officials", "reports":
+					goto done
+				}
+			}
+		case ".":
+			if j == len(toks)-1 {
+				goto done
+			}
+		}
+	}
+done:
+	if j <= i {
+		return ""
+	}
+	text := s.text[toks[i].start:toks[j-1].end]
+	return trimReason(text)
+}
+
+func trimReason(s string) string {
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(s, "that ")
+	s = strings.Trim(s, ` ,.;:"'`)
+	return s
+}
+
+func (x *Extractor) hasJustification(toks []token, from, to int) bool {
+	for k := from; k < to && k < len(toks); k++ {
+		if x.lex.justification[toks[k].lower] {
+			return true
+		}
+	}
+	return false
+}
+
+// noteJustification records the reason a government states in a sentence
+// without an action, for events of that state that state none.
+func (x *Extractor) noteJustification(a *analysis, s *sentence) {
+	toks := s.toks
+	for i := range toks {
+		end := x.lex.justify.at(toks, i)
+		if end < 0 {
+			continue
+		}
+		// The speaker must be a state, named before the verb.
+		country := ""
+		for _, m := range s.mentions {
+			if m.isCountry() && !m.origin && m.end <= i && m.strength >= 2 {
+				country = m.country
+			}
+		}
+		if country == "" {
+			continue
+		}
+		start := end
+		if start < len(toks) && toks[start].lower == "that" {
+			start++
+		}
+		// "accused Telegram of enabling terrorists": the reason follows "of".
+		if toks[i].lower == "accused" || toks[i].lower == "accuses" || toks[i].lower == "accusing" || strings.HasPrefix(toks[i].lower, "blame") {
+			for k := start; k < len(toks) && k < start+6; k++ {
+				if toks[k].lower == "of" || toks[k].lower == "for" {
+					start = k + 1
+					break
+				}
+			}
+		}
+		if !x.hasJustification(toks, start, start+maxReasonTokens) {
+			continue
+		}
+		text := x.reasonText(s, start)
+		if text == "" {
+			continue
+		}
+		service := ""
+		for _, m := range s.mentions {
+			if m.isService() && !m.channel {
+				service = m.service
+				break
+			}
+		}
+		if service == "" {
+			service = lastService(a, s, len(toks), func(string) bool { return true })
+		}
+		a.justifications = append(a.justifications, justification{country: country, service: service, text: text, index: s.index})
+		return
+	}
+}
+
+// collateral finds services hit by a state's action against another:
+// "the Telegram ban has also affected ... Amazon Web Services (AWS) or
+// Google infrastructure, such as Twitch and Spotify".
+func (x *Extractor) collateral(a *analysis, s *sentence, c cueMatch, same []candidate) []candidate {
+	toks := s.toks
+	// The cause: a nominal action in the sentence, with its service.
+	var cause *candidate
+	causeText := ""
+	causeLo, causeHi := -1, -1
+	for _, cm := range x.lex.findCues(toks) {
+		if cm.cue.kind != kindNoun || cm.cue.action == actionAffect {
+			continue
+		}
+		lo := cm.start
+		for lo > 0 && isNounPhrase(toks[lo-1]) {
+			lo--
+		}
+		hi := cm.end
+		if hi+1 < len(toks) && (toks[hi].lower == "on" || toks[hi].lower == "of" || toks[hi].lower == "against") {
+			for _, m := range s.mentions {
+				if m.isService() && m.start == hi+1 {
+					hi = m.end
+				}
+			}
+		}
+		inNP := make(map[string]bool)
+		for _, m := range s.mentions {
+			if m.isService() && m.start >= lo && m.end <= hi {
+				inNP[m.service] = true
+			}
+		}
+		for _, cd := range same {
+			if cd.sent == s && inNP[cd.service] && cd.action != Threaten {
+				cd := cd
+				cause = &cd
+				break
+			}
+		}
+		if cause == nil && len(inNP) == 0 {
+			// "the ban": the last action the article reported.
+			for i := len(a.prior) - 1; i >= 0; i-- {
+				if p := a.prior[i]; p.action == Block || p.action == Shutdown || p.action == Restrict {
+					cause = &p
+					break
+				}
+			}
+		}
+		causeLo, causeHi = lo, hi
+		causeText = trimReason(s.text[toks[lo].start:toks[hi-1].end])
+		break
+	}
+	if cause == nil {
+		return nil
+	}
+	var out []candidate
+	seen := map[string]bool{cause.service: true}
+	for _, m := range s.mentions {
+		if !m.isService() || m.channel || seen[m.service] || (m.start >= causeLo && m.end <= causeHi) {
+			continue
+		}
+		seen[m.service] = true
+		svc := x.gaz.Service(m.service)
+		if svc != nil && svc.IsNetwork() {
+			continue
+		}
+		conf := clamp(cause.confidence-0.1, 0.05, 0.9)
+		out = append(out, candidate{
+			country: cause.country, service: m.service, action: cause.action, sent: s,
+			reason: causeText, reasonRank: 3, confidence: conf,
+			cause: &triple{cause.country, cause.service, cause.action},
+		})
+	}
+	return out
+}

@@ -1,0 +1,190 @@
+package extract
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jdkato/prose/v2"
+)
+
+// typography folds typographic quotes, dashes and spaces to ASCII so that
+// names, cues and dates match however the outlet typeset them. Offsets
+// used during extraction refer to the folded text.
+var typography = strings.NewReplacer(
+	"\u2018", "'", "\u2019", "'", "\u201b", "'", "\u2032", "'",
+	"\u201c", `"`, "\u201d", `"`, "\u201e", `"`, "\u00ab", `"`, "\u00bb", `"`,
+	"\u00a0", " ", "\u2009", " ", "\u202f", " ", "\u200b", "",
+	"\u2013", "-", "\u2011", "-",
+)
+
+func normalizeText(s string) string { return typography.Replace(s) }
+
+// token is one word or punctuation mark of a sentence.
+type token struct {
+	text  string // as written
+	lower string
+	tag   string // Penn Treebank part of speech
+	start int    // byte offsets into the sentence text
+	end   int
+}
+
+// sentence is one analysed sentence of a document.
+type sentence struct {
+	index int    // position in the document
+	para  int    // paragraph number; the title is -1
+	orig  string // as written, for evidence
+	text  string // normalised
+	toks  []token
+	title bool // the headline
+	lead  bool // the standfirst: a first paragraph that is a summary line
+
+	mentions []mention
+	dates    []dateExpr // found only in sentences with an action cue
+}
+
+var paraBreak = regexp.MustCompile(`\n\s*\n|\r\n\s*\r\n`)
+
+// splitParagraphs splits article text on blank lines; single line breaks
+// inside a paragraph are kept as spaces.
+func splitParagraphs(text string) []string {
+	var out []string
+	for _, p := range paraBreak.Split(text, -1) {
+		for _, line := range strings.Split(p, "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				out = append(out, line)
+			}
+		}
+	}
+	return out
+}
+
+// isTitleCase reports whether most words of s start with a capital, as in
+// headlines ("Iran Begins To Block Telegram Messaging App"), which confuses
+// a tagger trained on running text.
+func isTitleCase(toks []token) bool {
+	words, caps := 0, 0
+	for _, t := range toks {
+		r, _ := utf8.DecodeRuneInString(t.text)
+		if !unicode.IsLetter(r) || len(t.text) < 4 {
+			continue
+		}
+		words++
+		if unicode.IsUpper(r) {
+			caps++
+		}
+	}
+	return words >= 3 && caps*10 >= words*7
+}
+
+// tokenize splits a sentence into tokens with offsets, using prose's
+// tokenizer, which also handles possessives and contractions.
+func tokenize(s string) []token {
+	doc, err := prose.NewDocument(s, prose.WithSegmentation(false), prose.WithTagging(false), prose.WithExtraction(false))
+	if err != nil {
+		return nil
+	}
+	return align(s, doc.Tokens())
+}
+
+// align gives prose tokens their offsets in s. prose does not report
+// offsets and may rewrite a token (quotes), so a token that cannot be found
+// gets the position where it should have been.
+func align(s string, ptoks []prose.Token) []token {
+	out := make([]token, 0, len(ptoks))
+	pos := 0
+	for _, pt := range ptoks {
+		t := token{text: pt.Text, lower: strings.ToLower(pt.Text), tag: pt.Tag}
+		if i := strings.Index(s[pos:], pt.Text); i >= 0 && i < 16 {
+			t.start = pos + i
+			t.end = t.start + len(pt.Text)
+			pos = t.end
+		} else {
+			t.start, t.end = pos, pos
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// tag runs prose's part-of-speech tagger over a sentence. Headlines in
+// title case are tagged in lower case, keeping the capitals of known names,
+// so "Block" in "Iran Begins To Block Telegram" is tagged as the verb it is.
+func (x *Extractor) tag(s *sentence) {
+	text := s.text
+	if isTitleCase(s.toks) {
+		keep := make([]bool, len(s.toks))
+		for _, m := range x.gaz.find(s.toks) {
+			for i := m.start; i < m.end; i++ {
+				keep[i] = true
+			}
+		}
+		b := []byte(text)
+		for i, t := range s.toks {
+			if lower := strings.ToLower(t.text); !keep[i] && t.end-t.start == len(lower) && t.end <= len(b) {
+				copy(b[t.start:t.end], lower)
+			}
+		}
+		text = string(b)
+	}
+	doc, err := prose.NewDocument(text, prose.UsingModel(x.model), prose.WithSegmentation(false), prose.WithExtraction(false))
+	if err != nil {
+		return
+	}
+	ptoks := doc.Tokens()
+	if len(ptoks) != len(s.toks) {
+		return
+	}
+	for i := range ptoks {
+		s.toks[i].tag = ptoks[i].Tag
+	}
+}
+
+// splitSentences segments a document's paragraphs into sentences with
+// prose's segmenter, run once over the whole text because setting it up
+// costs more than segmenting.
+func (x *Extractor) splitSentences(paras []string) []sentence {
+	full := strings.Join(paras, "\n\n")
+	doc, err := prose.NewDocument(full, prose.UsingModel(x.model), prose.WithTokenization(false), prose.WithTagging(false), prose.WithExtraction(false))
+	var pieces []string
+	if err == nil {
+		for _, s := range doc.Sentences() {
+			for _, line := range strings.Split(s.Text, "\n") {
+				if line = strings.TrimSpace(line); line != "" {
+					pieces = append(pieces, line)
+				}
+			}
+		}
+	}
+	// Map pieces back to paragraphs by position.
+	starts := make([]int, len(paras))
+	off := 0
+	for i, p := range paras {
+		starts[i] = off
+		off += len(p) + 2
+	}
+	var out []sentence
+	pos := 0
+	for _, piece := range pieces {
+		i := strings.Index(full[pos:], piece)
+		if i < 0 {
+			continue
+		}
+		at := pos + i
+		pos = at + len(piece)
+		para := 0
+		for j := range starts {
+			if starts[j] <= at {
+				para = j
+			}
+		}
+		out = append(out, sentence{orig: piece, para: para})
+	}
+	if len(out) == 0 {
+		for i, p := range paras {
+			out = append(out, sentence{orig: p, para: i})
+		}
+	}
+	return out
+}
