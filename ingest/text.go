@@ -196,10 +196,14 @@ func isArticleBody(n *html.Node) bool {
 }
 
 // isNoisy reports whether an element's class, id or data-component names
-// page furniture. The document's root and body are never noise, whatever
-// classes a CMS gives them.
+// page furniture. Structural elements are never noise, whatever classes a
+// CMS gives them: Substack's story is an <article class="newsletter-post">.
 func isNoisy(n *html.Node) bool {
-	if n.Type != html.ElementNode || n.Data == "html" || n.Data == "body" || isArticleBody(n) {
+	if n.Type != html.ElementNode || isArticleBody(n) {
+		return false
+	}
+	switch n.Data {
+	case "html", "body", "main", "article":
 		return false
 	}
 	for _, a := range n.Attr {
@@ -275,6 +279,9 @@ func richest(root *html.Node, match func(*html.Node) bool) (*html.Node, int) {
 	var best *html.Node
 	bestScore := 0
 	walkElements(root, func(n *html.Node) bool {
+		if isNoisy(n) {
+			return false // a comment's <article>, a promo card
+		}
 		if match(n) {
 			if s := proseRunes(n); s > bestScore {
 				best, bestScore = n, s

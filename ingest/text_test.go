@@ -171,6 +171,12 @@ func TestReadPageChoosesContainer(t *testing.T) {
 			want: "The main story has much more text than any teaser on the page.\n\nAnd a second paragraph.",
 		},
 		{
+			name: "a long comment's <article> is not the story",
+			html: `<article class="post"><p>The story, short.</p></article>
+				<div id="comments" class="comments-area"><article class="comment-body"><p>` + strings.Repeat("A long angry comment. ", 20) + `</p></article></div>`,
+			want: "The story, short.",
+		},
+		{
 			name: "teaser articles do not pass for the story",
 			html: `<article><p>Teaser one.</p></article>
 				<div class="entry-content"><p>` + strings.Repeat("The real story is here. ", 10) + `</p></div>`,
@@ -283,4 +289,17 @@ func readTestdata(t *testing.T, elem ...string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func BenchmarkReadPage(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "pages", "wordpress.html"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if _, err := ReadPage(bytes.NewReader(raw), "text/html; charset=utf-8"); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
