@@ -10,8 +10,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
+	nethtml "golang.org/x/net/html"
+	"golang.org/x/net/html/charset"
 )
 
 // FeedResult is one feed fetched: its new state, to store for the next
@@ -77,7 +80,7 @@ func (f *Fetcher) FetchFeed(ctx context.Context, feed Feed, prev FeedState) (Fee
 		return fail("fetch", &StatusError{URL: feed.URL, Code: resp.Code, Status: resp.Status})
 	}
 
-	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(resp.Body))
+	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(feedUTF8(resp)))
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) && looksLikeHTML(resp) {
 			err = fmt.Errorf("got an HTML page (%s), not a feed", resp.Header.Get("Content-Type"))
@@ -92,6 +95,39 @@ func (f *Fetcher) FetchFeed(ctx context.Context, feed Feed, prev FeedState) (Fee
 	res.State = st
 	f.log.DebugContext(ctx, "feed fetched", "feed", feed.Name, "items", len(res.Items))
 	return res, nil
+}
+
+// feedUTF8 returns the body of an XML feed in UTF-8 when only the
+// Content-Type header names its encoding. An encoding in the XML prolog is
+// left to the XML decoder, which honours it; JSON feeds are UTF-8 by
+// definition.
+func feedUTF8(resp *response) []byte {
+	_, params, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if err != nil || params["charset"] == "" {
+		return resp.Body
+	}
+	enc, name := charset.Lookup(params["charset"])
+	if enc == nil || name == "utf-8" || utf8.Valid(resp.Body) {
+		// Valid UTF-8 is taken as such: servers label UTF-8 feeds
+		// ISO-8859-1 far more often than they serve legacy text that
+		// happens to be valid UTF-8.
+		return resp.Body
+	}
+	head := bytes.TrimLeft(resp.Body, " \t\r\n")
+	if !bytes.HasPrefix(head, []byte("<")) {
+		return resp.Body
+	}
+	if bytes.HasPrefix(head, []byte("<?xml")) {
+		end := bytes.Index(head, []byte("?>"))
+		if end < 0 || bytes.Contains(head[:end], []byte("encoding")) {
+			return resp.Body
+		}
+	}
+	out, err := enc.NewDecoder().Bytes(resp.Body)
+	if err != nil {
+		return resp.Body
+	}
+	return out
 }
 
 func looksLikeHTML(resp *response) bool {
@@ -123,7 +159,7 @@ func feedItems(feedName string, base *url.URL, parsed *gofeed.Feed) []Item {
 			Feed:    feedName,
 			GUID:    guid,
 			Link:    resolve(base, link),
-			Title:   clean(html.UnescapeString(it.Title)),
+			Title:   itemTitle(it.Title),
 			Content: it.Content,
 			Summary: it.Description,
 		}
@@ -144,6 +180,18 @@ func feedItems(feedName string, base *url.URL, parsed *gofeed.Feed) []Item {
 		items = append(items, item)
 	}
 	return items
+}
+
+// itemTitle is a feed title as plain text. Titles are meant to be text, but
+// some feeds escape them twice ("AT&amp;amp;T") and Atom allows HTML.
+func itemTitle(s string) string {
+	if strings.ContainsAny(s, "<>") {
+		if root, err := nethtml.Parse(strings.NewReader(s)); err == nil {
+			text, _, _ := inlineText(children(root)...)
+			return text
+		}
+	}
+	return clean(html.UnescapeString(s))
 }
 
 func isAbsHTTP(s string) bool {

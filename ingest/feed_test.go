@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -511,5 +512,54 @@ func TestFetchFeedCancelled(t *testing.T) {
 	_, err := testFetcher(t, nil).FetchFeed(ctx, Feed{Name: "X", URL: srv.URL}, FeedState{})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+// Feeds whose encoding only the Content-Type header names, and UTF-8 feeds
+// the header mislabels.
+func TestFetchFeedHeaderCharset(t *testing.T) {
+	cp1251 := bytes.Replace(readTestdata(t, "feeds", "regional-windows1251.rss"),
+		[]byte(`<?xml version="1.0" encoding="windows-1251"?>`), []byte(`<?xml version="1.0"?>`), 1)
+	tests := []struct {
+		name, contentType string
+		body              []byte
+		wantTitle         string
+	}{
+		{"windows-1251 named by the header only", "text/xml; charset=windows-1251", cp1251,
+			"Роскомнадзор замедлил YouTube на стационарных устройствах"},
+		{"prolog wins over the header", "application/rss+xml; charset=iso-8859-1", readTestdata(t, "feeds", "regional-windows1251.rss"),
+			"Роскомнадзор замедлил YouTube на стационарных устройствах"},
+		{"UTF-8 feed labelled ISO-8859-1", "text/xml; charset=ISO-8859-1", readTestdata(t, "feeds", "verge.atom"),
+			"Turkey’s internet regulator orders Instagram blocked for ‘censorship’"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tc.contentType)
+				w.Write(tc.body)
+			}))
+			defer srv.Close()
+			res, err := testFetcher(t, nil).FetchFeed(context.Background(), Feed{Name: "X", URL: srv.URL}, FeedState{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Items) == 0 || res.Items[0].Title != tc.wantTitle {
+				t.Errorf("first item = %+v, want title %q", res.Items, tc.wantTitle)
+			}
+		})
+	}
+}
+
+func TestItemTitle(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"  Iran blocks\n  Telegram ", "Iran blocks Telegram"},
+		{"AT&amp;T fined", "AT&T fined"}, // escaped twice in the feed
+		{"Iran <em>blocks</em> Telegram", "Iran blocks Telegram"},
+		{"Speeds fall to < 1 Mbps", "Speeds fall to < 1 Mbps"},
+	}
+	for _, tc := range tests {
+		if got := itemTitle(tc.in); got != tc.want {
+			t.Errorf("itemTitle(%q) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }
