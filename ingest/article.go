@@ -73,7 +73,7 @@ func (f *Fetcher) fetchPage(ctx context.Context, link string) (Page, string, err
 	case err != nil:
 		return fail(err)
 	case resp.Code != http.StatusOK:
-		return fail(&StatusError{URL: link, Code: resp.Code, Status: resp.Status})
+		return fail(&StatusError{URL: resp.URL, Code: resp.Code, Status: resp.Status})
 	}
 	ct := resp.Header.Get("Content-Type")
 	kind := ct

@@ -77,7 +77,7 @@ func (f *Fetcher) FetchFeed(ctx context.Context, feed Feed, prev FeedState) (Fee
 		f.log.DebugContext(ctx, "feed not modified", "feed", feed.Name)
 		return res, nil
 	case resp.Code != http.StatusOK:
-		return fail("fetch", &StatusError{URL: feed.URL, Code: resp.Code, Status: resp.Status})
+		return fail("fetch", &StatusError{URL: resp.URL, Code: resp.Code, Status: resp.Status})
 	}
 
 	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(feedUTF8(resp)))

@@ -68,9 +68,10 @@ func NewFetcher(cfg Config, logger *slog.Logger) *Fetcher {
 // Config returns the settings the Fetcher runs with, defaults applied.
 func (f *Fetcher) Config() Config { return f.cfg }
 
-// StatusError is an HTTP response other than the one asked for.
+// StatusError is an HTTP response other than the one asked for. Callers
+// can tell a feed that is gone (404, 410) from one that is failing (5xx).
 type StatusError struct {
-	URL    string
+	URL    string // that answered, after redirects
 	Code   int
 	Status string // as the server sent it, "500 Internal Server Error"
 }

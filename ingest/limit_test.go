@@ -15,7 +15,7 @@ import (
 // Requests to one host are spaced by HostDelay however many goroutines
 // make them; measured where it matters, on the server.
 func TestHostDelaySpacesRequestsToOneHost(t *testing.T) {
-	const delay = 60 * time.Millisecond
+	const delay = 100 * time.Millisecond
 	const n = 5
 	body := readTestdata(t, "feeds", "rights.json")
 
@@ -49,8 +49,9 @@ func TestHostDelaySpacesRequestsToOneHost(t *testing.T) {
 	}
 	slices.SortFunc(arrivals, func(a, b time.Time) int { return a.Compare(b) })
 	for i := 1; i < n; i++ {
-		// A little slack for scheduling between the limiter and the server.
-		if gap := arrivals[i].Sub(arrivals[i-1]); gap < delay-10*time.Millisecond {
+		// Some slack: a busy machine can delay one request between the
+		// limiter letting it go and the server seeing it.
+		if gap := arrivals[i].Sub(arrivals[i-1]); gap < delay*8/10 {
 			t.Errorf("requests %d and %d arrived %v apart, want at least %v", i-1, i, gap, delay)
 		}
 	}
