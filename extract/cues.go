@@ -269,6 +269,7 @@ func (ph phrases) in(toks []token, from, to int) (int, bool) {
 // cueMatch is an action cue found in a sentence.
 type cueMatch struct {
 	cue        *cue
+	alt        *cue // the other reading of the same words ("bans": verb or noun)
 	start, end int
 }
 
@@ -317,7 +318,10 @@ func (lx *lexicon) findCues(toks []token) []cueMatch {
 		case dup < 0:
 			uniq = append(uniq, m)
 		case fitsTag(m.cue.kind, toks[m.start].tag) && !fitsTag(uniq[dup].cue.kind, toks[m.start].tag):
+			m.alt = uniq[dup].cue
 			uniq[dup] = m
+		default:
+			uniq[dup].alt = m.cue
 		}
 	}
 	return uniq

@@ -482,7 +482,7 @@ func TestServicesDataKnown(t *testing.T) {
 		"X": "twitter", "Twitter": "twitter", "AWS": "aws", "Amazon Web Services": "aws",
 		"VK": "vkontakte", "Sina Weibo": "weibo", "Play Store": "google-play", "Proton Mail": "protonmail",
 		"PUBG Mobile": "pubg", "Garena Free Fire": "free-fire", "Wayback Machine": "archive",
-		"UC Browser": "ucbrowser", "Alphabet": "google", "Twich": "twitch",
+		"UC Browser": "ucbrowser", "Alphabet": "google",
 	} {
 		if got := slugOf[name]; got != want {
 			t.Errorf("service name %q gives %q, want %q", name, got, want)

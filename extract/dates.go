@@ -244,8 +244,10 @@ func findDates(text string, pub time.Time) []dateExpr {
 					m[i] = text[loc[2*i]:loc[2*i+1]]
 				}
 			}
-			// "May" is a month only with a day or year beside it.
-			if d := r.resolve(m, pub); !d.zero() && d.y >= 1990 && d.y <= pub.Year()+1 {
+			// A date far from publication is kept while overlaps are
+			// resolved, so "4 November 2020" is not read as "4 November",
+			// and dropped after.
+			if d := r.resolve(m, pub); !d.zero() {
 				all = append(all, dateExpr{start: loc[0], end: loc[1], value: d})
 			}
 		}
@@ -266,5 +268,11 @@ func findDates(text string, pub time.Time) []dateExpr {
 		}
 		out = append(out, d)
 	}
-	return out
+	kept := out[:0]
+	for _, d := range out {
+		if d.value.y >= 1990 && d.value.y <= pub.Year()+1 {
+			kept = append(kept, d)
+		}
+	}
+	return kept
 }

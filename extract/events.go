@@ -39,6 +39,11 @@ func (x *Extractor) sentenceEvents(a *analysis, s *sentence) []candidate {
 		return nil // "Will Iran block Telegram?"
 	}
 	s.dates = findDates(s.text, a.doc.Published)
+	for i, c := range cues {
+		if c.cue.kind == kindNoun && c.alt != nil && c.alt.kind == kindVerb && x.verbInContext(s, c) {
+			cues[i].cue, cues[i].alt = c.alt, c.cue
+		}
+	}
 	var out []candidate
 	for _, c := range cues {
 		if c.cue.action == actionAffect {
@@ -53,6 +58,28 @@ func (x *Extractor) sentenceEvents(a *analysis, s *sentence) []candidate {
 	}
 	a.prior = append(a.prior, out...)
 	return out
+}
+
+// verbInContext reads a word the tagger took for a noun as the verb it
+// is between a state and a service: headlines ("Turkmenistan blocks
+// WhatsApp") trip the tagger.
+func (x *Extractor) verbInContext(s *sentence, c cueMatch) bool {
+	before, after := false, false
+	for _, m := range s.mentions {
+		if m.isCountry() && !m.origin && m.end == c.start {
+			before = true
+		}
+		if m.isService() && m.start == c.end {
+			after = true
+		}
+	}
+	if c.end < len(s.toks) {
+		switch s.toks[c.end].tag {
+		case "DT", "PRP$":
+			after = true
+		}
+	}
+	return before && after
 }
 
 // dropFalseCues removes cue words used in another sense: "fine" the
@@ -157,7 +184,10 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 		hedged, threat = true, true
 	}
 
-	passive := c.cue.kind == kindVerb && x.isPassive(toks, c.start)
+	passive := false
+	for i := c.start; i < c.end && c.cue.kind == kindVerb; i++ {
+		passive = passive || x.isPassive(toks, i)
+	}
 	reasonStart := x.reasonStart(s, c.end)
 
 	// What is acted on?
@@ -275,9 +305,11 @@ func (x *Extractor) negated(s *sentence, l int, c cueMatch) bool {
 			return true
 		}
 	}
-	// Inside the cue's own gap: "did not block".
+	// Inside the cue's own gap: "did not block"; but "no longer
+	// permitted" is itself a cue.
 	for i := c.start; i < c.end; i++ {
-		if x.lex.negators[toks[i].lower] {
+		switch toks[i].lower {
+		case "not", "n't", "never":
 			return true
 		}
 	}
@@ -325,7 +357,7 @@ func (x *Extractor) hedged(s *sentence, l, r int, c cueMatch) (hedged, threat bo
 // state: an authority or a government noun.
 func (x *Extractor) officialSpeaks(s *sentence) bool {
 	for _, m := range s.mentions {
-		if m.isCountry() && !m.origin && m.strength >= 2 {
+		if m.isCountry() && !m.origin && m.strength >= 3 {
 			return true
 		}
 	}
@@ -366,6 +398,20 @@ func (x *Extractor) companyActs(s *sentence, l, cueStart int) bool {
 	}
 	if subj == nil || !subj.isService() {
 		return false
+	}
+	// The service must head the subject: "Meta blocked", "Telegram has
+	// removed", not "Russia's ban on Telegram also blocked".
+	if subj.start > 0 {
+		switch s.toks[subj.start-1].lower {
+		case "on", "of", "against", "to", "for", "in", "from", "with", "by", "over":
+			return false
+		}
+	}
+	for i := subj.end; i < cueStart; i++ {
+		t := s.toks[i]
+		if !(strings.HasPrefix(t.tag, "RB") || strings.HasPrefix(t.tag, "VB") || t.tag == "MD" || t.tag == "," || t.lower == "itself" || t.lower == "'s") {
+			return false
+		}
 	}
 	for i := range s.toks {
 		switch s.toks[i].lower {
@@ -459,7 +505,8 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 			continue
 		}
 		switch {
-		case m.start > 0 && isLocative(s.toks[m.start-1]):
+		case m.start > 0 && isLocative(s.toks[m.start-1]),
+			len(loc) > 0 && joined(s, loc[len(loc)-1], m): // "in China, Iran and North Korea"
 			loc = append(loc, m)
 		case m.start > 0 && s.toks[m.start-1].lower == "by" && m.start >= c.end:
 			subj = append(subj, m) // "was blocked by Roskomnadzor"
@@ -494,7 +541,13 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 	case len(auth) > 0:
 		return strongest(auth), 4
 	case len(loc) > 0:
-		return coordinated(s, loc), 3
+		var codes []string
+		for _, m := range loc {
+			if !contains(codes, m.country) {
+				codes = append(codes, m.country)
+			}
+		}
+		return codes, 3
 	case len(subj) > 0:
 		return coordinated(s, subj), 3
 	case len(other) > 0:
@@ -533,17 +586,7 @@ func coordinated(s *sentence, ms []mention) []string {
 	}
 	out := []string{ms[len(ms)-1].country}
 	for i := len(ms) - 2; i >= 0; i-- {
-		joined := true
-		for k := ms[i].end; k < ms[i+1].start; k++ {
-			switch s.toks[k].lower {
-			case ",", "and", "or", "both", "as", "well", "the", "&":
-			default:
-				if !isLocative(s.toks[k]) {
-					joined = false
-				}
-			}
-		}
-		if !joined {
+		if !joined(s, ms[i], ms[i+1]) {
 			break
 		}
 		if !contains(out, ms[i].country) {
@@ -551,6 +594,23 @@ func coordinated(s *sentence, ms []mention) []string {
 		}
 	}
 	return out
+}
+
+// joined reports whether only a conjunction or comma separates a and b.
+func joined(s *sentence, a, b mention) bool {
+	if b.start <= a.end {
+		return false
+	}
+	for k := a.end; k < b.start; k++ {
+		switch s.toks[k].lower {
+		case ",", "and", "or", "both", "as", "well", "the", "&":
+		default:
+			if !isLocative(s.toks[k]) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func contains(list []string, s string) bool {

@@ -105,6 +105,14 @@ type Gazetteer struct {
 	folded    *trieNode         // common nouns, matched on lower-cased tokens
 	names     map[string]string // lower-cased country name/alias/code -> code
 	svcNames  map[string]string // lower-cased service name/alias/slug -> slug
+	// fuzzy are the one-word service names long and distinctive enough
+	// to recognise misspelt by one letter ("Twich").
+	fuzzy []fuzzyName
+}
+
+type fuzzyName struct {
+	name string
+	e    entry
 }
 
 // LoadGazetteer reads the embedded data files.
@@ -188,6 +196,9 @@ func newGazetteer(countries []Country, actors []Actor, services []Service) (*Gaz
 			e := entry{role: roleService, service: s.Slug, ambiguous: ambiguous[n]}
 			if matchCase {
 				g.add(g.exact, n, e)
+				if !e.ambiguous && len(n) >= minFuzzy+1 && !strings.ContainsAny(n, " .-") {
+					g.fuzzy = append(g.fuzzy, fuzzyName{n, e})
+				}
 			} else {
 				g.add(g.folded, strings.ToLower(n), e)
 			}
@@ -196,6 +207,7 @@ func newGazetteer(countries []Country, actors []Actor, services []Service) (*Gaz
 			g.add(g.folded, strings.ToLower(n), entry{role: roleGeneric, service: s.Slug})
 		}
 	}
+	sort.Slice(g.fuzzy, func(i, j int) bool { return g.fuzzy[i].name < g.fuzzy[j].name })
 	for _, s := range services {
 		if s.Owner != "" && g.services[s.Owner] == nil {
 			return nil, fmt.Errorf("extract: services.yaml: %s has unknown owner %q", s.Slug, s.Owner)
@@ -273,6 +285,11 @@ func (g *Gazetteer) find(toks []token) []match {
 		if fend > end {
 			end, ents = fend, fents
 		}
+		if end == i {
+			if e, ok := g.misspelt(toks[i]); ok {
+				end, ents = i+1, []entry{e}
+			}
+		}
 		if end > i {
 			out = append(out, match{start: i, end: end, entries: ents})
 			i = end
@@ -281,6 +298,47 @@ func (g *Gazetteer) find(toks []token) []match {
 		i++
 	}
 	return out
+}
+
+const minFuzzy = 5 // letters
+
+// misspelt recognises a proper noun one edit away from a distinctive
+// service name, as news copy sometimes has it ("Twich and Spotify").
+func (g *Gazetteer) misspelt(t token) (entry, bool) {
+	if len(t.text) < minFuzzy || !isCapitalized(t.text) || (t.tag != "" && !strings.HasPrefix(t.tag, "NNP")) {
+		return entry{}, false
+	}
+	if _, ok := g.names[t.lower]; ok {
+		return entry{}, false
+	}
+	for _, f := range g.fuzzy {
+		if oneEdit(t.text, f.name) {
+			return f.e, true
+		}
+	}
+	return entry{}, false
+}
+
+// oneEdit reports whether a and b differ by exactly one inserted, deleted,
+// replaced or transposed byte.
+func oneEdit(a, b string) bool {
+	if a == b || abs(len(a)-len(b)) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	switch {
+	case len(a) == len(b):
+		if a[i+1:] == b[i+1:] {
+			return true
+		}
+		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+	case len(a) < len(b):
+		return a[i:] == b[i+1:]
+	}
+	return a[i+1:] == b[i:]
 }
 
 func longest(root *trieNode, toks []token, i int, key func(token) string) (int, []entry) {

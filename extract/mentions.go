@@ -267,6 +267,9 @@ func (x *Extractor) classifyCountry(toks []token, m *mention) {
 	}
 	for k := 0; k < 3 && j < len(toks); k++ {
 		w := toks[j].lower
+		if len(x.lex.cues[w]) > 0 {
+			break // "Turkmenistan blocks WhatsApp"
+		}
 		if x.lex.government[w] {
 			m.strength = 3
 			return
@@ -278,7 +281,7 @@ func (x *Extractor) classifyCountry(toks []token, m *mention) {
 			return
 		}
 		if isServiceAt(x, toks, j) {
-			m.origin = m.role == roleDemonym || toks[m.end].lower != "'s"
+			m.origin = m.role == roleDemonym // "the Chinese app TikTok"
 			return
 		}
 		if !strings.HasPrefix(toks[j].tag, "JJ") && !strings.HasPrefix(toks[j].tag, "NN") {
@@ -320,18 +323,32 @@ func (x *Extractor) classifyService(toks []token, m *mention) {
 			}
 		}
 	}
-	if m.start >= 1 {
-		switch toks[m.start-1].lower {
-		case "on", "via", "through", "in":
-			for k := m.start - 2; k >= 0 && k >= m.start-6; k-- {
-				switch toks[k].lower {
-				case "said", "says", "wrote", "writes", "posted", "posts", "announced", "statement", "post", "message",
-					"tweeted", "published", "shared", "video", "channel", "interview", "appeared", "speaking", "live":
+	// "said on Telegram", "wrote on X", "in a post on X", "said in a
+	// Telegram post", "on its Telegram channel".
+	start := m.start
+	if m.account && start >= 1 {
+		switch toks[start-1].lower {
+		case "a", "its", "their", "his", "her", "an", "official":
+			start--
+		}
+	}
+	if start >= 1 {
+		switch toks[start-1].lower {
+		case "on", "via", "in":
+			for k := start - 2; k >= 0 && k >= start-2; k-- {
+				if speechWords[toks[k].lower] {
 					m.channel = true
 				}
 			}
 		}
 	}
+}
+
+var speechWords = map[string]bool{
+	"said": true, "says": true, "say": true, "wrote": true, "writes": true, "posted": true, "posts": true,
+	"announced": true, "announces": true, "statement": true, "post": true, "message": true, "tweeted": true,
+	"published": true, "shared": true, "video": true, "interview": true, "appeared": true, "speaking": true,
+	"live": true, "warned": true, "declared": true, "confirmed": true, "told": true,
 }
 
 // dropOwners removes a parent company named only to qualify its product:

@@ -1,0 +1,199 @@
+package extract_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/policywatch/policywatch/extract"
+)
+
+// brief renders events as "IR/telegram/restrict/2018-04-20" for comparison.
+func brief(evs []extract.Event) []string {
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		out[i] = e.Country + "/" + e.Service + "/" + string(e.Action) + "/" + e.Date
+	}
+	slices.Sort(out)
+	return out
+}
+
+func day(s string) time.Time {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+type extractCase struct {
+	name  string
+	title string
+	text  string
+	pub   string
+	want  []string // CC/service/action/date, any order
+}
+
+func runCases(t *testing.T, cases []extractCase) {
+	t.Helper()
+	x := extractor(t)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			pub := tc.pub
+			if pub == "" {
+				pub = "2018-04-20" // a Friday
+			}
+			got := brief(x.Extract(extract.Document{ID: tc.name, Title: tc.title, Text: tc.text, Published: day(pub)}))
+			want := slices.Clone(tc.want)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("\n got  %v\n want %v", got, want)
+			}
+		})
+	}
+}
+
+func TestActors(t *testing.T) {
+	runCases(t, []extractCase{
+		{name: "regulator", text: "Roskomnadzor blocked Telegram on Monday after a court ruling.",
+			want: []string{"RU/telegram/block/2018-04-16"}},
+		{name: "city court", text: "A Moscow court ordered the blocking of LinkedIn in November 2016.",
+			want: []string{"RU/linkedin/block/2016-11"}},
+		{name: "possessive regulator", text: "Iran's net regulator said swapping images via Telegram was no longer permitted.",
+			want: []string{"IR/telegram/restrict/2018-04-20"}},
+		{name: "acronym", text: "The PTA blocked TikTok on Friday over immoral content.",
+			want: []string{"PK/tiktok/block/2018-04-20"}},
+		{name: "leader", text: "Ayatollah Khamenei banned the use of WhatsApp by state officials last week.",
+			want: []string{"IR/whatsapp/restrict/2018-04"}},
+		{name: "demonym and government noun", text: "Turkish authorities blocked access to Wikipedia on 29 April 2017.",
+			want: []string{"TR/wikipedia/block/2017-04-29"}},
+		{name: "origin demonym is not the actor", text: "India banned the Chinese app TikTok on Monday.",
+			want: []string{"IN/tiktok/block/2018-04-16"}},
+		{name: "Kremlin", text: "The Kremlin has throttled Twitter since March.",
+			want: []string{"RU/twitter/throttle/2018-03"}},
+	})
+}
+
+func TestServiceNames(t *testing.T) {
+	runCases(t, []extractCase{
+		{name: "X formerly Twitter", text: "Brazil's Supreme Court suspended X (formerly Twitter) on Friday.",
+			want: []string{"BR/twitter/block/2018-04-20"}},
+		{name: "owner's product", text: "Russia blocked Meta's WhatsApp and Google's YouTube on Monday.",
+			want: []string{"RU/whatsapp/block/2018-04-16", "RU/youtube/block/2018-04-16"}},
+		{name: "long name", text: "Roskomnadzor blocked millions of Amazon Web Services addresses this month.",
+			want: []string{"RU/aws/block/2018-04"}},
+		{name: "coreference", text: "Telegram has 40 million users in Iran.\n\nOn Monday the judiciary banned the messaging app.",
+			want: []string{"IR/telegram/block/2018-04-16"}},
+		{name: "misspelling", text: "Russia's ban on Telegram also blocked Twich and Spotify on Monday.",
+			want: []string{"RU/spotify/block/2018-04-16", "RU/telegram/block/2018-04-16", "RU/twitch/block/2018-04-16"}},
+	})
+}
+
+func TestLists(t *testing.T) {
+	runCases(t, []extractCase{
+		{name: "passive list", text: "In Sri Lanka, Facebook, Instagram and WhatsApp were blocked on Sunday.",
+			want: []string{"LK/facebook/block/2018-04-15", "LK/instagram/block/2018-04-15", "LK/whatsapp/block/2018-04-15"}},
+		{name: "several countries", text: "Facebook is blocked in China, Iran and North Korea.",
+			want: []string{"CN/facebook/block/2018-04-20", "IR/facebook/block/2018-04-20", "KP/facebook/block/2018-04-20"}},
+	})
+}
+
+func TestNotEvents(t *testing.T) {
+	runCases(t, []extractCase{
+		{name: "denial", text: "The Nigerian government denied blocking Twitter on Monday."},
+		{name: "negation", text: "Russia has not blocked Telegram yet."},
+		{name: "considering", text: "India is considering a ban on TikTok."},
+		{name: "hypothetical", text: "Analysts said WhatsApp could be blocked in Iran."},
+		{name: "calls for", text: "Activists in Kenya called for a ban on Telegram."},
+		{name: "proposal", text: "US lawmakers proposed a bill to ban TikTok."},
+		{name: "question", title: "Will Iran Ban Telegram?"},
+		{name: "company acts", text: "Meta blocked news links for Canadian users in August."},
+		{name: "own channel", text: "Earlier this week Iran's supreme leader, Ayatollah Ali Khamenei, shut down his Telegram channel."},
+		{name: "vulnerability", text: "WhatsApp and Telegram issued emergency patches after researchers found a severe vulnerability."},
+		{name: "official threat", text: "Roskomnadzor threatened to block Telegram if it did not hand over the keys.",
+			want: []string{"RU/telegram/threaten/2018-04-20"}},
+		{name: "official warning", text: "The app could be blocked within days, Indonesia's communications minister warned on Monday, referring to Telegram.",
+			want: []string{"ID/telegram/threaten/2018-04-16"}},
+	})
+}
+
+func TestHistoryAndVoice(t *testing.T) {
+	runCases(t, []extractCase{
+		{name: "history", text: "Pakistan blocked TikTok again on Monday, after a similar ban on YouTube in 2012.",
+			want: []string{"PK/tiktok/block/2018-04-16", "PK/youtube/block/2012"}},
+		{name: "passive", text: "Access to Telegram was shut down in Russia this month.",
+			want: []string{"RU/telegram/block/2018-04"}},
+		{name: "nominalisation", text: "The Telegram ban in Russia has angered users.",
+			want: []string{"RU/telegram/block/2018-04-20"}},
+		{name: "internet shutdown", text: "Ethiopia shut down the internet in Tigray on 4 November 2020.", pub: "2020-11-06",
+			want: []string{"ET/internet/shutdown/2020-11-04"}},
+		{name: "mobile data", text: "Bangladesh suspended mobile internet on Thursday amid student protests.",
+			want: []string{"BD/mobile-internet/shutdown/2018-04-19"}},
+		{name: "unblock", text: "Pakistan lifted the ban on TikTok on 19 October 2020.", pub: "2020-10-20",
+			want: []string{"PK/tiktok/unblock/2020-10-19"}},
+		{name: "fine", text: "The European Commission fined Google €4.34bn on 18 July 2018.",
+			want: []string{"EU/google/fine/2018-07-18"}},
+		{name: "throttle", text: "Russia began slowing down Twitter on 10 March 2021.", pub: "2021-03-11",
+			want: []string{"RU/twitter/throttle/2021-03-10"}},
+		{name: "partial", text: "China banned TikTok on government devices on Monday.",
+			want: []string{"CN/tiktok/restrict/2018-04-16"}},
+	})
+}
+
+func TestCollateral(t *testing.T) {
+	runCases(t, []extractCase{
+		{name: "collateral", text: "Access to Telegram was shut down in Russia this month.\n\nThe Telegram ban has also affected Google and Spotify.",
+			want: []string{"RU/google/block/2018-04", "RU/spotify/block/2018-04", "RU/telegram/block/2018-04"}},
+	})
+}
+
+func TestHeadlines(t *testing.T) {
+	runCases(t, []extractCase{
+		{name: "title case", title: "Iran Begins To Block Telegram Messaging App",
+			want: []string{"IR/telegram/block/2018-04-20"}},
+		{name: "body overrules headline", title: "Iran Blocks Telegram",
+			text: "Iran has begun to disrupt certain features of the Telegram messaging app.",
+			want: []string{"IR/telegram/restrict/2018-04-20"}},
+	})
+}
+
+func TestDates(t *testing.T) {
+	runCases(t, []extractCase{
+		{name: "absolute", text: "Turkey blocked Wikipedia on 29 April 2017.", want: []string{"TR/wikipedia/block/2017-04-29"}},
+		{name: "relative", text: "Nigeria suspended Twitter on Friday.", pub: "2021-06-05", want: []string{"NG/twitter/block/2021-06-04"}},
+		{name: "month last year", text: "Iran blocked Instagram in September last year.", pub: "2023-03-01", want: []string{"IR/instagram/block/2022-09"}},
+		{name: "range", text: "Iraq cut the internet from 1 to 5 May.", pub: "2023-05-10", want: []string{"IQ/internet/shutdown/2023-05-01"}},
+		{name: "none", text: "Turkmenistan blocks WhatsApp.", pub: "2023-05-10", want: []string{"TM/whatsapp/block/2023-05-10"}},
+	})
+}
+
+func TestEventFields(t *testing.T) {
+	x := extractor(t)
+	doc := extract.Document{ID: "a1", URL: "https://example.org/a", Title: "Russia blocks Telegram", Feed: "Wire",
+		Text: "Russia blocked Telegram on Monday, citing the app's refusal to hand over encryption keys.", Published: day("2018-04-20")}
+	evs := x.Extract(doc)
+	if len(evs) != 1 {
+		t.Fatalf("got %d events, want 1: %v", len(evs), brief(evs))
+	}
+	e := evs[0]
+	if e.ID != extract.EventID("a1", "RU", "telegram", extract.Block) {
+		t.Errorf("id %s is not the stable id", e.ID)
+	}
+	if e.Reason != "the app's refusal to hand over encryption keys" {
+		t.Errorf("reason %q", e.Reason)
+	}
+	if len(e.Evidence) != 2 || !strings.Contains(e.Evidence[1], "citing") {
+		t.Errorf("evidence %q, want title and sentence", e.Evidence)
+	}
+	if e.SourceURL != doc.URL || e.SourceTitle != doc.Title || e.Feed != "Wire" || e.Published != "2018-04-20" || e.ArticleID != "a1" {
+		t.Errorf("provenance not carried: %+v", e)
+	}
+	if e.Confidence < 0.8 || e.Confidence > 1 {
+		t.Errorf("confidence %.2f for actor+service+verb in one clause and the headline, want >= 0.8", e.Confidence)
+	}
+	again := x.Extract(doc)
+	if again[0].ID != e.ID {
+		t.Error("ids differ between two runs on the same article")
+	}
+}
