@@ -28,6 +28,8 @@ import (
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/policywatch/policywatch/extract"
 )
 
 // Outlet is one fictional news site: its feed and its page template.
@@ -186,7 +188,6 @@ var (
 	countryRE = regexp.MustCompile(`^(?:[A-Z]{2})$`)
 	serviceRE = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
 	dateRE    = regexp.MustCompile(`^\d{4}(?:-\d{2}(?:-\d{2})?)?$`)
-	actions   = []string{"block", "restrict", "throttle", "shutdown", "unblock", "fine", "order", "threaten"}
 )
 
 func (a *Article) prepare(outlets map[string]*Outlet) error {
@@ -231,7 +232,7 @@ func (a *Article) prepare(outlets map[string]*Outlet) error {
 		case seen[key]:
 			return fmt.Errorf("event %s given twice", key)
 		case !countryRE.MatchString(e.Country), !serviceRE.MatchString(e.Service),
-			!slices.Contains(actions, e.Action), !dateRE.MatchString(e.Date):
+			!extract.ValidAction(extract.Action(e.Action)), !dateRE.MatchString(e.Date):
 			return fmt.Errorf("bad event %+v", e)
 		case e.Date > day:
 			return fmt.Errorf("event %s dated %s, after publication %s", key, e.Date, day)
