@@ -568,7 +568,13 @@ func writeReadme(src, out string, outlets []*Outlet, all []*Article) error {
 		return err
 	}
 	var n, withEvents int
+	var services []string
 	for _, a := range all {
+		for _, e := range a.Events {
+			if !slices.Contains(services, e.Service) {
+				services = append(services, e.Service)
+			}
+		}
 		n += len(a.Events)
 		if len(a.Events) > 0 {
 			withEvents++
@@ -578,6 +584,7 @@ func writeReadme(src, out string, outlets []*Outlet, all []*Article) error {
 	err = t.Execute(&buf, map[string]any{
 		"Outlets": outlets, "Articles": oldestFirst(all), "Count": len(all),
 		"Events": n, "WithEvents": withEvents, "Distractors": len(all) - withEvents,
+		"Services": slices.Sorted(slices.Values(services)),
 	})
 	if err != nil {
 		return err
