@@ -67,6 +67,7 @@ type cueFile struct {
 	Reasons       []string `yaml:"reasons"`
 	Justify       []string `yaml:"justify"`
 	Justification []string `yaml:"justification"`
+	NetworkNot    []string `yaml:"network_not"`
 }
 
 // lexicon is cues.yaml compiled.
@@ -75,7 +76,7 @@ type lexicon struct {
 	negators map[string]bool
 	denials, hedges, threats, partial, history,
 	reasons, justify phrases
-	government, origin, accounts, own, justification map[string]bool
+	government, origin, accounts, own, justification, networkNot map[string]bool
 }
 
 func loadLexicon() (*lexicon, error) {
@@ -135,6 +136,7 @@ func loadLexicon() (*lexicon, error) {
 	lx.accounts = wordSet(f.Accounts)
 	lx.own = wordSet(f.Own)
 	lx.justification = wordSet(f.Justification)
+	lx.networkNot = wordSet(f.NetworkNot)
 	return lx, nil
 }
 

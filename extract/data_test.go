@@ -314,7 +314,7 @@ func TestActorsDataKnown(t *testing.T) {
 		"PTA": "PK", "FIA": "PK", "PEMRA": "PK",
 		"BTRC": "BD",
 		"BTK":  "TR", "RTÜK": "TR", "Erdoğan": "TR", "Erdogan": "TR",
-		"Supreme Council of Cyberspace": "IR", "IRGC": "IR", "Revolutionary Guards": "IR", "Judiciary of Iran": "IR", "Khamenei": "IR", "Ministry of ICT": "IR",
+		"Supreme Council of Cyberspace": "IR", "IRGC": "IR", "Revolutionary Guards": "IR", "Judiciary of Iran": "IR", "Khamenei": "IR", "Iranian Ministry of Communications": "IR",
 		"CAC": "CN", "Cyberspace Administration of China": "CN", "MIIT": "CN", "Great Firewall": "CN", "Xi Jinping": "CN", "Xi": "CN",
 		"MeitY": "IN", "DoT": "IN", "Department of Telecommunications": "IN", "Modi": "IN",
 		"Kominfo": "ID", "Komdigi": "ID",

@@ -112,10 +112,30 @@ func (x *Extractor) clause(s *sentence, from, to int) (int, int) {
 		l--
 	}
 	r := to
-	for r < len(toks) && !x.startsClause(toks, r, false) {
+	for r < len(toks) && !x.startsClause(toks, r, false) && !x.newClause(s, r) {
 		r++
 	}
 	return l, r
+}
+
+// newClause reports ", and ...", ", but ..." starting another clause
+// rather than continuing a list ("Facebook, Instagram, and WhatsApp").
+func (x *Extractor) newClause(s *sentence, i int) bool {
+	toks := s.toks
+	if toks[i].text != "," || i+2 >= len(toks) {
+		return false
+	}
+	switch toks[i+1].lower {
+	case "and", "but", "while", "yet", "whereas", "then":
+	default:
+		return false
+	}
+	for _, m := range s.mentions {
+		if m.start == i+2 || (m.start == i+3 && toks[i+2].tag == "DT") {
+			return false
+		}
+	}
+	return true
 }
 
 // startsClause reports whether toks[i] separates clauses. Looking
@@ -129,7 +149,7 @@ func (x *Extractor) startsClause(toks []token, i int, backward bool) bool {
 		return i > 0 && toks[i-1].end < t.start // a spaced dash
 	}
 	switch t.lower {
-	case "which", "who", "whose", "while", "whereas", "although", "though", "because", "citing", "saying", "despite", "since", "when", "where":
+	case "which", "who", "whose", "while", "whereas", "although", "though", "because", "citing", "saying", "despite", "since", "when", "where", "leaving", "prompting":
 		return true
 	case "but":
 		return i > 0 && toks[i-1].text == "," && i+1 < len(toks) && !strings.HasPrefix(toks[i+1].tag, "JJ") && !strings.HasPrefix(toks[i+1].tag, "RB")
@@ -177,11 +197,8 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 		return nil
 	}
 	hedged, threat := x.hedged(s, l, r, c)
-	if hedged && !threat {
-		return nil
-	}
-	if action == Threaten {
-		hedged, threat = true, true
+	if hedged && (!threat || action == Unblock) {
+		return nil // talk, or a promise to lift a ban
 	}
 
 	passive := false
@@ -345,10 +362,28 @@ func (x *Extractor) hedged(s *sentence, l, r int, c cueMatch) (hedged, threat bo
 	if len(found) == 0 {
 		return false, false
 	}
+	speech := false
+	for i := 0; i < c.start; i++ {
+		speech = speech || speechWords[toks[i].lower]
+	}
+	conditional := false
 	for _, i := range found {
+		conditional = conditional || toks[i].lower == "if" || toks[i].lower == "unless"
+	}
+	hedges := 0
+	for _, i := range found {
+		// "said internet access would be suspended": reported speech
+		// announcing the action, not a hypothesis.
+		if (toks[i].lower == "would" || toks[i].lower == "will") && speech && !conditional {
+			continue
+		}
+		hedges++
 		if x.lex.threats.at(toks, i) < 0 {
 			return true, false // talk: "is considering a ban", "calls for a ban"
 		}
+	}
+	if hedges == 0 {
+		return false, false
 	}
 	return true, x.officialSpeaks(s)
 }
@@ -376,7 +411,7 @@ func (x *Extractor) isPassive(toks []token, i int) bool {
 	}
 	for j := i - 1; j >= 0 && j >= i-4; j-- {
 		switch toks[j].lower {
-		case "is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "remains", "remain", "remained":
+		case "is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "remains", "remain", "remained", "stayed", "stay", "stays", "become", "became":
 			return true
 		}
 		if isBoundary(toks[j]) {
@@ -464,16 +499,38 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 			}
 		}
 	default:
-		for _, m := range s.mentions {
-			if !m.isService() || m.start < l || m.end > hi {
-				continue
+		// An active verb acts on what follows it ("Russia blocked
+		// Telegram"); a passive or a state on what precedes it
+		// ("Telegram was blocked"), else on what follows.
+		after := func(m mention) bool { return m.start >= c.start }
+		collect := func(keep func(mention) bool) {
+			for _, m := range s.mentions {
+				if !m.isService() || m.start < l || m.end > hi || !keep(m) {
+					continue
+				}
+				if m.own && m.account {
+					own = true
+				}
+				if usable(m) {
+					add(m)
+				}
 			}
-			if m.own && m.account {
-				own = true
+		}
+		if passive || c.cue.kind == kindState {
+			collect(func(m mention) bool { return !after(m) })
+		}
+		if len(in) == 0 {
+			collect(after)
+		}
+		// "pulled WhatsApp from the App Store": the store is where, not what.
+		if strings.Contains(c.cue.text, "store") && len(in) > 1 {
+			kept := in[:0]
+			for _, m := range in {
+				if svc := x.gaz.Service(m.service); svc == nil || svc.Kind != "appstore" {
+					kept = append(kept, m)
+				}
 			}
-			if usable(m) {
-				add(m)
-			}
+			in = kept
 		}
 		if own && len(in) == 0 {
 			return nil // "shut down his Telegram channel"
@@ -488,7 +545,7 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 			}
 		}
 	}
-	return in
+	return dropOwners(x.gaz, in)
 }
 
 func isNounPhrase(t token) bool {

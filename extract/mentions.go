@@ -18,6 +18,7 @@ type mention struct {
 	own        bool // "his Telegram channel": the actor's own account
 	channel    bool // "said on Telegram": where something was said
 	coref      bool // resolved from "the messaging app" or "that country"
+	owner      bool // a parent company named beside its product
 }
 
 func (m mention) isCountry() bool { return m.country != "" }
@@ -29,6 +30,9 @@ func (m mention) isService() bool { return m.service != "" }
 func (x *Extractor) findMentions(a *analysis, s *sentence) {
 	toks := s.toks
 	for _, m := range x.gaz.find(toks) {
+		if x.notNetwork(toks, m) {
+			continue
+		}
 		for _, e := range x.pick(a, toks, m) {
 			mn := mention{start: m.start, end: m.end, role: e.role, country: e.country, actorKind: e.actorKind}
 			switch e.role {
@@ -54,7 +58,7 @@ func (x *Extractor) findMentions(a *analysis, s *sentence) {
 			x.classifyService(toks, m)
 		}
 	}
-	dropOwners(x.gaz, s)
+	markOwners(x.gaz, s)
 	for _, m := range s.mentions {
 		if m.isService() && !m.coref {
 			a.named[m.service] = true
@@ -351,10 +355,12 @@ var speechWords = map[string]bool{
 	"live": true, "warned": true, "declared": true, "confirmed": true, "told": true,
 }
 
-// dropOwners removes a parent company named only to qualify its product:
-// "Meta's WhatsApp" is WhatsApp, and "Amazon and other applications that
-// use Amazon Web Services" is AWS.
-func dropOwners(g *Gazetteer, s *sentence) {
+// markOwners marks a parent company named beside one of its products in
+// the sentence. Among an action's targets the product wins: "Meta's
+// WhatsApp" is WhatsApp, and "Amazon and other applications that use Amazon
+// Web Services" is AWS. As a subject the owner still acts ("Meta blocked
+// news on Facebook").
+func markOwners(g *Gazetteer, s *sentence) {
 	products := make(map[string]bool)
 	for _, m := range s.mentions {
 		if m.isService() {
@@ -363,17 +369,44 @@ func dropOwners(g *Gazetteer, s *sentence) {
 			}
 		}
 	}
-	if len(products) == 0 {
-		return
-	}
-	out := s.mentions[:0]
-	for _, m := range s.mentions {
-		if m.isService() && products[m.service] {
-			continue
+	for i := range s.mentions {
+		if m := &s.mentions[i]; m.isService() && products[m.service] {
+			m.owner = true
 		}
-		out = append(out, m)
 	}
-	s.mentions = out
+}
+
+// dropOwners removes the parent companies from targets that also hold one
+// of their products.
+func dropOwners(g *Gazetteer, targets []mention) []mention {
+	products := make(map[string]bool)
+	for _, m := range targets {
+		if svc := g.Service(m.service); svc != nil && svc.Owner != "" {
+			products[svc.Owner] = true
+		}
+	}
+	out := targets[:0]
+	for _, m := range targets {
+		if !products[m.service] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// notNetwork reports a network service name that modifies another noun:
+// "internet providers", "internet calls" are not the internet.
+func (x *Extractor) notNetwork(toks []token, m match) bool {
+	if m.end >= len(toks) {
+		return false
+	}
+	for _, e := range m.entries {
+		if e.role == roleService && (e.service == "internet" || e.service == "mobile-internet") {
+			return x.lex.networkNot[toks[m.end].lower] ||
+				(toks[m.end].lower == "service" || toks[m.end].lower == "access") && m.end+1 < len(toks) && x.lex.networkNot[toks[m.end+1].lower]
+		}
+	}
+	return false
 }
 
 func isCapitalized(s string) bool {

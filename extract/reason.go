@@ -268,17 +268,20 @@ func (x *Extractor) collateral(a *analysis, s *sentence, c cueMatch, same []cand
 	if cause == nil {
 		return nil
 	}
-	var out []candidate
+	var hit []mention
 	seen := map[string]bool{cause.service: true}
 	for _, m := range s.mentions {
 		if !m.isService() || m.channel || seen[m.service] || (m.start >= causeLo && m.end <= causeHi) {
 			continue
 		}
 		seen[m.service] = true
-		svc := x.gaz.Service(m.service)
-		if svc != nil && svc.IsNetwork() {
+		if svc := x.gaz.Service(m.service); svc != nil && svc.IsNetwork() {
 			continue
 		}
+		hit = append(hit, m)
+	}
+	var out []candidate
+	for _, m := range dropOwners(x.gaz, hit) {
 		conf := clamp(cause.confidence-0.1, 0.05, 0.9)
 		out = append(out, candidate{
 			country: cause.country, service: m.service, action: cause.action, sent: s,
