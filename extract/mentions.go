@@ -94,6 +94,12 @@ func (x *Extractor) licensed(a *analysis, toks []token, m match, slug string) bo
 	if a.named[slug] || x.namedPlainly(a, slug) {
 		return true
 	}
+	// Capitalised inside running text, a name longer than a letter is the
+	// name ("fined Apple", "blocked Signal"); at the start of a sentence or
+	// in a headline, capitals say nothing.
+	if m.start > 0 && len(toks[m.start].text) > 2 && !isTitleCase(toks) {
+		return true
+	}
 	if m.start > 0 {
 		switch toks[m.start-1].lower {
 		case "platform", "app", "service", "network", "messenger", "site", "company", "firm", "giant", "'s":

@@ -29,6 +29,7 @@ func extractor(t testing.TB) *extract.Extractor {
 
 func TestQualityReport(t *testing.T) {
 	files, _ := filepath.Glob("../testdata/eval/*.jsonl")
+	files = append(files, "../demo/corpus/gold.jsonl")
 	if os.Getenv("PW_GOLD") != "" {
 		files = []string{os.Getenv("PW_GOLD")}
 	}
