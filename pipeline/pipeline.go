@@ -1,0 +1,337 @@
+// Package pipeline runs the nightly batch: fetch every feed, fetch the
+// articles not stored yet, extract their events and store them.
+//
+// A run is safe to interrupt. Articles are committed in batches as they
+// are done; a feed's fetch state (its ETag and Last-Modified) is stored
+// only with or after the last of its articles, so an interrupted feed is
+// fetched in full next time and its stored articles are skipped.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/ingest"
+	"github.com/policywatch/policywatch/store"
+)
+
+// Progress is told how the article phase advances; a terminal progress
+// bar implements it. Nil is fine.
+type Progress interface {
+	Start(total int)
+	Add(n int)
+	Finish()
+}
+
+// Runner holds what a run needs.
+type Runner struct {
+	Fetcher     *ingest.Fetcher
+	Extractor   *extract.Extractor
+	DB          *store.DB
+	Logger      *slog.Logger
+	Progress    Progress
+	Concurrency int // feeds and articles fetched at once; default 4
+	BatchSize   int // articles per transaction; default 50
+}
+
+// Summary is what a run did, for the report at its end.
+type Summary struct {
+	Feeds            int            `json:"feeds"`
+	FeedsOK          int            `json:"feeds_ok"`
+	FeedsNotModified int            `json:"feeds_not_modified"`
+	FeedsFailed      int            `json:"feeds_failed"`
+	Items            int            `json:"items"`
+	NewItems         int            `json:"new_items"`
+	NewArticles      int            `json:"new_articles"`
+	FromFeedText     int            `json:"articles_from_feed_text"`
+	ArticlesFailed   int            `json:"articles_failed"`
+	NewEvents        int            `json:"new_events"`
+	UpdatedEvents    int            `json:"updated_events"`
+	Failures         []Failure      `json:"failures,omitempty"`
+	Duration         time.Duration  `json:"duration_ns"`
+	Interrupted      bool           `json:"interrupted,omitempty"`
+	EventIDs         []string       `json:"-"` // new events, for alerting
+	PerFeed          map[string]int `json:"new_articles_per_feed,omitempty"`
+}
+
+// Failure is one feed or article that could not be had.
+type Failure struct {
+	Feed  string `json:"feed"`
+	URL   string `json:"url"`
+	Error string `json:"error"`
+}
+
+// NothingFetched reports whether no feed could be fetched at all, the one
+// case a nightly run should fail on.
+func (s Summary) NothingFetched() bool {
+	return s.Feeds > 0 && s.FeedsOK+s.FeedsNotModified == 0
+}
+
+// feedWork is one feed's new items on their way through the run.
+type feedWork struct {
+	feed    ingest.Feed
+	state   ingest.FeedState
+	pending int  // articles not yet done
+	failed  bool // some article failed: do not remember validators
+}
+
+type result struct {
+	work     *feedWork
+	item     ingest.Item
+	article  ingest.Article
+	events   []extract.Event
+	err      error // no text could be had
+	fromFeed bool  // the page could not be had; the feed's text was used
+}
+
+// Run fetches feeds and stores what is new. It returns an error only when
+// the store fails; feed and article failures are in the summary.
+func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) {
+	start := time.Now()
+	conc := r.Concurrency
+	if conc <= 0 {
+		conc = 4
+	}
+	batchSize := r.BatchSize
+	if batchSize <= 0 {
+		batchSize = 50
+	}
+	log := r.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	sum := Summary{Feeds: len(feeds), PerFeed: make(map[string]int)}
+
+	works, states, err := r.fetchFeeds(ctx, feeds, conc, log, &sum)
+	if err != nil {
+		return sum, err
+	}
+	// Feeds with nothing new (304, failures, no new items) only update
+	// their fetch state.
+	if len(states) > 0 {
+		if _, err := r.DB.Save(store.Batch{Feeds: states}); err != nil {
+			return sum, fmt.Errorf("store fetch state: %w", err)
+		}
+	}
+
+	type job struct {
+		work *feedWork
+		item ingest.Item
+	}
+	var jobs []job
+	for _, w := range works {
+		for _, it := range w.items {
+			jobs = append(jobs, job{w.feedWork, it})
+		}
+	}
+	sum.NewItems = len(jobs)
+	if r.Progress != nil && len(jobs) > 0 {
+		r.Progress.Start(len(jobs))
+		defer r.Progress.Finish()
+	}
+
+	jobCh := make(chan job)
+	results := make(chan result)
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobCh {
+				results <- r.article(ctx, log, j.work, j.item)
+			}
+		}()
+	}
+	go func() {
+		defer close(jobCh)
+		for _, j := range jobs {
+			select {
+			case jobCh <- j:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+
+	// One writer: batches of articles, and each feed's state once its
+	// last article is in.
+	var batch store.Batch
+	var batchIDs [][]string
+	flush := func() error {
+		if len(batch.Articles) == 0 && len(batch.Feeds) == 0 {
+			return nil
+		}
+		st, err := r.DB.Save(batch)
+		if err != nil {
+			return fmt.Errorf("store batch of %d articles: %w", len(batch.Articles), err)
+		}
+		sum.NewArticles += st.NewArticles
+		sum.NewEvents += st.NewEvents
+		sum.UpdatedEvents += st.UpdatedEvents
+		for _, ids := range batchIDs {
+			sum.EventIDs = append(sum.EventIDs, ids...)
+		}
+		batch, batchIDs = store.Batch{}, nil
+		return nil
+	}
+	var storeErr error
+	for res := range results {
+		if r.Progress != nil {
+			r.Progress.Add(1)
+		}
+		if storeErr != nil {
+			continue // drain
+		}
+		w := res.work
+		w.pending--
+		if res.fromFeed {
+			sum.FromFeedText++
+		}
+		if res.err == nil {
+			batch.Articles = append(batch.Articles, store.ArticleEvents{Article: res.article, Events: res.events})
+			ids := make([]string, len(res.events))
+			for i, e := range res.events {
+				ids[i] = e.ID
+			}
+			batchIDs = append(batchIDs, ids)
+			sum.PerFeed[w.feed.Name]++
+		} else {
+			w.failed = true
+			if !errors.Is(res.err, context.Canceled) {
+				sum.ArticlesFailed++
+				sum.Failures = append(sum.Failures, Failure{Feed: w.feed.Name, URL: res.item.Link, Error: res.err.Error()})
+			}
+		}
+		if w.pending == 0 {
+			st := w.state
+			if w.failed {
+				// Fetch the whole feed again next time so the failed
+				// articles are retried; stored ones are skipped.
+				st.ETag, st.LastModified = "", ""
+			}
+			batch.Feeds = append(batch.Feeds, st)
+		}
+		if len(batch.Articles) >= batchSize || w.pending == 0 {
+			storeErr = flush()
+		}
+	}
+	if storeErr == nil {
+		storeErr = flush()
+	}
+	sum.Interrupted = ctx.Err() != nil
+	sum.Duration = time.Since(start)
+	return sum, storeErr
+}
+
+type feedItems struct {
+	*feedWork
+	items []ingest.Item
+}
+
+// fetchFeeds fetches all feeds concurrently and keeps the new items. It
+// returns the feeds with new items, and the states to store now for the
+// others.
+func (r *Runner) fetchFeeds(ctx context.Context, feeds []ingest.Feed, conc int, log *slog.Logger, sum *Summary) ([]feedItems, []ingest.FeedState, error) {
+	type fetched struct {
+		res ingest.FeedResult
+		err error
+	}
+	out := make([]fetched, len(feeds))
+	sem := make(chan struct{}, conc)
+	var wg sync.WaitGroup
+	for i, f := range feeds {
+		prev, err := r.DB.FeedState(f.URL)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read fetch state of %s: %w", f.URL, err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				out[i] = fetched{ingest.FeedResult{Feed: f, State: prev}, ctx.Err()}
+				return
+			}
+			defer func() { <-sem }()
+			res, err := r.Fetcher.FetchFeed(ctx, f, prev)
+			out[i] = fetched{res, err}
+		}()
+	}
+	wg.Wait()
+
+	var works []feedItems
+	var states []ingest.FeedState
+	seenInRun := make(map[string]bool)
+	for i, f := range out {
+		feed := feeds[i]
+		switch {
+		case f.err != nil:
+			sum.FeedsFailed++
+			sum.Failures = append(sum.Failures, Failure{Feed: feed.Name, URL: feed.URL, Error: f.err.Error()})
+			log.Error("feed failed", "feed", feed.Name, "url", feed.URL, "err", f.err)
+			if f.res.State.URL != "" && !errors.Is(f.err, context.Canceled) {
+				states = append(states, f.res.State)
+			}
+			continue
+		case f.res.NotModified:
+			sum.FeedsNotModified++
+			log.Info("feed not modified", "feed", feed.Name)
+			states = append(states, f.res.State)
+			continue
+		}
+		sum.FeedsOK++
+		sum.Items += len(f.res.Items)
+		keys := make([]string, 0, len(f.res.Items))
+		for _, it := range f.res.Items {
+			keys = append(keys, it.Key())
+		}
+		seen, err := r.DB.Seen(keys)
+		if err != nil {
+			return nil, nil, fmt.Errorf("check stored articles of %s: %w", feed.URL, err)
+		}
+		var fresh []ingest.Item
+		for _, it := range f.res.Items {
+			k := it.Key()
+			if seen[k] || seenInRun[k] {
+				continue
+			}
+			seenInRun[k] = true
+			fresh = append(fresh, it)
+		}
+		log.Info("feed fetched", "feed", feed.Name, "items", len(f.res.Items), "new", len(fresh))
+		if len(fresh) == 0 {
+			states = append(states, f.res.State)
+			continue
+		}
+		works = append(works, feedItems{&feedWork{feed: feed, state: f.res.State, pending: len(fresh)}, fresh})
+	}
+	return works, states, nil
+}
+
+// article fetches and extracts one item.
+func (r *Runner) article(ctx context.Context, log *slog.Logger, w *feedWork, it ingest.Item) result {
+	if err := ctx.Err(); err != nil {
+		return result{work: w, item: it, err: err}
+	}
+	art, pageErr, err := r.Fetcher.FetchArticle(ctx, it)
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			log.Error("article failed", "feed", w.feed.Name, "url", it.Link, "err", err)
+		}
+		return result{work: w, item: it, err: err}
+	}
+	if pageErr != nil {
+		log.Warn("article page unavailable, using feed text", "feed", w.feed.Name, "url", it.Link, "err", pageErr)
+	}
+	events := r.Extractor.Extract(extract.Document{
+		ID: art.ID, URL: art.URL, Title: art.Title, Text: art.Text, Published: art.Published, Feed: art.Feed,
+	})
+	return result{work: w, item: it, article: art, events: events, fromFeed: pageErr != nil}
+}
