@@ -1,0 +1,194 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/store"
+)
+
+// filterFlags are the event filters query, export and serve share.
+type filterFlags struct {
+	countries     []string
+	services      []string
+	actions       []string
+	since, until  string
+	text          string
+	minConfidence float64
+	feeds         []string
+	limit         int
+}
+
+func (f *filterFlags) register(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&f.countries, "country", nil, "country code or name, e.g. IR or Iran (repeat or comma-separate for any of several)")
+	fs.StringSliceVar(&f.services, "service", nil, "service slug or name, e.g. telegram or \"X\"")
+	fs.StringSliceVar(&f.actions, "action", nil, "action: "+actionList())
+	fs.StringVar(&f.since, "since", "", "events on or after this date: 2018, 2018-04 or 2018-04-16")
+	fs.StringVar(&f.until, "until", "", "events on or before this date: 2018, 2018-04 or 2018-04-16")
+	fs.StringVar(&f.text, "text", "", "only events whose evidence, reason or source title contains this text")
+	fs.Float64Var(&f.minConfidence, "min-confidence", 0, "only events with at least this confidence (0 to 1)")
+	fs.StringSliceVar(&f.feeds, "feed", nil, "only events from this feed (by name)")
+	fs.IntVar(&f.limit, "limit", 0, "at most this many events (0 = all)")
+}
+
+func actionList() string {
+	names := make([]string, len(extract.Actions))
+	for i, a := range extract.Actions {
+		names[i] = string(a)
+	}
+	return strings.Join(names, ", ")
+}
+
+// filter validates the flags and resolves names to codes and slugs.
+func (a *app) filter(f filterFlags) (store.Filter, error) {
+	gaz, err := a.gazetteer()
+	if err != nil {
+		return store.Filter{}, err
+	}
+	out := store.Filter{Text: f.text, MinConfidence: f.minConfidence, Feeds: f.feeds, Limit: f.limit}
+	for _, c := range f.countries {
+		code, ok := gaz.LookupCountry(c)
+		if !ok {
+			return out, usagef("--country %q: not a country code or name this policywatch knows", c)
+		}
+		out.Countries = append(out.Countries, code)
+	}
+	for _, s := range f.services {
+		slug, ok := gaz.LookupService(s)
+		if !ok {
+			return out, usagef("--service %q: not a service this policywatch knows", s)
+		}
+		out.Services = append(out.Services, slug)
+	}
+	for _, act := range f.actions {
+		act = strings.ToLower(strings.TrimSpace(act))
+		if !extract.ValidAction(extract.Action(act)) {
+			return out, usagef("--action %q: want one of %s", act, actionList())
+		}
+		out.Actions = append(out.Actions, act)
+	}
+	for _, d := range []struct {
+		flag, v string
+		end     bool
+		dst     *string
+	}{{"--since", f.since, false, &out.Since}, {"--until", f.until, true, &out.Until}} {
+		if d.v == "" {
+			continue
+		}
+		if _, err := store.ParseDateBound(d.v, d.end); err != nil {
+			return out, usagef("%s: %v", d.flag, err)
+		}
+		*d.dst = d.v
+	}
+	if f.minConfidence < 0 || f.minConfidence > 1 {
+		return out, usagef("--min-confidence %v: want a number from 0 to 1", f.minConfidence)
+	}
+	if f.limit < 0 {
+		return out, usagef("--limit %d: want 0 or more", f.limit)
+	}
+	return out, nil
+}
+
+func (a *app) queryCmd() *cobra.Command {
+	var ff filterFlags
+	var format string
+	cmd := &cobra.Command{
+		Use:   "query",
+		Short: "List stored events, newest first",
+		Long: `Query lists stored events, newest first, filtered by country, service, action,
+date range, text, confidence and feed. Filters of different kinds combine
+(all must hold); several values of one filter mean any of them.
+
+It opens the database read-only, so it can run while a batch is writing; if the
+batch holds the lock for long, it says so instead of hanging.`,
+		Example: `  policywatch query --country IR --service telegram
+  policywatch query --country Russia --action block,throttle --since 2018 --until 2018-06
+  policywatch query --text "national security" --format json
+  policywatch query --country RU --format csv > ru.csv`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "table", "json", "csv", "jsonl"); err != nil {
+				return err
+			}
+			f, err := a.filter(ff)
+			if err != nil {
+				return err
+			}
+			db, err := a.openRead()
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			events, err := db.Events(f)
+			if err != nil {
+				return err
+			}
+			return a.writeEvents(format, events)
+		},
+	}
+	ff.register(cmd.Flags())
+	cmd.Flags().StringVarP(&format, "format", "f", "table", "output: table, json, csv or jsonl")
+	return cmd
+}
+
+func (a *app) exportCmd() *cobra.Command {
+	var ff filterFlags
+	var format, output string
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Export matching events with provenance as CSV or JSON Lines",
+		Long: `Export writes every matching event with its provenance, newest first.
+
+CSV is RFC 4180, UTF-8, with a header row and one row per event; it loads in
+pandas (pd.read_csv) and R (read.csv) with no options. Columns, in this order:
+` + strings.Join(csvHeader, ", ") + `.
+Evidence sentences are joined with a newline inside one quoted cell.
+
+JSON Lines has one event object per line with the same fields.`,
+		Example: `  policywatch export --format csv > events.csv
+  policywatch export --format jsonl --country IR --since 2018 -o iran.jsonl`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "csv", "jsonl"); err != nil {
+				return err
+			}
+			f, err := a.filter(ff)
+			if err != nil {
+				return err
+			}
+			db, err := a.openRead()
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			events, err := db.Events(f)
+			if err != nil {
+				return err
+			}
+			if output == "" || output == "-" {
+				return a.writeEvents(format, events)
+			}
+			return writeFileAtomic(output, func(w io.Writer) error {
+				return writeEventsTo(w, format, events)
+			})
+		},
+	}
+	ff.register(cmd.Flags())
+	cmd.Flags().StringVarP(&format, "format", "f", "csv", "output: csv or jsonl")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
+	return cmd
+}
+
+func (a *app) writeEvents(format string, events []extract.Event) error {
+	if format == "table" {
+		return writeTable(a.stdout, events)
+	}
+	return writeEventsTo(a.stdout, format, events)
+}
+
+func describeCount(n int) string { return fmt.Sprint(plural(n, "event", "events")) }

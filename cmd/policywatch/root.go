@@ -1,0 +1,135 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/store"
+)
+
+const defaultDB = "policywatch.db"
+
+// app is the state one invocation shares between its commands.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+
+	dbPath    string
+	logLevel  string
+	logFormat string
+
+	gazOnce sync.Once
+	gaz     *extract.Gazetteer
+	gazErr  error
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "policywatch",
+		Short: "Track governments acting against online services, from the news",
+		Long: `policywatch reads news feeds and turns reports of governments acting against
+online services ("Iran begins to block Telegram", "Russia throttles Twitter",
+"EU fines Google") into structured events: country, service, action, date and
+reason, with the evidence sentence and its source.
+
+Start with 'policywatch demo', which runs the whole pipeline offline on a
+bundled corpus. The nightly job is 'policywatch run'; researchers use
+'policywatch query' and 'policywatch export'.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unknown command %q", args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &usageError{err} })
+	root.CompletionOptions.DisableDefaultCmd = true
+
+	dbDefault := defaultDB
+	if v := a.getenv("POLICYWATCH_DB"); v != "" {
+		dbDefault = v
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.dbPath, "db", dbDefault, "database file (env POLICYWATCH_DB)")
+	pf.StringVar(&a.logLevel, "log-level", "", "log level: debug, info, warn, error (default info, or warn while a progress bar is shown)")
+	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
+
+	root.AddCommand(
+		a.runCmd(),
+		a.queryCmd(),
+		a.exportCmd(),
+		a.evalCmd(),
+		a.demoCmd(),
+	)
+	return root
+}
+
+// logger builds the structured logger the flags ask for, writing to
+// stderr so that stdout stays clean for data.
+func (a *app) logger(quietByDefault bool) (*slog.Logger, error) {
+	level := slog.LevelInfo
+	if quietByDefault {
+		level = slog.LevelWarn
+	}
+	if a.logLevel != "" {
+		if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
+			return nil, usagef("--log-level %q: want debug, info, warn or error", a.logLevel)
+		}
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch a.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(a.stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(a.stderr, opts)), nil
+	}
+	return nil, usagef("--log-format %q: want text or json", a.logFormat)
+}
+
+// gazetteer loads the names of countries and services once, for
+// resolving "--country Iran" and printing names.
+func (a *app) gazetteer() (*extract.Gazetteer, error) {
+	a.gazOnce.Do(func() { a.gaz, a.gazErr = extract.LoadGazetteer() })
+	return a.gaz, a.gazErr
+}
+
+// openRead opens the database for a query: read-only, waiting briefly for
+// a running batch's lock.
+func (a *app) openRead() (*store.DB, error) {
+	return store.Open(a.dbPath, store.Options{ReadOnly: true})
+}
+
+// isTerminal reports whether w is an interactive terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// checkFormat validates a --format value.
+func checkFormat(format string, allowed ...string) error {
+	for _, f := range allowed {
+		if format == f {
+			return nil
+		}
+	}
+	return usagef("--format %q: want %s", format, strings.Join(allowed, ", "))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"text/tabwriter"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/ingest"
+	"github.com/policywatch/policywatch/pipeline"
+	"github.com/policywatch/policywatch/store"
+)
+
+type runOptions struct {
+	config      string
+	json        bool
+	concurrency int
+	noProgress  bool
+}
+
+func (a *app) runCmd() *cobra.Command {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Fetch every feed, extract events from new articles and store them (the nightly batch)",
+		Long: `Run fetches every feed in the configuration, fetches the articles not stored
+yet, extracts their events and stores them. Re-running is safe: stored
+articles are skipped and event ids are stable, so nothing is stored twice, and
+an interrupted run resumes where it stopped.
+
+The exit code is 0 when at least one feed could be fetched (failures of single
+feeds and articles are logged and listed in the summary), 1 when none could,
+and 2 for a wrong command line.`,
+		Example: `  policywatch run
+  policywatch run --config feeds.yaml --db /var/lib/policywatch/policywatch.db
+  policywatch run --json > summary.json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := ingest.LoadConfig(o.config)
+			if err != nil {
+				return err
+			}
+			if o.concurrency > 0 {
+				cfg.Concurrency = o.concurrency
+			}
+			showProgress := !o.noProgress && !o.json && isTerminal(a.stderr)
+			log, err := a.logger(showProgress)
+			if err != nil {
+				return err
+			}
+			sum, err := a.runPipeline(cmd, cfg, log, showProgress)
+			if err != nil {
+				return err
+			}
+			if o.json {
+				if err := writeJSON(a.stdout, sum); err != nil {
+					return err
+				}
+			} else {
+				printSummary(a.stdout, sum)
+			}
+			if sum.NothingFetched() {
+				return &exitError{code: exitFailure, msg: "no feed could be fetched"}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.config, "config", "c", "feeds.yaml", "feeds and fetch settings (YAML)")
+	f.BoolVar(&o.json, "json", false, "print the run summary as JSON")
+	f.IntVar(&o.concurrency, "concurrency", 0, "feeds and articles fetched at once (default from the config)")
+	f.BoolVar(&o.noProgress, "no-progress", false, "do not show a progress bar")
+	return cmd
+}
+
+// runPipeline opens the store read-write and runs the batch on cfg.
+func (a *app) runPipeline(cmd *cobra.Command, cfg ingest.Config, log *slog.Logger, showProgress bool) (pipeline.Summary, error) {
+	db, err := store.Open(a.dbPath, store.Options{})
+	if err != nil {
+		return pipeline.Summary{}, err
+	}
+	defer db.Close()
+	x, err := extract.New()
+	if err != nil {
+		return pipeline.Summary{}, err
+	}
+	r := &pipeline.Runner{
+		Fetcher:     ingest.NewFetcher(cfg, log),
+		Extractor:   x,
+		DB:          db,
+		Logger:      log,
+		Concurrency: cfg.Concurrency,
+	}
+	if showProgress {
+		r.Progress = &progressBar{w: a.stderr}
+	}
+	log.Info("run started", "feeds", len(cfg.Feeds), "db", a.dbPath)
+	sum, err := r.Run(cmd.Context(), cfg.Feeds)
+	log.Info("run finished", "new_articles", sum.NewArticles, "new_events", sum.NewEvents, "duration", sum.Duration.Round(time.Millisecond))
+	return sum, err
+}
+
+// printSummary writes the human summary of a run.
+func printSummary(w io.Writer, s pipeline.Summary) {
+	fmt.Fprintf(w, "Feeds:    %d (%d fetched, %d not modified, %d failed)\n", s.Feeds, s.FeedsOK, s.FeedsNotModified, s.FeedsFailed)
+	fmt.Fprintf(w, "Articles: %d new of %d items", s.NewArticles, s.Items)
+	if s.FromFeedText > 0 || s.ArticlesFailed > 0 {
+		fmt.Fprintf(w, " (%d from feed text, %d failed)", s.FromFeedText, s.ArticlesFailed)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Events:   %d new, %d updated\n", s.NewEvents, s.UpdatedEvents)
+	fmt.Fprintf(w, "Took:     %s\n", s.Duration.Round(time.Millisecond))
+	if s.Interrupted {
+		fmt.Fprintln(w, "Interrupted: what was done is stored; the next run resumes.")
+	}
+	if len(s.Failures) > 0 {
+		fmt.Fprintln(w, "\nFailures:")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, f := range s.Failures {
+			fmt.Fprintf(tw, "  %s\t%s\n", f.Feed, f.Error)
+		}
+		tw.Flush()
+	}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("%s takes no arguments, got %q", cmd.CommandPath(), args)
+	}
+	return nil
+}
+
+// progressBar shows the article phase of a run on a terminal.
+type progressBar struct {
+	w   io.Writer
+	bar *progressbar.ProgressBar
+}
+
+func (p *progressBar) Start(total int) {
+	p.bar = progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(p.w),
+		progressbar.OptionSetDescription("articles"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+func (p *progressBar) Add(n int) {
+	if p.bar != nil {
+		_ = p.bar.Add(n)
+	}
+}
+
+func (p *progressBar) Finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}
