@@ -28,11 +28,19 @@ type Progress interface {
 	Finish()
 }
 
+// Store is where a run reads fetch state and writes what it finds:
+// *store.DB, or a store.Handle that holds the file lock only per call.
+type Store interface {
+	FeedState(url string) (ingest.FeedState, error)
+	Seen(keys []string) (map[string]bool, error)
+	Save(b store.Batch) (store.SaveStats, error)
+}
+
 // Runner holds what a run needs.
 type Runner struct {
 	Fetcher     *ingest.Fetcher
 	Extractor   *extract.Extractor
-	DB          *store.DB
+	DB          Store
 	Logger      *slog.Logger
 	Progress    Progress
 	Concurrency int // feeds and articles fetched at once; default 4

@@ -81,11 +81,12 @@ and 2 for a wrong command line.`,
 
 // runPipeline opens the store read-write and runs the batch on cfg.
 func (a *app) runPipeline(cmd *cobra.Command, cfg ingest.Config, log *slog.Logger, showProgress bool) (pipeline.Summary, error) {
-	db, err := store.Open(a.dbPath, store.Options{})
-	if err != nil {
+	// Open once to fail early on a locked, foreign or newer file; the run
+	// itself visits the file per batch so readers get in between.
+	db := store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second}}
+	if err := db.Do(func(*store.DB) error { return nil }); err != nil {
 		return pipeline.Summary{}, err
 	}
-	defer db.Close()
 	x, err := extract.New()
 	if err != nil {
 		return pipeline.Summary{}, err
