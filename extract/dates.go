@@ -47,6 +47,7 @@ func span(a, b time.Time) date {
 type dateExpr struct {
 	start, end int // byte offsets in the sentence
 	value      date
+	rule       int // index of the rule that found it; lower is more specific
 }
 
 const monthRE = `(January|February|March|April|May|June|July|August|September|October|November|December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)`
@@ -236,7 +237,7 @@ func withYearWord(d date, word string, pub time.Time) date {
 // findDates returns the date expressions of a sentence, left to right.
 func findDates(text string, pub time.Time) []dateExpr {
 	var all []dateExpr
-	for _, r := range dateRules {
+	for ri, r := range dateRules {
 		for _, loc := range r.re.FindAllStringSubmatchIndex(text, -1) {
 			m := make([]string, len(loc)/2)
 			for i := range m {
@@ -248,7 +249,7 @@ func findDates(text string, pub time.Time) []dateExpr {
 			// resolved, so "4 November 2020" is not read as "4 November",
 			// and dropped after.
 			if d := r.resolve(m, pub); !d.zero() {
-				all = append(all, dateExpr{start: loc[0], end: loc[1], value: d})
+				all = append(all, dateExpr{start: loc[0], end: loc[1], value: d, rule: ri})
 			}
 		}
 	}
@@ -258,10 +259,12 @@ func findDates(text string, pub time.Time) []dateExpr {
 		}
 		return all[i].end-all[i].start > all[j].end-all[j].start
 	})
+	// Where two expressions overlap, the more specific rule wins: "since
+	// November 2016" is November 2016, not "since November".
 	var out []dateExpr
 	for _, d := range all {
 		if len(out) > 0 && d.start < out[len(out)-1].end {
-			if d.end-d.start > out[len(out)-1].end-out[len(out)-1].start {
+			if last := out[len(out)-1]; d.rule < last.rule || d.rule == last.rule && d.end-d.start > last.end-last.start {
 				out[len(out)-1] = d
 			}
 			continue

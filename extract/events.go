@@ -45,8 +45,8 @@ func (x *Extractor) sentenceEvents(a *analysis, s *sentence) []candidate {
 		}
 	}
 	var out []candidate
-	for _, c := range cues {
-		if c.cue.action == actionAffect {
+	for i, c := range cues {
+		if c.cue.action == actionAffect || x.inStatedReason(s, cues[:i], c) {
 			continue
 		}
 		out = append(out, x.cueEvents(a, s, c)...)
@@ -58,6 +58,29 @@ func (x *Extractor) sentenceEvents(a *analysis, s *sentence) []candidate {
 	}
 	a.prior = append(a.prior, out...)
 	return out
+}
+
+// inStatedReason reports a cue inside the reason another cue states:
+// "blocked the app for disrupting social harmony" is one block, not a
+// restriction too. Actions after "after" or "following" are earlier
+// events and stay.
+func (x *Extractor) inStatedReason(s *sentence, before []cueMatch, c cueMatch) bool {
+	for _, b := range before {
+		start := x.reasonStart(s, b.end)
+		if start < 0 || start > c.start {
+			continue
+		}
+		switch s.toks[start].lower {
+		case "after", "following", "amid", "as":
+			continue
+		}
+		// The reason ends where its clause does.
+		_, r := x.clause(s, min(start+1, len(s.toks)-1), min(start+1, len(s.toks)))
+		if c.start < r || r <= start+1 {
+			return true
+		}
+	}
+	return false
 }
 
 // verbInContext reads a word the tagger took for a noun as the verb it
@@ -130,12 +153,21 @@ func (x *Extractor) newClause(s *sentence, i int) bool {
 	default:
 		return false
 	}
-	for _, m := range s.mentions {
-		if m.start == i+2 || (m.start == i+3 && toks[i+2].tag == "DT") {
-			return false
+	// A list goes on with names; a clause has its own verb after its
+	// subject: ", and Apple and Google removed it".
+	j := i + 2
+	for j < len(toks) {
+		t := toks[j]
+		if covered(s.mentions, j) || t.tag == "DT" || t.lower == "and" || t.lower == "or" || t.text == "," || strings.HasPrefix(t.tag, "NNP") {
+			j++
+			continue
 		}
+		break
 	}
-	return true
+	if j == i+2 {
+		return true // ", and then ...", ", but the ..."
+	}
+	return j < len(toks) && (strings.HasPrefix(toks[j].tag, "VB") || toks[j].tag == "MD")
 }
 
 // startsClause reports whether toks[i] separates clauses. Looking
@@ -149,8 +181,10 @@ func (x *Extractor) startsClause(toks []token, i int, backward bool) bool {
 		return i > 0 && toks[i-1].end < t.start // a spaced dash
 	}
 	switch t.lower {
-	case "which", "who", "whose", "while", "whereas", "although", "though", "because", "citing", "saying", "despite", "since", "when", "where", "leaving", "prompting":
+	case "which", "who", "whose", "while", "whereas", "although", "though", "because", "citing", "saying", "despite", "when", "where", "leaving", "prompting":
 		return true
+	case "since":
+		return !x.temporalAfter(toks, i) && !(i+1 < len(toks) && isCapitalized(toks[i+1].text) && monthNum(toks[i+1].text) > 0)
 	case "but":
 		return i > 0 && toks[i-1].text == "," && i+1 < len(toks) && !strings.HasPrefix(toks[i+1].tag, "JJ") && !strings.HasPrefix(toks[i+1].tag, "RB")
 	case "as":
@@ -210,6 +244,18 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 	// What is acted on?
 	targets := x.targets(a, s, c, l, r, passive, reasonStart)
 	if len(targets) == 0 {
+		if c.cue.kind == kindNoun && definiteBefore(s.toks, c.start) {
+			return x.anaphoricAction(a, s, c, l, r, reasonStart) // "The blackout took hold on Saturday"
+		}
+		// "decided to block the sites to prevent rumours": the reason
+		// holds for the state's events the article names elsewhere.
+		if reason, rank := x.reasonFor(s, c, reasonStart); reason != "" && rank >= 2 && c.cue.action != actionAffect {
+			if countries, _ := x.actors(a, s, c, l, r, passive, reasonStart); len(countries) > 0 {
+				for _, code := range countries {
+					a.justifications = append(a.justifications, justification{country: code, text: reason, index: s.index})
+				}
+			}
+		}
 		return nil
 	}
 	if c.cue.kind == kindVerb && !passive && x.companyActs(s, l, c.start) {
@@ -278,6 +324,35 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 		}
 	}
 	return out
+}
+
+// anaphoricAction resolves a definite nominal with no service of its own
+// ("the blackout", "the ban") to the last action of its kind the article
+// reported: its sentence adds evidence and, often, the date.
+func (x *Extractor) anaphoricAction(a *analysis, s *sentence, c cueMatch, l, r, reasonStart int) []candidate {
+	fits := func(p Action) bool {
+		switch c.cue.action {
+		case actionCut:
+			return p == Shutdown || p == Block
+		case Block:
+			return p == Block || p == Shutdown
+		}
+		return p == c.cue.action
+	}
+	for i := len(a.prior) - 1; i >= 0; i-- {
+		p := a.prior[i]
+		if p.cause != nil || !fits(p.action) || s.index-p.sent.index > corefWindow*2 {
+			continue
+		}
+		date, strength := x.dateFor(s, c, l, r, reasonStart)
+		reason, rank := x.reasonFor(s, c, reasonStart)
+		return []candidate{{
+			country: p.country, service: p.service, action: p.action, sent: s,
+			date: date, dateStrength: strength, reason: reason, reasonRank: rank,
+			confidence: clamp(p.confidence-0.2, 0.05, 0.9),
+		}}
+	}
+	return nil
 }
 
 // resolveAction maps a cue's action onto the vocabulary for a target: a
@@ -520,7 +595,16 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 			collect(func(m mention) bool { return !after(m) })
 		}
 		if len(in) == 0 {
-			collect(after)
+			// The object ends where the next finite verb starts another
+			// predicate.
+			stop := hi
+			for k := c.end; k < hi; k++ {
+				if t := s.toks[k].tag; (t == "VBD" || t == "VBZ" || t == "VBP" || t == "MD") && !covered(s.mentions, k) {
+					stop = k
+					break
+				}
+			}
+			collect(func(m mention) bool { return after(m) && m.end <= stop })
 		}
 		// "pulled WhatsApp from the App Store": the store is where, not what.
 		if strings.Contains(c.cue.text, "store") && len(in) > 1 {

@@ -113,7 +113,7 @@ func TestNotEvents(t *testing.T) {
 		{name: "vulnerability", text: "WhatsApp and Telegram issued emergency patches after researchers found a severe vulnerability."},
 		{name: "official threat", text: "Roskomnadzor threatened to block Telegram if it did not hand over the keys.",
 			want: []string{"RU/telegram/threaten/2018-04-20"}},
-		{name: "official warning", text: "The app could be blocked within days, Indonesia's communications minister warned on Monday, referring to Telegram.",
+		{name: "official warning", text: "Telegram could be blocked within days, Indonesia's communications minister warned on Monday.",
 			want: []string{"ID/telegram/threaten/2018-04-16"}},
 	})
 }

@@ -29,10 +29,15 @@ func (m mention) isService() bool { return m.service != "" }
 // article named last.
 func (x *Extractor) findMentions(a *analysis, s *sentence) {
 	toks := s.toks
+	matched := make([]bool, len(toks))
 	for _, m := range x.gaz.find(toks) {
+		for i := m.start; i < m.end; i++ {
+			matched[i] = true
+		}
 		if x.notNetwork(toks, m) {
 			continue
 		}
+		seen := make(map[string]bool)
 		for _, e := range x.pick(a, toks, m) {
 			mn := mention{start: m.start, end: m.end, role: e.role, country: e.country, actorKind: e.actorKind}
 			switch e.role {
@@ -45,10 +50,15 @@ func (x *Extractor) findMentions(a *analysis, s *sentence) {
 				}
 				mn.service, mn.coref = slug, true
 			}
+			if k := mn.country + "/" + mn.service; seen[k] {
+				continue
+			} else {
+				seen[k] = true
+			}
 			s.mentions = append(s.mentions, mn)
 		}
 	}
-	s.mentions = append(s.mentions, x.anaphors(a, s)...)
+	s.mentions = append(s.mentions, x.anaphors(a, s, matched)...)
 	sort.SliceStable(s.mentions, func(i, j int) bool { return s.mentions[i].start < s.mentions[j].start })
 	for i := range s.mentions {
 		m := &s.mentions[i]
@@ -116,11 +126,15 @@ func (x *Extractor) namedPlainly(a *analysis, slug string) bool {
 	if v, ok := a.named["\x00"+slug]; ok {
 		return v
 	}
+	// A name counts as plain when unambiguous, or when capitalised in
+	// running text ("accused Meta of"), which licenses it at the start of
+	// a sentence too ("Meta begins blocking news").
 	found := false
 	for _, s := range a.sents {
+		title := isTitleCase(s.toks)
 		for _, m := range x.gaz.find(s.toks) {
 			for _, e := range m.entries {
-				if e.role == roleService && e.service == slug && !e.ambiguous {
+				if e.role == roleService && e.service == slug && (!e.ambiguous || m.start > 0 && !title && len(s.toks[m.start].text) > 2) {
 					found = true
 				}
 			}
@@ -138,6 +152,10 @@ func (x *Extractor) resolveGeneric(a *analysis, s *sentence, m match) string {
 	if !definiteBefore(s.toks, m.start) {
 		return ""
 	}
+	// "the messaging app Telegram": an apposition names the service itself.
+	if m.end < len(s.toks) && isServiceAt(x, s.toks, m.end) {
+		return ""
+	}
 	kinds := make(map[string]bool)
 	for _, e := range m.entries {
 		if e.role == roleGeneric {
@@ -148,19 +166,34 @@ func (x *Extractor) resolveGeneric(a *analysis, s *sentence, m match) string {
 }
 
 // anaphors resolves "the app", "the service", "the platform" and "that
-// country", which fit any service or country.
-func (x *Extractor) anaphors(a *analysis, s *sentence) []mention {
+// country", which fit any service or country, and "the two platforms",
+// which refer to the services named together last.
+func (x *Extractor) anaphors(a *analysis, s *sentence, matched []bool) []mention {
 	var out []mention
+	notNetwork := func(slug string) bool {
+		svc := x.gaz.Service(slug)
+		return svc == nil || !svc.IsNetwork()
+	}
 	for i, t := range s.toks {
-		if !definiteBefore(s.toks, i) {
+		if matched[i] || !definiteBefore(s.toks, i) {
 			continue
+		}
+		if i+1 < len(s.toks) && isServiceAt(x, s.toks, i+1) {
+			continue // "the app Telegram"
+		}
+		if i > 0 && strings.HasPrefix(s.toks[i-1].tag, "NNP") && !matched[i-1] {
+			continue // "the Smart Voting website" names something we do not know
 		}
 		switch t.lower {
 		case "app", "application", "service", "platform", "site", "website", "messenger":
 			if covered(s.mentions, i) {
 				continue
 			}
-			if slug := lastService(a, s, i, func(string) bool { return true }); slug != "" {
+			if slug := lastService(a, s, i, notNetwork); slug != "" {
+				out = append(out, mention{start: i, end: i + 1, role: roleGeneric, service: slug, coref: true})
+			}
+		case "apps", "applications", "services", "platforms", "sites", "websites", "networks", "messengers":
+			for _, slug := range lastServices(a, s, i) {
 				out = append(out, mention{start: i, end: i + 1, role: roleGeneric, service: slug, coref: true})
 			}
 		case "country", "nation":
@@ -220,6 +253,35 @@ func lastService(a *analysis, s *sentence, before int, ok func(string) bool) str
 		}
 	}
 	return ""
+}
+
+// lastServices resolves a plural noun phrase to the services named
+// together most recently: "the two platforms" after "Twitter and
+// Instagram". A number before the noun says how many.
+func lastServices(a *analysis, s *sentence, at int) []string {
+	want := 0
+	if at > 0 {
+		want = numberWords[s.toks[at-1].lower]
+	}
+	for i := s.index - 1; i >= 0 && i >= s.index-3; i-- {
+		p := a.sents[i]
+		if p.title {
+			continue
+		}
+		var slugs []string
+		for _, m := range reverse(p.mentions) {
+			if m.isService() && !m.channel && !m.coref && !contains(slugs, m.service) && m.service != "internet" && m.service != "mobile-internet" {
+				slugs = append(slugs, m.service)
+			}
+		}
+		if want > 0 && len(slugs) >= want {
+			return slugs[:want]
+		}
+		if want == 0 && len(slugs) >= 2 {
+			return slugs
+		}
+	}
+	return nil
 }
 
 func lastCountry(a *analysis, s *sentence, before int) string {

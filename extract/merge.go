@@ -154,6 +154,13 @@ func (x *Extractor) bestReason(a *analysis, k triple, g []candidate) string {
 			return j.text
 		}
 	}
+	// A reason the state gave for its measures in general ("decided to
+	// block the sites to prevent rumours").
+	for _, j := range a.justifications {
+		if j.country == k.country && j.service == "" {
+			return j.text
+		}
+	}
 	if best >= 0 {
 		return g[best].reason
 	}

@@ -78,8 +78,11 @@ func (x *Extractor) reasonFor(s *sentence, c cueMatch, start int) (string, int) 
 			if x.hasJustification(toks, end, min(len(toks), end+maxReasonTokens)) {
 				rank = 3
 			}
-			if toks[start].lower == "amid" || toks[start].lower == "saying" {
-				rank--
+			if toks[start].lower == "amid" {
+				rank = 1
+			}
+			if s.title || s.lead {
+				rank-- // a headline's "after ..." is a summary of the story
 			}
 			return text, rank
 		}
@@ -122,6 +125,11 @@ func (x *Extractor) reasonText(s *sentence, i int) string {
 				goto done
 			}
 		case ",":
+			// ", leaving ...", ", prompting ...": a participle clause of
+			// consequence, not the cause.
+			if j+1 < len(toks) && strings.HasPrefix(toks[j+1].tag, "VBG") {
+				goto done
+			}
 			if j+1 < len(toks) {
 				switch toks[j+1].lower {
 				case "which", "who", "while", "but", "although", "though", "whereas", "according", "as", "after",
@@ -161,21 +169,25 @@ func (x *Extractor) hasJustification(toks []token, from, to int) bool {
 }
 
 // noteJustification records the reason a government states in a sentence
-// without an action, for events of that state that state none.
+// without an action, for events of that state that state none: "the
+// Iranian government has said its use was behind protests", "the ministry
+// said it acted because the apps were engaged in activities prejudicial to
+// sovereignty".
 func (x *Extractor) noteJustification(a *analysis, s *sentence) {
 	toks := s.toks
 	for i := range toks {
 		end := x.lex.justify.at(toks, i)
+		marker := false
+		if end < 0 {
+			switch toks[i].lower {
+			case "because", "citing":
+				end, marker = x.lex.reasons.at(toks, i), true
+			}
+		}
 		if end < 0 {
 			continue
 		}
-		// The speaker must be a state, named before the verb.
-		country := ""
-		for _, m := range s.mentions {
-			if m.isCountry() && !m.origin && m.end <= i && m.strength >= 2 {
-				country = m.country
-			}
-		}
+		country := x.speaker(a, s, i)
 		if country == "" {
 			continue
 		}
@@ -184,7 +196,7 @@ func (x *Extractor) noteJustification(a *analysis, s *sentence) {
 			start++
 		}
 		// "accused Telegram of enabling terrorists": the reason follows "of".
-		if toks[i].lower == "accused" || toks[i].lower == "accuses" || toks[i].lower == "accusing" || strings.HasPrefix(toks[i].lower, "blame") {
+		if w := toks[i].lower; !marker && (strings.HasPrefix(w, "accus") || strings.HasPrefix(w, "blam")) {
 			for k := start; k < len(toks) && k < start+6; k++ {
 				if toks[k].lower == "of" || toks[k].lower == "for" {
 					start = k + 1
@@ -199,19 +211,48 @@ func (x *Extractor) noteJustification(a *analysis, s *sentence) {
 		if text == "" {
 			continue
 		}
-		service := ""
+		var services []string
 		for _, m := range s.mentions {
-			if m.isService() && !m.channel {
-				service = m.service
-				break
+			if m.isService() && !m.channel && !contains(services, m.service) {
+				services = append(services, m.service)
 			}
 		}
-		if service == "" {
-			service = lastService(a, s, len(toks), func(string) bool { return true })
+		if len(services) == 0 {
+			for k := i; k < len(toks); k++ {
+				if w := toks[k].lower; w == "it" || w == "its" {
+					if slug := lastService(a, s, len(toks), func(string) bool { return true }); slug != "" {
+						services = append(services, slug)
+					}
+					break
+				}
+			}
 		}
-		a.justifications = append(a.justifications, justification{country: country, service: service, text: text, index: s.index})
+		for _, svc := range services {
+			a.justifications = append(a.justifications, justification{country: country, service: svc, text: text, index: s.index})
+		}
 		return
 	}
+}
+
+// speaker is the state that says what follows toks[i]: a state named
+// before it, or a government noun ("the ministry said") in an article
+// about one.
+func (x *Extractor) speaker(a *analysis, s *sentence, i int) string {
+	country := ""
+	for _, m := range s.mentions {
+		if m.isCountry() && !m.origin && m.end <= i && m.strength >= 2 {
+			country = m.country
+		}
+	}
+	if country != "" {
+		return country
+	}
+	for k := max(0, i-6); k < i; k++ {
+		if w := s.toks[k].lower; x.lex.government[w] && w != "state" && w != "security" && w != "telecoms" && w != "communications" {
+			return contextCountry(a, s)
+		}
+	}
+	return ""
 }
 
 // collateral finds services hit by a state's action against another:
