@@ -64,6 +64,7 @@ type cueFile struct {
 	Own           []string `yaml:"own"`
 	Partial       []string `yaml:"partial"`
 	History       []string `yaml:"history"`
+	Indefinite    []string `yaml:"indefinite"`
 	Reasons       []string `yaml:"reasons"`
 	Justify       []string `yaml:"justify"`
 	Justification []string `yaml:"justification"`
@@ -74,7 +75,7 @@ type cueFile struct {
 type lexicon struct {
 	cues     map[string][]*cue // by first word
 	negators map[string]bool
-	denials, hedges, threats, partial, history,
+	denials, hedges, threats, partial, history, indefinite,
 	reasons, justify phrases
 	government, origin, accounts, own, justification, networkNot map[string]bool
 }
@@ -121,7 +122,7 @@ func loadLexicon() (*lexicon, error) {
 		dst *phrases
 	}{
 		{f.Denials, &lx.denials}, {f.Hedges, &lx.hedges}, {f.Threats, &lx.threats},
-		{f.Partial, &lx.partial}, {f.History, &lx.history}, {f.Reasons, &lx.reasons},
+		{f.Partial, &lx.partial}, {f.History, &lx.history}, {f.Indefinite, &lx.indefinite}, {f.Reasons, &lx.reasons},
 		{f.Justify, &lx.justify},
 	} {
 		ph, err := compilePhrases(l.src)

@@ -230,6 +230,12 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 	if x.negated(s, l, c) {
 		return nil
 	}
+	if _, ok := x.lex.indefinite.in(toks, c.start, r+1); ok {
+		return nil // "has disrupted the internet before": background
+	}
+	if c.cue.action == Order && x.orderOfAction(s, c, r) {
+		return nil // "ordered operators to deny access": the action is the event
+	}
 	hedged, threat := x.hedged(s, l, r, c)
 	if hedged && (!threat || action == Unblock) {
 		return nil // talk, or a promise to lift a ban
@@ -324,6 +330,19 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 		}
 	}
 	return out
+}
+
+// orderOfAction reports an order whose content is itself an action the
+// extractor reports ("ordered all operators to deny access to the
+// internet", "ordered the platform blocked").
+func (x *Extractor) orderOfAction(s *sentence, c cueMatch, r int) bool {
+	for _, o := range x.lex.findCues(s.toks) {
+		if o.start >= c.start && o.start < r && o.cue.action != Order && o.cue.action != Fine && o.cue.action != actionAffect &&
+			!(o.start == c.start && o.end == c.end) {
+			return true
+		}
+	}
+	return false
 }
 
 // anaphoricAction resolves a definite nominal with no service of its own
@@ -535,7 +554,20 @@ func (x *Extractor) companyActs(s *sentence, l, cueStart int) bool {
 // targets returns the services a cue acts on.
 func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, passive bool, reasonStart int) []mention {
 	usable := func(m mention) bool {
-		return m.isService() && !m.channel && !(m.account && m.own)
+		if !m.isService() || m.channel || m.account && m.own {
+			return false
+		}
+		// "without a VPN", "using VPNs", "through Telegram": a means.
+		if m.start > 0 {
+			switch s.toks[m.start-1].lower {
+			case "without", "using", "through":
+				return false
+			}
+			if m.start > 1 && s.toks[m.start-2].lower == "without" && s.toks[m.start-1].tag == "DT" {
+				return false
+			}
+		}
+		return true
 	}
 	own := false
 	var in []mention
@@ -593,18 +625,33 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 		}
 		if passive || c.cue.kind == kindState {
 			collect(func(m mention) bool { return !after(m) })
+			// "... were inaccessible, along with YouTube and Viber"
+			collect(func(m mention) bool { return after(m) && alongWith(s.toks, m.start) })
+		}
+		// "ordered the social network X blocked": the object before a
+		// participle.
+		if len(in) == 0 && !passive && strings.HasPrefix(s.toks[c.start].tag, "VBN") {
+			collect(func(m mention) bool { return m.end == c.start })
 		}
 		if len(in) == 0 {
 			// The object ends where the next finite verb starts another
 			// predicate.
 			stop := hi
 			for k := c.end; k < hi; k++ {
-				if t := s.toks[k].tag; (t == "VBD" || t == "VBZ" || t == "VBP" || t == "MD") && !covered(s.mentions, k) {
+				t := s.toks[k].tag
+				finite := t == "VBD" || t == "VBZ" || t == "VBP" || t == "MD"
+				coordinated := strings.HasPrefix(t, "VB") && t != "VBG" && (s.toks[k-1].lower == "and" || s.toks[k-1].lower == "then")
+				if (finite || coordinated) && !covered(s.mentions, k) {
 					stop = k
 					break
 				}
 			}
 			collect(func(m mention) bool { return after(m) && m.end <= stop })
+			// An order is addressed to the first party after it: "ordered
+			// Apple to remove WhatsApp" orders Apple.
+			if c.cue.action == Order && len(in) > 1 {
+				in = in[:1]
+			}
 		}
 		// "pulled WhatsApp from the App Store": the store is where, not what.
 		if strings.Contains(c.cue.text, "store") && len(in) > 1 {
@@ -632,6 +679,23 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 	return dropOwners(x.gaz, in)
 }
 
+// alongWith reports a mention added to a list after the verb: "along
+// with YouTube", "as well as Viber".
+func alongWith(toks []token, i int) bool {
+	for j := i - 1; j >= 0 && j >= i-4; j-- {
+		switch toks[j].lower {
+		case "along", "alongside", "well", "together", "plus":
+			return true
+		case ",", "and", "the", "app", "messaging", "with", "as":
+			continue
+		}
+		if !strings.HasPrefix(toks[j].tag, "NN") {
+			return false
+		}
+	}
+	return false
+}
+
 func isNounPhrase(t token) bool {
 	return strings.HasPrefix(t.tag, "NN") || strings.HasPrefix(t.tag, "JJ") || t.tag == "POS" || t.tag == "DT" || t.tag == "PRP$"
 }
@@ -646,6 +710,8 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 			continue
 		}
 		switch {
+		case c.cue.action == Order && m.start >= c.end && !(m.start > 0 && s.toks[m.start-1].lower == "by"):
+			continue // what an order is about is not who orders it
 		case m.start > 0 && isLocative(s.toks[m.start-1]),
 			len(loc) > 0 && joined(s, loc[len(loc)-1], m): // "in China, Iran and North Korea"
 			loc = append(loc, m)

@@ -185,6 +185,16 @@ func (x *Extractor) anaphors(a *analysis, s *sentence, matched []bool) []mention
 			continue // "the Smart Voting website" names something we do not know
 		}
 		switch t.lower {
+		case "company", "firm":
+			// The company behind the service named last: its owner when the
+			// article names it.
+			slug := lastService(a, s, i, notNetwork)
+			if svc := x.gaz.Service(slug); svc != nil && svc.Owner != "" && a.named[svc.Owner] {
+				slug = svc.Owner
+			}
+			if slug != "" {
+				out = append(out, mention{start: i, end: i + 1, role: roleGeneric, service: slug, coref: true})
+			}
 		case "app", "application", "service", "platform", "site", "website", "messenger":
 			if covered(s.mentions, i) {
 				continue
