@@ -60,3 +60,69 @@ func parseDate(s string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// span is the days an event date covers, both ends inclusive: a partial
+// date stands for its whole period, "2018-04" for 1 to 30 April.
+type span struct {
+	from, to time.Time
+}
+
+func dateSpan(s string) (span, error) {
+	t, err := parseDate(s)
+	if err != nil {
+		return span{}, err
+	}
+	sp := span{from: t, to: t}
+	switch len(s) {
+	case len("2006"):
+		sp.to = t.AddDate(1, 0, -1)
+	case len("2006-01"):
+		sp.to = t.AddDate(0, 1, -1)
+	}
+	return sp, nil
+}
+
+// parseSpan reads the padded YYYY-MM-DD ends a story record and its index
+// keys store.
+func parseSpan(from, to string) (span, error) {
+	f, err := time.Parse(time.DateOnly, from)
+	if err != nil {
+		return span{}, fmt.Errorf("invalid span start %q", from)
+	}
+	t, err := time.Parse(time.DateOnly, to)
+	if err != nil {
+		return span{}, fmt.Errorf("invalid span end %q", to)
+	}
+	return span{from: f, to: t}, nil
+}
+
+// hull is the smallest span covering both.
+func (s span) hull(o span) span {
+	if o.from.Before(s.from) {
+		s.from = o.from
+	}
+	if o.to.After(s.to) {
+		s.to = o.to
+	}
+	return s
+}
+
+// near reports whether o comes within window of s: the story test.
+func (s span) near(o span, window time.Duration) bool {
+	return !o.from.After(s.to.Add(window)) && !o.to.Before(s.from.Add(-window))
+}
+
+func (s span) keys() (from, to string) {
+	return s.from.Format(time.DateOnly), s.to.Format(time.DateOnly)
+}
+
+// precision ranks a date's precision: 3 for a day, 2 a month, 1 a year.
+func precision(date string) int {
+	switch len(date) {
+	case len("2006-01-02"):
+		return 3
+	case len("2006-01"):
+		return 2
+	}
+	return 1
+}

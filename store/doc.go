@@ -6,14 +6,28 @@
 // through Events, which picks a secondary index rather than decoding every
 // event. A DB is safe for concurrent use by multiple goroutines.
 //
-// # On-disk format (schema version 1)
+// # Stories
+//
+// Many outlets report the same action over days. Save groups events into
+// stories in the same transaction: an event joins the story of its
+// country, service and action whose days, widened by the story window
+// (Options.StoryWindow, 14 days by default), touch the event's days, a
+// partial date covering its whole period; else it founds a story. An
+// event that touches several stories merges them into the one made first,
+// which keeps its id. An event whose date changes stays while it still
+// touches the story's other events and moves otherwise; a deleted event
+// leaves its story, and a story left empty is deleted. Stories are not
+// split when an event leaves. Only the stories a Save touches are
+// recomputed, and one whose fields come out the same is not rewritten.
+//
+// # On-disk format (schema version 2)
 //
 // Every value is JSON (encoding/json) unless noted; keys are raw bytes.
 // Dates in index keys are padded to YYYY-MM-DD ("2018" is stored as
 // "2018-01-01", "2018-04" as "2018-04-01") so that byte order is date order;
 // the event itself keeps the date at the precision it was extracted with.
 //
-//	meta            "schema_version" -> decimal ASCII, e.g. "1"
+//	meta            "schema_version" -> decimal ASCII, e.g. "2"
 //	feeds           feed URL -> ingest.FeedState
 //	articles        article id -> ingest.Article
 //	keys            item key (ingest.Item.Key) -> article id
@@ -23,6 +37,27 @@
 //	idx_service     service \x00 date \x00 event id -> empty
 //	idx_action      action \x00 date \x00 event id -> empty
 //	idx_date        date \x00 event id -> empty
+//
+// Version 2 adds the stories:
+//
+//	stories           story id -> Story, plus span_from and span_to: the
+//	                  first and last day its events cover, partial dates
+//	                  widened to their whole period
+//	story_events      story id \x00 event id -> the event's date, reason,
+//	                  confidence, article, feed and published (JSON), so a
+//	                  story is recomputed without decoding its events
+//	event_story       event id -> story id
+//	idx_story_triple  country \x00 service \x00 action \x00 span_to \x00
+//	                  span_from \x00 story id -> empty; span_to leads so
+//	                  that finding the stories an event may join seeks
+//	                  past every story that ended long before it
+//	idx_story_last    padded Last \x00 story id -> empty, for listing
+//	                  stories newest first
+//
+// Opening a version 1 file read-write upgrades it in one transaction: it
+// creates these buckets and groups every stored event, oldest first.
+// Read-only, a version 1 file serves events and stats, and Stories says to
+// run policywatch once to upgrade it.
 //
 // Country, service and action values must not contain \x00; Save rejects
 // events whose fields would break this layout.

@@ -36,11 +36,19 @@ type SaveStats struct {
 	// DeletedEvents are events an article had before and no longer has,
 	// typically after the extractor improved.
 	DeletedEvents int
+	// NewStories were made by this Save; NewStoryIDs names them, in the
+	// order they were made. UpdatedStories are stories stored before
+	// whose fields changed; DeletedStories lost their last event or were
+	// merged into another story.
+	NewStories, UpdatedStories, DeletedStories int
+	NewStoryIDs                                []string
 }
 
 // Save writes a batch in one transaction. An event already stored under
 // the same id is replaced and keeps its FirstSeen; a new one gets
-// FirstSeen = now. Any invalid article or event fails the whole batch and
+// FirstSeen = now. In the same transaction, new and changed events are
+// grouped into stories and deleted ones leave theirs; only the stories
+// these events touch are recomputed. Any invalid article or event fails the whole batch and
 // leaves the store untouched.
 func (db *DB) Save(b Batch) (SaveStats, error) {
 	if len(b.Articles) == 0 && len(b.Feeds) == 0 {
@@ -49,7 +57,7 @@ func (db *DB) Save(b Batch) (SaveStats, error) {
 	var st SaveStats
 	now := db.now().UTC()
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
-		w := writer{tx: tx, now: now, stats: &st}
+		w := writer{tx: tx, now: now, stats: &st, stories: newGrouper(tx, now, db.window, &st)}
 		for i := range b.Articles {
 			if err := w.saveArticle(&b.Articles[i]); err != nil {
 				return err
@@ -59,6 +67,9 @@ func (db *DB) Save(b Batch) (SaveStats, error) {
 			if err := w.saveFeed(f); err != nil {
 				return err
 			}
+		}
+		if err := w.stories.finish(); err != nil {
+			return fmt.Errorf("stories: %w", err)
 		}
 		return nil
 	})
@@ -87,9 +98,10 @@ func (db *DB) Seen(keys []string) (map[string]bool, error) {
 
 // writer holds what one Save transaction needs.
 type writer struct {
-	tx    *bbolt.Tx
-	now   time.Time
-	stats *SaveStats
+	tx      *bbolt.Tx
+	now     time.Time
+	stats   *SaveStats
+	stories *grouper
 }
 
 func (w writer) saveArticle(ae *ArticleEvents) error {
@@ -151,13 +163,14 @@ func (w writer) saveEvent(articleID string, i int, e extract.Event, saved map[st
 	}
 
 	events := w.tx.Bucket(bucketEvents)
+	var prev *extract.Event
 	if raw := events.Get([]byte(e.ID)); raw != nil {
-		var prev extract.Event
-		if err := json.Unmarshal(raw, &prev); err != nil {
+		prev = new(extract.Event)
+		if err := json.Unmarshal(raw, prev); err != nil {
 			return fmt.Errorf("article %s: decode stored event %s: %w", articleID, e.ID, err)
 		}
 		// The date (and so the index keys) may have changed since.
-		if err := deleteIndexes(w.tx, prev); err != nil {
+		if err := deleteIndexes(w.tx, *prev); err != nil {
 			return fmt.Errorf("article %s: event %s: %w", articleID, e.ID, err)
 		}
 		if prev.ArticleID != articleID {
@@ -188,6 +201,9 @@ func (w writer) saveEvent(articleID string, i int, e extract.Event, saved map[st
 		if err := w.tx.Bucket(ix.bucket).Put(ix.key, nil); err != nil {
 			return fmt.Errorf("article %s: event %s: index %s: %w", articleID, e.ID, ix.bucket, err)
 		}
+	}
+	if err := w.stories.saved(prev, &e); err != nil {
+		return fmt.Errorf("article %s: event %s: story: %w", articleID, e.ID, err)
 	}
 	return nil
 }
@@ -249,7 +265,13 @@ func (w writer) deleteEvent(id string) error {
 	if err := w.tx.Bucket(bucketArticleEvents).Delete(pairKey(e.ArticleID, id)); err != nil {
 		return err
 	}
-	return events.Delete([]byte(id))
+	if err := events.Delete([]byte(id)); err != nil {
+		return err
+	}
+	if err := w.stories.deleted(id); err != nil {
+		return fmt.Errorf("story: %w", err)
+	}
+	return nil
 }
 
 // indexEntry is one key in one secondary index.

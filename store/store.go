@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -14,7 +15,11 @@ import (
 
 // SchemaVersion is the version of the on-disk format this package writes
 // and understands. See the package documentation for the layout.
-const SchemaVersion = 1
+const SchemaVersion = 2
+
+// DefaultStoryWindow is how far apart two reports of the same country,
+// service and action may be and still be one story.
+const DefaultStoryWindow = 14 * 24 * time.Hour
 
 var (
 	// ErrLocked means another process holds the database file.
@@ -23,6 +28,9 @@ var (
 	ErrSchema = errors.New("unsupported database schema")
 	// ErrNotFound means the requested record is not in the store.
 	ErrNotFound = errors.New("not found")
+	// ErrNeedsUpgrade means the file is an older format that a read-only
+	// handle can read events from but cannot upgrade for what was asked.
+	ErrNeedsUpgrade = errors.New("database needs an upgrade")
 )
 
 // Bucket names; they are the on-disk format, see the package documentation.
@@ -38,10 +46,21 @@ var (
 	bucketIdxAction     = []byte("idx_action")
 	bucketIdxDate       = []byte("idx_date")
 
-	allBuckets = [][]byte{
+	// Since schema version 2.
+	bucketStories        = []byte("stories")
+	bucketStoryEvents    = []byte("story_events")
+	bucketEventStory     = []byte("event_story")
+	bucketIdxStoryTriple = []byte("idx_story_triple")
+	bucketIdxStoryLast   = []byte("idx_story_last")
+
+	v1Buckets = [][]byte{
 		bucketMeta, bucketFeeds, bucketArticles, bucketKeys, bucketEvents,
 		bucketArticleEvents, bucketIdxCountry, bucketIdxService, bucketIdxAction, bucketIdxDate,
 	}
+	storyBuckets = [][]byte{
+		bucketStories, bucketStoryEvents, bucketEventStory, bucketIdxStoryTriple, bucketIdxStoryLast,
+	}
+	allBuckets = append(slices.Clip(v1Buckets), storyBuckets...)
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -60,14 +79,24 @@ type Options struct {
 	// Timeout is how long to wait for the file lock; 0 means 1s for
 	// read-only and 5s for read-write.
 	Timeout time.Duration
+	// StoryWindow is how far an event's date may lie from a story's dates
+	// for the event to join it; 0 means DefaultStoryWindow. It applies to
+	// events as they are saved: stories already stored are not regrouped
+	// when it changes.
+	StoryWindow time.Duration
 }
 
 // DB is an open policywatch database.
 type DB struct {
 	bolt *bbolt.DB
 	path string
-	// now stamps FirstSeen on new events; tests replace it.
-	now func() time.Time
+	// now stamps FirstSeen on new events and Created on new stories;
+	// tests replace it.
+	now    func() time.Time
+	window time.Duration
+	// version is the schema version of the file: SchemaVersion, except
+	// for an older file opened read-only, which cannot be upgraded.
+	version int
 }
 
 // Open opens the database at path. Read-write, it creates the file and
@@ -76,6 +105,13 @@ type DB struct {
 // refused with ErrSchema, and a lock held too long by another handle gives
 // ErrLocked.
 func Open(path string, opts Options) (*DB, error) {
+	window := opts.StoryWindow
+	switch {
+	case window < 0:
+		return nil, fmt.Errorf("open %s: negative story window %v", path, window)
+	case window == 0:
+		window = DefaultStoryWindow
+	}
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = defaultWriteTimeout
@@ -108,7 +144,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 
-	db := &DB{bolt: bdb, path: path, now: time.Now}
+	db := &DB{bolt: bdb, path: path, now: time.Now, window: window, version: SchemaVersion}
 	if opts.ReadOnly {
 		err = bdb.View(db.checkSchema)
 	} else {
@@ -133,29 +169,40 @@ func (db *DB) Close() error {
 func (db *DB) Path() string { return db.path }
 
 // initSchema creates missing buckets and stamps the schema version, after
-// making sure an existing file is one this code can write to.
+// making sure an existing file is one this code can write to. A version 1
+// file is upgraded in the same transaction: its events are grouped into
+// stories, so the file is never left half-migrated.
 func (db *DB) initSchema(tx *bbolt.Tx) error {
+	version := 0 // a new file
 	if meta := tx.Bucket(bucketMeta); meta != nil {
-		if err := db.checkVersion(meta.Get(keySchemaVersion)); err != nil {
+		v, err := db.checkVersion(meta.Get(keySchemaVersion))
+		if err != nil {
 			return err
 		}
+		version = v
 	}
 	for _, name := range allBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("open %s: create bucket %s: %w", db.path, name, err)
 		}
 	}
-	meta := tx.Bucket(bucketMeta)
-	if meta.Get(keySchemaVersion) == nil {
-		if err := meta.Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion))); err != nil {
-			return fmt.Errorf("open %s: write schema version: %w", db.path, err)
+	if version == SchemaVersion {
+		return nil
+	}
+	if version == 1 {
+		if err := groupAll(tx, db.now().UTC(), db.window); err != nil {
+			return fmt.Errorf("open %s: upgrade from schema version 1: %w", db.path, err)
 		}
+	}
+	if err := tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion))); err != nil {
+		return fmt.Errorf("open %s: write schema version: %w", db.path, err)
 	}
 	return nil
 }
 
 // checkSchema verifies, read-only, that every bucket exists and the
-// version is one this code understands.
+// version is one this code understands. A version 1 file is accepted: its
+// events can be read, but not its stories, which only an upgrade creates.
 func (db *DB) checkSchema(tx *bbolt.Tx) error {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
@@ -165,32 +212,47 @@ func (db *DB) checkSchema(tx *bbolt.Tx) error {
 	if raw == nil {
 		return fmt.Errorf("open %s: damaged policywatch database: no schema version", db.path)
 	}
-	if err := db.checkVersion(raw); err != nil {
+	v, err := db.checkVersion(raw)
+	if err != nil {
 		return err
 	}
-	for _, name := range allBuckets {
+	want := allBuckets
+	if v == 1 {
+		want = v1Buckets
+	}
+	for _, name := range want {
 		if tx.Bucket(name) == nil {
 			return fmt.Errorf("open %s: damaged policywatch database: bucket %s missing", db.path, name)
 		}
 	}
+	db.version = v
 	return nil
 }
 
-// checkVersion checks a stored version; a missing one (a file being
-// created) passes.
-func (db *DB) checkVersion(raw []byte) error {
+// checkVersion parses a stored version and checks it is one this code
+// reads; a missing one (a file being created) is 0.
+func (db *DB) checkVersion(raw []byte) (int, error) {
 	if raw == nil {
-		return nil
+		return 0, nil
 	}
 	v, err := strconv.Atoi(string(raw))
 	if err != nil {
-		return fmt.Errorf("%w: %s has schema version %q, this policywatch understands %d", ErrSchema, db.path, raw, SchemaVersion)
+		return 0, fmt.Errorf("%w: %s has schema version %q, this policywatch understands %d", ErrSchema, db.path, raw, SchemaVersion)
 	}
 	if v > SchemaVersion {
-		return fmt.Errorf("%w: %s has schema version %d, this policywatch understands %d; upgrade policywatch", ErrSchema, db.path, v, SchemaVersion)
+		return 0, fmt.Errorf("%w: %s has schema version %d, this policywatch understands %d; upgrade policywatch", ErrSchema, db.path, v, SchemaVersion)
 	}
 	if v < 1 {
-		return fmt.Errorf("%w: %s has schema version %d, this policywatch understands %d", ErrSchema, db.path, v, SchemaVersion)
+		return 0, fmt.Errorf("%w: %s has schema version %d, this policywatch understands %d", ErrSchema, db.path, v, SchemaVersion)
+	}
+	return v, nil
+}
+
+// needStories fails on a version 1 file opened read-only.
+func (db *DB) needStories() error {
+	if db.version < 2 {
+		return fmt.Errorf("%w: %s has schema version %d, which has no stories; run `policywatch run` once to upgrade the database",
+			ErrNeedsUpgrade, db.path, db.version)
 	}
 	return nil
 }

@@ -59,8 +59,8 @@ func TestSchemaVersionWritten(t *testing.T) {
 		got = bytes.Clone(tx.Bucket(bucketMeta).Get(keySchemaVersion))
 		return nil
 	})
-	if string(got) != "1" {
-		t.Errorf("schema_version = %q, want %q", got, "1")
+	if string(got) != "2" {
+		t.Errorf("schema_version = %q, want %q", got, "2")
 	}
 	for _, name := range allBuckets {
 		db.bolt.View(func(tx *bbolt.Tx) error {
@@ -98,7 +98,7 @@ func TestSchemaRejected(t *testing.T) {
 		version string
 		want    string
 	}{
-		{"3", "schema version 3, this policywatch understands 1; upgrade policywatch"},
+		{"3", "schema version 3, this policywatch understands 2; upgrade policywatch"},
 		{"0", "schema version 0"},
 		{"v1", `schema version "v1"`},
 	}

@@ -1,0 +1,156 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/policywatch/policywatch/extract"
+	"go.etcd.io/bbolt"
+)
+
+// StoryFilter selects stories. The Filter fields mean what they mean for
+// events, applied to the story: Countries, Services and Actions its
+// triple; Since and Until its dates, which must overlap the range (First
+// on or before Until, Last on or after Since); Text any of its events'
+// evidence, reason or source title; MinConfidence its best event; Feeds
+// any of its feeds; Limit the number of stories.
+type StoryFilter struct {
+	Filter
+	// CreatedAfter keeps only stories the store made after this time,
+	// for "what is new since the last run"; zero keeps all.
+	CreatedAfter time.Time
+}
+
+// Stories returns the stories matching f, newest first by Last (a
+// partial date counting as its first day), then the most recently
+// created first, then by id.
+func (db *DB) Stories(f StoryFilter) ([]Story, error) {
+	if err := db.needStories(); err != nil {
+		return nil, err
+	}
+	q, err := compile(f.Filter)
+	if err != nil {
+		return nil, err
+	}
+	var out []Story
+	err = db.bolt.View(func(tx *bbolt.Tx) error {
+		stories := tx.Bucket(bucketStories)
+		var day []Story
+		var dayDate []byte
+		flush := func() {
+			slices.SortFunc(day, func(a, b Story) int {
+				if c := b.Created.Compare(a.Created); c != 0 {
+					return c
+				}
+				return strings.Compare(a.ID, b.ID)
+			})
+			out = append(out, day...)
+			day = day[:0]
+		}
+		c := tx.Bucket(bucketIdxStoryLast).Cursor()
+		for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
+			date, id, ok := bytes.Cut(k, []byte{0})
+			if !ok {
+				return fmt.Errorf("%s: malformed key %q", bucketIdxStoryLast, k)
+			}
+			// Keys go by Last: older ones cannot reach Since.
+			if q.since != "" && string(date) < q.since {
+				break
+			}
+			if !bytes.Equal(date, dayDate) {
+				flush()
+				if q.limit > 0 && len(out) >= q.limit {
+					break
+				}
+				dayDate = bytes.Clone(date)
+			}
+			var r storyRecord
+			if err := getJSON(stories, string(id), &r); err != nil {
+				return fmt.Errorf("story %s: %w", id, err)
+			}
+			ok, err := q.matchStory(tx, &r.Story, f.CreatedAfter)
+			if err != nil {
+				return err
+			}
+			if ok {
+				day = append(day, r.Story)
+			}
+		}
+		flush()
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stories %s: %w", db.path, err)
+	}
+	if q.limit > 0 && len(out) > q.limit {
+		out = out[:q.limit]
+	}
+	return out, nil
+}
+
+// matchStory applies the filter to a story; the text filter reads its
+// events, so it goes last.
+func (q *query) matchStory(tx *bbolt.Tx, s *Story, createdAfter time.Time) (bool, error) {
+	// Stored dates were validated by Save, so padding cannot fail here.
+	first, _ := padDate(s.First)
+	last, _ := padDate(s.Last)
+	switch {
+	case len(q.countries) > 0 && !slices.Contains(q.countries, s.Country),
+		len(q.services) > 0 && !slices.Contains(q.services, s.Service),
+		len(q.actions) > 0 && !slices.Contains(q.actions, string(s.Action)),
+		len(q.feeds) > 0 && !slices.ContainsFunc(s.Feeds, func(f string) bool { return slices.Contains(q.feeds, f) }),
+		q.since != "" && last < q.since,
+		q.until != "" && first > q.until,
+		s.Confidence < q.minConfidence,
+		!createdAfter.IsZero() && !s.Created.After(createdAfter):
+		return false, nil
+	}
+	if q.text == "" {
+		return true, nil
+	}
+	events := tx.Bucket(bucketEvents)
+	for _, id := range s.EventIDs {
+		var e extract.Event
+		if err := getJSON(events, id, &e); err != nil {
+			return false, fmt.Errorf("story %s: event %s: %w", s.ID, id, err)
+		}
+		if q.matchText(&e) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Story returns the story with the given id and its events, newest
+// first; an unknown id gives an error wrapping ErrNotFound.
+func (db *DB) Story(id string) (Story, []extract.Event, error) {
+	if err := db.needStories(); err != nil {
+		return Story{}, nil, err
+	}
+	var (
+		r      storyRecord
+		events []extract.Event
+	)
+	err := db.bolt.View(func(tx *bbolt.Tx) error {
+		if err := getJSON(tx.Bucket(bucketStories), id, &r); err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketEvents)
+		for _, eid := range r.EventIDs {
+			var e extract.Event
+			if err := getJSON(b, eid, &e); err != nil {
+				return fmt.Errorf("event %s: %w", eid, err)
+			}
+			events = append(events, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return Story{}, nil, fmt.Errorf("story %s: %w", id, err)
+	}
+	slices.SortFunc(events, compareEvents)
+	return r.Story, events, nil
+}

@@ -1,0 +1,197 @@
+package store
+
+import (
+	"cmp"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/policywatch/policywatch/extract"
+)
+
+// Story is one government action as many reports tell it: the events of
+// one country, service and action whose dates lie within the story window
+// of each other, across articles and feeds.
+type Story struct {
+	// ID is stable: it is made once, from the triple and the event that
+	// founded the story, and kept when other stories merge into this one.
+	ID      string         `json:"id"`
+	Country string         `json:"country"`
+	Service string         `json:"service"`
+	Action  extract.Action `json:"action"`
+	// First and Last are the earliest and latest event dates, at the
+	// precision the events have them; a partial date counts as its first
+	// day, and of two dates starting the same day the more precise wins.
+	First string `json:"first"`
+	Last  string `json:"last"`
+	// Date is the best date: the most precise one, then the one most
+	// events give, then the one of the most confident event.
+	Date string `json:"date"`
+	// Reason is the most common non-empty reason (compared ignoring case
+	// and spacing), ties going to the one of the most confident event.
+	Reason     string    `json:"reason"`
+	Sources    int       `json:"sources"` // distinct articles reporting it
+	Feeds      []string  `json:"feeds"`   // distinct feed names, sorted
+	Confidence float64   `json:"confidence"`
+	EventIDs   []string  `json:"event_ids"` // newest first, in the order of Events
+	Created    time.Time `json:"created"`   // when the store first made it
+	Updated    time.Time `json:"updated"`   // when its fields last changed
+}
+
+// storyRecord is a story as stored: the story and the days its events
+// cover, partial dates widened to their whole period, which grouping
+// compares new events against.
+type storyRecord struct {
+	Story
+	SpanFrom string `json:"span_from"`
+	SpanTo   string `json:"span_to"`
+}
+
+// member is what a story needs to know of one of its events. It is the
+// value in story_events, so recomputing a story after a change reads
+// these small records rather than decoding every event with its evidence.
+type member struct {
+	Date       string  `json:"date"`
+	Reason     string  `json:"reason,omitempty"`
+	Confidence float64 `json:"confidence"`
+	Article    string  `json:"article"`
+	Feed       string  `json:"feed,omitempty"`
+	Published  string  `json:"published,omitempty"`
+}
+
+func memberOf(e *extract.Event) member {
+	return member{
+		Date: e.Date, Reason: e.Reason, Confidence: e.Confidence,
+		Article: e.ArticleID, Feed: e.Feed, Published: e.Published,
+	}
+}
+
+// memberEntry is a member with its event id.
+type memberEntry struct {
+	id string
+	member
+	days span // the days its date covers
+}
+
+// summarise recomputes every derived field of r, its span included, from
+// its members; the identity, Created and Updated are left alone. members
+// must not be empty; it is sorted in place.
+func summarise(r *storyRecord, members []memberEntry) {
+	slices.SortFunc(members, compareMembers)
+	s := &r.Story
+	s.EventIDs = make([]string, len(members))
+	s.Feeds = []string{}
+	s.Confidence = 0
+	articles := map[string]bool{}
+	sp := members[0].days
+	first, last := members[0], members[0]
+	for i, m := range members {
+		s.EventIDs[i] = m.id
+		articles[m.Article] = true
+		if m.Feed != "" && !slices.Contains(s.Feeds, m.Feed) {
+			s.Feeds = append(s.Feeds, m.Feed)
+		}
+		s.Confidence = max(s.Confidence, m.Confidence)
+		sp = sp.hull(m.days)
+		if c := m.days.from.Compare(first.days.from); c < 0 || c == 0 && precision(m.Date) > precision(first.Date) {
+			first = m
+		}
+		if c := m.days.from.Compare(last.days.from); c > 0 || c == 0 && precision(m.Date) > precision(last.Date) {
+			last = m
+		}
+	}
+	slices.Sort(s.Feeds)
+	s.Sources = len(articles)
+	s.First, s.Last = first.Date, last.Date
+	s.Date = bestDate(members)
+	s.Reason = bestReason(members)
+	r.SpanFrom, r.SpanTo = sp.keys()
+}
+
+// compareMembers is the order of Story.EventIDs: the order of events in
+// query results, newest first.
+func compareMembers(a, b memberEntry) int {
+	if c := b.days.from.Compare(a.days.from); c != 0 {
+		return c
+	}
+	if c := strings.Compare(b.Published, a.Published); c != 0 {
+		return c
+	}
+	return strings.Compare(a.id, b.id)
+}
+
+// tally is how many members give one value and the best confidence among them.
+type tally struct {
+	value string // the date, or the first wording of the reason
+	n     int
+	conf  float64
+	first int // index of the first member giving it, for a stable tie-break
+}
+
+func count(members []memberEntry, key func(memberEntry) (k, v string)) []*tally {
+	byKey := map[string]*tally{}
+	var out []*tally
+	for i, m := range members {
+		k, v := key(m)
+		if k == "" {
+			continue
+		}
+		t := byKey[k]
+		if t == nil {
+			t = &tally{value: v, first: i}
+			byKey[k] = t
+			out = append(out, t)
+		}
+		t.n++
+		if m.Confidence > t.conf {
+			t.conf = m.Confidence
+			t.value = v // the wording of the most confident event
+		}
+	}
+	return out
+}
+
+func bestDate(members []memberEntry) string {
+	ts := count(members, func(m memberEntry) (string, string) { return m.Date, m.Date })
+	best := slices.MinFunc(ts, func(a, b *tally) int {
+		return cmp.Or(
+			cmp.Compare(precision(b.value), precision(a.value)),
+			cmp.Compare(b.n, a.n),
+			cmp.Compare(b.conf, a.conf),
+			strings.Compare(a.value, b.value), // the earlier date
+		)
+	})
+	return best.value
+}
+
+func bestReason(members []memberEntry) string {
+	ts := count(members, func(m memberEntry) (string, string) {
+		return strings.ToLower(strings.Join(strings.Fields(m.Reason), " ")), strings.TrimSpace(m.Reason)
+	})
+	if len(ts) == 0 {
+		return ""
+	}
+	best := slices.MinFunc(ts, func(a, b *tally) int {
+		return cmp.Or(
+			cmp.Compare(b.n, a.n),
+			cmp.Compare(b.conf, a.conf),
+			cmp.Compare(a.first, b.first), // the newest report
+		)
+	})
+	return best.value
+}
+
+// decodeMember reads a story_events value.
+func decodeMember(id string, raw []byte) (memberEntry, error) {
+	m := memberEntry{id: id}
+	if err := json.Unmarshal(raw, &m.member); err != nil {
+		return m, err
+	}
+	sp, err := dateSpan(m.Date)
+	if err != nil {
+		return m, err
+	}
+	m.days = sp
+	return m, nil
+}
