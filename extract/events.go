@@ -190,7 +190,8 @@ func (x *Extractor) startsClause(toks []token, i int, backward bool) bool {
 	case "as":
 		return i > 0 && toks[i-1].text == ","
 	case "after", "following", "amid", "over", "accused", "alleging", "claiming":
-		return !x.temporalAfter(toks, i)
+		end := x.lex.reasons.at(toks, i)
+		return end > 0 && x.validReason(toks, i, end)
 	}
 	return false
 }
@@ -424,8 +425,22 @@ func (x *Extractor) negated(s *sentence, l int, c cueMatch) bool {
 			return true
 		}
 	}
-	_, ok := x.lex.denials.in(toks, 0, c.start)
-	return ok
+	if _, ok := x.lex.denials.in(toks, 0, c.start); ok {
+		return true
+	}
+	// "accused Meta of choosing to block its users from news": an
+	// allegation about someone else's action.
+	for i := 0; i < c.start; i++ {
+		if !strings.HasPrefix(toks[i].lower, "accus") {
+			continue
+		}
+		for j := i + 1; j < c.start; j++ {
+			if toks[j].lower == "of" && c.start-j <= 6 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // hedged reports whether the cue is hypothetical, proposed or discussed,
@@ -444,7 +459,12 @@ func (x *Extractor) hedged(s *sentence, l, r int, c cueMatch) (hedged, threat bo
 	for i := c.end; i < len(toks); i++ {
 		switch toks[i].lower {
 		case "if", "unless":
-			found = append(found, i)
+			// A condition binds the clause it follows, not the whole
+			// sentence: "degraded the site and gave it 48 hours, warning
+			// that it would be blocked if ..." conditions only the block.
+			if i < r+4 {
+				found = append(found, i)
+			}
 		case "considered", "proposed", "planned", "mooted", "discussed", "debated":
 			if i < r {
 				found = append(found, i)
@@ -519,6 +539,25 @@ func (x *Extractor) isPassive(toks []token, i int) bool {
 // blocked the channels", unless a state made it ("at the request of").
 func (x *Extractor) companyActs(s *sentence, l, cueStart int) bool {
 	var subj *mention
+	// A participle after a comma ("..., briefly blocking news on
+	// Facebook") has the sentence's subject: its first name that is not
+	// a place.
+	participle := strings.HasPrefix(s.toks[cueStart].tag, "VBG")
+	comma := false
+	for k := cueStart - 1; k >= 0 && k >= cueStart-2; k-- {
+		comma = comma || s.toks[k].text == ","
+	}
+	if participle && comma {
+		for i := range s.mentions {
+			m := &s.mentions[i]
+			if m.end <= cueStart && !m.origin && !(m.start > 0 && isLocative(s.toks[m.start-1])) {
+				if m.isService() {
+					return !x.stateMade(s)
+				}
+				return false
+			}
+		}
+	}
 	for i := range s.mentions {
 		m := &s.mentions[i]
 		if m.end <= cueStart && m.start >= l && !m.origin {
@@ -542,13 +581,19 @@ func (x *Extractor) companyActs(s *sentence, l, cueStart int) bool {
 			return false
 		}
 	}
+	return !x.stateMade(s)
+}
+
+// stateMade reports a company acting at a state's demand: "at the
+// request of", "on Beijing's orders", "to comply".
+func (x *Extractor) stateMade(s *sentence) bool {
 	for i := range s.toks {
 		switch s.toks[i].lower {
 		case "request", "demand", "demands", "behest", "orders", "ordered", "pressure", "comply", "complying", "required", "forced", "compelled":
-			return false
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // targets returns the services a cue acts on.
@@ -628,6 +673,15 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 			// "... were inaccessible, along with YouTube and Viber"
 			collect(func(m mention) bool { return after(m) && alongWith(s.toks, m.start) })
 		}
+		// "the whole country dropped offline": the network itself.
+		if len(in) == 0 && c.cue.action == actionCut && c.cue.kind == kindState {
+			for _, m := range s.mentions {
+				if m.isCountry() && m.start >= l && m.end <= c.start {
+					in = append(in, mention{start: m.start, end: m.end, service: "internet", coref: true})
+					break
+				}
+			}
+		}
 		// "ordered the social network X blocked": the object before a
 		// participle.
 		if len(in) == 0 && !passive && strings.HasPrefix(s.toks[c.start].tag, "VBN") {
@@ -670,7 +724,7 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 		if len(in) == 0 && !passive && c.end < len(s.toks) {
 			switch s.toks[c.end].lower {
 			case "it", "its":
-				if slug := lastService(a, s, c.start, func(string) bool { return true }); slug != "" {
+				if slug := topicService(a, s, c.start); slug != "" {
 					in = append(in, mention{start: c.end, end: c.end + 1, service: slug, coref: true})
 				}
 			}

@@ -172,14 +172,14 @@ func (x *Extractor) anaphors(a *analysis, s *sentence, matched []bool) []mention
 	var out []mention
 	notNetwork := func(slug string) bool {
 		svc := x.gaz.Service(slug)
-		return svc == nil || !svc.IsNetwork()
+		return svc == nil || !svc.IsNetwork() && svc.Kind != "company"
 	}
 	for i, t := range s.toks {
 		if matched[i] || !definiteBefore(s.toks, i) {
 			continue
 		}
-		if i+1 < len(s.toks) && isServiceAt(x, s.toks, i+1) {
-			continue // "the app Telegram"
+		if i+1 < len(s.toks) && (isServiceAt(x, s.toks, i+1) || strings.HasPrefix(s.toks[i+1].tag, "NNP") && isCapitalized(s.toks[i+1].text)) {
+			continue // "the app Telegram", "the monitoring company Kentik"
 		}
 		if i > 0 && strings.HasPrefix(s.toks[i-1].tag, "NNP") && !matched[i-1] {
 			continue // "the Smart Voting website" names something we do not know
@@ -188,7 +188,10 @@ func (x *Extractor) anaphors(a *analysis, s *sentence, matched []bool) []mention
 		case "company", "firm":
 			// The company behind the service named last: its owner when the
 			// article names it.
-			slug := lastService(a, s, i, notNetwork)
+			slug := lastService(a, s, i, func(slug string) bool {
+				svc := x.gaz.Service(slug)
+				return svc == nil || !svc.IsNetwork()
+			})
 			if svc := x.gaz.Service(slug); svc != nil && svc.Owner != "" && a.named[svc.Owner] {
 				slug = svc.Owner
 			}
@@ -263,6 +266,44 @@ func lastService(a *analysis, s *sentence, before int, ok func(string) bool) str
 		}
 	}
 	return ""
+}
+
+// topicService resolves "it" after an action to the service the passage
+// is about: the one named most often in this sentence before the pronoun
+// and the three before it, the latest on a tie. "Iran blocked it in
+// January, after users flocked to it from WhatsApp" in a story about
+// Signal means Signal.
+func topicService(a *analysis, s *sentence, before int) string {
+	count := make(map[string]int)
+	last := make(map[string]int)
+	n := 0
+	note := func(m mention) {
+		if !m.isService() || m.channel || m.service == "internet" || m.service == "mobile-internet" {
+			return
+		}
+		n++
+		count[m.service]++
+		last[m.service] = n
+	}
+	for i := max(0, s.index-3); i < s.index; i++ {
+		if !a.sents[i].title {
+			for _, m := range a.sents[i].mentions {
+				note(m)
+			}
+		}
+	}
+	for _, m := range s.mentions {
+		if m.end <= before {
+			note(m)
+		}
+	}
+	best := ""
+	for slug, c := range count {
+		if best == "" || c > count[best] || c == count[best] && last[slug] > last[best] {
+			best = slug
+		}
+	}
+	return best
 }
 
 // lastServices resolves a plural noun phrase to the services named
