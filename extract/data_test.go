@@ -51,6 +51,9 @@ type testService struct {
 	Ambiguous []string `yaml:"ambiguous"`
 	Generic   []string `yaml:"generic"`
 	MatchCase *bool    `yaml:"match_case"`
+	// LicensedBy are words whose presence in an article makes an ambiguous
+	// name the service ("Musk" for "X").
+	LicensedBy []string `yaml:"licensed_by"`
 }
 
 func (s testService) names() []string { return append([]string{s.Name}, s.Aliases...) }

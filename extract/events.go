@@ -252,7 +252,12 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 	targets := x.targets(a, s, c, l, r, passive, reasonStart)
 	if len(targets) == 0 {
 		if c.cue.kind == kindNoun && definiteBefore(s.toks, c.start) {
-			return x.anaphoricAction(a, s, c, l, r, reasonStart) // "The blackout took hold on Saturday"
+			a.pending = append(a.pending, reference{s, c, l, r, reasonStart}) // "The blackout took hold on Saturday"
+			return nil
+		}
+		if c.cue.action == Unblock && liftsDefinite(s.toks, c) {
+			a.pending = append(a.pending, reference{s, c, l, r, reasonStart}) // "Moraes lifted the ban"
+			return nil
 		}
 		// "decided to block the sites to prevent rumours": the reason
 		// holds for the state's events the article names elsewhere.
@@ -346,33 +351,74 @@ func (x *Extractor) orderOfAction(s *sentence, c cueMatch, r int) bool {
 	return false
 }
 
-// anaphoricAction resolves a definite nominal with no service of its own
-// ("the blackout", "the ban") to the last action of its kind the article
-// reported: its sentence adds evidence and, often, the date.
-func (x *Extractor) anaphoricAction(a *analysis, s *sentence, c cueMatch, l, r, reasonStart int) []candidate {
-	fits := func(p Action) bool {
-		switch c.cue.action {
-		case actionCut:
-			return p == Shutdown || p == Block
-		case Block:
-			return p == Block || p == Shutdown
+// reference is a definite nominal with no service of its own ("the
+// blackout", "lifted the ban"), resolved once the whole article is read.
+type reference struct {
+	s                 *sentence
+	c                 cueMatch
+	l, r, reasonStart int
+}
+
+// resolveReferences turns each reference into evidence for the action it
+// refers to: the last action of its kind before it, else the first after
+// it (a lead may lift "the ban" the article only reports later). Its
+// sentence adds evidence and, often, the date.
+func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidate {
+	var out []candidate
+	for _, ref := range a.pending {
+		c := ref.c
+		fits := func(p Action) bool {
+			switch c.cue.action {
+			case actionCut:
+				return p == Shutdown || p == Block
+			case Block:
+				return p == Block || p == Shutdown
+			case Unblock: // lifting the ban refers to the ban
+				return p == Block || p == Shutdown || p == Restrict || p == Throttle
+			}
+			return p == c.cue.action
 		}
-		return p == c.cue.action
-	}
-	for i := len(a.prior) - 1; i >= 0; i-- {
-		p := a.prior[i]
-		if p.cause != nil || !fits(p.action) || s.index-p.sent.index > corefWindow*2 {
+		var target *candidate
+		for i := range cands {
+			p := &cands[i]
+			if p.cause != nil || !fits(p.action) {
+				continue
+			}
+			if p.sent.index <= ref.s.index {
+				target = p // the latest before
+			} else if target == nil {
+				target = p // the first after
+				break
+			}
+		}
+		if target == nil {
 			continue
 		}
-		date, strength := x.dateFor(s, c, l, r, reasonStart)
-		reason, rank := x.reasonFor(s, c, reasonStart)
-		return []candidate{{
-			country: p.country, service: p.service, action: p.action, sent: s,
+		date, strength := x.dateFor(ref.s, c, ref.l, ref.r, ref.reasonStart)
+		reason, rank := x.reasonFor(ref.s, c, ref.reasonStart)
+		action := target.action
+		if c.cue.action == Unblock {
+			action = Unblock
+		}
+		out = append(out, candidate{
+			country: target.country, service: target.service, action: action, sent: ref.s,
 			date: date, dateStrength: strength, reason: reason, reasonRank: rank,
-			confidence: clamp(p.confidence-0.2, 0.05, 0.9),
-		}}
+			confidence: clamp(target.confidence-0.2, 0.05, 0.9),
+		})
 	}
-	return nil
+	return out
+}
+
+// liftsDefinite reports an unblock whose object is "the ban", "the
+// suspension", "its block": a reference to a ban reported before.
+func liftsDefinite(toks []token, c cueMatch) bool {
+	for i := c.start; i < c.end; i++ {
+		switch toks[i].lower {
+		case "the", "its", "this", "that":
+			return true
+		}
+	}
+	return false
 }
 
 // resolveAction maps a cue's action onto the vocabulary for a target: a
@@ -450,6 +496,9 @@ func (x *Extractor) hedged(s *sentence, l, r int, c cueMatch) (hedged, threat bo
 	toks := s.toks
 	var found []int
 	for i := l; i < c.start; i++ {
+		if toks[i].text == "May" {
+			continue // the month, capitalised; the modal is "may"
+		}
 		if end := x.lex.hedges.at(toks, i); end > 0 {
 			found = append(found, i)
 		}
@@ -608,8 +657,11 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 			case "without", "using", "through":
 				return false
 			}
-			if m.start > 1 && s.toks[m.start-2].lower == "without" && s.toks[m.start-1].tag == "DT" {
-				return false
+			if m.start > 1 && s.toks[m.start-1].tag == "DT" {
+				switch s.toks[m.start-2].lower {
+				case "without", "using", "through":
+					return false
+				}
 			}
 		}
 		return true

@@ -43,6 +43,7 @@ func (x *Extractor) Extract(doc Document) []Event {
 	for _, s := range a.sents {
 		cands = append(cands, x.sentenceEvents(a, s)...)
 	}
+	cands = append(cands, x.resolveReferences(a, cands)...)
 	return x.merge(a, cands)
 }
 
@@ -59,6 +60,9 @@ type analysis struct {
 	justifications []justification
 	// prior are the candidates found so far, for context.
 	prior []candidate
+	// pending are references to actions ("the ban") to resolve once all
+	// sentences are read.
+	pending []reference
 }
 
 func (x *Extractor) analyze(doc Document) *analysis {

@@ -42,6 +42,9 @@ type Service struct {
 	Ambiguous []string `yaml:"ambiguous"`
 	Generic   []string `yaml:"generic"`
 	MatchCase *bool    `yaml:"match_case"`
+	// LicensedBy are words whose presence anywhere in an article makes
+	// its ambiguous names this service: "Musk" for "X".
+	LicensedBy []string `yaml:"licensed_by"`
 }
 
 // IsNetwork reports whether the service is the network itself, which is

@@ -104,6 +104,9 @@ func (x *Extractor) licensed(a *analysis, toks []token, m match, slug string) bo
 	if a.named[slug] || x.namedPlainly(a, slug) {
 		return true
 	}
+	if contextLicenses(toks, m) {
+		return true
+	}
 	// Capitalised inside running text, a name longer than a letter is the
 	// name ("fined Apple", "blocked Signal"); at the start of a sentence or
 	// in a headline, capitals say nothing.
@@ -114,6 +117,29 @@ func (x *Extractor) licensed(a *analysis, toks []token, m match, slug string) bo
 		switch toks[m.start-1].lower {
 		case "platform", "app", "service", "network", "messenger", "site", "company", "firm", "giant", "'s":
 			return true
+		}
+	}
+	return false
+}
+
+// contextLicenses reports words around an ambiguous name that make it
+// the service: a noun before it ("the platform X", "Musk's X"), or an
+// apposition after it ("X, the social network formerly known as
+// Twitter", "X (formerly Twitter)").
+func contextLicenses(toks []token, m match) bool {
+	if m.start > 0 {
+		switch toks[m.start-1].lower {
+		case "platform", "app", "service", "network", "messenger", "site", "company", "firm", "giant", "'s":
+			return true
+		}
+	}
+	for k := m.end; k < len(toks) && k < m.end+6; k++ {
+		switch toks[k].lower {
+		case "formerly", "previously", "platform", "network", "site":
+			return true
+		}
+		if toks[k].text != "," && toks[k].text != "(" && toks[k].tag != "DT" && !strings.HasPrefix(toks[k].tag, "JJ") && toks[k].lower != "social" && toks[k].lower != "media" && toks[k].lower != "known" && toks[k].lower != "as" {
+			break
 		}
 	}
 	return false
@@ -134,7 +160,16 @@ func (x *Extractor) namedPlainly(a *analysis, slug string) bool {
 		title := isTitleCase(s.toks)
 		for _, m := range x.gaz.find(s.toks) {
 			for _, e := range m.entries {
-				if e.role == roleService && e.service == slug && (!e.ambiguous || m.start > 0 && !title && len(s.toks[m.start].text) > 2) {
+				if e.role == roleService && e.service == slug && (!e.ambiguous || m.start > 0 && !title && len(s.toks[m.start].text) > 2 || contextLicenses(s.toks, m)) {
+					found = true
+				}
+			}
+		}
+	}
+	if svc := x.gaz.Service(slug); svc != nil && !found && len(svc.LicensedBy) > 0 {
+		for _, s := range a.sents {
+			for _, t := range s.toks {
+				if contains(svc.LicensedBy, t.text) {
 					found = true
 				}
 			}
