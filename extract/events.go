@@ -188,7 +188,9 @@ func (x *Extractor) startsClause(toks []token, i int, backward bool) bool {
 	case "but":
 		return i > 0 && toks[i-1].text == "," && i+1 < len(toks) && !strings.HasPrefix(toks[i+1].tag, "JJ") && !strings.HasPrefix(toks[i+1].tag, "RB")
 	case "as":
-		return i > 0 && toks[i-1].text == ","
+		// ", as protests spread" starts a clause; ", as well as Yandex"
+		// continues a list.
+		return i > 0 && toks[i-1].text == "," && !(i+1 < len(toks) && toks[i+1].lower == "well")
 	case "after", "following", "amid", "over", "accused", "alleging", "claiming":
 		end := x.lex.reasons.at(toks, i)
 		return end > 0 && x.validReason(toks, i, end)
@@ -771,6 +773,18 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 		}
 		if own && len(in) == 0 {
 			return nil // "shut down his Telegram channel"
+		}
+		// "they would be barred", "their bandwidth would be cut": the
+		// services named together last.
+		if len(in) == 0 && (passive || c.cue.kind == kindState || c.cue.kind == kindNoun) {
+			for k := max(l, c.start-8); k < c.start; k++ {
+				if w := s.toks[k].lower; w == "they" || w == "their" {
+					for _, slug := range lastServices(a, s, k) {
+						in = append(in, mention{start: k, end: k + 1, service: slug, coref: true})
+					}
+					break
+				}
+			}
 		}
 		// "Russia blocked it": a pronoun right after an active cue.
 		if len(in) == 0 && !passive && c.end < len(s.toks) {

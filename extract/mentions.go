@@ -240,7 +240,7 @@ func (x *Extractor) anaphors(a *analysis, s *sentence, matched []bool) []mention
 			if slug := lastService(a, s, i, notNetwork); slug != "" {
 				out = append(out, mention{start: i, end: i + 1, role: roleGeneric, service: slug, coref: true})
 			}
-		case "apps", "applications", "services", "platforms", "sites", "websites", "networks", "messengers":
+		case "apps", "applications", "services", "platforms", "sites", "websites", "networks", "messengers", "companies", "firms":
 			for _, slug := range lastServices(a, s, i) {
 				out = append(out, mention{start: i, end: i + 1, role: roleGeneric, service: slug, coref: true})
 			}
