@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/policywatch/policywatch/extract"
 )
@@ -55,4 +56,45 @@ func BenchmarkEventsByCountry(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkSaveWithStories shows what grouping costs a nightly Save.
+// BenchmarkSave above, which predates stories, now groups too: its
+// reports all fall into three stories that grow by 50 events a batch,
+// the worst case, since a touched story is recomputed from all its events.
+// Here the dates move on a day per batch and the reports spread over 90
+// triples, as news does, so stories stay the size real ones reach.
+func BenchmarkSaveWithStories(b *testing.B) {
+	countries := []string{"RU", "IR", "CN", "TR", "PK", "IN"}
+	services := []string{"telegram", "twitter", "whatsapp", "google", "youtube"}
+	actions := []extract.Action{extract.Block, extract.Restrict, extract.Fine}
+	db := openTemp(b)
+	day := time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC)
+	n := 0
+	var stories, touched int
+	b.ReportAllocs()
+	for b.Loop() {
+		var batch Batch
+		for range 50 {
+			a := newArticle(fmt.Sprintf("https://example.org/bench/%d", n), fmt.Sprintf("feed%d", n%7), day.Format(time.DateOnly))
+			var evs []extract.Event
+			for j := range 3 {
+				k := n*3 + j
+				// A report dates the action up to ten days back.
+				date := day.AddDate(0, 0, -(k*7)%11).Format(time.DateOnly)
+				evs = append(evs, newEvent(a, countries[k%len(countries)], services[(k/6)%len(services)], actions[j], date))
+			}
+			n++
+			batch.Articles = append(batch.Articles, ArticleEvents{Article: a, Events: evs})
+		}
+		st, err := db.Save(batch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		stories += st.NewStories
+		touched += st.NewStories + st.UpdatedStories
+		day = day.AddDate(0, 0, 1)
+	}
+	b.ReportMetric(float64(touched)/float64(b.N), "stories-touched/op")
+	b.ReportMetric(float64(n*3)/float64(max(stories, 1)), "events/story")
 }

@@ -44,8 +44,10 @@
 //	                  first and last day its events cover, partial dates
 //	                  widened to their whole period
 //	story_events      story id \x00 event id -> the event's date, reason,
-//	                  confidence, article, feed and published (JSON), so a
-//	                  story is recomputed without decoding its events
+//	                  confidence, article, feed and published, so a story
+//	                  is recomputed without decoding its events; not JSON
+//	                  but the confidence as 8 bytes (IEEE 754 big endian),
+//	                  then each string as a uvarint length and its bytes
 //	event_story       event id -> story id
 //	idx_story_triple  country \x00 service \x00 action \x00 span_to \x00
 //	                  span_from \x00 story id -> empty; span_to leads so

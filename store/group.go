@@ -55,10 +55,7 @@ func newGrouper(tx *bbolt.Tx, now time.Time, window time.Duration, stats *SaveSt
 // one; if it comes within the window of several, it bridges them and they
 // merge into the oldest.
 func (g *grouper) saved(prev *extract.Event, e *extract.Event) error {
-	raw, err := json.Marshal(memberOf(e))
-	if err != nil {
-		return fmt.Errorf("story member: %w", err)
-	}
+	raw := memberOf(e).encode()
 	days, err := dateSpan(e.Date)
 	if err != nil {
 		return err
@@ -155,7 +152,13 @@ func (g *grouper) state(id string) (*storyState, error) {
 		return nil, fmt.Errorf("story %s: %w", id, ErrNotFound)
 	}
 	st := &storyState{stored: bytes.Clone(raw)}
-	if err := json.Unmarshal(raw, &st.rec); err != nil {
+	// The event ids are recomputed before the record is written again;
+	// skipping them spares decoding thousands of strings for a large story.
+	head := struct {
+		*storyRecord
+		EventIDs json.RawMessage `json:"event_ids"`
+	}{storyRecord: &st.rec}
+	if err := json.Unmarshal(raw, &head); err != nil {
 		return nil, fmt.Errorf("decode story %s: %w", id, err)
 	}
 	k, err := storyLastKey(&st.rec.Story)

@@ -2,7 +2,9 @@ package store
 
 import (
 	"cmp"
-	"encoding/json"
+	"encoding/binary"
+	"errors"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -52,12 +54,12 @@ type storyRecord struct {
 // value in story_events, so recomputing a story after a change reads
 // these small records rather than decoding every event with its evidence.
 type member struct {
-	Date       string  `json:"date"`
-	Reason     string  `json:"reason,omitempty"`
-	Confidence float64 `json:"confidence"`
-	Article    string  `json:"article"`
-	Feed       string  `json:"feed,omitempty"`
-	Published  string  `json:"published,omitempty"`
+	Date       string
+	Reason     string
+	Confidence float64
+	Article    string
+	Feed       string
+	Published  string
 }
 
 func memberOf(e *extract.Event) member {
@@ -65,6 +67,49 @@ func memberOf(e *extract.Event) member {
 		Date: e.Date, Reason: e.Reason, Confidence: e.Confidence,
 		Article: e.ArticleID, Feed: e.Feed, Published: e.Published,
 	}
+}
+
+// The story_events value is not JSON: a large story is decoded whole on
+// every change, and this is several times faster to read. It is the
+// confidence as 8 bytes (IEEE 754, big endian), then each string as a
+// uvarint length and its bytes, in the order of member.strings.
+func (m *member) strings() []*string {
+	return []*string{&m.Date, &m.Reason, &m.Article, &m.Feed, &m.Published}
+}
+
+func (m member) encode() []byte {
+	ss := m.strings()
+	n := 8
+	for _, s := range ss {
+		n += binary.MaxVarintLen64 + len(*s)
+	}
+	b := make([]byte, 8, n)
+	binary.BigEndian.PutUint64(b, math.Float64bits(m.Confidence))
+	for _, s := range ss {
+		b = binary.AppendUvarint(b, uint64(len(*s)))
+		b = append(b, *s...)
+	}
+	return b
+}
+
+func (m *member) decode(b []byte) error {
+	if len(b) < 8 {
+		return errors.New("short story member")
+	}
+	m.Confidence = math.Float64frombits(binary.BigEndian.Uint64(b))
+	b = b[8:]
+	for _, s := range m.strings() {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return errors.New("malformed story member")
+		}
+		*s = string(b[k : k+int(n)])
+		b = b[k+int(n):]
+	}
+	if len(b) != 0 {
+		return errors.New("malformed story member: trailing bytes")
+	}
+	return nil
 }
 
 // memberEntry is a member with its event id.
@@ -76,17 +121,22 @@ type memberEntry struct {
 
 // summarise recomputes every derived field of r, its span included, from
 // its members; the identity, Created and Updated are left alone. members
-// must not be empty; it is sorted in place.
+// must not be empty.
 func summarise(r *storyRecord, members []memberEntry) {
-	slices.SortFunc(members, compareMembers)
+	// Sorting pointers: a large story has thousands of members.
+	sorted := make([]*memberEntry, len(members))
+	for i := range members {
+		sorted[i] = &members[i]
+	}
+	slices.SortFunc(sorted, compareMembers)
 	s := &r.Story
-	s.EventIDs = make([]string, len(members))
+	s.EventIDs = make([]string, len(sorted))
 	s.Feeds = []string{}
 	s.Confidence = 0
 	articles := map[string]bool{}
-	sp := members[0].days
-	first, last := members[0], members[0]
-	for i, m := range members {
+	sp := sorted[0].days
+	first, last := sorted[0], sorted[0]
+	for i, m := range sorted {
 		s.EventIDs[i] = m.id
 		articles[m.Article] = true
 		if m.Feed != "" && !slices.Contains(s.Feeds, m.Feed) {
@@ -104,14 +154,14 @@ func summarise(r *storyRecord, members []memberEntry) {
 	slices.Sort(s.Feeds)
 	s.Sources = len(articles)
 	s.First, s.Last = first.Date, last.Date
-	s.Date = bestDate(members)
-	s.Reason = bestReason(members)
+	s.Date = bestDate(sorted)
+	s.Reason = bestReason(sorted)
 	r.SpanFrom, r.SpanTo = sp.keys()
 }
 
 // compareMembers is the order of Story.EventIDs: the order of events in
 // query results, newest first.
-func compareMembers(a, b memberEntry) int {
+func compareMembers(a, b *memberEntry) int {
 	if c := b.days.from.Compare(a.days.from); c != 0 {
 		return c
 	}
@@ -129,7 +179,7 @@ type tally struct {
 	first int // index of the first member giving it, for a stable tie-break
 }
 
-func count(members []memberEntry, key func(memberEntry) (k, v string)) []*tally {
+func count(members []*memberEntry, key func(*memberEntry) (k, v string)) []*tally {
 	byKey := map[string]*tally{}
 	var out []*tally
 	for i, m := range members {
@@ -152,8 +202,8 @@ func count(members []memberEntry, key func(memberEntry) (k, v string)) []*tally 
 	return out
 }
 
-func bestDate(members []memberEntry) string {
-	ts := count(members, func(m memberEntry) (string, string) { return m.Date, m.Date })
+func bestDate(members []*memberEntry) string {
+	ts := count(members, func(m *memberEntry) (string, string) { return m.Date, m.Date })
 	best := slices.MinFunc(ts, func(a, b *tally) int {
 		return cmp.Or(
 			cmp.Compare(precision(b.value), precision(a.value)),
@@ -165,8 +215,8 @@ func bestDate(members []memberEntry) string {
 	return best.value
 }
 
-func bestReason(members []memberEntry) string {
-	ts := count(members, func(m memberEntry) (string, string) {
+func bestReason(members []*memberEntry) string {
+	ts := count(members, func(m *memberEntry) (string, string) {
 		return strings.ToLower(strings.Join(strings.Fields(m.Reason), " ")), strings.TrimSpace(m.Reason)
 	})
 	if len(ts) == 0 {
@@ -185,7 +235,7 @@ func bestReason(members []memberEntry) string {
 // decodeMember reads a story_events value.
 func decodeMember(id string, raw []byte) (memberEntry, error) {
 	m := memberEntry{id: id}
-	if err := json.Unmarshal(raw, &m.member); err != nil {
+	if err := m.member.decode(raw); err != nil {
 		return m, err
 	}
 	sp, err := dateSpan(m.Date)
