@@ -730,7 +730,7 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 		// "the whole country dropped offline": the network itself.
 		if len(in) == 0 && c.cue.action == actionCut && c.cue.kind == kindState {
 			for _, m := range s.mentions {
-				if m.isCountry() && m.start >= l && m.end <= c.start {
+				if m.role == roleCountry && m.start >= l && m.end <= c.start && c.start-m.end <= 3 {
 					in = append(in, mention{start: m.start, end: m.end, service: "internet", coref: true})
 					break
 				}
