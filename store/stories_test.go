@@ -84,6 +84,16 @@ func TestStoryGrouping(t *testing.T) {
 			want:  [][]string{{"a1", "a2", "a3"}},
 		},
 		{
+			// a2 leaves in the same batch that a4 arrives: a4 must be
+			// measured against what a1 alone covers.
+			name: "a story shrinks as soon as an event leaves it",
+			saves: [][]string{
+				{"a1 rferl RU telegram block 2018-04-01", "a2 guardian RU telegram block 2018-04-12"},
+				{"a2 guardian RU telegram block 2018-07-01", "a4 bbc RU telegram block 2018-04-24"},
+			},
+			want: [][]string{{"a1"}, {"a2"}, {"a4"}},
+		},
+		{
 			name:   "the window is configurable",
 			window: 48 * time.Hour,
 			saves:  [][]string{{"a1 rferl RU telegram block 2018-04-01", "a2 guardian RU telegram block 2018-04-03", "a3 bbc RU telegram block 2018-04-06"}},

@@ -1,0 +1,249 @@
+package store
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/policywatch/policywatch/extract"
+)
+
+// randomStore saves n random events over a few nights, re-extracting
+// some articles on the way, and returns the events it holds at the end.
+func randomStore(t *testing.T, db *DB, n int, seed uint64) map[string]extract.Event {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 1))
+	countries := []string{"RU", "IR", "CN", "TR", "PK"}
+	services := []string{"telegram", "twitter", "google", "internet"}
+	feeds := []string{"rferl", "guardian", "bbc"}
+	reasons := []string{"", "", "refused to hand over encryption keys", "national security", "extremist content"}
+	// Dates of every precision, many on 1 January so that a year-only date
+	// and a day share a padded index key.
+	dates := []string{"2017", "2018", "2017-01", "2018-01", "2017-01-01", "2018-01-01", "2018-04", "2018-04-16",
+		"2018-04-30", "2017-12-31", "2018-02-14", "2016-06", "2016-06-05"}
+	date := func() string {
+		if rng.IntN(3) == 0 {
+			return dates[rng.IntN(len(dates))]
+		}
+		return fmt.Sprintf("201%d-%02d-%02d", 6+rng.IntN(3), 1+rng.IntN(12), 1+rng.IntN(28))
+	}
+
+	stored := map[string]extract.Event{}
+	var keys []string
+	articleEvents := func(key string) ArticleEvents {
+		a := newArticle(key, feeds[rng.IntN(len(feeds))], "2018-05-01")
+		ae := ArticleEvents{Article: a}
+		seen := map[string]bool{}
+		for range 1 + rng.IntN(5) {
+			c, s := countries[rng.IntN(len(countries))], services[rng.IntN(len(services))]
+			act := extract.Actions[rng.IntN(len(extract.Actions))]
+			if seen[c+s+string(act)] {
+				continue
+			}
+			seen[c+s+string(act)] = true
+			e := newEvent(a, c, s, act, date())
+			e.Reason = reasons[rng.IntN(len(reasons))]
+			e.Confidence = float64(3+rng.IntN(8)) / 10
+			ae.Events = append(ae.Events, e)
+		}
+		return ae
+	}
+	total := 0
+	for total < n {
+		var b Batch
+		for range 20 {
+			key := fmt.Sprintf("https://example.org/r/%d", len(keys))
+			if len(keys) > 0 && rng.IntN(5) == 0 {
+				key = keys[rng.IntN(len(keys))] // re-extracted
+			} else {
+				keys = append(keys, key)
+			}
+			ae := articleEvents(key)
+			for id, e := range stored {
+				if e.ArticleID == ae.Article.ID {
+					delete(stored, id)
+				}
+			}
+			for _, e := range ae.Events {
+				stored[e.ID] = e
+			}
+			b.Articles = append(b.Articles, ae)
+		}
+		if _, err := db.Save(b); err != nil {
+			t.Fatal(err)
+		}
+		total = len(stored)
+	}
+	return stored
+}
+
+// bruteStats counts events by hand, with matching written out again
+// rather than borrowed from the query code.
+func bruteStats(events map[string]extract.Event, f Filter) Stats {
+	in := func(list []string, v string) bool {
+		return len(list) == 0 || slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, v) })
+	}
+	padded := func(d string) string { // the first day of d's period
+		switch len(d) {
+		case 4:
+			return d + "-01-01"
+		case 7:
+			return d + "-01"
+		}
+		return d
+	}
+	lastDay := func(d string) string {
+		switch len(d) {
+		case 4:
+			return d + "-12-31"
+		case 7:
+			return d + "-31" // no padded date sorts after it within the month
+		}
+		return d
+	}
+	counts := map[string]map[string]int{}
+	st := Stats{}
+	for _, e := range events {
+		text := strings.ToLower(e.Reason + "\n" + e.SourceTitle + "\n" + strings.Join(e.Evidence, "\n"))
+		if !in(f.Countries, e.Country) || !in(f.Services, e.Service) || !in(f.Actions, string(e.Action)) || !in(f.Feeds, e.Feed) ||
+			f.Since != "" && padded(e.Date) < padded(f.Since) ||
+			f.Until != "" && padded(e.Date) > lastDay(f.Until) ||
+			e.Confidence < f.MinConfidence ||
+			!strings.Contains(text, strings.ToLower(f.Text)) {
+			continue
+		}
+		st.Events++
+		month := e.Date
+		if len(month) > 7 {
+			month = month[:7]
+		}
+		for dim, key := range map[string]string{"country": e.Country, "service": e.Service, "action": string(e.Action), "month": month} {
+			if counts[dim] == nil {
+				counts[dim] = map[string]int{}
+			}
+			counts[dim][key]++
+		}
+	}
+	st.ByCountry, st.ByService, st.ByAction, st.ByMonth = sorted(counts["country"]), sorted(counts["service"]), sorted(counts["action"]), sorted(counts["month"])
+	return st
+}
+
+func TestStatsMatchBruteForce(t *testing.T) {
+	db := openTemp(t)
+	events := randomStore(t, db, 400, 7)
+	if len(events) < 400 {
+		t.Fatalf("only %d events", len(events))
+	}
+	for _, f := range []Filter{
+		{},
+		{Limit: 5}, // ignored
+		{Since: "2018"},
+		{Until: "2017-06"},
+		{Since: "2017-01-01", Until: "2017-01-01"},
+		{Since: "2016-06", Until: "2018-01"},
+		{Countries: []string{"ru"}},
+		{Services: []string{"telegram"}, Since: "2018"},
+		{Actions: []string{"block", "throttle"}},
+		{Text: "encryption"},
+		{MinConfidence: 0.7},
+		{Feeds: []string{"bbc"}, Until: "2017"},
+	} {
+		t.Run(fmt.Sprintf("%+v", f), func(t *testing.T) {
+			got, err := db.Stats(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := bruteStats(events, f)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Stats =\n%+v\nbrute force\n%+v", got, want)
+			}
+			if f.Since == "" && f.Until == "" && len(f.Countries)+len(f.Services)+len(f.Actions)+len(f.Feeds) == 0 && f.Text == "" && f.MinConfidence == 0 && got.Events != len(events) {
+				t.Errorf("unfiltered Stats counts %d events of %d", got.Events, len(events))
+			}
+		})
+	}
+}
+
+func TestStatsYearOnlyAndOrder(t *testing.T) {
+	db := openTemp(t)
+	if _, err := db.Save(specBatch(t,
+		"a1 rferl RU telegram block 2018",
+		"a2 rferl RU telegram throttle 2018-01-01",
+		"a3 rferl RU google block 2018-01",
+		"a4 rferl IR telegram block 2017-03-02",
+	)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Stats(Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Stats{
+		Events:    4,
+		ByCountry: []Count{{"RU", 3}, {"IR", 1}},
+		ByService: []Count{{"telegram", 3}, {"google", 1}},
+		ByAction:  []Count{{"block", 3}, {"throttle", 1}},
+		ByMonth:   []Count{{"2018-01", 2}, {"2017-03", 1}, {"2018", 1}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Stats =\n%+v\nwant\n%+v", got, want)
+	}
+	empty, err := openTemp(t).Stats(Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if empty.Events != 0 || empty.ByCountry == nil || len(empty.ByMonth) != 0 {
+		t.Errorf("empty store stats %+v, want zero counts and empty (not nil) lists", empty)
+	}
+}
+
+// Random saves and re-extractions keep the stories consistent with the
+// events after every batch.
+func TestStoriesStayConsistent(t *testing.T) {
+	db := openTemp(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	var keys []string
+	for night := range 60 {
+		var b Batch
+		for range 8 {
+			key := fmt.Sprintf("https://example.org/s/%d", len(keys))
+			if len(keys) > 0 && rng.IntN(3) == 0 {
+				key = keys[rng.IntN(len(keys))]
+			} else {
+				keys = append(keys, key)
+			}
+			a := newArticle(key, []string{"rferl", "bbc"}[rng.IntN(2)], "2018-05-01")
+			ae := ArticleEvents{Article: a}
+			// Few triples and dates over four months, so events join,
+			// move, leave and bridge stories all the time.
+			for _, c := range []string{"RU", "IR"} {
+				for _, act := range []extract.Action{extract.Block, extract.Throttle} {
+					if rng.IntN(3) != 0 {
+						continue
+					}
+					var d string
+					switch rng.IntN(6) {
+					case 0:
+						d = fmt.Sprintf("2018-0%d", 3+rng.IntN(4))
+					case 1:
+						d = "2018"
+					default:
+						d = fmt.Sprintf("2018-0%d-%02d", 3+rng.IntN(4), 1+rng.IntN(28))
+					}
+					ae.Events = append(ae.Events, newEvent(a, c, "telegram", act, d))
+				}
+			}
+			b.Articles = append(b.Articles, ae)
+		}
+		if _, err := db.Save(b); err != nil {
+			t.Fatal(err)
+		}
+		checkStories(t, db)
+		if t.Failed() {
+			t.Fatalf("inconsistent after night %d", night)
+		}
+	}
+}
