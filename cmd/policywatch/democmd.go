@@ -19,6 +19,7 @@ import (
 
 func (a *app) demoCmd() *cobra.Command {
 	var keep bool
+	var window storyWindow
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole pipeline offline on the bundled news corpus and show the events",
@@ -78,7 +79,7 @@ With --db, they go into that file, which you can then query:
 				Feeds:        feeds,
 			}
 			fmt.Fprintf(a.stdout, "Serving the demo corpus (%d feeds) at %s\n\n", len(feeds), base)
-			sum, err := a.runPipeline(cmd, cfg, log, false)
+			sum, err := a.runPipeline(cmd, cfg, log, false, time.Duration(window))
 			if err != nil {
 				return err
 			}
@@ -107,5 +108,6 @@ With --db, they go into that file, which you can then query:
 		},
 	}
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary database and print its path")
+	cmd.Flags().Var(&window, "story-window", storyWindowUsage)
 	return cmd
 }

@@ -97,6 +97,7 @@ func (a *app) filter(f filterFlags) (store.Filter, error) {
 func (a *app) queryCmd() *cobra.Command {
 	var ff filterFlags
 	var format string
+	var stories bool
 	cmd := &cobra.Command{
 		Use:   "query",
 		Short: "List stored events, newest first",
@@ -104,12 +105,23 @@ func (a *app) queryCmd() *cobra.Command {
 date range, text, confidence and feed. Filters of different kinds combine
 (all must hold); several values of one filter mean any of them.
 
+With --stories it lists stories instead: the reports of one country, service
+and action that came within the story window (14 days unless 'run' was given
+--story-window) of each other, across articles and feeds, newest first by
+their last date. A story matches a date range it overlaps, a text any of its
+events holds, a confidence its most confident event reaches and a feed any of
+its events came from. The table shows a short id; json, jsonl and csv the full
+one, with the story's first and last dates, its best date and reason, and the
+ids of its events.
+
 It opens the database read-only, so it can run while a batch is writing; if the
 batch holds the lock for long, it says so instead of hanging.`,
 		Example: `  policywatch query --country IR --service telegram
   policywatch query --country Russia --action block,throttle --since 2018 --until 2018-06
   policywatch query --text "national security" --format json
-  policywatch query --country RU --format csv > ru.csv`,
+  policywatch query --country RU --format csv > ru.csv
+  policywatch query --stories --country IR --since 2018
+  policywatch query --stories --service telegram --format json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, "table", "json", "csv", "jsonl"); err != nil {
@@ -124,6 +136,13 @@ batch holds the lock for long, it says so instead of hanging.`,
 				return err
 			}
 			defer db.Close()
+			if stories {
+				list, err := db.Stories(store.StoryFilter{Filter: f})
+				if err != nil {
+					return err
+				}
+				return a.writeStories(format, list)
+			}
 			events, err := db.Events(f)
 			if err != nil {
 				return err
@@ -133,6 +152,7 @@ batch holds the lock for long, it says so instead of hanging.`,
 	}
 	ff.register(cmd.Flags())
 	cmd.Flags().StringVarP(&format, "format", "f", "table", "output: table, json, csv or jsonl")
+	cmd.Flags().BoolVar(&stories, "stories", false, "list stories (events grouped across reports) instead of events")
 	return cmd
 }
 

@@ -69,6 +69,7 @@ bundled corpus. The nightly job is 'policywatch run'; researchers use
 	root.AddCommand(
 		a.runCmd(),
 		a.queryCmd(),
+		a.statsCmd(),
 		a.exportCmd(),
 		a.evalCmd(),
 		a.demoCmd(),

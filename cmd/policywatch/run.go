@@ -22,6 +22,7 @@ type runOptions struct {
 	json        bool
 	concurrency int
 	noProgress  bool
+	storyWindow storyWindow
 }
 
 func (a *app) runCmd() *cobra.Command {
@@ -54,7 +55,7 @@ and 2 for a wrong command line.`,
 			if err != nil {
 				return err
 			}
-			sum, err := a.runPipeline(cmd, cfg, log, showProgress)
+			sum, err := a.runPipeline(cmd, cfg, log, showProgress, time.Duration(o.storyWindow))
 			if err != nil {
 				return err
 			}
@@ -76,14 +77,16 @@ and 2 for a wrong command line.`,
 	f.BoolVar(&o.json, "json", false, "print the run summary as JSON")
 	f.IntVar(&o.concurrency, "concurrency", 0, "feeds and articles fetched at once (default from the config)")
 	f.BoolVar(&o.noProgress, "no-progress", false, "do not show a progress bar")
+	f.Var(&o.storyWindow, "story-window", storyWindowUsage)
 	return cmd
 }
 
-// runPipeline opens the store read-write and runs the batch on cfg.
-func (a *app) runPipeline(cmd *cobra.Command, cfg ingest.Config, log *slog.Logger, showProgress bool) (pipeline.Summary, error) {
+// runPipeline opens the store read-write and runs the batch on cfg,
+// grouping events into stories within window (0: the store's default).
+func (a *app) runPipeline(cmd *cobra.Command, cfg ingest.Config, log *slog.Logger, showProgress bool, window time.Duration) (pipeline.Summary, error) {
 	// Open once to fail early on a locked, foreign or newer file; the run
 	// itself visits the file per batch so readers get in between.
-	db := store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second}}
+	db := store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second, StoryWindow: window}}
 	if err := db.Do(func(*store.DB) error { return nil }); err != nil {
 		return pipeline.Summary{}, err
 	}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/policywatch/policywatch/store"
+)
+
+func (a *app) statsCmd() *cobra.Command {
+	var ff filterFlags
+	var format string
+	cmd := &cobra.Command{
+		Use:   "stats",
+		Short: "Count stored events by country, service, action and month",
+		Long: `Stats counts the stored events that match the filters (the same as query's)
+by country, by service, by action and by month, largest first. An event dated
+only by its year counts under the year rather than a month.
+
+CSV has a header row and one row per count: dimension (country, service,
+action or month), key (the country code, service slug, action or YYYY-MM) and
+events. JSON is one object with the four lists.`,
+		Example: `  policywatch stats
+  policywatch stats --since 2018 --until 2018
+  policywatch stats --country Russia --format csv > russia-stats.csv`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "table", "csv", "json"); err != nil {
+				return err
+			}
+			f, err := a.filter(ff)
+			if err != nil {
+				return err
+			}
+			db, err := a.openRead()
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			st, err := db.Stats(f)
+			if err != nil {
+				return err
+			}
+			switch format {
+			case "csv":
+				return writeStatsCSV(a.stdout, st)
+			case "json":
+				return writeJSON(a.stdout, st)
+			}
+			return a.writeStatsTable(st)
+		},
+	}
+	ff.register(cmd.Flags())
+	// Counting is over every matching event.
+	cmd.Flags().MarkHidden("limit")
+	cmd.Flags().StringVarP(&format, "format", "f", "table", "output: table, csv or json")
+	return cmd
+}
+
+// statsDimensions pairs each list with its name in CSV and its heading.
+func statsDimensions(st store.Stats) []struct {
+	name, heading string
+	counts        []store.Count
+} {
+	return []struct {
+		name, heading string
+		counts        []store.Count
+	}{
+		{"country", "By country", st.ByCountry},
+		{"service", "By service", st.ByService},
+		{"action", "By action", st.ByAction},
+		{"month", "By month", st.ByMonth},
+	}
+}
+
+func writeStatsCSV(w io.Writer, st store.Stats) error {
+	bw := bufio.NewWriter(w)
+	cw := csv.NewWriter(bw)
+	if err := cw.Write([]string{"dimension", "key", "events"}); err != nil {
+		return err
+	}
+	for _, d := range statsDimensions(st) {
+		for _, c := range d.counts {
+			if err := cw.Write([]string{d.name, c.Key, strconv.Itoa(c.Events)}); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// writeStatsTable prints the four counts as sections, countries by name.
+func (a *app) writeStatsTable(st store.Stats) error {
+	if st.Events == 0 {
+		_, err := fmt.Fprintln(a.stdout, "No events match.")
+		return err
+	}
+	gaz, err := a.gazetteer()
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	for i, d := range statsDimensions(st) {
+		if i > 0 {
+			fmt.Fprintln(tw)
+		}
+		fmt.Fprintln(tw, d.heading)
+		for _, c := range d.counts {
+			label := c.Key
+			if d.name == "country" {
+				if country := gaz.Country(c.Key); country != nil {
+					label = country.Name + " (" + c.Key + ")"
+				}
+			}
+			fmt.Fprintf(tw, "  %s\t%d\n", label, c.Events)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(a.stdout, "\n%s.\n", describeCount(st.Events))
+	return err
+}
