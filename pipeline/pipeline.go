@@ -143,6 +143,10 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 		defer r.Progress.Finish()
 	}
 
+	// A store that fails ends the run: fetching the rest of the articles
+	// would only delay the error, as they could not be kept.
+	workCtx, stopWork := context.WithCancel(ctx)
+	defer stopWork()
 	jobCh := make(chan job)
 	results := make(chan result)
 	var wg sync.WaitGroup
@@ -151,7 +155,7 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 		go func() {
 			defer wg.Done()
 			for j := range jobCh {
-				results <- r.article(ctx, log, j.work, j.item)
+				results <- r.article(workCtx, log, j.work, j.item)
 			}
 		}()
 	}
@@ -160,7 +164,7 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 		for _, j := range jobs {
 			select {
 			case jobCh <- j:
-			case <-ctx.Done():
+			case <-workCtx.Done():
 				return
 			}
 		}
@@ -226,7 +230,9 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 			batch.Feeds = append(batch.Feeds, st)
 		}
 		if len(batch.Articles) >= batchSize || w.pending == 0 {
-			storeErr = flush()
+			if storeErr = flush(); storeErr != nil {
+				stopWork()
+			}
 		}
 	}
 	if storeErr == nil {
