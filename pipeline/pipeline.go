@@ -286,11 +286,15 @@ func (r *Runner) fetchFeeds(ctx context.Context, feeds []ingest.Feed, conc int, 
 	for i, f := range out {
 		feed := feeds[i]
 		switch {
+		case errors.Is(f.err, context.Canceled):
+			// The run was stopped, the feed did not fail: neither count
+			// it nor remember the attempt.
+			continue
 		case f.err != nil:
 			sum.FeedsFailed++
 			sum.Failures = append(sum.Failures, Failure{Feed: feed.Name, URL: feed.URL, Error: f.err.Error()})
 			log.Error("feed failed", "feed", feed.Name, "url", feed.URL, "err", f.err)
-			if f.res.State.URL != "" && !errors.Is(f.err, context.Canceled) {
+			if f.res.State.URL != "" {
 				states = append(states, f.res.State)
 			}
 			continue
