@@ -28,10 +28,12 @@ type Story struct {
 	First string `json:"first"`
 	Last  string `json:"last"`
 	// Date is the best date: the most precise one, then the one most
-	// events give, then the one of the most confident event.
+	// events give, then the one of the most confident event, then the
+	// earliest.
 	Date string `json:"date"`
 	// Reason is the most common non-empty reason (compared ignoring case
-	// and spacing), ties going to the one of the most confident event.
+	// and spacing), ties going to the one of the most confident event; it
+	// is worded as that event words it.
 	Reason     string    `json:"reason"`
 	Sources    int       `json:"sources"` // distinct articles reporting it
 	Feeds      []string  `json:"feeds"`   // distinct feed names, sorted
