@@ -65,6 +65,7 @@ type cueFile struct {
 	Partial       []string `yaml:"partial"`
 	History       []string `yaml:"history"`
 	Indefinite    []string `yaml:"indefinite"`
+	References    []string `yaml:"references"`
 	Reasons       []string `yaml:"reasons"`
 	Justify       []string `yaml:"justify"`
 	Justification []string `yaml:"justification"`
@@ -77,7 +78,7 @@ type lexicon struct {
 	negators map[string]bool
 	denials, hedges, threats, partial, history, indefinite,
 	reasons, justify phrases
-	government, origin, accounts, own, justification, networkNot map[string]bool
+	government, origin, accounts, own, justification, networkNot, references map[string]bool
 }
 
 func loadLexicon() (*lexicon, error) {
@@ -138,6 +139,7 @@ func loadLexicon() (*lexicon, error) {
 	lx.own = wordSet(f.Own)
 	lx.justification = wordSet(f.Justification)
 	lx.networkNot = wordSet(f.NetworkNot)
+	lx.references = wordSet(f.References)
 	return lx, nil
 }
 

@@ -31,6 +31,7 @@ type triple struct {
 func (x *Extractor) sentenceEvents(a *analysis, s *sentence) []candidate {
 	cues := x.lex.findCues(s.toks)
 	cues = x.dropFalseCues(s, cues)
+	x.noteReferences(a, s)
 	if len(cues) == 0 {
 		x.noteJustification(a, s)
 		return nil
@@ -371,6 +372,8 @@ func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidat
 		c := ref.c
 		fits := func(p Action) bool {
 			switch c.cue.action {
+			case "": // "the decision": whatever the state did
+				return p != Threaten
 			case actionCut:
 				return p == Shutdown || p == Block
 			case Block:
@@ -387,7 +390,11 @@ func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidat
 				continue
 			}
 			if p.sent.index <= ref.s.index {
-				target = p // the latest before
+				// The latest sentence before, and in it the first action:
+				// the main clause's, not one in an "after" clause.
+				if target == nil || p.sent.index > target.sent.index {
+					target = p
+				}
 			} else if target == nil {
 				target = p // the first after
 				break
@@ -398,6 +405,10 @@ func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidat
 		}
 		date, strength := x.dateFor(ref.s, c, ref.l, ref.r, ref.reasonStart)
 		reason, rank := x.reasonFor(ref.s, c, ref.reasonStart)
+		if c.cue.action == "" {
+			strength = min(strength, 1) // a date the action's own words give wins
+			reason, rank = "", 0
+		}
 		action := target.action
 		if c.cue.action == Unblock {
 			action = Unblock
@@ -409,6 +420,31 @@ func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidat
 		})
 	}
 	return out
+}
+
+// noteReferences records "the decision", "the move", "signed a decree"
+// with a date in their clause, as references to the article's action.
+func (x *Extractor) noteReferences(a *analysis, s *sentence) {
+	toks := s.toks
+	for i := 1; i < len(toks); i++ {
+		if !x.lex.references[toks[i].lower] || !strings.HasPrefix(toks[i].tag, "NN") {
+			continue
+		}
+		prev := toks[i-1].lower
+		signed := i >= 2 && prev == "a" && (strings.HasPrefix(toks[i-2].lower, "sign") || strings.HasPrefix(toks[i-2].lower, "issu") || strings.HasPrefix(toks[i-2].lower, "approv"))
+		if prev != "the" && prev != "this" && prev != "that" && !signed {
+			continue
+		}
+		if s.dates == nil {
+			s.dates = findDates(s.text, a.doc.Published)
+		}
+		l, r := x.clause(s, i, i+1)
+		c := cueMatch{cue: &cue{}, start: i, end: i + 1}
+		if d, strength := x.dateFor(s, c, l, r, -1); strength == 2 && !d.zero() {
+			a.pending = append(a.pending, reference{s: s, c: c, l: l, r: r, reasonStart: -1})
+		}
+		return
+	}
 }
 
 // liftsDefinite reports an unblock whose object is "the ban", "the
@@ -738,7 +774,7 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 		}
 		// "ordered the social network X blocked": the object before a
 		// participle.
-		if len(in) == 0 && !passive && strings.HasPrefix(s.toks[c.start].tag, "VBN") {
+		if len(in) == 0 && !passive && (strings.HasPrefix(s.toks[c.start].tag, "VBN") || causedBefore(s.toks, c.start)) {
 			collect(func(m mention) bool { return m.end == c.start })
 		}
 		if len(in) == 0 {
@@ -797,6 +833,22 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 		}
 	}
 	return dropOwners(x.gaz, in)
+}
+
+// causedBefore reports a causative verb shortly before a participle's
+// object: "ordered the social network X blocked", which a tagger may read
+// as two finite verbs.
+func causedBefore(toks []token, at int) bool {
+	if !strings.HasSuffix(toks[at].lower, "ed") {
+		return false
+	}
+	for k := at - 1; k >= 0 && k >= at-6; k-- {
+		switch toks[k].lower {
+		case "ordered", "orders", "order", "declared", "had", "got", "wanted", "ruled", "deemed", "kept":
+			return true
+		}
+	}
+	return false
 }
 
 // alongWith reports a mention added to a list after the verb: "along
