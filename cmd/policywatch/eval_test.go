@@ -1,0 +1,66 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/policywatch/policywatch/eval"
+)
+
+const devSet = "../../testdata/eval/dev.jsonl"
+
+func TestEval(t *testing.T) {
+	t.Parallel()
+	out := must(t, "eval", devSet)
+	scores := make(map[string]float64)
+	for _, l := range strings.Split(out, "\n") {
+		m := regexp.MustCompile(`^(precision|recall|F1|date accuracy|reason agreement)\s+(\d\.\d{3})\b`).FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		v, err := strconv.ParseFloat(m[2], 64)
+		if err != nil || v < 0 || v > 1 {
+			t.Errorf("%s = %q, want a number from 0 to 1", m[1], m[2])
+		}
+		scores[m[1]] = v
+	}
+	for _, k := range []string{"precision", "recall", "F1", "date accuracy", "reason agreement"} {
+		if _, ok := scores[k]; !ok {
+			t.Errorf("eval prints no %s line:\n%s", k, out)
+		}
+	}
+	if !strings.HasPrefix(out, devSet+": 1 articles") {
+		t.Errorf("eval's first line does not name the file and its article count:\n%s", out)
+	}
+
+	r := policywatch(t, nil, "eval", "--json", devSet)
+	if r.code != exitOK {
+		t.Fatalf("eval --json: exit %d: %s", r.code, r.stderr)
+	}
+	var rep eval.Report
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rep); err != nil || dec.More() {
+		t.Fatalf("eval --json is not one report (%v):\n%s", err, r.stdout)
+	}
+	if rep.Articles != 1 || rep.Gold == 0 || rep.F1 <= 0 {
+		t.Errorf("eval --json: %d articles, %d gold events, F1 %v; want the dev article scored above 0", rep.Articles, rep.Gold, rep.F1)
+	}
+	// Both outputs are one score.
+	if got := strconv.FormatFloat(rep.F1, 'f', 3, 64); got != strconv.FormatFloat(scores["F1"], 'f', 3, 64) {
+		t.Errorf("F1 is %s as JSON and %.3f as text", got, scores["F1"])
+	}
+}
+
+func TestEvalMissingFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "gold.jsonl")
+	r := policywatch(t, nil, "eval", path)
+	if r.code != exitFailure || !strings.Contains(r.stderr, path) {
+		t.Errorf("eval of a missing file: exit %d, %q; want 1 naming the file", r.code, r.stderr)
+	}
+}
