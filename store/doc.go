@@ -42,7 +42,9 @@
 //
 //	stories           story id -> Story, plus span_from and span_to: the
 //	                  first and last day its events cover, partial dates
-//	                  widened to their whole period
+//	                  widened to their whole period; event_ids is null, as
+//	                  story_events holds them and a record stays one size
+//	                  however many reports the story has
 //	story_events      story id \x00 event id -> the event's date, reason,
 //	                  confidence, article, feed and published, so a story
 //	                  is recomputed without decoding its events; not JSON

@@ -152,13 +152,7 @@ func (g *grouper) state(id string) (*storyState, error) {
 		return nil, fmt.Errorf("story %s: %w", id, ErrNotFound)
 	}
 	st := &storyState{stored: bytes.Clone(raw)}
-	// The event ids are recomputed before the record is written again;
-	// skipping them spares decoding thousands of strings for a large story.
-	head := struct {
-		*storyRecord
-		EventIDs json.RawMessage `json:"event_ids"`
-	}{storyRecord: &st.rec}
-	if err := json.Unmarshal(raw, &head); err != nil {
+	if err := json.Unmarshal(raw, &st.rec); err != nil {
 		return nil, fmt.Errorf("decode story %s: %w", id, err)
 	}
 	k, err := storyLastKey(&st.rec.Story)

@@ -91,8 +91,9 @@ func (db *DB) Stories(f StoryFilter) ([]Story, error) {
 	return out, nil
 }
 
-// matchStory applies the filter to a story; the text filter reads its
-// events, so it goes last.
+// matchStory applies the filter to a story, filling its EventIDs once
+// the cheap fields match; the text filter reads its events, so it goes
+// last.
 func (q *query) matchStory(tx *bbolt.Tx, s *Story, createdAfter time.Time) (bool, error) {
 	// Stored dates were validated by Save, so padding cannot fail here.
 	first, _ := padDate(s.First)
@@ -108,6 +109,11 @@ func (q *query) matchStory(tx *bbolt.Tx, s *Story, createdAfter time.Time) (bool
 		!createdAfter.IsZero() && !s.Created.After(createdAfter):
 		return false, nil
 	}
+	ids, err := storyEventIDs(tx, s.ID)
+	if err != nil {
+		return false, err
+	}
+	s.EventIDs = ids
 	if q.text == "" {
 		return true, nil
 	}
@@ -136,6 +142,10 @@ func (db *DB) Story(id string) (Story, []extract.Event, error) {
 	)
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
 		if err := getJSON(tx.Bucket(bucketStories), id, &r); err != nil {
+			return err
+		}
+		var err error
+		if r.EventIDs, err = storyEventIDs(tx, id); err != nil {
 			return err
 		}
 		b := tx.Bucket(bucketEvents)

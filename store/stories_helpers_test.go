@@ -149,6 +149,9 @@ func checkStories(t testing.TB, db *DB) {
 					t.Errorf("story %s: member %s is %+v, its event says %+v", id, m.id, m.member, memberOf(&e))
 				}
 			}
+			if r.EventIDs != nil {
+				t.Errorf("story %s stores its event ids: %q", id, r.EventIDs)
+			}
 			want := r
 			summarise(&want, ms)
 			if !reflect.DeepEqual(want, r) {

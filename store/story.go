@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/policywatch/policywatch/extract"
+	"go.etcd.io/bbolt"
 )
 
 // Story is one government action as many reports tell it: the events of
@@ -45,7 +46,10 @@ type Story struct {
 
 // storyRecord is a story as stored: the story and the days its events
 // cover, partial dates widened to their whole period, which grouping
-// compares new events against.
+// compares new events against. EventIDs is not stored (it is null on
+// disk): a story of hundreds of reports would make the record span
+// pages that every batch rewrites. Readers take the ids from
+// story_events instead.
 type storyRecord struct {
 	Story
 	SpanFrom string `json:"span_from"`
@@ -121,25 +125,19 @@ type memberEntry struct {
 	days span // the days its date covers
 }
 
-// summarise recomputes every derived field of r, its span included, from
-// its members; the identity, Created and Updated are left alone. members
-// must not be empty.
+// summarise recomputes every derived field of r but EventIDs, its span
+// included, from its members; the identity, Created and Updated are left
+// alone. members must not be empty.
 func summarise(r *storyRecord, members []memberEntry) {
-	// Sorting pointers: a large story has thousands of members.
-	sorted := make([]*memberEntry, len(members))
-	for i := range members {
-		sorted[i] = &members[i]
-	}
-	slices.SortFunc(sorted, compareMembers)
 	s := &r.Story
-	s.EventIDs = make([]string, len(sorted))
+	s.EventIDs = nil // see storyRecord
 	s.Feeds = []string{}
 	s.Confidence = 0
 	articles := map[string]bool{}
-	sp := sorted[0].days
-	first, last := sorted[0], sorted[0]
-	for i, m := range sorted {
-		s.EventIDs[i] = m.id
+	sp := members[0].days
+	first, last := &members[0], &members[0]
+	for i := range members {
+		m := &members[i]
 		articles[m.Article] = true
 		if m.Feed != "" && !slices.Contains(s.Feeds, m.Feed) {
 			s.Feeds = append(s.Feeds, m.Feed)
@@ -156,8 +154,8 @@ func summarise(r *storyRecord, members []memberEntry) {
 	slices.Sort(s.Feeds)
 	s.Sources = len(articles)
 	s.First, s.Last = first.Date, last.Date
-	s.Date = bestDate(sorted)
-	s.Reason = bestReason(sorted)
+	s.Date = bestDate(members)
+	s.Reason = bestReason(members)
 	r.SpanFrom, r.SpanTo = sp.keys()
 }
 
@@ -175,23 +173,24 @@ func compareMembers(a, b *memberEntry) int {
 
 // tally is how many members give one value and the best confidence among them.
 type tally struct {
-	value string // the date, or the first wording of the reason
-	n     int
-	conf  float64
-	first int // index of the first member giving it, for a stable tie-break
+	value  string // the date, or the wording of the reason
+	n      int
+	conf   float64
+	newest *memberEntry // the newest report giving it, for a stable tie-break
 }
 
-func count(members []*memberEntry, key func(*memberEntry) (k, v string)) []*tally {
+func count(members []memberEntry, key func(*memberEntry) (k, v string)) []*tally {
 	byKey := map[string]*tally{}
 	var out []*tally
-	for i, m := range members {
+	for i := range members {
+		m := &members[i]
 		k, v := key(m)
 		if k == "" {
 			continue
 		}
 		t := byKey[k]
 		if t == nil {
-			t = &tally{value: v, first: i}
+			t = &tally{value: v, newest: m}
 			byKey[k] = t
 			out = append(out, t)
 		}
@@ -200,11 +199,14 @@ func count(members []*memberEntry, key func(*memberEntry) (k, v string)) []*tall
 			t.conf = m.Confidence
 			t.value = v // the wording of the most confident event
 		}
+		if compareMembers(m, t.newest) < 0 {
+			t.newest = m
+		}
 	}
 	return out
 }
 
-func bestDate(members []*memberEntry) string {
+func bestDate(members []memberEntry) string {
 	ts := count(members, func(m *memberEntry) (string, string) { return m.Date, m.Date })
 	best := slices.MinFunc(ts, func(a, b *tally) int {
 		return cmp.Or(
@@ -217,7 +219,7 @@ func bestDate(members []*memberEntry) string {
 	return best.value
 }
 
-func bestReason(members []*memberEntry) string {
+func bestReason(members []memberEntry) string {
 	ts := count(members, func(m *memberEntry) (string, string) {
 		return strings.ToLower(strings.Join(strings.Fields(m.Reason), " ")), strings.TrimSpace(m.Reason)
 	})
@@ -228,7 +230,7 @@ func bestReason(members []*memberEntry) string {
 		return cmp.Or(
 			cmp.Compare(b.n, a.n),
 			cmp.Compare(b.conf, a.conf),
-			cmp.Compare(a.first, b.first), // the newest report
+			compareMembers(a.newest, b.newest), // the newest report
 		)
 	})
 	return best.value
@@ -246,4 +248,23 @@ func decodeMember(id string, raw []byte) (memberEntry, error) {
 	}
 	m.days = sp
 	return m, nil
+}
+
+// storyEventIDs lists the events of a story in the order of
+// Story.EventIDs, newest first.
+func storyEventIDs(tx *bbolt.Tx, sid string) ([]string, error) {
+	members, err := storyMembers(tx, sid)
+	if err != nil {
+		return nil, err
+	}
+	sorted := make([]*memberEntry, len(members))
+	for i := range members {
+		sorted[i] = &members[i]
+	}
+	slices.SortFunc(sorted, compareMembers)
+	ids := make([]string, len(sorted))
+	for i, m := range sorted {
+		ids[i] = m.id
+	}
+	return ids, nil
 }
