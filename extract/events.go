@@ -210,8 +210,16 @@ func (x *Extractor) temporalAfter(toks []token, i int) bool {
 		return true
 	}
 	switch n.lower {
-	case "that", "this", "years", "months", "weeks", "days", "hours", "decades", "which", "it":
+	case "that", "this", "years", "months", "weeks", "days", "hours", "decades", "which", "it", "half":
 		return true
+	case "more", "less", "nearly", "almost", "about", "some", "roughly", "around", "just", "only":
+		// "after more than seven months", "over nearly a decade"
+		for k := i + 2; k < len(toks) && k < i+6; k++ {
+			switch strings.TrimSuffix(toks[k].lower, "s") {
+			case "day", "week", "month", "year", "decade", "hour", "minute", "third", "quarter", "half":
+				return true
+			}
+		}
 	case "the", "a":
 		if i+2 < len(toks) {
 			switch toks[i+2].lower {

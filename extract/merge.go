@@ -146,7 +146,7 @@ func (x *Extractor) bestReason(a *analysis, k triple, g []candidate) string {
 			best = i
 		}
 	}
-	if best >= 0 && g[best].reasonRank >= 2 {
+	if best >= 0 && g[best].reasonRank >= 3 {
 		return g[best].reason
 	}
 	for _, j := range a.justifications {

@@ -41,14 +41,23 @@ func (x *Extractor) validReason(toks []token, i, end int) bool {
 	}
 	switch w {
 	case "over":
-		// "over its refusal", "over concerns": a cause needs a noun phrase
-		// that says why.
-		for k := end; k < len(toks) && k < end+6; k++ {
-			if x.lex.justification[toks[k].lower] || toks[k].lower == "concerns" || toks[k].lower == "allegations" || toks[k].lower == "claims" {
-				return true
+		// "over its refusal", "over articles portraying Turkey as ...": a
+		// cause is a noun phrase; a quantity ("over a third of") is not.
+		n := toks[end]
+		if n.tag == "CD" || i > 0 && strings.HasPrefix(toks[i-1].tag, "VBN") {
+			return false // "over 50 million", "calls made over internet apps"
+		}
+		switch n.lower {
+		case "internet", "networks", "network", "phone", "phones", "wifi", "wi-fi", "satellite", "vpns", "vpn":
+			return false
+		}
+		if (n.lower == "a" || n.lower == "the") && end+1 < len(toks) {
+			switch toks[end+1].lower {
+			case "third", "quarter", "half", "dozen", "hundred", "thousand", "million", "decade", "period", "phone", "internet", "network":
+				return false
 			}
 		}
-		return false
+		return true
 	case "for":
 		n := toks[end]
 		if strings.HasPrefix(n.tag, "VBG") || n.lower == "not" || n.lower == "allegedly" {
@@ -74,11 +83,16 @@ func (x *Extractor) reasonFor(s *sentence, c cueMatch, start int) (string, int) 
 	if start >= 0 {
 		end := x.lex.reasons.at(toks, start)
 		if text := x.reasonText(s, end); text != "" {
+			// A justification word and an explicitly causal marker each
+			// make a reason likelier to be the one the state gives.
 			rank := 2
 			if x.hasJustification(toks, end, min(len(toks), end+maxReasonTokens)) {
-				rank = 3
+				rank++
 			}
-			if toks[start].lower == "amid" {
+			switch toks[start].lower {
+			case "because", "due", "owing", "citing", "cited", "accused", "accusing", "alleging", "claiming", "saying", "for", "on", "to", "in":
+				rank++
+			case "amid":
 				rank = 1
 			}
 			if s.title || s.lead {
