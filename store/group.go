@@ -83,10 +83,11 @@ func (g *grouper) saved(prev *extract.Event, e *extract.Event) error {
 				return err
 			}
 			st.changed = true
+			whole := days
 			if n > 0 {
-				days = rest.hull(days)
+				whole = rest.hull(days)
 			}
-			if err := g.setSpan(st, days); err != nil {
+			if err := g.setSpan(st, whole); err != nil {
 				return err
 			}
 		} else {
@@ -97,6 +98,8 @@ func (g *grouper) saved(prev *extract.Event, e *extract.Event) error {
 		}
 	}
 
+	// Only the event's own days can bridge to another story: the rest of
+	// its story was not within the window of any before.
 	group, err := g.candidates(e, days, sid)
 	if err != nil {
 		return err
@@ -246,14 +249,15 @@ func (g *grouper) merge(winner *storyState, loserID string) error {
 	}
 	for _, m := range moved {
 		eventID := m.k[len(prefix):]
-		if err := members.Delete(m.k); err != nil {
-			return err
+		err := members.Delete(m.k)
+		if err == nil {
+			err = members.Put(pairKey(winner.rec.ID, string(eventID)), m.v)
 		}
-		if err := members.Put(pairKey(winner.rec.ID, string(eventID)), m.v); err != nil {
-			return err
+		if err == nil {
+			err = g.tx.Bucket(bucketEventStory).Put(eventID, []byte(winner.rec.ID))
 		}
-		if err := g.tx.Bucket(bucketEventStory).Put(eventID, []byte(winner.rec.ID)); err != nil {
-			return err
+		if err != nil {
+			return fmt.Errorf("merge story %s into %s: event %s: %w", loserID, winner.rec.ID, eventID, err)
 		}
 	}
 	ws, wok, err := winner.span()
