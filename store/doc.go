@@ -58,6 +58,13 @@
 //	idx_story_last    padded Last \x00 story id -> empty, for listing
 //	                  stories newest first
 //
+// Alerting adds, made by its first claim (a store that never alerted
+// lacks it, which reads as empty):
+//
+//	alerts_sent       rule name \x00 story id -> AlertRecord: state
+//	                  (sending, sent, failed, gave_up), at, attempts,
+//	                  last_error
+//
 // Opening a version 1 file read-write upgrades it in one transaction: it
 // creates these buckets and groups every stored event, oldest first.
 // Read-only, a version 1 file serves events and stats, and Stories says to
