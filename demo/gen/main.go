@@ -413,7 +413,10 @@ func feedData(o *Outlet) map[string]any {
 		case "globalwire":
 			it.GUID = fmt.Sprintf("globalwire:%s:%s", a.published.Format("2006-01-02"), a.ID)
 		case "bosphorus":
-			it.GUID = it.Link
+			// The outlet's canonical address, not the link the demo server
+			// rewrites: a GUID must not change between runs, or re-running
+			// the demo would store every article again.
+			it.GUID = strings.TrimSuffix(o.Site, "/") + "/" + a.pagePath()
 		default:
 			it.GUID = fmt.Sprintf("tag:%s,%s:/%s", strings.TrimPrefix(strings.TrimPrefix(o.Site, "https://"), "www."), a.published.Format("2006-01-02"), a.ID)
 		}
