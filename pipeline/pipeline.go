@@ -49,22 +49,26 @@ type Runner struct {
 
 // Summary is what a run did, for the report at its end.
 type Summary struct {
-	Feeds            int            `json:"feeds"`
-	FeedsOK          int            `json:"feeds_ok"`
-	FeedsNotModified int            `json:"feeds_not_modified"`
-	FeedsFailed      int            `json:"feeds_failed"`
-	Items            int            `json:"items"`
-	NewItems         int            `json:"new_items"`
-	NewArticles      int            `json:"new_articles"`
-	FromFeedText     int            `json:"articles_from_feed_text"`
-	ArticlesFailed   int            `json:"articles_failed"`
-	NewEvents        int            `json:"new_events"`
-	UpdatedEvents    int            `json:"updated_events"`
-	Failures         []Failure      `json:"failures,omitempty"`
-	Duration         time.Duration  `json:"duration_ns"`
-	Interrupted      bool           `json:"interrupted,omitempty"`
-	EventIDs         []string       `json:"-"` // new events, for alerting
-	PerFeed          map[string]int `json:"new_articles_per_feed,omitempty"`
+	Feeds            int `json:"feeds"`
+	FeedsOK          int `json:"feeds_ok"`
+	FeedsNotModified int `json:"feeds_not_modified"`
+	FeedsFailed      int `json:"feeds_failed"`
+	Items            int `json:"items"`
+	NewItems         int `json:"new_items"`
+	NewArticles      int `json:"new_articles"`
+	FromFeedText     int `json:"articles_from_feed_text"`
+	ArticlesFailed   int `json:"articles_failed"`
+	NewEvents        int `json:"new_events"`
+	UpdatedEvents    int `json:"updated_events"`
+	NewStories       int `json:"new_stories"`
+	UpdatedStories   int `json:"updated_stories"`
+	// NewStoryIDs are the stories this run founded, for alerts.
+	NewStoryIDs []string       `json:"-"`
+	Failures    []Failure      `json:"failures,omitempty"`
+	Duration    time.Duration  `json:"duration_ns"`
+	Interrupted bool           `json:"interrupted,omitempty"`
+	EventIDs    []string       `json:"-"` // new events, for alerting
+	PerFeed     map[string]int `json:"new_articles_per_feed,omitempty"`
 }
 
 // Failure is one feed or article that could not be had.
@@ -186,6 +190,9 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 		sum.NewArticles += st.NewArticles
 		sum.NewEvents += st.NewEvents
 		sum.UpdatedEvents += st.UpdatedEvents
+		sum.NewStories += st.NewStories
+		sum.UpdatedStories += st.UpdatedStories
+		sum.NewStoryIDs = append(sum.NewStoryIDs, st.NewStoryIDs...)
 		for _, ids := range batchIDs {
 			sum.EventIDs = append(sum.EventIDs, ids...)
 		}

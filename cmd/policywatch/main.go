@@ -17,6 +17,8 @@ const (
 	exitOK      = 0
 	exitFailure = 1 // the command ran and failed
 	exitUsage   = 2 // the command line was wrong
+
+	exitInterrupted = 130 // stopped by SIGINT or SIGTERM
 )
 
 func main() {

@@ -46,11 +46,14 @@ func actionList() string {
 
 // filter validates the flags and resolves names to codes and slugs.
 func (a *app) filter(f filterFlags) (store.Filter, error) {
-	gaz, err := a.gazetteer()
-	if err != nil {
-		return store.Filter{}, err
-	}
 	out := store.Filter{Text: f.text, MinConfidence: f.minConfidence, Feeds: f.feeds, Limit: f.limit}
+	var gaz *extract.Gazetteer
+	if len(f.countries) > 0 || len(f.services) > 0 {
+		var err error
+		if gaz, err = a.gazetteer(); err != nil {
+			return out, err
+		}
+	}
 	for _, c := range f.countries {
 		code, ok := gaz.LookupCountry(c)
 		if !ok {

@@ -66,6 +66,10 @@ and 2 for a wrong command line.`,
 			} else {
 				printSummary(a.stdout, sum)
 			}
+			if sum.Interrupted {
+				// 130 is what shells report for a command ended by Ctrl-C.
+				return &exitError{code: exitInterrupted, msg: "interrupted; what was done is stored and the next run resumes"}
+			}
 			if sum.NothingFetched() {
 				return &exitError{code: exitFailure, msg: "no feed could be fetched"}
 			}
@@ -119,6 +123,7 @@ func printSummary(w io.Writer, s pipeline.Summary) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Events:   %d new, %d updated\n", s.NewEvents, s.UpdatedEvents)
+	fmt.Fprintf(w, "Stories:  %d new, %d updated\n", s.NewStories, s.UpdatedStories)
 	fmt.Fprintf(w, "Took:     %s\n", s.Duration.Round(time.Millisecond))
 	if s.Interrupted {
 		fmt.Fprintln(w, "Interrupted: what was done is stored; the next run resumes.")
