@@ -17,6 +17,7 @@ type candidate struct {
 	confidence   float64
 
 	history bool // "a similar ban in 2018"
+	partial bool // a block narrowed to part of the public: a restriction
 	// cause links a collateral event to the action that caused it, whose
 	// date it takes: (country, service, action) of the cause.
 	cause *triple
@@ -300,6 +301,21 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 	if _, ok := x.lex.partial.in(toks, l, r); ok {
 		partial = true
 	}
+	// "bars companies from forcing users ...", "banned officials from
+	// using TikTok": a prohibition on conduct, which restricts the service
+	// named after the gerund, if any.
+	if from := barredFrom(toks, c, r); from >= 0 {
+		var kept []mention
+		for _, t := range targets {
+			if t.start > from {
+				kept = append(kept, t)
+			}
+		}
+		if len(kept) == 0 {
+			return nil
+		}
+		targets, partial = kept, true
+	}
 
 	var out []candidate
 	for _, t := range targets {
@@ -343,6 +359,7 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 				country: code, service: t.service, action: act, sent: s,
 				date: date, dateStrength: dstrength, reason: reason, reasonRank: rrank,
 				confidence: clamp(conf, 0.05, 0.95), history: history,
+				partial: partial && act == Restrict && (action == Block || action == actionCut),
 			})
 		}
 	}
@@ -841,6 +858,20 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 		}
 	}
 	return dropOwners(x.gaz, in)
+}
+
+// barredFrom returns the index of the gerund in "bar <someone> from
+// <doing>" after a block cue, or -1.
+func barredFrom(toks []token, c cueMatch, r int) int {
+	if c.cue.action != Block || c.cue.kind != kindVerb {
+		return -1
+	}
+	for k := c.end; k+1 < r && k < c.end+6; k++ {
+		if toks[k].lower == "from" && strings.HasPrefix(toks[k+1].tag, "VBG") {
+			return k + 1
+		}
+	}
+	return -1
 }
 
 // causedBefore reports a causative verb shortly before a participle's

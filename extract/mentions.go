@@ -312,24 +312,38 @@ func topicService(a *analysis, s *sentence, before int) string {
 	count := make(map[string]int)
 	last := make(map[string]int)
 	n := 0
-	note := func(m mention) {
+	note := func(p *sentence, m mention, weight int) {
 		if !m.isService() || m.channel || m.service == "internet" || m.service == "mobile-internet" {
 			return
 		}
+		// "flocked to it from WhatsApp", "more popular than WhatsApp":
+		// a source or a comparison, not the topic.
+		if m.start > 0 {
+			switch p.toks[m.start-1].lower {
+			case "from", "than", "like", "unlike":
+				return
+			}
+		}
 		n++
-		count[m.service]++
+		count[m.service] += weight
 		last[m.service] = n
+	}
+	// The headline names the topic.
+	if len(a.sents) > 0 && a.sents[0].title {
+		for _, m := range a.sents[0].mentions {
+			note(a.sents[0], m, 2)
+		}
 	}
 	for i := max(0, s.index-3); i < s.index; i++ {
 		if !a.sents[i].title {
 			for _, m := range a.sents[i].mentions {
-				note(m)
+				note(a.sents[i], m, 1)
 			}
 		}
 	}
 	for _, m := range s.mentions {
 		if m.end <= before {
-			note(m)
+			note(s, m, 1)
 		}
 	}
 	best := ""
@@ -408,6 +422,15 @@ func (x *Extractor) classifyCountry(toks []token, m *mention) {
 		m.strength = 2
 	case roleDemonym:
 		m.strength = 1
+	}
+	// "Google Ireland", "Meta Platforms Ireland": a company's name.
+	if m.role == roleCountry && m.start > 0 {
+		if p := toks[m.start-1]; isCapitalized(p.text) && strings.HasPrefix(p.tag, "NNP") && m.start-1 > 0 && !x.lex.government[p.lower] {
+			if len(x.gaz.find(toks[m.start-1:m.start])) > 0 || p.lower == "platforms" || p.lower == "inc" || p.lower == "holdings" || p.lower == "technologies" {
+				m.origin = true
+				return
+			}
+		}
 	}
 	// "based in", "headquartered in", "registered in", "founded in"
 	if m.start >= 2 && toks[m.start-1].lower == "in" {

@@ -19,6 +19,7 @@ func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
 		groups[k] = append(groups[k], c)
 	}
 	dropSummaryConflicts(groups)
+	foldPartialBlocks(groups, &order)
 
 	dates := make(map[triple]date)
 	for _, k := range order {
@@ -92,6 +93,35 @@ func dropSummaryConflicts(groups map[triple][]candidate) {
 				delete(groups, k)
 				break
 			}
+		}
+	}
+}
+
+// foldPartialBlocks makes one restriction of a block the article itself
+// narrows elsewhere: "cut access to 11 domain names belonging to
+// Telegram" is the same measure as "blocked the web version of
+// Telegram", which is a restriction.
+func foldPartialBlocks(groups map[triple][]candidate, order *[]triple) {
+	for k, g := range groups {
+		if k.action != Restrict {
+			continue
+		}
+		narrowed := false
+		for _, c := range g {
+			narrowed = narrowed || c.partial
+		}
+		if !narrowed {
+			continue
+		}
+		b := triple{k.country, k.service, Block}
+		if bg, ok := groups[b]; ok {
+			for _, c := range bg {
+				if !c.history {
+					c.action = Restrict
+					groups[k] = append(groups[k], c)
+				}
+			}
+			delete(groups, b)
 		}
 	}
 }
