@@ -425,6 +425,17 @@ func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidat
 				break
 			}
 		}
+		// "announced the suspension on June 4 last year" in a story about
+		// its lifting: the lift implies the ban it ends.
+		implied := false
+		if target == nil && (c.cue.action == actionCut || c.cue.action == Block) {
+			for i := range cands {
+				if cands[i].action == Unblock && cands[i].cause == nil {
+					target, implied = &cands[i], true
+					break
+				}
+			}
+		}
 		if target == nil {
 			continue
 		}
@@ -435,8 +446,11 @@ func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidat
 			reason, rank = "", 0
 		}
 		action := target.action
-		if c.cue.action == Unblock {
+		switch {
+		case c.cue.action == Unblock:
 			action = Unblock
+		case implied:
+			action = resolveAction(c.cue.action, x.gaz.Service(target.service), false)
 		}
 		out = append(out, candidate{
 			country: target.country, service: target.service, action: action, sent: ref.s,
@@ -793,6 +807,16 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 			for _, m := range s.mentions {
 				if m.role == roleCountry && m.start >= l && m.end <= c.start && c.start-m.end <= 3 {
 					in = append(in, mention{start: m.start, end: m.end, service: "internet", coref: true})
+					break
+				}
+			}
+		}
+		// "VPN services that providers were told to block": the object
+		// of a relative clause stands before it.
+		if len(in) == 0 && !passive && c.cue.kind == kindVerb {
+			for k := c.start - 1; k >= l && k >= c.start-8; k-- {
+				if w := s.toks[k].lower; w == "that" || w == "which" {
+					collect(func(m mention) bool { return m.end == k || m.end == k-1 && s.toks[k-1].text == "," })
 					break
 				}
 			}

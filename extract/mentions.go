@@ -274,7 +274,7 @@ func definiteBefore(toks []token, i int) bool {
 			return false
 		}
 		tag := toks[j].tag
-		if !(strings.HasPrefix(tag, "JJ") || strings.HasPrefix(tag, "VBG") || strings.HasPrefix(tag, "NN") || tag == "RB") || isBoundary(toks[j]) {
+		if !(strings.HasPrefix(tag, "JJ") || strings.HasPrefix(tag, "VBG") || strings.HasPrefix(tag, "NN") || tag == "RB" || tag == "CD") || isBoundary(toks[j]) {
 			return false
 		}
 	}
