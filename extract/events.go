@@ -779,6 +779,20 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 				add(m)
 			}
 		}
+		// "the companies would face a further fine", "risks a ban": the
+		// penalty falls on the subject of the verb before it.
+		if len(in) == 0 {
+			for k := c.start - 1; k >= l && k >= c.start-3; k-- {
+				switch s.toks[k].lower {
+				case "face", "faces", "facing", "faced", "risk", "risks", "risking", "incur", "incurs", "received", "receives", "got", "gets":
+					for _, m := range s.mentions {
+						if m.end <= k && m.start >= l && usable(m) && !m.isCountry() {
+							add(m)
+						}
+					}
+				}
+			}
+		}
 	default:
 		// An active verb acts on what follows it ("Russia blocked
 		// Telegram"); a passive or a state on what precedes it
@@ -807,6 +821,19 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 			for _, m := range s.mentions {
 				if m.role == roleCountry && m.start >= l && m.end <= c.start && c.start-m.end <= 3 {
 					in = append(in, mention{start: m.start, end: m.end, service: "internet", coref: true})
+					break
+				}
+			}
+		}
+		// "the blocked sites also included Dota 2, Counter-Strike and
+		// Origin": a participle naming a set, listed after.
+		if len(in) == 0 && c.end < len(s.toks) && strings.HasPrefix(s.toks[c.end].tag, "NNS") {
+			for k := c.end + 1; k < hi && k < c.end+5; k++ {
+				switch s.toks[k].lower {
+				case "include", "included", "includes", "including", "are", "were":
+					collect(func(m mention) bool { return m.start > k })
+				}
+				if len(in) > 0 {
 					break
 				}
 			}
@@ -881,7 +908,7 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 			}
 		}
 	}
-	return dropOwners(x.gaz, in)
+	return dropOwners(x.gaz, s, in)
 }
 
 // barredFrom returns the index of the gerund in "bar <someone> from

@@ -554,18 +554,32 @@ func markOwners(g *Gazetteer, s *sentence) {
 }
 
 // dropOwners removes the parent companies from targets that also hold one
-// of their products.
-func dropOwners(g *Gazetteer, targets []mention) []mention {
-	products := make(map[string]bool)
+// of their products. An owner that is a service in its own right (Google
+// search, Twitter) goes only when it qualifies the product ("Google's
+// YouTube"); listed beside it ("fined Twitter, Periscope and YouTube") it
+// is a target too.
+func dropOwners(g *Gazetteer, s *sentence, targets []mention) []mention {
+	products := make(map[string][]mention)
 	for _, m := range targets {
 		if svc := g.Service(m.service); svc != nil && svc.Owner != "" {
-			products[svc.Owner] = true
+			products[svc.Owner] = append(products[svc.Owner], m)
 		}
 	}
 	out := targets[:0]
 	for _, m := range targets {
-		if !products[m.service] {
+		prods := products[m.service]
+		if len(prods) == 0 {
 			out = append(out, m)
+			continue
+		}
+		if svc := g.Service(m.service); svc != nil && svc.Kind != "company" {
+			qualifies := false
+			for _, p := range prods {
+				qualifies = qualifies || p.start == m.end+1 && m.end < len(s.toks) && s.toks[m.end].lower == "'s" || p.start == m.end
+			}
+			if !qualifies {
+				out = append(out, m)
+			}
 		}
 	}
 	return out

@@ -66,6 +66,7 @@ func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
 		}
 		out = append(out, ev)
 	}
+	shareReasons(out)
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Country != out[j].Country {
 			return out[i].Country < out[j].Country
@@ -76,6 +77,35 @@ func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
 		return out[i].Action < out[j].Action
 	})
 	return out
+}
+
+// shareReasons gives an event that states no reason the reason the
+// article gives for the same state's same measure on other services (a
+// list blocked "for failing to register"), and a threat the reason of the
+// measure it threatens to extend ("fined for failing to appoint a
+// representative"). A lifted ban has its own reasons and neither gives nor
+// takes.
+func shareReasons(evs []Event) {
+	from := func(ok func(e Event) bool) string {
+		for _, e := range evs {
+			if e.Reason != "" && e.Action != Unblock && ok(e) {
+				return e.Reason
+			}
+		}
+		return ""
+	}
+	for i := range evs {
+		e := &evs[i]
+		// A shutdown's cause is the moment's; each network's is its own.
+		if e.Reason != "" || e.Action == Unblock || e.Action == Shutdown {
+			continue
+		}
+		if r := from(func(o Event) bool { return o.Country == e.Country && o.Action == e.Action }); r != "" {
+			e.Reason = r
+		} else if e.Action == Threaten {
+			e.Reason = from(func(o Event) bool { return o.Country == e.Country && o.Service == e.Service })
+		}
+	}
 }
 
 // dropSummaryConflicts lets the body overrule the headline: when the title

@@ -47,6 +47,7 @@ func (x *Extractor) validReason(toks []token, i, end int) bool {
 		if n.tag == "CD" || i > 0 && strings.HasPrefix(toks[i-1].tag, "VBN") {
 			return false // "over 50 million", "calls made over internet apps"
 		}
+
 		switch n.lower {
 		case "internet", "networks", "network", "phone", "phones", "wifi", "wi-fi", "satellite", "vpns", "vpn":
 			return false
@@ -336,7 +337,7 @@ func (x *Extractor) collateral(a *analysis, s *sentence, c cueMatch, same []cand
 		hit = append(hit, m)
 	}
 	var out []candidate
-	for _, m := range dropOwners(x.gaz, hit) {
+	for _, m := range dropOwners(x.gaz, s, hit) {
 		conf := clamp(cause.confidence-0.1, 0.05, 0.9)
 		out = append(out, candidate{
 			country: cause.country, service: m.service, action: cause.action, sent: s,
