@@ -249,6 +249,12 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 	if c.cue.action == Order && x.orderOfAction(s, c, r) {
 		return nil // "ordered operators to deny access": the action is the event
 	}
+	if x.hypotheticalGerund(s, c, r) {
+		return nil // "cutting the internet would damage the economy"
+	}
+	if x.companySpeaks(s, c) {
+		return nil // "we have blocked access to the apps," a Google spokesperson said
+	}
 	hedged, threat := x.hedged(s, l, r, c)
 	if hedged && (!threat || action == Unblock) {
 		return nil // talk, or a promise to lift a ban
@@ -364,6 +370,56 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 		}
 	}
 	return out
+}
+
+// hypotheticalGerund reports an action named as a gerund subject of a
+// modal: "cutting the internet would damage the lifeblood of the
+// country" discusses the action, it does not report it.
+func (x *Extractor) hypotheticalGerund(s *sentence, c cueMatch, r int) bool {
+	toks := s.toks
+	if !strings.HasPrefix(toks[c.start].tag, "VBG") {
+		return false
+	}
+	if c.start > 0 {
+		switch toks[c.start-1].lower {
+		case "is", "are", "was", "were", "be", "been", "by", "after", "before", "of", "for", "from", "without":
+			return false
+		}
+	}
+	for k := c.end; k < r && k < c.end+8; k++ {
+		switch toks[k].lower {
+		case "would", "could", "might", "will":
+			return true
+		}
+	}
+	return false
+}
+
+// companySpeaks reports a cue whose subject is "we" in words a company's
+// spokesperson is quoted saying: "we have temporarily blocked access to
+// the apps," a Google spokesperson said.
+func (x *Extractor) companySpeaks(s *sentence, c cueMatch) bool {
+	we := false
+	for k := c.start - 1; k >= 0 && k >= c.start-5; k-- {
+		if w := s.toks[k].lower; w == "we" || w == "i" {
+			we = true
+		}
+	}
+	if !we {
+		return false
+	}
+	for i, m := range s.mentions {
+		_ = i
+		if m.isService() && m.start > c.end {
+			for k := m.end; k < len(s.toks) && k < m.end+3; k++ {
+				switch s.toks[k].lower {
+				case "spokesperson", "spokesman", "spokeswoman", "representative", "executive", "said", "says":
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // orderOfAction reports an order whose content is itself an action the

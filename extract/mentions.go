@@ -113,6 +113,13 @@ func (x *Extractor) licensed(a *analysis, toks []token, m match, slug string) bo
 	if m.start > 0 && len(toks[m.start].text) > 2 && !isTitleCase(toks) {
 		return true
 	}
+	// At the start of a sentence, a name followed by its verb is the
+	// subject: "Meta was fined", "Signal said".
+	if m.start == 0 && len(toks[0].text) > 2 && m.end < len(toks) && !isTitleCase(toks) {
+		if t := toks[m.end]; strings.HasPrefix(t.tag, "VB") || t.tag == "MD" || t.lower == "'s" {
+			return true
+		}
+	}
 	if m.start > 0 {
 		switch toks[m.start-1].lower {
 		case "platform", "app", "service", "network", "messenger", "site", "company", "firm", "giant", "'s":
