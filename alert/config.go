@@ -1,0 +1,377 @@
+package alert
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/net/http/httpguts"
+
+	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/store"
+)
+
+// Format is the shape of the JSON a webhook is sent.
+type Format string
+
+const (
+	// Slack is a Slack incoming-webhook message: text and blocks.
+	// Mattermost accepts it too.
+	Slack Format = "slack"
+	// Discord is a Discord webhook message: content and an embed.
+	Discord Format = "discord"
+	// JSON is the rule name, the story and its events, for programs.
+	JSON Format = "json"
+)
+
+// Formats lists the payload formats in the order help text names them.
+var Formats = []Format{Slack, Discord, JSON}
+
+// Webhook is where a rule posts.
+type Webhook struct {
+	URL    string
+	Format Format
+	// Headers are sent with every post, e.g. an Authorization token for
+	// a JSON endpoint.
+	Headers map[string]string
+}
+
+// Rule is one alert rule: which stories, and where to post them.
+type Rule struct {
+	Name string
+	// Filter selects stories as query --stories does; country names and
+	// service aliases are already resolved to codes and slugs.
+	Filter store.Filter
+	// NewStoriesOnly posts only stories a run made; when false, a story
+	// that gained a report in the run is posted too, unless the rule
+	// posted it before.
+	NewStoriesOnly bool
+	Webhook        Webhook
+}
+
+// Rules are the alert rules of a configuration, in file order.
+type Rules []Rule
+
+// Find returns the rule with the given name.
+func (rs Rules) Find(name string) (Rule, bool) {
+	i := slices.IndexFunc(rs, func(r Rule) bool { return r.Name == name })
+	if i < 0 {
+		return Rule{}, false
+	}
+	return rs[i], true
+}
+
+// Names lists the rule names in file order.
+func (rs Rules) Names() []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Name
+	}
+	return out
+}
+
+// ruleYAML is one entry of the alerts list as written.
+type ruleYAML struct {
+	Name           string      `yaml:"name"`
+	Countries      stringList  `yaml:"countries"`
+	Services       stringList  `yaml:"services"`
+	Actions        stringList  `yaml:"actions"`
+	Since          string      `yaml:"since"`
+	Until          string      `yaml:"until"`
+	Text           string      `yaml:"text"`
+	MinConfidence  float64     `yaml:"min_confidence"`
+	Feeds          stringList  `yaml:"feeds"`
+	NewStoriesOnly *bool       `yaml:"new_stories_only"`
+	Webhook        webhookYAML `yaml:"webhook"`
+}
+
+type webhookYAML struct {
+	URL     string            `yaml:"url"`
+	Format  string            `yaml:"format"`
+	Headers map[string]string `yaml:"headers"`
+}
+
+// stringList accepts a list or, for one value, a plain string:
+// "countries: Iran" means what "countries: [Iran]" does.
+type stringList []string
+
+func (l *stringList) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*l = stringList{n.Value}
+		return nil
+	}
+	return n.Decode((*[]string)(l))
+}
+
+// configFile is feeds.yaml as this package sees it: the alerts, and
+// every other key left to the ingest package, which validates them.
+type configFile struct {
+	Alerts []ruleYAML           `yaml:"alerts"`
+	Rest   map[string]yaml.Node `yaml:",inline"`
+}
+
+// LoadRules reads the alert rules of a configuration file; see ParseRules.
+func LoadRules(path string, gaz *extract.Gazetteer, getenv func(string) string) (Rules, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load alert rules: %w", err)
+	}
+	return ParseRules(data, path, gaz, getenv)
+}
+
+// ParseRules reads the alerts section of a configuration and validates
+// every rule, reporting all problems at once, each naming the file (name),
+// the line, the rule and the field. A file without alerts has no rules.
+//
+// Countries are resolved by code or name and services by slug or alias
+// through gaz (nil loads the embedded one). In webhook.url and header
+// values, ${NAME} is replaced by the environment variable NAME, read with
+// getenv (nil: os.Getenv), so that tokens need not be written in the file.
+func ParseRules(data []byte, name string, gaz *extract.Gazetteer, getenv func(string) string) (Rules, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if gaz == nil {
+		var err error
+		if gaz, err = extract.LoadGazetteer(); err != nil {
+			return nil, err
+		}
+	}
+	loc := locate(data)
+	if loc.notList > 0 {
+		return nil, fmt.Errorf("%s:%d: alerts must be a list of rules, each with a name and a webhook", name, loc.notList)
+	}
+
+	var file configFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var errs []error
+	if err := dec.Decode(&file); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		// The rest is decoded: validate it too, so that one run of the
+		// command shows every problem.
+		for _, m := range te.Errors {
+			errs = append(errs, loc.typeError(name, m))
+		}
+	}
+
+	v := validator{file: name, gaz: gaz, getenv: getenv, loc: loc, seen: map[string]int{}}
+	var rules Rules
+	for i := range file.Alerts {
+		r, rerrs := v.rule(i, &file.Alerts[i])
+		errs = append(errs, rerrs...)
+		if len(rerrs) == 0 {
+			rules = append(rules, r)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return rules, nil
+}
+
+var (
+	ruleNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	envRefRe   = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+)
+
+// validator checks rules one by one, remembering names for duplicates.
+type validator struct {
+	file   string
+	gaz    *extract.Gazetteer
+	getenv func(string) string
+	loc    locations
+	seen   map[string]int // name -> line of its first rule
+}
+
+func (v *validator) rule(i int, y *ruleYAML) (Rule, []error) {
+	var errs []error
+	line := v.loc.ruleLine(i)
+	what := fmt.Sprintf("alert %d", i+1)
+	if n := strings.TrimSpace(y.Name); n != "" {
+		what = fmt.Sprintf("alert %q", n)
+	}
+	report := func(field, format string, args ...any) {
+		if v.loc.isBad(i, field) {
+			return // the decoder said what is wrong with it
+		}
+		l := v.loc.fieldLine(i, field)
+		if l == 0 {
+			l = line
+		}
+		prefix := v.file
+		if l > 0 {
+			prefix = fmt.Sprintf("%s:%d", v.file, l)
+		}
+		msg := fmt.Sprintf(format, args...)
+		if field != "" {
+			msg = field + " " + msg
+		}
+		errs = append(errs, fmt.Errorf("%s: %s: %s", prefix, what, msg))
+	}
+
+	r := Rule{Name: strings.TrimSpace(y.Name), NewStoriesOnly: y.NewStoriesOnly == nil || *y.NewStoriesOnly}
+	switch {
+	case r.Name == "":
+		report("name", "is missing; every rule needs a name, used by 'policywatch alerts test NAME'")
+	case !ruleNameRe.MatchString(r.Name):
+		report("name", "%q: use up to 64 letters, digits, '.', '_' and '-', starting with a letter or digit", r.Name)
+	default:
+		if prev, ok := v.seen[r.Name]; ok {
+			report("name", "is a duplicate: a rule above (line %d) has the same name, and the store tells rules apart by name", prev)
+		} else {
+			v.seen[r.Name] = line
+		}
+	}
+
+	f := &r.Filter
+	for _, c := range y.Countries {
+		code, ok := v.gaz.LookupCountry(c)
+		if !ok {
+			report("countries", "%q is not a country code or name policywatch knows", c)
+			continue
+		}
+		f.Countries = append(f.Countries, code)
+	}
+	for _, s := range y.Services {
+		slug, ok := v.gaz.LookupService(s)
+		if !ok {
+			report("services", "%q is not a service policywatch knows", s)
+			continue
+		}
+		f.Services = append(f.Services, slug)
+	}
+	for _, a := range y.Actions {
+		act := strings.ToLower(strings.TrimSpace(a))
+		if !extract.ValidAction(extract.Action(act)) {
+			report("actions", "%q is not one of %s", a, actionList())
+			continue
+		}
+		f.Actions = append(f.Actions, act)
+	}
+	for _, d := range []struct {
+		field, value string
+		end          bool
+		dst          *string
+	}{{"since", y.Since, false, &f.Since}, {"until", y.Until, true, &f.Until}} {
+		if strings.TrimSpace(d.value) == "" {
+			continue
+		}
+		if _, err := store.ParseDateBound(d.value, d.end); err != nil {
+			report(d.field, "%q: %v", d.value, err)
+			continue
+		}
+		*d.dst = strings.TrimSpace(d.value)
+	}
+	f.Text = strings.TrimSpace(y.Text)
+	if y.MinConfidence < 0 || y.MinConfidence > 1 {
+		report("min_confidence", "%v is not between 0 and 1", y.MinConfidence)
+	}
+	f.MinConfidence = y.MinConfidence
+	for _, fd := range y.Feeds {
+		if fd = strings.TrimSpace(fd); fd == "" {
+			report("feeds", "holds an empty feed name")
+			continue
+		}
+		f.Feeds = append(f.Feeds, fd)
+	}
+
+	wh := &r.Webhook
+	wh.Format = Format(strings.ToLower(strings.TrimSpace(y.Webhook.Format)))
+	switch {
+	case y.Webhook.Format == "" && y.Webhook.URL == "":
+		report("webhook", "is missing; give webhook.url and webhook.format (%s)", formatList())
+	case wh.Format == "":
+		report("webhook.format", "is missing; want one of %s", formatList())
+	case !slices.Contains(Formats, wh.Format):
+		report("webhook.format", "%q is not one of %s", y.Webhook.Format, formatList())
+	}
+	if y.Webhook.URL != "" || y.Webhook.Format != "" {
+		u, err := v.expand(y.Webhook.URL)
+		switch {
+		case err != nil:
+			report("webhook.url", "%v", err)
+		case strings.TrimSpace(u) == "":
+			report("webhook.url", "is missing")
+		case !isHTTPURL(u):
+			report("webhook.url", "%q is not an absolute http(s) URL", y.Webhook.URL)
+		}
+		wh.URL = u
+	}
+	for _, k := range slices.Sorted(maps.Keys(y.Webhook.Headers)) {
+		val := y.Webhook.Headers[k]
+		field := "webhook.headers." + k
+		switch {
+		case !httpguts.ValidHeaderFieldName(k):
+			report(field, "is not a valid header name")
+			continue
+		case slices.Contains([]string{"content-type", "content-length", "host"}, strings.ToLower(k)):
+			report(field, "is set by policywatch and cannot be changed")
+			continue
+		}
+		ev, err := v.expand(val)
+		if err != nil {
+			report(field, "%v", err)
+			continue
+		}
+		if !httpguts.ValidHeaderFieldValue(ev) {
+			report(field, "has a value that is not a valid header value")
+			continue
+		}
+		if wh.Headers == nil {
+			wh.Headers = map[string]string{}
+		}
+		wh.Headers[k] = ev
+	}
+	return r, errs
+}
+
+// expand replaces ${NAME} with the environment variable NAME; one that
+// is unset or empty is an error, as posting to half a URL would be.
+func (v *validator) expand(s string) (string, error) {
+	var missing []string
+	out := envRefRe.ReplaceAllStringFunc(s, func(ref string) string {
+		name := envRefRe.FindStringSubmatch(ref)[1]
+		val := v.getenv(name)
+		if val == "" {
+			missing = append(missing, name)
+		}
+		return val
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("uses environment variable %s, which is not set", strings.Join(missing, ", "))
+	}
+	return out, nil
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && s == strings.TrimSpace(s)
+}
+
+func formatList() string {
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
+}
+
+func actionList() string {
+	names := make([]string, len(extract.Actions))
+	for i, a := range extract.Actions {
+		names[i] = string(a)
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,270 @@
+package alert
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/store"
+)
+
+// Store is what a Notifier reads stories from and records deliveries in:
+// *store.DB, or Visits for a file opened per call.
+type Store interface {
+	Stories(f store.StoryFilter) ([]store.Story, error)
+	Story(id string) (store.Story, []extract.Event, error)
+	Alerts(rule string) ([]store.AlertRecord, error)
+	ClaimAlert(rule, story string, at time.Time) (store.AlertRecord, bool, error)
+	FinishAlert(rule, story string, state store.AlertState, lastError string, at time.Time) (store.AlertRecord, error)
+}
+
+// Notifier posts the stories of a run to the webhooks of the rules that
+// match them. The zero value of each setting means its default.
+type Notifier struct {
+	// Client makes the requests; nil is NewClient(DefaultTimeout). Its
+	// Timeout bounds each request.
+	Client *http.Client
+	Store  Store
+	// Now stamps delivery records; nil is time.Now.
+	Now func() time.Time
+	// Sleep waits between retries; nil waits on a timer, returning early
+	// with the context's error. Tests record the waits instead.
+	Sleep  func(ctx context.Context, d time.Duration) error
+	Logger *slog.Logger
+	// Attempts is how many requests one delivery makes at most
+	// (DefaultAttempts); Backoff is the wait after the first failure,
+	// doubled after each next one (DefaultBackoff). A 429's Retry-After
+	// replaces the backoff, up to MaxRetryAfter (DefaultMaxRetryAfter);
+	// a longer one fails the delivery, to be tried again next run.
+	Attempts      int
+	Backoff       time.Duration
+	MaxRetryAfter time.Duration
+	// MaxDeliveries is how many runs try an alert before giving up on it
+	// (DefaultMaxDeliveries).
+	MaxDeliveries int
+	UserAgent     string
+}
+
+// Report is what a Notify did, rule by rule in the order given.
+type Report struct {
+	Rules []RuleReport `json:"rules"`
+	// Interrupted means the context ended before every alert was tried;
+	// those left are tried by the next run only if they failed, as new
+	// stories are new only to the run that made them.
+	Interrupted bool `json:"interrupted,omitempty"`
+}
+
+// RuleReport counts one rule's deliveries.
+type RuleReport struct {
+	Rule string `json:"rule"`
+	Sent int    `json:"sent"`
+	// Failed will be tried again by the next run; GaveUp will not.
+	Failed int `json:"failed"`
+	GaveUp int `json:"gave_up"`
+	// Unknown are deliveries whose outcome nobody knows: claimed by a
+	// run that stopped while posting. They are never posted again.
+	Unknown int `json:"unknown"`
+	// Deliveries lists every alert tried, and every unknown one.
+	Deliveries []Delivery `json:"deliveries,omitempty"`
+}
+
+// Delivery is one alert of one rule.
+type Delivery struct {
+	Story    string           `json:"story"`
+	State    store.AlertState `json:"state"`
+	Attempts int              `json:"attempts"` // runs that tried it, this one included
+	Requests int              `json:"requests"` // HTTP requests in this run
+	Status   int              `json:"status,omitempty"`
+	Error    string           `json:"error,omitempty"`
+}
+
+// Totals sums the counts of every rule.
+func (r Report) Totals() (t RuleReport) {
+	for _, rr := range r.Rules {
+		t.Sent += rr.Sent
+		t.Failed += rr.Failed
+		t.GaveUp += rr.GaveUp
+		t.Unknown += rr.Unknown
+	}
+	return t
+}
+
+// Notify posts, for each rule, every matching story made since the given
+// time (the start of the run), or with NewStoriesOnly false also every
+// matching story that gained a report since then, which the rule has not
+// posted before; and it tries again the rule's deliveries that failed in
+// earlier runs. A webhook that fails is reported, not returned: the error
+// is for a store that cannot be read or written, and the report holds
+// what was done until then.
+func (n *Notifier) Notify(ctx context.Context, rules Rules, since time.Time) (Report, error) {
+	var rep Report
+	for _, r := range rules {
+		rr, err := n.notifyRule(ctx, r, since)
+		rep.Rules = append(rep.Rules, rr)
+		if err != nil {
+			return rep, fmt.Errorf("alert %q: %w", r.Name, err)
+		}
+		if ctx.Err() != nil {
+			rep.Interrupted = true
+		}
+	}
+	return rep, nil
+}
+
+func (n *Notifier) notifyRule(ctx context.Context, r Rule, since time.Time) (RuleReport, error) {
+	rr := RuleReport{Rule: r.Name}
+	log := n.logger().With("rule", r.Name)
+	recs, err := n.Store.Alerts(r.Name)
+	if err != nil {
+		return rr, err
+	}
+	known := make(map[string]store.AlertRecord, len(recs))
+	var retry []string
+	for _, rec := range recs {
+		known[rec.Story] = rec
+		switch rec.State {
+		case store.AlertSending:
+			// No claim of this run exists yet, so an earlier run left it.
+			rr.Unknown++
+			rr.Deliveries = append(rr.Deliveries, Delivery{Story: rec.Story, State: rec.State, Attempts: rec.Attempts,
+				Error: cmp.Or(rec.LastError, "a run stopped while posting it; not posted again, as it may have arrived")})
+		case store.AlertFailed:
+			retry = append(retry, rec.Story)
+		}
+	}
+
+	fresh, err := n.candidates(r, since)
+	if err != nil {
+		return rr, err
+	}
+	todo := retry
+	for _, s := range fresh {
+		if _, ok := known[s.ID]; !ok {
+			todo = append(todo, s.ID)
+		}
+	}
+
+	for _, id := range todo {
+		if ctx.Err() != nil {
+			break
+		}
+		d, err := n.deliver(ctx, log, r, id, since, known[id].State == store.AlertFailed)
+		if err != nil {
+			return rr, err
+		}
+		switch d.State {
+		case "":
+			continue // not for this rule after all, or another run has it
+		case store.AlertSent:
+			rr.Sent++
+		case store.AlertFailed:
+			rr.Failed++
+		case store.AlertGaveUp:
+			rr.GaveUp++
+		case store.AlertSending:
+			rr.Unknown++
+		}
+		rr.Deliveries = append(rr.Deliveries, d)
+	}
+	return rr, nil
+}
+
+// candidates lists the stories the rule would post for this run, oldest
+// first so that a channel reads in order.
+func (n *Notifier) candidates(r Rule, since time.Time) ([]store.Story, error) {
+	f := store.StoryFilter{Filter: r.Filter}
+	f.Limit = 0
+	if r.NewStoriesOnly {
+		// CreatedAfter is strict; a story stamped the very instant the
+		// run began is the run's own.
+		f.CreatedAfter = since.Add(-time.Nanosecond)
+	}
+	stories, err := n.Store.Stories(f)
+	if err != nil {
+		return nil, err
+	}
+	if !r.NewStoriesOnly {
+		// A story that gained a report was recomputed: its Sources
+		// changed, so Updated is this run's. Whether a report is really
+		// new is checked on its events before posting.
+		stories = slices.DeleteFunc(stories, func(s store.Story) bool {
+			return s.Created.Before(since) && s.Updated.Before(since)
+		})
+	}
+	slices.Reverse(stories)
+	return stories, nil
+}
+
+// deliver claims one alert, posts it and records how that went. A zero
+// Delivery means nothing was claimed.
+func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, r Rule, id string, since time.Time, isRetry bool) (Delivery, error) {
+	s, events, err := n.Store.Story(id)
+	missing := errors.Is(err, store.ErrNotFound)
+	if err != nil && !missing {
+		return Delivery{}, err
+	}
+	if !missing && !isRetry && !r.NewStoriesOnly && s.Created.Before(since) &&
+		!slices.ContainsFunc(events, func(e extract.Event) bool { return !e.FirstSeen.Before(since) }) {
+		return Delivery{}, nil // recomputed, but no new report
+	}
+
+	rec, ok, err := n.Store.ClaimAlert(r.Name, id, n.now())
+	if err != nil {
+		return Delivery{}, err
+	}
+	if !ok {
+		log.Debug("alert already taken", "story", id, "state", rec.State)
+		return Delivery{}, nil
+	}
+	d := Delivery{Story: id, Attempts: rec.Attempts}
+
+	var res Result
+	if missing {
+		// Merged into another story or deleted since it failed: there is
+		// nothing left to post.
+		res.Err = fmt.Errorf("story %s is no longer in the store", id)
+	} else {
+		res = n.Send(ctx, r, Message{Rule: r.Name, Story: s, Events: events})
+	}
+	d.Requests, d.Status = res.Requests, res.Status
+
+	state, msg := store.AlertSent, ""
+	switch {
+	case res.Unknown:
+		state, msg = store.AlertSending, "stopped while posting; not posted again, as it may have arrived"
+	case res.Err != nil:
+		msg = res.Err.Error()
+		state = store.AlertFailed
+		if missing || rec.Attempts >= cmp.Or(n.MaxDeliveries, DefaultMaxDeliveries) {
+			state = store.AlertGaveUp
+		}
+	}
+	if _, err := n.Store.FinishAlert(r.Name, id, state, msg, n.now()); err != nil {
+		// The claim stays: next run reports the alert as unknown rather
+		// than risk posting it twice.
+		return Delivery{}, err
+	}
+	d.State, d.Error = state, msg
+	switch state {
+	case store.AlertSent:
+		log.Info("alert sent", "story", id, "requests", d.Requests, "status", d.Status)
+	case store.AlertSending:
+		log.Warn("alert delivery unknown", "story", id)
+	default:
+		log.Warn("alert failed", "story", id, "state", state, "attempt", d.Attempts, "requests", d.Requests, "err", msg)
+	}
+	return d, nil
+}
+
+func (n *Notifier) logger() *slog.Logger {
+	if n.Logger != nil {
+		return n.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
