@@ -59,69 +59,102 @@ const ordRE = `(?:st|nd|rd|th)?`
 // May 2018" is one range, not "5 May 2018".
 type dateRule struct {
 	re      *regexp.Regexp
-	resolve func(m []string, pub time.Time) date
+	resolve func(m []string, c dateContext) date
+}
+
+// dateContext is what relative expressions resolve against: the
+// publication date, and what the article said just before ("in June that
+// year", "the same month").
+type dateContext struct {
+	pub    time.Time
+	year   int  // the last year the text named, for "that year"
+	last   date // the last date the text gave, for "the same month"
+	future bool // the sentence speaks of what will happen: "from Thursday"
 }
 
 var dateRules = []dateRule{
 	// Ranges take their first day: when the action took effect.
 	{regexp.MustCompile(`(?i:from|between)\s+(\d{1,2})` + ordRE + `\s+(?:to|and|until|till|through|-)\s+\d{1,2}` + ordRE + `\s+` + monthRE + `(?:,?\s+(\d{4}))?`),
-		func(m []string, pub time.Time) date { return dayMonth(m[1], m[2], m[3], pub) }},
+		func(m []string, c dateContext) date { return dayMonth(m[1], m[2], m[3], c.pub) }},
 	{regexp.MustCompile(`(\d{1,2})` + ordRE + `\s*-\s*\d{1,2}` + ordRE + `\s+` + monthRE + `(?:,?\s+(\d{4}))?`),
-		func(m []string, pub time.Time) date { return dayMonth(m[1], m[2], m[3], pub) }},
+		func(m []string, c dateContext) date { return dayMonth(m[1], m[2], m[3], c.pub) }},
 	{regexp.MustCompile(monthRE + `\s+(\d{1,2})` + ordRE + `\s*(?:-|to|through|until|and)\s*\d{1,2}` + ordRE + `(?:,?\s+(\d{4}))?`),
-		func(m []string, pub time.Time) date { return dayMonth(m[2], m[1], m[3], pub) }},
+		func(m []string, c dateContext) date { return dayMonth(m[2], m[1], m[3], c.pub) }},
 	// Absolute dates.
 	{regexp.MustCompile(`(\d{4})-(\d{2})-(\d{2})`),
-		func(m []string, pub time.Time) date { return ymd(m[1], m[2], m[3]) }},
+		func(m []string, c dateContext) date { return ymd(m[1], m[2], m[3]) }},
 	{regexp.MustCompile(`(\d{1,2})` + ordRE + `\s+(?:of\s+)?` + monthRE + `,?\s+(\d{4})`),
-		func(m []string, pub time.Time) date { return dayMonth(m[1], m[2], m[3], pub) }},
+		func(m []string, c dateContext) date { return dayMonth(m[1], m[2], m[3], c.pub) }},
 	{regexp.MustCompile(monthRE + `\s+(\d{1,2})` + ordRE + `,?\s+(\d{4})`),
-		func(m []string, pub time.Time) date { return dayMonth(m[2], m[1], m[3], pub) }},
-	{regexp.MustCompile(`(\d{1,2})` + ordRE + `\s+(?:of\s+)?` + monthRE + `(\s+(?:last|this)\s+year)?`),
-		func(m []string, pub time.Time) date { return withYearWord(dayMonth(m[1], m[2], "", pub), m[3], pub) }},
-	{regexp.MustCompile(monthRE + `\s+(\d{1,2})` + ordRE + `\b(\s+(?:last|this)\s+year)?`),
-		func(m []string, pub time.Time) date { return withYearWord(dayMonth(m[2], m[1], "", pub), m[3], pub) }},
+		func(m []string, c dateContext) date { return dayMonth(m[2], m[1], m[3], c.pub) }},
+	{regexp.MustCompile(`(\d{1,2})` + ordRE + `\s+(?:of\s+)?` + monthRE + `(\s+(?:last|this|that)\s+year)?`),
+		func(m []string, c dateContext) date { return withYearWord(dayMonth(m[1], m[2], "", c.pub), m[3], c) }},
+	{regexp.MustCompile(monthRE + `\s+(\d{1,2})` + ordRE + `\b(\s+(?:last|this|that)\s+year)?`),
+		func(m []string, c dateContext) date { return withYearWord(dayMonth(m[2], m[1], "", c.pub), m[3], c) }},
 	{regexp.MustCompile(`(?:(?i:early|mid|late|mid-)\s*)?` + monthRE + `,?\s+(?:of\s+)?(\d{4})`),
-		func(m []string, pub time.Time) date { return monthYear(m[1], m[2], pub) }},
-	{regexp.MustCompile(`(?i:in|since|during|by|from|until|through|throughout|early|mid|late|mid-|of|last|this|that)\s+` + monthRE + `(\s+(?:last|this)\s+year)?\b`),
-		func(m []string, pub time.Time) date { return withYearWord(monthYear(m[1], "", pub), m[2], pub) }},
+		func(m []string, c dateContext) date { return monthYear(m[1], m[2], c.pub) }},
+	{regexp.MustCompile(`(?i:(in|since|during|by|from|until|through|throughout|early|mid|late|mid-|of|last|this|that))\s+` + monthRE + `(\s+(?:last|this|that)\s+year)?\b`),
+		func(m []string, c dateContext) date {
+			d := withYearWord(monthYear(m[2], "", c.pub), m[3], c)
+			if strings.EqualFold(m[1], "last") && m[3] == "" {
+				d.y = c.pub.Year() - 1 // "last June": not this year's
+			}
+			return d
+		}},
+	{regexp.MustCompile(`(?i)\b(?:the same|that) (month|day|week)\b`),
+		func(m []string, c dateContext) date {
+			switch strings.ToLower(m[1]) {
+			case "day":
+				return c.last
+			}
+			if c.last.m == 0 {
+				return date{}
+			}
+			return date{y: c.last.y, m: c.last.m}
+		}},
 	{regexp.MustCompile(`(?i:in|since|during|by|from|until|through|throughout|early|mid|late|mid-|of|around|before|after|back in)\s+((?:19|20)\d\d)\b`),
-		func(m []string, pub time.Time) date { y, _ := strconv.Atoi(m[1]); return date{y: y} }},
+		func(m []string, c dateContext) date { y, _ := strconv.Atoi(m[1]); return date{y: y} }},
 	// Relative to publication.
 	{regexp.MustCompile(`(?i)\b(?:today|tonight|this (?:morning|afternoon|evening))\b`),
-		func(m []string, pub time.Time) date { return dayOf(pub) }},
+		func(m []string, c dateContext) date { return dayOf(c.pub) }},
 	{regexp.MustCompile(`(?i)\b(?:yesterday|last night|overnight)\b`),
-		func(m []string, pub time.Time) date { return dayOf(pub.AddDate(0, 0, -1)) }},
-	{regexp.MustCompile(`(?i:\b(last|this|on|early|late|since)\s+)?` + weekdayRE + `(?:\s+(?i:night|morning|evening|afternoon))?`),
-		func(m []string, pub time.Time) date { return weekday(m[1], m[2], pub) }},
+		func(m []string, c dateContext) date { return dayOf(c.pub.AddDate(0, 0, -1)) }},
+	{regexp.MustCompile(`(?i:\b(last|this|on|early|late|since|from|starting|until|by|next)\s+)?` + weekdayRE + `(?:\s+(?i:night|morning|evening|afternoon))?`),
+		func(m []string, c dateContext) date {
+			switch q := strings.ToLower(m[1]); {
+			case q == "next", c.future && (q == "from" || q == "starting" || q == "until" || q == "by" || q == "on"):
+				return nextWeekday(m[2], c.pub) // "will lift the ban from Thursday"
+			}
+			return weekday(m[1], m[2], c.pub)
+		}},
 	{regexp.MustCompile(`(?i)\b(?:earlier |later )?this week\b`),
-		func(m []string, pub time.Time) date { return span(weekStart(pub), pub) }},
+		func(m []string, c dateContext) date { return span(weekStart(c.pub), c.pub) }},
 	{regexp.MustCompile(`(?i)\blast week\b`),
-		func(m []string, pub time.Time) date {
-			s := weekStart(pub).AddDate(0, 0, -7)
+		func(m []string, c dateContext) date {
+			s := weekStart(c.pub).AddDate(0, 0, -7)
 			return span(s, s.AddDate(0, 0, 6))
 		}},
 	{regexp.MustCompile(`(?i)\b(?:over|at|during) the weekend\b|\bthis weekend\b|\blast weekend\b`),
-		func(m []string, pub time.Time) date {
-			sat := pub
+		func(m []string, c dateContext) date {
+			sat := c.pub
 			for sat.Weekday() != time.Saturday {
 				sat = sat.AddDate(0, 0, -1)
 			}
 			return span(sat, sat.AddDate(0, 0, 1))
 		}},
 	{regexp.MustCompile(`(?i)\b(?:earlier |later )?this month\b`),
-		func(m []string, pub time.Time) date { return date{y: pub.Year(), m: int(pub.Month())} }},
+		func(m []string, c dateContext) date { return date{y: c.pub.Year(), m: int(c.pub.Month())} }},
 	{regexp.MustCompile(`(?i)\blast month\b`),
-		func(m []string, pub time.Time) date {
-			t := time.Date(pub.Year(), pub.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
+		func(m []string, c dateContext) date {
+			t := time.Date(c.pub.Year(), c.pub.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
 			return date{y: t.Year(), m: int(t.Month())}
 		}},
 	{regexp.MustCompile(`(?i)\b(?:earlier |later )?this year\b`),
-		func(m []string, pub time.Time) date { return date{y: pub.Year()} }},
+		func(m []string, c dateContext) date { return date{y: c.pub.Year()} }},
 	{regexp.MustCompile(`(?i)\blast year\b`),
-		func(m []string, pub time.Time) date { return date{y: pub.Year() - 1} }},
+		func(m []string, c dateContext) date { return date{y: c.pub.Year() - 1} }},
 	{regexp.MustCompile(`(?i)\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(day|week|month|year)s?\s+ago\b`),
-		func(m []string, pub time.Time) date { return ago(m[1], m[2], pub) }},
+		func(m []string, c dateContext) date { return ago(m[1], m[2], c.pub) }},
 }
 
 var numberWords = map[string]int{"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
@@ -161,6 +194,16 @@ func weekday(qual, name string, pub time.Time) date {
 	}
 	for t.Weekday() != want {
 		t = t.AddDate(0, 0, -1)
+	}
+	return dayOf(t)
+}
+
+// nextWeekday resolves a weekday after publication: "from Thursday" in a
+// sentence about what will happen.
+func nextWeekday(name string, pub time.Time) date {
+	t := pub.AddDate(0, 0, 1)
+	for !strings.EqualFold(t.Weekday().String(), name) {
+		t = t.AddDate(0, 0, 1)
 	}
 	return dayOf(t)
 }
@@ -221,21 +264,36 @@ func monthYear(m, y string, pub time.Time) date {
 	return date{y: yi, m: mi}
 }
 
-// withYearWord applies "last year"/"this year" after a month or day.
-func withYearWord(d date, word string, pub time.Time) date {
+// withYearWord applies "last year", "this year" or "that year" after a
+// month or day.
+func withYearWord(d date, word string, c dateContext) date {
+	w := strings.ToLower(word)
 	switch {
 	case d.zero() || word == "":
 		return d
-	case strings.Contains(strings.ToLower(word), "last"):
-		d.y = pub.Year() - 1
+	case strings.Contains(w, "last"):
+		d.y = c.pub.Year() - 1
+	case strings.Contains(w, "that"):
+		if c.year == 0 {
+			return date{}
+		}
+		d.y = c.year
 	default:
-		d.y = pub.Year()
+		d.y = c.pub.Year()
 	}
 	return d
 }
 
+var yearRE = regexp.MustCompile(`\b(19[89]\d|20\d\d)\b`)
+
 // findDates returns the date expressions of a sentence, left to right.
 func findDates(text string, pub time.Time) []dateExpr {
+	return findDatesIn(text, dateContext{pub: pub, future: strings.Contains(" "+strings.ToLower(text)+" ", " will ")})
+}
+
+// findDatesIn is findDates with what the article said before.
+func findDatesIn(text string, c dateContext) []dateExpr {
+	pub := c.pub
 	var all []dateExpr
 	for ri, r := range dateRules {
 		for _, loc := range r.re.FindAllStringSubmatchIndex(text, -1) {
@@ -245,10 +303,15 @@ func findDates(text string, pub time.Time) []dateExpr {
 					m[i] = text[loc[2*i]:loc[2*i+1]]
 				}
 			}
+			// "that year" is the last year named before it.
+			rc := c
+			if ys := yearRE.FindAllString(text[:loc[0]], -1); len(ys) > 0 {
+				rc.year, _ = strconv.Atoi(ys[len(ys)-1])
+			}
 			// A date far from publication is kept while overlaps are
 			// resolved, so "4 November 2020" is not read as "4 November",
 			// and dropped after.
-			if d := r.resolve(m, pub); !d.zero() {
+			if d := r.resolve(m, rc); !d.zero() {
 				all = append(all, dateExpr{start: loc[0], end: loc[1], value: d, rule: ri})
 			}
 		}

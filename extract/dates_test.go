@@ -51,6 +51,10 @@ func TestFindDates(t *testing.T) {
 		{"It was blocked over the weekend.", time.Date(2018, 4, 16, 0, 0, 0, 0, time.UTC), "2018-04"},
 		{"Officials said on 2018-04-16 that access was cut.", pub, "2018-04-16"},
 		{"Over 50 million people use it.", pub, ""},
+		{"Last June it fined Telegram.", time.Date(2024, 8, 13, 0, 0, 0, 0, time.UTC), "2023-06"},
+		{"After the 2019 uprising, in June that year, the generals cut mobile internet.", time.Date(2021, 10, 25, 0, 0, 0, 0, time.UTC), "2019-06"},
+		{"Saudi Arabia will lift its ban from Thursday.", time.Date(2017, 9, 20, 0, 0, 0, 0, time.UTC), "2017-09-21"},
+		{"The regulator lifted its ban on Thursday.", time.Date(2017, 9, 20, 0, 0, 0, 0, time.UTC), "2017-09-14"},
 	}
 	for _, tt := range tests {
 		got := ""

@@ -40,7 +40,6 @@ func (x *Extractor) sentenceEvents(a *analysis, s *sentence) []candidate {
 	if strings.HasSuffix(strings.TrimRight(s.text, `"' `), "?") {
 		return nil // "Will Iran block Telegram?"
 	}
-	s.dates = findDates(s.text, a.doc.Published)
 	for i, c := range cues {
 		if c.cue.kind == kindNoun && c.alt != nil && c.alt.kind == kindVerb && x.verbInContext(s, c) {
 			cues[i].cue, cues[i].alt = c.alt, c.cue
@@ -531,8 +530,7 @@ func (x *Extractor) noteReferences(a *analysis, s *sentence) {
 			continue
 		}
 		if s.dates == nil {
-			s.dates = findDates(s.text, a.doc.Published)
-		}
+				}
 		l, r := x.clause(s, i, i+1)
 		c := cueMatch{cue: &cue{}, start: i, end: i + 1}
 		if d, strength := x.dateFor(s, c, l, r, -1); strength == 2 && !d.zero() {

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,8 +95,19 @@ func (x *Extractor) analyze(doc Document) *analysis {
 		x.tag(s)
 		a.sents = append(a.sents, s)
 	}
+	// Dates resolve in reading order: "in June that year" and "the same
+	// month" need what came before.
+	ctx := dateContext{pub: doc.Published}
 	for _, s := range a.sents {
 		x.findMentions(a, s)
+		ctx.future = strings.Contains(" "+strings.ToLower(s.text)+" ", " will ")
+		s.dates = findDatesIn(s.text, ctx)
+		if ys := yearRE.FindAllString(s.text, -1); len(ys) > 0 {
+			ctx.year, _ = strconv.Atoi(ys[len(ys)-1])
+		}
+		if len(s.dates) > 0 {
+			ctx.last = s.dates[len(s.dates)-1].value
+		}
 	}
 	return a
 }

@@ -197,3 +197,17 @@ func TestEventFields(t *testing.T) {
 		t.Error("ids differ between two runs on the same article")
 	}
 }
+
+func TestDatesFromContext(t *testing.T) {
+	runCases(t, []extractCase{
+		{name: "the same month", pub: "2020-09-02",
+			text: "Indian and Chinese troops clashed in June.\n\nThe same month, India banned TikTok and WeChat.",
+			want: []string{"IN/tiktok/block/2020-06", "IN/wechat/block/2020-06"}},
+		{name: "that year", pub: "2021-10-25",
+			text: "The shutdown echoes the response to the 2019 uprising.\n\nIn June that year, the generals cut mobile internet in Sudan.",
+			want: []string{"SD/mobile-internet/shutdown/2019-06"}},
+		{name: "the decision", pub: "2024-08-23",
+			text: "Nepal has lifted its ban on TikTok, officials said.\n\nThe decision was made at a cabinet meeting on Thursday.",
+			want: []string{"NP/tiktok/unblock/2024-08-22"}},
+	})
+}

@@ -164,15 +164,28 @@ func (x *Extractor) splitSentences(paras []string) []sentence {
 		starts[i] = off
 		off += len(p) + 2
 	}
+	// The segmenter ends sentences at some abbreviations ("from 4 a.m.
+	// until noon"): a piece that starts in lower case continues the one
+	// before.
+	merged := pieces[:0]
+	for _, p := range pieces {
+		if r, _ := utf8.DecodeRuneInString(p); len(merged) > 0 && unicode.IsLower(r) {
+			merged[len(merged)-1] += " " + p
+			continue
+		}
+		merged = append(merged, p)
+	}
+	pieces = merged
 	var out []sentence
 	pos := 0
 	for _, piece := range pieces {
-		i := strings.Index(full[pos:], piece)
+		first, _, _ := strings.Cut(piece, " ")
+		i := strings.Index(full[pos:], first)
 		if i < 0 {
 			continue
 		}
 		at := pos + i
-		pos = at + len(piece)
+		pos = at + len(first)
 		para := 0
 		for j := range starts {
 			if starts[j] <= at {
