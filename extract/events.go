@@ -529,8 +529,6 @@ func (x *Extractor) noteReferences(a *analysis, s *sentence) {
 		if prev != "the" && prev != "this" && prev != "that" && !signed {
 			continue
 		}
-		if s.dates == nil {
-				}
 		l, r := x.clause(s, i, i+1)
 		c := cueMatch{cue: &cue{}, start: i, end: i + 1}
 		if d, strength := x.dateFor(s, c, l, r, -1); strength == 2 && !d.zero() {
