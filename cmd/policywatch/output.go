@@ -2,58 +2,29 @@ package main
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 	"unicode/utf8"
 
 	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/web"
 )
 
-// csvHeader is the export's column order. It is part of the interface
-// researchers script against: add columns at the end, never reorder.
-var csvHeader = []string{
-	"id", "date", "country", "service", "action", "reason", "confidence",
-	"evidence", "source_url", "source_title", "published", "feed", "article_id", "first_seen",
-}
-
-func csvRecord(e extract.Event) []string {
-	first := ""
-	if !e.FirstSeen.IsZero() {
-		first = e.FirstSeen.UTC().Format(time.RFC3339)
-	}
-	return []string{
-		e.ID, e.Date, e.Country, e.Service, string(e.Action), e.Reason,
-		strconv.FormatFloat(e.Confidence, 'f', 2, 64),
-		strings.Join(e.Evidence, "\n"), e.SourceURL, e.SourceTitle, e.Published, e.Feed, e.ArticleID, first,
-	}
-}
+// csvHeader is the export's column order; web owns the format, which
+// /events.csv serves too.
+var csvHeader = web.CSVHeader()
 
 // writeEventsTo writes events as csv, json (one array) or jsonl.
 func writeEventsTo(w io.Writer, format string, events []extract.Event) error {
 	bw := bufio.NewWriter(w)
 	switch format {
 	case "csv":
-		cw := csv.NewWriter(bw)
-		// encoding/csv writes RFC 4180: fields with commas, quotes or line
-		// breaks are quoted, quotes doubled.
-		if err := cw.Write(csvHeader); err != nil {
-			return err
-		}
-		for _, e := range events {
-			if err := cw.Write(csvRecord(e)); err != nil {
-				return err
-			}
-		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
+		if err := web.WriteEventsCSV(bw, events); err != nil {
 			return err
 		}
 	case "json":
