@@ -1,0 +1,168 @@
+package web
+
+import (
+	"bufio"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/store"
+)
+
+// defaultLimit is how many events or stories a listing returns when the
+// request names no limit.
+const defaultLimit = 100
+
+type eventsBody struct {
+	Events []extract.Event `json:"events"`
+	Count  int             `json:"count"`
+}
+
+// handleEvents is GET /events: matching events, newest first.
+func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
+	f, err := s.vocab.parseFilter(r.URL.Query(), defaultLimit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var events []extract.Event
+	err = s.visit(func(db *store.DB) (err error) {
+		events, err = db.Events(f)
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if events == nil {
+		events = []extract.Event{}
+	}
+	s.writeJSON(w, r, http.StatusOK, eventsBody{Events: events, Count: len(events)})
+}
+
+// handleEventsCSV is GET /events.csv: the CSV `policywatch export`
+// writes. It is an export, so without a limit it has every matching
+// event.
+func (s *Server) handleEventsCSV(w http.ResponseWriter, r *http.Request) {
+	f, err := s.vocab.parseFilter(r.URL.Query(), 0)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var events []extract.Event
+	err = s.visit(func(db *store.DB) (err error) {
+		events, err = db.Events(f)
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="events.csv"`)
+	// The status goes out with the first bytes; a failure past that point
+	// (the client went away) can only be logged.
+	bw := bufio.NewWriter(w)
+	err = WriteEventsCSV(bw, events)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		s.log.DebugContext(r.Context(), "write csv", "err", err)
+	}
+}
+
+type storiesBody struct {
+	Stories []store.Story `json:"stories"`
+	Count   int           `json:"count"`
+}
+
+// handleStories is GET /stories: matching stories, newest first by
+// their last date.
+func (s *Server) handleStories(w http.ResponseWriter, r *http.Request) {
+	f, err := s.vocab.parseFilter(r.URL.Query(), defaultLimit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var stories []store.Story
+	err = s.visit(func(db *store.DB) (err error) {
+		stories, err = db.Stories(store.StoryFilter{Filter: f})
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if stories == nil {
+		stories = []store.Story{}
+	}
+	s.writeJSON(w, r, http.StatusOK, storiesBody{Stories: stories, Count: len(stories)})
+}
+
+type storyBody struct {
+	Story  store.Story     `json:"story"`
+	Events []extract.Event `json:"events"`
+}
+
+// handleStory is GET /stories/{id}: one story with its events.
+func (s *Server) handleStory(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	var body storyBody
+	err := s.visit(func(db *store.DB) (err error) {
+		body.Story, body.Events, err = db.Story(id)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		s.writeError(w, r, http.StatusNotFound, "no story "+id, "")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if body.Events == nil {
+		body.Events = []extract.Event{}
+	}
+	s.writeJSON(w, r, http.StatusOK, body)
+}
+
+type healthBody struct {
+	Status  string `json:"status"` // ok, busy or unavailable
+	Events  *int   `json:"events,omitempty"`
+	Stories *int   `json:"stories,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+// handleHealth is GET /healthz. A database locked by a running batch is
+// healthy, only busy: 200 with status "busy", so that a monitor does not
+// restart the server every night while the run writes. A database that
+// cannot be opened for any other reason (missing, damaged, a newer
+// format) is 503 with status "unavailable".
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	var events, stories int
+	err := s.visit(func(db *store.DB) error {
+		c, err := db.Counts()
+		if err != nil {
+			return err
+		}
+		events = c.Events
+		// Stories has no count of its own; listing them reads one small
+		// record per story.
+		list, err := db.Stories(store.StoryFilter{})
+		stories = len(list)
+		return err
+	})
+	switch {
+	case err == nil:
+		s.writeJSON(w, r, http.StatusOK, healthBody{Status: "ok", Events: &events, Stories: &stories})
+	case errors.Is(err, store.ErrLocked):
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		s.writeJSON(w, r, http.StatusOK, healthBody{Status: "busy", Error: classify(err).msg})
+	default:
+		f := s.logFailure(r, err)
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		s.writeJSON(w, r, http.StatusServiceUnavailable, healthBody{Status: "unavailable", Error: f.msg})
+	}
+}

@@ -1,0 +1,121 @@
+package web
+
+import (
+	_ "embed"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/store"
+)
+
+//go:embed actions.yaml
+var actionsYAML []byte
+
+// actionWords is how one action is worded for people.
+type actionWords struct {
+	Action extract.Action `yaml:"action"`
+	Label  string         `yaml:"label"` // "Restrict"
+	Verb   string         `yaml:"verb"`  // "restricts"
+}
+
+// vocab names countries, services and actions for people: the page and
+// the feed say "Iran restricts Telegram", the API keeps codes and slugs.
+type vocab struct {
+	gaz     *extract.Gazetteer
+	actions []actionWords // in the order of extract.Actions
+	byName  map[extract.Action]actionWords
+}
+
+func loadVocab(gaz *extract.Gazetteer) (*vocab, error) {
+	var words []actionWords
+	if err := yaml.Unmarshal(actionsYAML, &words); err != nil {
+		return nil, fmt.Errorf("web: actions.yaml: %w", err)
+	}
+	v := &vocab{gaz: gaz, actions: words, byName: make(map[extract.Action]actionWords, len(words))}
+	for _, w := range words {
+		if !extract.ValidAction(w.Action) || w.Label == "" || w.Verb == "" {
+			return nil, fmt.Errorf("web: actions.yaml: bad entry %+v", w)
+		}
+		v.byName[w.Action] = w
+	}
+	for _, a := range extract.Actions {
+		if _, ok := v.byName[a]; !ok {
+			return nil, fmt.Errorf("web: actions.yaml: no wording for action %q", a)
+		}
+	}
+	return v, nil
+}
+
+// country is a country's name, or its code when the gazetteer has none.
+func (v *vocab) country(code string) string {
+	if c := v.gaz.Country(code); c != nil {
+		return c.Name
+	}
+	return code
+}
+
+// service is a service's name, or its slug. The network services are
+// named in lower case ("internet") and read as common nouns.
+func (v *vocab) service(slug string) string {
+	if s := v.gaz.Service(slug); s != nil && s.Name != "" {
+		return s.Name
+	}
+	return slug
+}
+
+func (v *vocab) label(a extract.Action) string {
+	if w, ok := v.byName[a]; ok {
+		return w.Label
+	}
+	return string(a)
+}
+
+// headline is a story as one line: "Iran restricts Telegram", "Iran
+// shuts down the internet".
+func (v *vocab) headline(country, service string, a extract.Action) string {
+	verb := string(a)
+	if w, ok := v.byName[a]; ok {
+		verb = w.Verb
+	}
+	name := v.service(service)
+	// The gazetteer names common nouns ("internet") in lower case.
+	if r, _ := utf8.DecodeRuneInString(name); unicode.IsLower(r) && v.gaz.Service(service) != nil {
+		name = "the " + name
+	}
+	return strings.Join([]string{v.country(country), verb, name}, " ")
+}
+
+// describe says what a filter selects, for titles: "Iran, Russia;
+// Telegram; block; since 2018". It is empty for no filter.
+func (v *vocab) describe(f store.Filter) string {
+	var parts []string
+	names := func(vs []string, name func(string) string) {
+		if len(vs) == 0 {
+			return
+		}
+		out := make([]string, len(vs))
+		for i, s := range vs {
+			out[i] = name(s)
+		}
+		parts = append(parts, strings.Join(out, ", "))
+	}
+	names(f.Countries, v.country)
+	names(f.Services, v.service)
+	names(f.Actions, func(a string) string { return strings.ToLower(v.label(extract.Action(a))) })
+	names(f.Feeds, func(s string) string { return s })
+	if f.Since != "" {
+		parts = append(parts, "since "+f.Since)
+	}
+	if f.Until != "" {
+		parts = append(parts, "until "+f.Until)
+	}
+	if f.Text != "" {
+		parts = append(parts, fmt.Sprintf("%q", f.Text))
+	}
+	return strings.Join(parts, "; ")
+}

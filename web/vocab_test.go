@@ -1,0 +1,46 @@
+package web
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/store"
+)
+
+func TestVocab(t *testing.T) {
+	v, err := loadVocab(gazetteer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []extract.Action
+	for _, w := range v.actions {
+		order = append(order, w.Action)
+	}
+	if !slices.Equal(order, extract.Actions) {
+		t.Errorf("actions.yaml lists %v, want the vocabulary in order %v", order, extract.Actions)
+	}
+	for _, tc := range []struct {
+		country, service string
+		action           extract.Action
+		want             string
+	}{
+		{"IR", "telegram", extract.Restrict, "Iran restricts Telegram"},
+		{"RU", "twitter", extract.Throttle, "Russia throttles Twitter"},
+		{"EU", "google", extract.Fine, "European Union fines Google"},
+		{"IR", "internet", extract.Shutdown, "Iran shuts down the internet"},
+		{"BD", "mobile-internet", extract.Shutdown, "Bangladesh shuts down the mobile internet"},
+		{"RU", "telegram", extract.Order, "Russia issues an order to Telegram"},
+		{"ZZ", "gopher", extract.Block, "ZZ blocks gopher"}, // unknown codes stand for themselves
+	} {
+		if got := v.headline(tc.country, tc.service, tc.action); got != tc.want {
+			t.Errorf("headline(%s, %s, %s) = %q, want %q", tc.country, tc.service, tc.action, got, tc.want)
+		}
+	}
+	if got := v.describe(store.Filter{Countries: []string{"IR", "RU"}, Actions: []string{"block"}, Since: "2018", Text: "keys"}); got != `Iran, Russia; block; since 2018; "keys"` {
+		t.Errorf("describe: %q", got)
+	}
+	if got := v.describe(store.Filter{Limit: 5}); got != "" {
+		t.Errorf("describe of no filter: %q", got)
+	}
+}
