@@ -24,7 +24,10 @@ live: build
 vet:
 	$(GO) vet ./...
 
+# The web page's browser test needs Debian's chromium; the script installs
+# it where it can (apt-get, root) and otherwise the test skips.
 test: vet
+	./.ci/install-chromium
 	$(GO) test -race -count=1 ./...
 
 bench:
