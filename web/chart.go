@@ -40,6 +40,7 @@ type timeline struct {
 	YearOnly       int          // events dated only by year, which no month holds
 	First, Last    string       // YYYY-MM of the first and last month shown
 	Busiest        monthBar
+	Summary        string // the chart in a sentence
 	AriaLabel      string
 	SlotWidth, Bar int
 }
@@ -179,6 +180,13 @@ func (v *vocab) newTimeline(events []extract.Event) *timeline {
 		if byAction[a] > 0 {
 			t.Legend = append(t.Legend, legendItem{Action: a, Label: v.label(a), Count: byAction[a]})
 		}
+	}
+	if len(t.Months) == 1 {
+		t.Summary = fmt.Sprintf("%s, all in %s.", plural(t.Events, "event", "events"), t.Busiest.Label)
+	} else {
+		t.Summary = fmt.Sprintf("%s from %s to %s; the busiest month was %s, with %d.",
+			plural(t.Events, "event", "events"), first.Format("January 2006"), last.Format("January 2006"),
+			t.Busiest.Label, t.Busiest.Total)
 	}
 	t.AriaLabel = fmt.Sprintf("Bar chart of %s per month by action, %s to %s; the busiest month is %s with %d",
 		plural(t.Events, "event", "events"), first.Format("January 2006"), last.Format("January 2006"),

@@ -90,6 +90,12 @@ func TestTimeline(t *testing.T) {
 	if !slices.Equal(legend, []string{"Block", "Unblock", "Fine", "Threaten"}) {
 		t.Errorf("legend %v", legend)
 	}
+	if tl.Summary != "5 events from November 2019 to March 2020; the busiest month was January 2020, with 3." {
+		t.Errorf("summary %q", tl.Summary)
+	}
+	if one := v.newTimeline(events("2022-09", "block")); one.Summary != "1 event, all in September 2022." {
+		t.Errorf("summary of one month %q", one.Summary)
+	}
 	if tl.Busiest.Month != "2020-01" {
 		t.Errorf("busiest %s", tl.Busiest.Month)
 	}
