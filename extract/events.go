@@ -132,14 +132,86 @@ func (x *Extractor) dropFalseCues(s *sentence, cues []cueMatch) []cueMatch {
 func (x *Extractor) clause(s *sentence, from, to int) (int, int) {
 	toks := s.toks
 	l := from
-	for l > 0 && !x.startsClause(toks, l-1, true) {
+	for l > 0 {
+		// Step over what is set off inside the clause: a short aside in
+		// brackets ("Commission (DPC)") and a relative clause between
+		// commas ("Meta, which owns Facebook, was ordered").
+		if k := x.asideEndingAt(toks, l-1); k >= 0 {
+			l = k
+			continue
+		}
+		if x.startsClause(toks, l-1, true) {
+			break
+		}
 		l--
 	}
 	r := to
-	for r < len(toks) && !x.startsClause(toks, r, false) && !x.newClause(s, r) {
+	for r < len(toks) && !x.newClause(s, r) {
+		if toks[r].text == "(" {
+			if k := closingParen(toks, r); k > 0 && k-r <= 6 {
+				r = k + 1
+				continue
+			}
+		}
+		if x.startsClause(toks, r, false) {
+			break
+		}
 		r++
 	}
 	return l, r
+}
+
+// asideEndingAt returns where an aside that ends at toks[i] starts: a
+// bracketed phrase of a few words, or ", which|who ... ," after a name.
+// -1 when toks[i] ends none.
+func (x *Extractor) asideEndingAt(toks []token, i int) int {
+	switch toks[i].text {
+	case ")":
+		for k := i - 1; k >= 0 && k >= i-6; k-- {
+			if toks[k].text == "(" {
+				return k
+			}
+		}
+	case ",":
+		for k := i - 1; k > 0 && k >= i-12; k-- {
+			if toks[k].text == "," || toks[k].text == ";" {
+				break
+			}
+			if w := toks[k].lower; (w == "which" || w == "who") && toks[k-1].text == "," {
+				return k - 1
+			}
+		}
+	}
+	return -1
+}
+
+func closingParen(toks []token, i int) int {
+	for k := i + 1; k < len(toks); k++ {
+		if toks[k].text == ")" {
+			return k
+		}
+	}
+	return -1
+}
+
+// inAside reports whether toks[i] lies in a relative clause set off by
+// commas ("Meta, which owns Facebook and Instagram, was ordered"): what
+// it names is not what the clause around it acts on.
+func (x *Extractor) inAside(toks []token, i int) bool {
+	for k := i - 1; k > 0 && k >= i-12; k-- {
+		if w := toks[k].lower; (w == "which" || w == "who") && toks[k-1].text == "," {
+			for j := i + 1; j < len(toks) && j <= k+12; j++ {
+				if toks[j].text == "," {
+					return true
+				}
+			}
+			return false
+		}
+		if toks[k].text == "," || isBoundary(toks[k]) && toks[k].text != "," {
+			return false
+		}
+	}
+	return false
 }
 
 // newClause reports ", and ...", ", but ..." starting another clause
@@ -634,8 +706,27 @@ func (x *Extractor) hedged(s *sentence, l, r int, c cueMatch) (hedged, threat bo
 	}
 	// "if"/"unless" after the cue make it conditional; so do passive
 	// hedges: "a ban is being considered".
+	// "If the FTC wins, the judge could order ...": speculation about an
+	// outcome, not an official's threat.
+	if len(toks) > 0 && (toks[0].lower == "if" || toks[0].lower == "should") && c.start > 2 {
+		return true, false
+	}
 	for i := c.end; i < len(toks); i++ {
 		switch toks[i].lower {
+		case "once", "provided", "providing":
+			// "calls would be restored once their owners comply"; in a
+			// past narrative "restoring access once the unrest ended" is
+			// a time.
+			modal := false
+			for k := 0; k < i; k++ {
+				switch toks[k].lower {
+				case "would", "will", "could", "can", "'ll":
+					modal = true
+				}
+			}
+			if modal && i < r+4 {
+				found = append(found, i)
+			}
 		case "if", "unless":
 			// A condition binds the clause it follows, not the whole
 			// sentence: "degraded the site and gave it 48 hours, warning
@@ -660,7 +751,10 @@ func (x *Extractor) hedged(s *sentence, l, r int, c cueMatch) (hedged, threat bo
 	}
 	conditional := false
 	for _, i := range found {
-		conditional = conditional || toks[i].lower == "if" || toks[i].lower == "unless"
+		switch toks[i].lower {
+		case "if", "unless", "once", "provided", "providing":
+			conditional = true
+		}
 	}
 	hedges := 0
 	for _, i := range found {
@@ -776,8 +870,12 @@ func (x *Extractor) stateMade(s *sentence) bool {
 
 // targets returns the services a cue acts on.
 func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, passive bool, reasonStart int) []mention {
+	cueInAside := x.inAside(s.toks, c.start)
 	usable := func(m mention) bool {
 		if !m.isService() || m.channel || m.account && m.own {
+			return false
+		}
+		if !cueInAside && x.inAside(s.toks, m.start) {
 			return false
 		}
 		// "without a VPN", "using VPNs", "through Telegram": a means.
