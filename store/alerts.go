@@ -199,3 +199,60 @@ func alertKey(rule, story string) ([]byte, error) {
 	}
 	return pairKey(rule, story), nil
 }
+
+// bucketAlertsMeta holds keyAlertsCovered: the time up to which every
+// story the store made has been considered for alerts. A run that stops
+// before alerting leaves it behind, so the next run also considers the
+// stories the stopped one made.
+var (
+	bucketAlertsMeta = []byte("alerts_meta")
+	keyAlertsCovered = []byte("covered")
+)
+
+// AlertsCovered returns the time up to which every story made has been
+// considered for alerts; zero when none was recorded.
+func (db *DB) AlertsCovered() (time.Time, error) {
+	var t time.Time
+	err := db.bolt.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketAlertsMeta)
+		if b == nil {
+			return nil
+		}
+		raw := b.Get(keyAlertsCovered)
+		if raw == nil {
+			return nil
+		}
+		return t.UnmarshalText(raw)
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("alerts covered in %s: %w", db.path, err)
+	}
+	return t, nil
+}
+
+// SetAlertsCovered records that every story made before t has been
+// considered for alerts. It never moves the time back: of two runs
+// finishing out of order, the later mark stands.
+func (db *DB) SetAlertsCovered(t time.Time) error {
+	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketAlertsMeta)
+		if err != nil {
+			return err
+		}
+		if raw := b.Get(keyAlertsCovered); raw != nil {
+			var prev time.Time
+			if err := prev.UnmarshalText(raw); err == nil && !t.After(prev) {
+				return nil
+			}
+		}
+		raw, err := t.UTC().MarshalText()
+		if err != nil {
+			return err
+		}
+		return b.Put(keyAlertsCovered, raw)
+	})
+	if err != nil {
+		return fmt.Errorf("set alerts covered in %s: %w", db.path, err)
+	}
+	return nil
+}

@@ -164,3 +164,32 @@ func TestAlertsEmptyStore(t *testing.T) {
 		t.Error("a read-only store took a claim")
 	}
 }
+
+func TestAlertsCovered(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "policywatch.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.AlertsCovered(); err != nil || !got.IsZero() {
+		t.Fatalf("fresh store: %v, %v; want zero", got, err)
+	}
+	t1 := time.Date(2024, 5, 1, 3, 0, 0, 123456789, time.FixedZone("X", 3600))
+	if err := db.SetAlertsCovered(t1); err != nil {
+		t.Fatal(err)
+	}
+	// An earlier mark does not move it back.
+	if err := db.SetAlertsCovered(t1.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if got, err := ro.AlertsCovered(); err != nil || !got.Equal(t1) {
+		t.Errorf("read back %v, %v; want %v to the nanosecond", got, err, t1)
+	}
+}

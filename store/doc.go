@@ -58,12 +58,14 @@
 //	idx_story_last    padded Last \x00 story id -> empty, for listing
 //	                  stories newest first
 //
-// Alerting adds, made by its first claim (a store that never alerted
-// lacks it, which reads as empty):
+// Alerting adds, made by its first write (a store that never alerted
+// lacks them, which reads as empty):
 //
 //	alerts_sent       rule name \x00 story id -> AlertRecord: state
 //	                  (sending, sent, failed, gave_up), at, attempts,
 //	                  last_error
+//	alerts_meta       "covered" -> RFC 3339 time up to which every story
+//	                  made was considered for alerts
 //
 // Opening a version 1 file read-write upgrades it in one transaction: it
 // creates these buckets and groups every stored event, oldest first.
