@@ -22,6 +22,7 @@ const (
 	DefaultBackoff       = 500 * time.Millisecond
 	DefaultMaxRetryAfter = 30 * time.Second
 	DefaultMaxDeliveries = 5
+	DefaultBreakAfter    = 3
 )
 
 // NewClient is the HTTP client a Notifier uses when given none: it gives

@@ -22,6 +22,8 @@ type Store interface {
 	Alerts(rule string) ([]store.AlertRecord, error)
 	ClaimAlert(rule, story string, at time.Time) (store.AlertRecord, bool, error)
 	FinishAlert(rule, story string, state store.AlertState, lastError string, at time.Time) (store.AlertRecord, error)
+	AlertsCovered() (time.Time, error)
+	SetAlertsCovered(t time.Time) error
 }
 
 // Notifier posts the stories of a run to the webhooks of the rules that
@@ -31,7 +33,9 @@ type Notifier struct {
 	// Timeout bounds each request.
 	Client *http.Client
 	Store  Store
-	// Now stamps delivery records; nil is time.Now.
+	// Now stamps delivery records and the time alerts are covered up
+	// to, which is compared with the times the store stamps stories
+	// with; nil is time.Now.
 	Now func() time.Time
 	// Sleep waits between retries; nil waits on a timer, returning early
 	// with the context's error. Tests record the waits instead.
@@ -48,15 +52,19 @@ type Notifier struct {
 	// MaxDeliveries is how many runs try an alert before giving up on it
 	// (DefaultMaxDeliveries).
 	MaxDeliveries int
-	UserAgent     string
+	// BreakAfter is how many deliveries of one rule may fail in a row in
+	// a run (DefaultBreakAfter) before the rest of its alerts are
+	// recorded as failed without being tried, for the next run: a dead
+	// webhook should cost a run seconds, not its backoff for every story.
+	BreakAfter int
+	UserAgent  string
 }
 
 // Report is what a Notify did, rule by rule in the order given.
 type Report struct {
 	Rules []RuleReport `json:"rules"`
 	// Interrupted means the context ended before every alert was tried;
-	// those left are tried by the next run only if they failed, as new
-	// stories are new only to the run that made them.
+	// the next Notify tries those left (see Notify).
 	Interrupted bool `json:"interrupted,omitempty"`
 }
 
@@ -102,8 +110,22 @@ func (r Report) Totals() (t RuleReport) {
 // earlier runs. A webhook that fails is reported, not returned: the error
 // is for a store that cannot be read or written, and the report holds
 // what was done until then.
+//
+// When an earlier run stopped before its alerts were done, since reaches
+// back to the last Notify that finished (see store.DB.AlertsCovered), so
+// the stories that run made are posted now; those already posted are
+// not, as the store remembers them. A Notify that finishes marks every
+// story made before it began as covered.
 func (n *Notifier) Notify(ctx context.Context, rules Rules, since time.Time) (Report, error) {
 	var rep Report
+	began := n.now()
+	covered, err := n.Store.AlertsCovered()
+	if err != nil {
+		return rep, err
+	}
+	if !covered.IsZero() && covered.Before(since) {
+		since = covered
+	}
 	for _, r := range rules {
 		rr, err := n.notifyRule(ctx, r, since)
 		rep.Rules = append(rep.Rules, rr)
@@ -114,7 +136,18 @@ func (n *Notifier) Notify(ctx context.Context, rules Rules, since time.Time) (Re
 			rep.Interrupted = true
 		}
 	}
-	return rep, nil
+	if rep.Interrupted {
+		return rep, nil
+	}
+	return rep, n.Store.SetAlertsCovered(began)
+}
+
+// Skip marks every story made until now as covered, as a run that
+// posts no alerts (policywatch run --no-alerts, or a configuration
+// without rules) must: the next run that alerts would otherwise post the
+// stories made since the last one that did.
+func Skip(s Store, now time.Time) error {
+	return s.SetAlertsCovered(now)
 }
 
 func (n *Notifier) notifyRule(ctx context.Context, r Rule, since time.Time) (RuleReport, error) {
@@ -150,13 +183,25 @@ func (n *Notifier) notifyRule(ctx context.Context, r Rule, since time.Time) (Rul
 		}
 	}
 
+	breakAfter := cmp.Or(n.BreakAfter, DefaultBreakAfter)
+	failures := 0 // in a row
 	for _, id := range todo {
 		if ctx.Err() != nil {
 			break
 		}
-		d, err := n.deliver(ctx, log, r, id, since, known[id].State == store.AlertFailed)
+		var skip error
+		if failures >= breakAfter {
+			skip = fmt.Errorf("not tried: the webhook failed %d deliveries in a row in this run", failures)
+		}
+		d, err := n.deliver(ctx, log, r, id, since, known[id].State == store.AlertFailed, skip)
 		if err != nil {
 			return rr, err
+		}
+		switch {
+		case d.State == store.AlertSent:
+			failures = 0
+		case d.Requests > 0 && d.State != store.AlertSending:
+			failures++
 		}
 		switch d.State {
 		case "":
@@ -201,9 +246,9 @@ func (n *Notifier) candidates(r Rule, since time.Time) ([]store.Story, error) {
 	return stories, nil
 }
 
-// deliver claims one alert, posts it and records how that went. A zero
-// Delivery means nothing was claimed.
-func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, r Rule, id string, since time.Time, isRetry bool) (Delivery, error) {
+// deliver claims one alert, posts it (unless skip says why not) and
+// records how that went. A zero Delivery means nothing was claimed.
+func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, r Rule, id string, since time.Time, isRetry bool, skip error) (Delivery, error) {
 	s, events, err := n.Store.Story(id)
 	missing := errors.Is(err, store.ErrNotFound)
 	if err != nil && !missing {
@@ -225,11 +270,14 @@ func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, r Rule, id str
 	d := Delivery{Story: id, Attempts: rec.Attempts}
 
 	var res Result
-	if missing {
+	switch {
+	case skip != nil:
+		res.Err = skip
+	case missing:
 		// Merged into another story or deleted since it failed: there is
 		// nothing left to post.
 		res.Err = fmt.Errorf("story %s is no longer in the store", id)
-	} else {
+	default:
 		res = n.Send(ctx, r, Message{Rule: r.Name, Story: s, Events: events})
 	}
 	d.Requests, d.Status = res.Requests, res.Status

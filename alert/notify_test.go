@@ -527,3 +527,102 @@ type failingClaims struct{ *store.DB }
 func (failingClaims) ClaimAlert(string, string, time.Time) (store.AlertRecord, bool, error) {
 	return store.AlertRecord{}, false, errors.New("disk full")
 }
+
+// A webhook that keeps failing is given up on for the rest of the run
+// after a few stories, and every story is still tried by the next run.
+func TestNotifyBreaksOnDeadWebhook(t *testing.T) {
+	t.Parallel()
+	db := openStore(t)
+	var script []reply
+	for range 10 {
+		script = append(script, reply{status: 503})
+	}
+	h := newHook(t, script...)
+	n, _ := notifier(db)
+	n.Attempts = 1
+	var reports []report
+	for _, c := range []string{"IR", "RU", "TR", "CN", "IN", "PK"} {
+		r := irTelegram
+		r.key, r.country = "https://a.example/"+c, c
+		reports = append(reports, r)
+	}
+	since := save(t, db, reports...)
+	rep, err := n.Notify(t.Context(), Rules{rule("r", h.URL)}, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr := rep.Rules[0]
+	if rr.Failed != 6 || h.count() != 3 {
+		t.Fatalf("report %+v, %d requests; want 6 failed after 3 requests", rr, h.count())
+	}
+	for i, d := range rr.Deliveries {
+		if skipped := strings.HasPrefix(d.Error, "not tried: the webhook failed 3 deliveries in a row"); skipped != (i >= 3) || d.Attempts != 1 {
+			t.Errorf("delivery %d: %+v", i, d)
+		}
+	}
+
+	// The webhook is back.
+	h.mu.Lock()
+	h.script = nil
+	h.mu.Unlock()
+	if rep, err = n.Notify(t.Context(), Rules{rule("r", h.URL)}, time.Now()); err != nil || rep.Rules[0].Sent != 6 {
+		t.Errorf("next run: %+v, %v; want all 6 sent", rep, err)
+	}
+}
+
+// A run stopped before its alerts leaves its stories to the next run.
+func TestNotifyAfterStoppedRun(t *testing.T) {
+	t.Parallel()
+	db := openStore(t)
+	h := newHook(t)
+	n, _ := notifier(db)
+	rules := Rules{rule("r", h.URL)}
+
+	// Run 1 covers what was there; run 2 stores two stories and is
+	// stopped before it could alert.
+	if _, err := n.Notify(t.Context(), rules, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	since := save(t, db, irTelegram, ruTwitter)
+	stopped, cancel := context.WithCancel(t.Context())
+	cancel()
+	rep, err := n.Notify(stopped, rules, since)
+	if err != nil || !rep.Interrupted || h.count() != 0 {
+		t.Fatalf("stopped run: %+v, %v, %d posts", rep, err, h.count())
+	}
+
+	// Run 3 stores one more and posts all three.
+	since = save(t, db, trWikipedia)
+	if rep, err = n.Notify(t.Context(), rules, since); err != nil || rep.Rules[0].Sent != 3 {
+		t.Fatalf("run after the stopped one: %+v, %v; want its 2 stories and the new one", rep, err)
+	}
+	// Run 4: covered, nothing again.
+	if rep, err = n.Notify(t.Context(), rules, time.Now()); err != nil || h.count() != 3 {
+		t.Errorf("run 4: %+v, %v, %d posts", rep, err, h.count())
+	}
+}
+
+// Skip, for a run without alerts, keeps its stories from the next run
+// that alerts.
+func TestSkip(t *testing.T) {
+	t.Parallel()
+	db := openStore(t)
+	h := newHook(t)
+	n, _ := notifier(db)
+	rules := Rules{rule("r", h.URL)}
+	if _, err := n.Notify(t.Context(), rules, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	save(t, db, irTelegram, ruTwitter) // a run with --no-alerts
+	if err := Skip(db, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	since := save(t, db, trWikipedia)
+	rep, err := n.Notify(t.Context(), rules, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := storyIDs(t, h); rep.Rules[0].Sent != 1 || len(got) != 1 || received[jsonMessage](t, h)[0].Story.Country != "TR" {
+		t.Errorf("after a skipped run: %+v; want only the TR story of the alerting run", rep)
+	}
+}

@@ -45,3 +45,12 @@ func (v visits) FinishAlert(rule, story string, state store.AlertState, lastErro
 	err = v.h.Do(func(db *store.DB) error { rec, err = db.FinishAlert(rule, story, state, lastError, at); return err })
 	return rec, err
 }
+
+func (v visits) AlertsCovered() (t time.Time, err error) {
+	err = v.read(func(db *store.DB) error { t, err = db.AlertsCovered(); return err })
+	return t, err
+}
+
+func (v visits) SetAlertsCovered(t time.Time) error {
+	return v.h.Do(func(db *store.DB) error { return db.SetAlertsCovered(t) })
+}
