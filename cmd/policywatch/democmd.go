@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/policywatch/policywatch/alert"
 	"github.com/policywatch/policywatch/demo"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/store"
@@ -20,6 +21,7 @@ import (
 func (a *app) demoCmd() *cobra.Command {
 	var keep bool
 	var window storyWindow
+	var alertsConfig string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole pipeline offline on the bundled news corpus and show the events",
@@ -32,12 +34,24 @@ By default the events go into a temporary database that is removed afterwards.
 With --db, they go into that file, which you can then query:
 
   policywatch demo --db demo.db
-  policywatch query --db demo.db --country RU --format csv`,
+  policywatch query --db demo.db --country RU --format csv
+
+With --alerts, the alert rules of a configuration file post the stories the
+demo finds, as after a nightly run; check each webhook with 'policywatch
+alerts test' first:
+
+  policywatch demo --alerts feeds.yaml`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := a.logger(true)
 			if err != nil {
 				return err
+			}
+			var rules alert.Rules
+			if alertsConfig != "" {
+				if rules, err = a.alertRules(alertsConfig); err != nil {
+					return err
+				}
 			}
 			if !cmd.Flags().Changed("db") && a.getenv("POLICYWATCH_DB") == "" {
 				dir, err := os.MkdirTemp("", "policywatch-demo-")
@@ -79,11 +93,19 @@ With --db, they go into that file, which you can then query:
 				Feeds:        feeds,
 			}
 			fmt.Fprintf(a.stdout, "Serving the demo corpus (%d feeds) at %s\n\n", len(feeds), base)
+			start := time.Now()
 			sum, err := a.runPipeline(cmd, cfg, log, false, time.Duration(window))
 			if err != nil {
 				return err
 			}
 			printSummary(a.stdout, sum)
+			rep, err := a.alertsAfterRun(cmd.Context(), rules, start, log)
+			if rep != nil {
+				printAlertReport(a.stdout, *rep)
+			}
+			if err != nil {
+				return err
+			}
 			fmt.Fprintln(a.stdout)
 
 			db, err := store.Open(a.dbPath, store.Options{ReadOnly: true})
@@ -109,5 +131,6 @@ With --db, they go into that file, which you can then query:
 	}
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary database and print its path")
 	cmd.Flags().Var(&window, "story-window", storyWindowUsage)
+	cmd.Flags().StringVar(&alertsConfig, "alerts", "", "post the demo's stories by the alert rules of this configuration, e.g. feeds.yaml")
 	return cmd
 }

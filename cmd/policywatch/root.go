@@ -73,6 +73,7 @@ bundled corpus. The nightly job is 'policywatch run'; researchers use
 		a.exportCmd(),
 		a.evalCmd(),
 		a.demoCmd(),
+		a.alertsCmd(),
 		a.serveCmd(),
 	)
 	return root

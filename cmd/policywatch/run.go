@@ -11,6 +11,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/policywatch/policywatch/alert"
 	"github.com/policywatch/policywatch/extract"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/pipeline"
@@ -22,6 +23,7 @@ type runOptions struct {
 	json        bool
 	concurrency int
 	noProgress  bool
+	noAlerts    bool
 	storyWindow storyWindow
 }
 
@@ -35,17 +37,30 @@ yet, extracts their events and stores them. Re-running is safe: stored
 articles are skipped and event ids are stable, so nothing is stored twice, and
 an interrupted run resumes where it stopped.
 
+After storing, each alert rule of the configuration (see 'policywatch alerts')
+posts the new stories it matches to its webhook, and the summary says what was
+sent. A webhook that fails does not fail the run; its alerts are tried again
+by the next one.
+
 The exit code is 0 when at least one feed could be fetched (failures of single
 feeds and articles are logged and listed in the summary), 1 when none could,
 and 2 for a wrong command line.`,
 		Example: `  policywatch run
   policywatch run --config feeds.yaml --db /var/lib/policywatch/policywatch.db
-  policywatch run --json > summary.json`,
+  policywatch run --json > summary.json
+  policywatch run --no-alerts`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := ingest.LoadConfig(o.config)
 			if err != nil {
 				return err
+			}
+			var rules alert.Rules
+			if !o.noAlerts {
+				// A bad rule fails now, not after an hour of fetching.
+				if rules, err = a.alertRules(o.config); err != nil {
+					return err
+				}
 			}
 			if o.concurrency > 0 {
 				cfg.Concurrency = o.concurrency
@@ -55,16 +70,24 @@ and 2 for a wrong command line.`,
 			if err != nil {
 				return err
 			}
+			start := time.Now()
 			sum, err := a.runPipeline(cmd, cfg, log, showProgress, time.Duration(o.storyWindow))
 			if err != nil {
 				return err
 			}
+			alerts, alertErr := a.alertsAfterRun(cmd.Context(), rules, start, log)
 			if o.json {
-				if err := writeJSON(a.stdout, sum); err != nil {
+				if err := writeJSON(a.stdout, runReport{Summary: sum, Alerts: alerts}); err != nil {
 					return err
 				}
 			} else {
 				printSummary(a.stdout, sum)
+				if alerts != nil {
+					printAlertReport(a.stdout, *alerts)
+				}
+			}
+			if alertErr != nil {
+				return alertErr
 			}
 			if sum.Interrupted {
 				// 130 is what shells report for a command ended by Ctrl-C.
@@ -81,6 +104,7 @@ and 2 for a wrong command line.`,
 	f.BoolVar(&o.json, "json", false, "print the run summary as JSON")
 	f.IntVar(&o.concurrency, "concurrency", 0, "feeds and articles fetched at once (default from the config)")
 	f.BoolVar(&o.noProgress, "no-progress", false, "do not show a progress bar")
+	f.BoolVar(&o.noAlerts, "no-alerts", false, "store the run's stories without posting alerts; later runs do not post them either")
 	f.Var(&o.storyWindow, "story-window", storyWindowUsage)
 	return cmd
 }
