@@ -320,6 +320,9 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 	if c.cue.action == Order && x.orderOfAction(s, c, r) {
 		return nil // "ordered operators to deny access": the action is the event
 	}
+	if c.cue.action == Order && !x.isPassive(toks, c.start) && !x.officialSubject(s, l, c.start) {
+		return nil // "hardline newspapers demanded that the app be filtered"
+	}
 	if x.hypotheticalGerund(s, c, r) {
 		return nil // "cutting the internet would damage the economy"
 	}
@@ -488,6 +491,22 @@ func (x *Extractor) companySpeaks(s *sentence, c cueMatch) bool {
 					return true
 				}
 			}
+		}
+	}
+	return false
+}
+
+// officialSubject reports a state or a government noun before a cue in
+// its clause: only a state's demand is an order.
+func (x *Extractor) officialSubject(s *sentence, l, at int) bool {
+	for _, m := range s.mentions {
+		if m.isCountry() && !m.origin && m.strength >= 2 && m.start >= l && m.end <= at {
+			return true
+		}
+	}
+	for k := l; k < at; k++ {
+		if w := s.toks[k].lower; x.lex.government[w] && w != "security" && w != "telecoms" && w != "communications" && w != "state" {
+			return true
 		}
 	}
 	return false
@@ -849,7 +868,7 @@ func (x *Extractor) companyActs(s *sentence, l, cueStart int) bool {
 	}
 	for i := subj.end; i < cueStart; i++ {
 		t := s.toks[i]
-		if !(strings.HasPrefix(t.tag, "RB") || strings.HasPrefix(t.tag, "VB") || t.tag == "MD" || t.tag == "," || t.lower == "itself" || t.lower == "'s") {
+		if !(strings.HasPrefix(t.tag, "RB") || strings.HasPrefix(t.tag, "VB") || t.tag == "MD" || t.tag == "TO" || t.tag == "," || t.lower == "itself" || t.lower == "'s" || t.lower == "to") {
 			return false
 		}
 	}
@@ -1116,9 +1135,12 @@ func isNounPhrase(t token) bool {
 // says so (4 an authority in the clause ... 0 from context).
 func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passive bool, reasonStart int) ([]string, int) {
 	inReason := func(m mention) bool { return reasonStart >= 0 && m.start >= reasonStart }
+	// A demonym that heads no government noun ("Ukrainian drone
+	// attacks", "Russian users") says nothing about who acts.
+	weak := func(m mention) bool { return m.role == roleDemonym && m.strength < 2 }
 	var subj, loc, other []mention
 	for _, m := range s.mentions {
-		if !m.isCountry() || m.origin || inReason(m) || m.start < l || m.end > r {
+		if !m.isCountry() || m.origin || weak(m) || inReason(m) || m.start < l || m.end > r {
 			continue
 		}
 		switch {
@@ -1175,7 +1197,7 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 	// Elsewhere in the sentence, outside the reason.
 	var rest []mention
 	for _, m := range s.mentions {
-		if m.isCountry() && !m.origin && !inReason(m) {
+		if m.isCountry() && !m.origin && !weak(m) && !inReason(m) {
 			rest = append(rest, m)
 		}
 	}

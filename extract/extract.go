@@ -100,6 +100,9 @@ func (x *Extractor) analyze(doc Document) *analysis {
 	ctx := dateContext{pub: doc.Published}
 	for _, s := range a.sents {
 		x.findMentions(a, s)
+	}
+	dropUnconfirmedActors(a)
+	for _, s := range a.sents {
 		ctx.future = strings.Contains(" "+strings.ToLower(s.text)+" ", " will ")
 		s.dates = findDatesIn(s.text, ctx)
 		if ys := yearRE.FindAllString(s.text, -1); len(ys) > 0 {
@@ -110,6 +113,34 @@ func (x *Extractor) analyze(doc Document) *analysis {
 		}
 	}
 	return a
+}
+
+// dropUnconfirmedActors forgets an authority whose state the article
+// never names when it names others: "ICTA" is Mauritius's regulator in a
+// story about Mauritius, though the gazetteer files the acronym under
+// Turkey's.
+func dropUnconfirmedActors(a *analysis) {
+	named := make(map[string]bool)
+	for _, s := range a.sents {
+		for _, m := range s.mentions {
+			if m.isCountry() && m.role != roleActor && !m.coref {
+				named[m.country] = true
+			}
+		}
+	}
+	if len(named) == 0 {
+		return
+	}
+	for _, s := range a.sents {
+		kept := s.mentions[:0]
+		for _, m := range s.mentions {
+			if m.role == roleActor && !named[m.country] {
+				continue
+			}
+			kept = append(kept, m)
+		}
+		s.mentions = kept
+	}
 }
 
 func endsSentence(p string) bool {

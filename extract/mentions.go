@@ -453,7 +453,11 @@ func (x *Extractor) classifyCountry(toks []token, m *mention) {
 	if j < len(toks) && toks[j].lower == "'s" {
 		j++
 	}
-	for k := 0; k < 3 && j < len(toks); k++ {
+	look := 3
+	if m.role == roleDemonym {
+		look = 5 // "the Chinese artificial intelligence chatbot DeepSeek"
+	}
+	for k := 0; k < look && j < len(toks); k++ {
 		w := toks[j].lower
 		if len(x.lex.cues[w]) > 0 {
 			break // "Turkmenistan blocks WhatsApp"
