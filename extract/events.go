@@ -573,14 +573,9 @@ func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidat
 		}
 		// "announced the suspension on June 4 last year" in a story about
 		// its lifting: the lift implies the ban it ends.
-		implied := false
 		if target == nil && (c.cue.action == actionCut || c.cue.action == Block) {
-			for i := range cands {
-				if cands[i].action == Unblock && cands[i].cause == nil {
-					target, implied = &cands[i], true
-					break
-				}
-			}
+			out = append(out, x.impliedBans(ref, cands)...)
+			continue
 		}
 		if target == nil {
 			continue
@@ -592,16 +587,36 @@ func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidat
 			reason, rank = "", 0
 		}
 		action := target.action
-		switch {
-		case c.cue.action == Unblock:
+		if c.cue.action == Unblock {
 			action = Unblock
-		case implied:
-			action = resolveAction(c.cue.action, x.gaz.Service(target.service), false)
 		}
 		out = append(out, candidate{
 			country: target.country, service: target.service, action: action, sent: ref.s,
 			date: date, dateStrength: strength, reason: reason, reasonRank: rank,
 			confidence: clamp(target.confidence-0.2, 0.05, 0.9),
+		})
+	}
+	return out
+}
+
+// impliedBans turns "announced the suspension on June 4 last year" in a
+// story about a lifted ban into the ban the lift ends, for every service
+// it lifted.
+func (x *Extractor) impliedBans(ref reference, cands []candidate) []candidate {
+	var out []candidate
+	seen := make(map[string]bool)
+	date, strength := x.dateFor(ref.s, ref.c, ref.l, ref.r, ref.reasonStart)
+	reason, rank := x.reasonFor(ref.s, ref.c, ref.reasonStart)
+	for _, u := range cands {
+		if u.action != Unblock || u.cause != nil || seen[u.country+u.service] {
+			continue
+		}
+		seen[u.country+u.service] = true
+		out = append(out, candidate{
+			country: u.country, service: u.service, sent: ref.s,
+			action: resolveAction(ref.c.cue.action, x.gaz.Service(u.service), false),
+			date:   date, dateStrength: strength, reason: reason, reasonRank: rank,
+			confidence: clamp(u.confidence-0.25, 0.05, 0.9),
 		})
 	}
 	return out
@@ -953,7 +968,8 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 		if len(in) == 0 {
 			for k := c.start - 1; k >= l && k >= c.start-3; k-- {
 				switch s.toks[k].lower {
-				case "face", "faces", "facing", "faced", "risk", "risks", "risking", "incur", "incurs", "received", "receives", "got", "gets":
+				case "face", "faces", "facing", "faced", "risk", "risks", "risking", "incur", "incurs", "received", "receives", "got", "gets",
+					"subjected", "subject", "under", "hit":
 					for _, m := range s.mentions {
 						if m.end <= k && m.start >= l && usable(m) && !m.isCountry() {
 							add(m)
@@ -1021,6 +1037,11 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 		// participle.
 		if len(in) == 0 && !passive && (strings.HasPrefix(s.toks[c.start].tag, "VBN") || causedBefore(s.toks, c.start)) {
 			collect(func(m mention) bool { return m.end == c.start })
+		}
+		// "X, YouTube and TikTok slowed to a crawl": slowing has no
+		// object; what slows is its subject.
+		if len(in) == 0 && c.cue.action == Throttle && (c.end >= len(s.toks) || isBoundary(s.toks[c.end]) || s.toks[c.end].lower == "to" || s.toks[c.end].lower == "on") {
+			collect(func(m mention) bool { return !after(m) })
 		}
 		if len(in) == 0 {
 			// The object ends where the next finite verb starts another

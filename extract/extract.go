@@ -64,6 +64,8 @@ type analysis struct {
 	// pending are references to actions ("the ban") to resolve once all
 	// sentences are read.
 	pending []reference
+	// current is the sentence whose mentions are being found.
+	current *sentence
 }
 
 func (x *Extractor) analyze(doc Document) *analysis {

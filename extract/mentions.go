@@ -28,9 +28,32 @@ func (m mention) isService() bool { return m.service != "" }
 // sentence, resolving "the messaging app" and "that country" to what the
 // article named last.
 func (x *Extractor) findMentions(a *analysis, s *sentence) {
+	a.current = s
+	defer func() { a.current = nil }()
 	toks := s.toks
 	matched := make([]bool, len(toks))
-	for _, m := range x.gaz.find(toks) {
+	found := x.gaz.find(toks)
+	// Which tokens start or end a plain service name, so an ambiguous
+	// name in a list of services is read as one ("Facebook, TikTok and X").
+	plain := make(map[int]bool)
+	for _, m := range found {
+		for _, e := range m.entries {
+			if e.role == roleService && !e.ambiguous {
+				plain[m.start], plain[-m.end] = true, true
+			}
+		}
+	}
+	s.listed = func(m match) bool {
+		before, after := m.start-1, m.end
+		for before >= 0 && (toks[before].text == "," || toks[before].lower == "and" || toks[before].lower == "or") {
+			before--
+		}
+		for after < len(toks) && (toks[after].text == "," || toks[after].lower == "and" || toks[after].lower == "or") {
+			after++
+		}
+		return before >= 0 && before < m.start-1 && plain[-(before+1)] || after > m.end && plain[after]
+	}
+	for _, m := range found {
 		for i := m.start; i < m.end; i++ {
 			matched[i] = true
 		}
@@ -105,6 +128,9 @@ func (x *Extractor) licensed(a *analysis, toks []token, m match, slug string) bo
 		return true
 	}
 	if contextLicenses(toks, m) {
+		return true
+	}
+	if s := a.current; s != nil && s.listed != nil && s.listed(m) {
 		return true
 	}
 	// Capitalised inside running text, a name longer than a letter is the

@@ -41,7 +41,10 @@ type sentence struct {
 	lead  bool // the standfirst: a first paragraph that is a summary line
 
 	mentions []mention
-	dates    []dateExpr // found only in sentences with an action cue
+	dates    []dateExpr
+	// listed reports a gazetteer match standing in a list of plain
+	// service names; set while mentions are found.
+	listed func(match) bool
 }
 
 var paraBreak = regexp.MustCompile(`\n\s*\n|\r\n\s*\r\n`)
