@@ -351,13 +351,26 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 			a.pending = append(a.pending, reference{s, c, l, r, reasonStart}) // "Moraes lifted the ban"
 			return nil
 		}
-		// "decided to block the sites to prevent rumours": the reason
-		// holds for the state's events the article names elsewhere.
-		if reason, rank := x.reasonFor(s, c, reasonStart); reason != "" && rank >= 2 && c.cue.action != actionAffect {
-			if countries, _ := x.actors(a, s, c, l, r, passive, reasonStart); len(countries) > 0 {
-				for _, code := range countries {
-					a.justifications = append(a.justifications, justification{country: code, text: reason, index: s.index})
-				}
+		// "decided to block the sites to prevent rumours", "blocked 26
+		// platforms on 4 September": the reason and the date hold for the
+		// state's events the article names elsewhere.
+		if c.cue.action == actionAffect || c.cue.action == Threaten || c.cue.action == Unblock {
+			return nil
+		}
+		for _, m := range s.mentions {
+			if m.isService() && m.start >= l && m.end <= r {
+				return nil // it names services, none of them acted on ("his Telegram channel")
+			}
+		}
+		countries, _ := x.actors(a, s, c, l, r, passive, reasonStart)
+		reason, rank := x.reasonFor(s, c, reasonStart)
+		d, strength := x.dateFor(s, c, l, r, reasonStart)
+		for _, code := range countries {
+			if reason != "" && rank >= 2 {
+				a.justifications = append(a.justifications, justification{country: code, text: reason, index: s.index})
+			}
+			if _, ok := a.generalDates[code]; !ok && strength == 2 && !d.zero() {
+				a.generalDates[code] = d
 			}
 		}
 		return nil

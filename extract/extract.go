@@ -66,10 +66,14 @@ type analysis struct {
 	pending []reference
 	// current is the sentence whose mentions are being found.
 	current *sentence
+	// generalDates are the dates an article gives a state's measures on
+	// services it does not name there ("blocked 26 platforms on 4
+	// September"), by country: events with no date of their own take them.
+	generalDates map[string]date
 }
 
 func (x *Extractor) analyze(doc Document) *analysis {
-	a := &analysis{doc: doc, named: make(map[string]bool)}
+	a := &analysis{doc: doc, named: make(map[string]bool), generalDates: make(map[string]date)}
 	title := strings.TrimSpace(normalizeText(doc.Title))
 	paras := splitParagraphs(normalizeText(doc.Text))
 	// Some sources repeat the headline as the first line of the text.

@@ -3,6 +3,7 @@ package extract
 import (
 	"sort"
 	"strings"
+	"time"
 )
 
 // merge folds candidates into events, one per (country, service, action),
@@ -25,6 +26,12 @@ func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
 	for _, k := range order {
 		if g, ok := groups[k]; ok {
 			dates[k] = bestDate(g)
+			// A headline reporting the action as news, with the only date
+			// months old, means the old date is history told in the body
+			// ("after a bomb attack in November 2022, Twitter was slowed").
+			if d := dates[k]; !d.zero() && old(d, a.doc.Published) && reportedAsNews(g) {
+				dates[k] = date{}
+			}
 		}
 	}
 	pub := dayOf(a.doc.Published)
@@ -44,6 +51,13 @@ func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
 						break
 					}
 				}
+			}
+		}
+		if d.zero() {
+			// The date the article gives the state's measures in general:
+			// "the government blocked 26 platforms on 4 September".
+			if gd, ok := a.generalDates[k.country]; ok && !old(gd, a.doc.Published) {
+				d = gd
 			}
 		}
 		if d.zero() {
@@ -163,6 +177,29 @@ func allSummary(g []candidate) bool {
 		}
 	}
 	return true
+}
+
+// old reports a date more than four months before publication.
+func old(d date, pub time.Time) bool {
+	end := d
+	switch {
+	case d.m == 0:
+		end = date{d.y, 12, 31}
+	case d.d == 0:
+		end = date{d.y, d.m, 28}
+	}
+	return time.Date(end.y, time.Month(end.m), end.d, 0, 0, 0, 0, time.UTC).Before(pub.AddDate(0, -4, 0))
+}
+
+// reportedAsNews reports a group the headline or standfirst states
+// without a date of its own.
+func reportedAsNews(g []candidate) bool {
+	for _, c := range g {
+		if (c.sent.title || c.sent.lead) && c.dateStrength == 0 && !c.history {
+			return true
+		}
+	}
+	return false
 }
 
 // bestDate prefers a date stated with the action in today's news over one
