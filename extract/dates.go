@@ -47,7 +47,8 @@ func span(a, b time.Time) date {
 type dateExpr struct {
 	start, end int // byte offsets in the sentence
 	value      date
-	rule       int // index of the rule that found it; lower is more specific
+	rule       int  // index of the rule that found it; lower is more specific
+	until      bool // the end of a period: "until November 11"
 }
 
 const monthRE = `(January|February|March|April|May|June|July|August|September|October|November|December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)`
@@ -337,6 +338,10 @@ func findDatesIn(text string, c dateContext) []dateExpr {
 	kept := out[:0]
 	for _, d := range out {
 		if d.value.y >= 1990 && d.value.y <= pub.Year()+1 {
+			before := strings.ToLower(strings.TrimSpace(text[max(0, d.start-8):d.start]))
+			d.until = strings.HasSuffix(before, "until") || strings.HasSuffix(before, "till") ||
+				strings.HasSuffix(before, "through") || strings.HasSuffix(before, "to") ||
+				strings.HasPrefix(strings.ToLower(text[d.start:d.end]), "until")
 			kept = append(kept, d)
 		}
 	}

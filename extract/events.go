@@ -375,7 +375,7 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 		}
 		return nil
 	}
-	if c.cue.kind == kindVerb && !passive && x.companyActs(s, l, c.start) {
+	if c.cue.kind == kindVerb && !passive && !undergoes(s.toks, c) && x.companyActs(s, l, c.start) {
 		return nil // "Meta blocked news in Canada": a company, not a state
 	}
 	// Who acts?
@@ -1009,7 +1009,7 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 				}
 			}
 		}
-		if passive || c.cue.kind == kindState {
+		if passive || c.cue.kind == kindState || undergoes(s.toks, c) {
 			collect(func(m mention) bool { return !after(m) })
 			// "... were inaccessible, along with YouTube and Viber"
 			collect(func(m mention) bool { return after(m) && alongWith(s.toks, m.start) })
@@ -1050,11 +1050,6 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 		// participle.
 		if len(in) == 0 && !passive && (strings.HasPrefix(s.toks[c.start].tag, "VBN") || causedBefore(s.toks, c.start)) {
 			collect(func(m mention) bool { return m.end == c.start })
-		}
-		// "X, YouTube and TikTok slowed to a crawl": slowing has no
-		// object; what slows is its subject.
-		if len(in) == 0 && c.cue.action == Throttle && (c.end >= len(s.toks) || isBoundary(s.toks[c.end]) || s.toks[c.end].lower == "to" || s.toks[c.end].lower == "on") {
-			collect(func(m mention) bool { return !after(m) })
 		}
 		if len(in) == 0 {
 			// The object ends where the next finite verb starts another
@@ -1142,6 +1137,19 @@ func causedBefore(toks []token, at int) bool {
 		}
 	}
 	return false
+}
+
+// undergoes reports an action its subject suffers rather than does:
+// "have been subjected to bandwidth throttling", "X, YouTube and TikTok
+// slowed to a crawl".
+func undergoes(toks []token, c cueMatch) bool {
+	for k := c.start - 1; k >= 0 && k >= c.start-3; k-- {
+		switch toks[k].lower {
+		case "subjected", "subject", "faced", "facing", "faces", "face", "suffered", "suffering", "experienced", "experiencing":
+			return true
+		}
+	}
+	return c.cue.action == Throttle && (c.end >= len(toks) || isBoundary(toks[c.end]) || toks[c.end].lower == "to" || toks[c.end].lower == "on")
 }
 
 // alongWith reports a mention added to a list after the verb: "along
@@ -1362,6 +1370,9 @@ func (x *Extractor) dateFor(s *sentence, c cueMatch, l, r, reasonStart int) (dat
 	cueOff := s.toks[c.start].start
 	best, bestDist := date{}, -1
 	for _, d := range s.dates {
+		if d.until && c.cue.action != Unblock {
+			continue // "suspended access until November 11": when it ends
+		}
 		if d.start >= lo && d.end <= hiOff {
 			dist := abs(d.start - cueOff)
 			if bestDist < 0 || dist < bestDist {
@@ -1378,7 +1389,7 @@ func (x *Extractor) dateFor(s *sentence, c cueMatch, l, r, reasonStart int) (dat
 		return date{}, 0
 	}
 	for _, d := range s.dates {
-		if reasonStart >= 0 && reasonStart < len(s.toks) && d.start >= s.toks[reasonStart].start {
+		if reasonStart >= 0 && reasonStart < len(s.toks) && d.start >= s.toks[reasonStart].start || d.until && c.cue.action != Unblock {
 			continue
 		}
 		return d.value, 1
