@@ -72,6 +72,11 @@ func (x *Extractor) validReason(toks []token, i, end int) bool {
 		return false
 	case "saying":
 		return true
+	case "to", "in":
+		// "to prevent rumours", "in a bid to curb protests"; but
+		// "websites that happened to contain the same letters" states no
+		// cause.
+		return x.hasJustification(toks, end, min(len(toks), end+10))
 	}
 	return true
 }
@@ -147,10 +152,16 @@ func (x *Extractor) reasonText(s *sentence, i int) string {
 			}
 			if j+1 < len(toks) {
 				switch toks[j+1].lower {
-				case "which", "who", "while", "but", "although", "though", "whereas", "according", "as", "after",
+				case "which", "who", "while", "but", "although", "though", "whereas", "as", "after",
 					"citing", "saying", "despite", "with", "amid", "the", "a", "an", "it", "he", "she", "they",
-					"said", "says", "adding", "and", "in", "on", "prompting", "leading", "a move", "officials", "reports":
+					"adding", "and", "in", "on", "prompting", "leading", "officials", "reports":
 					goto done
+				case "said", "says", "according":
+					// ", officials said" ends a reason; in "its owner, Meta,
+					// said it would ..." the reason has barely begun.
+					if j-i >= 5 {
+						goto done
+					}
 				}
 			}
 		case ".":
