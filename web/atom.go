@@ -184,7 +184,13 @@ func (s *Server) atomEntry(r *http.Request, v storyView) atomEntry {
 // summary is the entry's text: date, reason and sources.
 func summary(v storyView) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s on %s", v.Headline, v.Date)
+	// "on 2018-04-16", but "in 2018-04" and "in 2017": a date at month or
+	// year precision is a period, not a day.
+	prep := "on"
+	if len(v.Date) < len("2006-01-02") {
+		prep = "in"
+	}
+	fmt.Fprintf(&b, "%s %s %s", v.Headline, prep, v.Date)
 	if v.First != v.Last {
 		fmt.Fprintf(&b, " (reports span %s to %s)", v.First, v.Last)
 	}
