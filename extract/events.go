@@ -18,6 +18,13 @@ type candidate struct {
 
 	history bool // "a similar ban in 2018"
 	partial bool // a block narrowed to part of the public: a restriction
+
+	// How directly the sentence states it, for confidence.
+	cstrength int     // 4 an authority in the clause ... 0 from context
+	inClause  bool    // the service is named in the action's clause
+	coref     bool    // the service was referred to, not named
+	kind      cueKind // verb, noun or state
+	via       via
 	// cause links a collateral event to the action that caused it, whose
 	// date it takes: (country, service, action) of the cause.
 	cause *triple
@@ -452,7 +459,9 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 				country: code, service: t.service, action: act, sent: s,
 				date: date, dateStrength: dstrength, reason: reason, reasonRank: rrank,
 				confidence: clamp(conf, 0.05, 0.95), history: history,
-				partial: partial && act == Restrict && (action == Block || action == actionCut),
+				partial:   partial && act == Restrict && (action == Block || action == actionCut),
+				cstrength: cstrength, inClause: !t.coref && t.start >= l && t.end <= r, coref: t.coref,
+				kind: c.cue.kind, via: viaCue,
 			})
 		}
 	}
@@ -607,6 +616,7 @@ func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidat
 			country: target.country, service: target.service, action: action, sent: ref.s,
 			date: date, dateStrength: strength, reason: reason, reasonRank: rank,
 			confidence: clamp(target.confidence-0.2, 0.05, 0.9),
+			cstrength:  target.cstrength, kind: c.cue.kind, via: viaReference, coref: true,
 		})
 	}
 	return out
@@ -630,6 +640,7 @@ func (x *Extractor) impliedBans(ref reference, cands []candidate) []candidate {
 			action: resolveAction(ref.c.cue.action, x.gaz.Service(u.service), false),
 			date:   date, dateStrength: strength, reason: reason, reasonRank: rank,
 			confidence: clamp(u.confidence-0.25, 0.05, 0.9),
+			cstrength:  u.cstrength, kind: ref.c.cue.kind, via: viaImplied, coref: true,
 		})
 	}
 	return out

@@ -13,6 +13,7 @@ import (
 type Extractor struct {
 	gaz   *Gazetteer
 	lex   *lexicon
+	conf  *confidenceModel
 	model *prose.Model
 }
 
@@ -26,7 +27,11 @@ func New() (*Extractor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Extractor{gaz: gaz, lex: lex, model: prose.ModelFromData("policywatch")}, nil
+	conf, err := loadConfidence()
+	if err != nil {
+		return nil, err
+	}
+	return &Extractor{gaz: gaz, lex: lex, conf: conf, model: prose.ModelFromData("policywatch")}, nil
 }
 
 // Gazetteer returns the names the extractor knows, for resolving user
@@ -36,16 +41,25 @@ func (x *Extractor) Gazetteer() *Gazetteer { return x.gaz }
 // Extract returns the events an article reports, at most one per
 // (country, service, action), ordered by country, service and action.
 func (x *Extractor) Extract(doc Document) []Event {
+	evs, _ := x.extract(doc, false)
+	return evs
+}
+
+// extract is Extract, keeping each event's confidence features when asked.
+func (x *Extractor) extract(doc Document, keepFeatures bool) ([]Event, map[triple][]float64) {
 	if doc.Published.IsZero() {
 		doc.Published = time.Now().UTC()
 	}
 	a := x.analyze(doc)
+	if keepFeatures {
+		a.features = make(map[triple][]float64)
+	}
 	var cands []candidate
 	for _, s := range a.sents {
 		cands = append(cands, x.sentenceEvents(a, s)...)
 	}
 	cands = append(cands, x.resolveReferences(a, cands)...)
-	return x.merge(a, cands)
+	return x.merge(a, cands), a.features
 }
 
 // analysis is a document split into analysed sentences, with the running
@@ -70,6 +84,9 @@ type analysis struct {
 	// services it does not name there ("blocked 26 platforms on 4
 	// September"), by country: events with no date of their own take them.
 	generalDates map[string]date
+	// features are the confidence features of each event, kept only when
+	// the model is being fitted.
+	features map[triple][]float64
 }
 
 func (x *Extractor) analyze(doc Document) *analysis {

@@ -211,3 +211,25 @@ func TestDatesFromContext(t *testing.T) {
 			want: []string{"NP/tiktok/unblock/2024-08-22"}},
 	})
 }
+
+// TestConfidenceOrders checks the direction of confidence: an authority,
+// a service and an action verb in one clause, stated with a date, is
+// surer than the same action in a headline alone, or reached through a
+// reference back.
+func TestConfidenceOrders(t *testing.T) {
+	x := extractor(t)
+	conf := func(title, text string) float64 {
+		t.Helper()
+		evs := x.Extract(extract.Document{ID: "c", Title: title, Text: text, Published: day("2018-04-20")})
+		if len(evs) != 1 {
+			t.Fatalf("%q / %q: got %v, want one event", title, text, brief(evs))
+		}
+		return evs[0].Confidence
+	}
+	direct := conf("", "Roskomnadzor blocked Telegram on Monday.")
+	headline := conf("Russia Blocks Telegram", "")
+	context := conf("", "Telegram is popular in Russia.\n\nOn Monday the app was blocked.")
+	if !(direct > headline && direct > context) {
+		t.Errorf("confidence direct %.2f, headline only %.2f, through context %.2f: want direct highest", direct, headline, context)
+	}
+}

@@ -71,7 +71,7 @@ func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
 			Date:        d.String(),
 			Reason:      x.bestReason(a, k, g),
 			Evidence:    evidence(g),
-			Confidence:  combine(g),
+			Confidence:  x.conf.confidence(a.featuresOf(k, g)),
 			ArticleID:   a.doc.ID,
 			SourceURL:   a.doc.URL,
 			SourceTitle: a.doc.Title,
@@ -120,6 +120,16 @@ func shareReasons(evs []Event) {
 			e.Reason = from(func(o Event) bool { return o.Country == e.Country && o.Service == e.Service })
 		}
 	}
+}
+
+// featuresOf computes an event's features and keeps them for whoever
+// fits the confidence model.
+func (a *analysis) featuresOf(k triple, g []candidate) []float64 {
+	f := features(g, k.action)
+	if a.features != nil {
+		a.features[k] = f
+	}
+	return f
 }
 
 // dropSummaryConflicts lets the body overrule the headline: when the title
@@ -279,20 +289,4 @@ func evidence(g []candidate) []string {
 		out = append(out, strings.TrimSpace(s.orig))
 	}
 	return out
-}
-
-// combine folds the confidences of several sentences: each more sentence
-// makes the event likelier, with diminishing returns.
-func combine(g []candidate) float64 {
-	cs := make([]float64, 0, len(g))
-	for _, c := range g {
-		cs = append(cs, c.confidence)
-	}
-	sort.Sort(sort.Reverse(sort.Float64Slice(cs)))
-	miss := 1 - cs[0]
-	for _, c := range cs[1:min(len(cs), 4)] {
-		miss *= 1 - 0.4*c
-	}
-	v := 1 - miss
-	return float64(int(min(v, 0.99)*100+0.5)) / 100
 }

@@ -101,37 +101,3 @@ func logErrors(t *testing.T, r eval.Report) {
 		}
 	}
 }
-
-func TestConfidenceBins(t *testing.T) {
-	if os.Getenv("PW_VERBOSE") == "" {
-		t.Skip("diagnostic; set PW_VERBOSE=1")
-	}
-	x := extractor(t)
-	var files []string
-	for _, fl := range floors {
-		files = append(files, fl.file)
-	}
-	type bin struct{ n, ok int }
-	bins := make([]bin, 10)
-	for _, f := range files {
-		arts, _ := eval.Load(f)
-		for _, a := range arts {
-			doc, _ := a.Document()
-			for _, e := range x.Extract(doc) {
-				b := min(int(e.Confidence*10), 9)
-				bins[b].n++
-				for _, g := range a.Events {
-					if g.Country == e.Country && g.Service == e.Service && g.Action == string(e.Action) {
-						bins[b].ok++
-						break
-					}
-				}
-			}
-		}
-	}
-	for i, b := range bins {
-		if b.n > 0 {
-			t.Logf("%.1f-%.1f: %3d events, precision %.2f", float64(i)/10, float64(i+1)/10, b.n, float64(b.ok)/float64(b.n))
-		}
-	}
-}

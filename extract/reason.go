@@ -353,7 +353,8 @@ func (x *Extractor) collateral(a *analysis, s *sentence, c cueMatch, same []cand
 		out = append(out, candidate{
 			country: cause.country, service: m.service, action: cause.action, sent: s,
 			reason: causeText, reasonRank: 3, confidence: conf,
-			cause: &triple{cause.country, cause.service, cause.action},
+			cause:     &triple{cause.country, cause.service, cause.action},
+			cstrength: cause.cstrength, inClause: true, kind: c.cue.kind, via: viaCollateral,
 		})
 	}
 	return out

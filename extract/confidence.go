@@ -1,0 +1,127 @@
+package extract
+
+import (
+	"fmt"
+	"math"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// How a candidate was found, for confidence.
+type via uint8
+
+const (
+	viaCue        via = iota // an action cue with its own target
+	viaReference             // "the ban", "the decision" referring back
+	viaCollateral            // a service hit by another's block
+	viaImplied               // a ban implied by its lifting
+)
+
+// The features of an event that its confidence is computed from. Their
+// weights are fitted on the labelled sets (see confidence_test.go) and
+// kept in data/confidence.yaml.
+var featureNames = []string{
+	"authority",      // an authority acts in the action's clause
+	"named_state",    // the state is named where the action applies or as its subject
+	"from_context",   // the state comes only from the rest of the article
+	"in_clause",      // the service is named in the action's clause
+	"verb",           // some sentence states it with a verb
+	"headline_only",  // only the headline or standfirst states it
+	"collateral",     // only as collateral damage of another action
+	"reference_only", // only through "the ban", "the decision"
+	"history_only",   // only as history ("a similar ban in 2018")
+	"threaten",
+	"order",
+	"unblock",
+	"evidence", // how many sentences state it: 0 for one, 1 for four or more
+	"dated",    // a date is stated with the action
+	"coref_only",
+}
+
+// confidenceModel is a logistic model: P(event right) = σ(bias + w·x).
+type confidenceModel struct {
+	Bias    float64            `yaml:"bias"`
+	Weights map[string]float64 `yaml:"weights"`
+	w       []float64
+}
+
+func loadConfidence() (*confidenceModel, error) {
+	b, err := dataFS.ReadFile("data/confidence.yaml")
+	if err != nil {
+		return nil, err
+	}
+	var m confidenceModel
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("extract: data/confidence.yaml: %w", err)
+	}
+	m.w = make([]float64, len(featureNames))
+	for i, n := range featureNames {
+		v, ok := m.Weights[n]
+		if !ok {
+			return nil, fmt.Errorf("extract: data/confidence.yaml: no weight for %q", n)
+		}
+		m.w[i] = v
+	}
+	if len(m.Weights) != len(featureNames) {
+		return nil, fmt.Errorf("extract: data/confidence.yaml: %d weights, want %d", len(m.Weights), len(featureNames))
+	}
+	return &m, nil
+}
+
+// features describes an event by its candidates.
+func features(g []candidate, a Action) []float64 {
+	f := make([]float64, len(featureNames))
+	set := func(name string, v bool) {
+		if v {
+			f[featureIndex[name]] = 1
+		}
+	}
+	best := 0
+	inClause, verb, headline, collateral, reference, history, dated, coref := false, false, true, true, true, true, false, true
+	for _, c := range g {
+		best = max(best, c.cstrength)
+		inClause = inClause || c.inClause
+		verb = verb || c.kind == kindVerb && c.via == viaCue
+		headline = headline && (c.sent.title || c.sent.lead)
+		collateral = collateral && c.via == viaCollateral
+		reference = reference && (c.via == viaReference || c.via == viaImplied)
+		history = history && c.history
+		dated = dated || c.dateStrength == 2
+		coref = coref && c.coref
+	}
+	set("authority", best == 4)
+	set("named_state", best == 3)
+	set("from_context", best <= 1)
+	set("in_clause", inClause)
+	set("verb", verb)
+	set("headline_only", headline)
+	set("collateral", collateral)
+	set("reference_only", reference)
+	set("history_only", history)
+	set("threaten", a == Threaten)
+	set("order", a == Order)
+	set("unblock", a == Unblock)
+	f[featureIndex["evidence"]] = float64(min(len(g), 4)-1) / 3
+	set("dated", dated)
+	set("coref_only", coref)
+	return f
+}
+
+var featureIndex = func() map[string]int {
+	m := make(map[string]int, len(featureNames))
+	for i, n := range featureNames {
+		m[n] = i
+	}
+	return m
+}()
+
+// confidence is the model's probability, to two decimals, kept off 0 and
+// 1: a rule system is never certain.
+func (m *confidenceModel) confidence(f []float64) float64 {
+	z := m.Bias
+	for i, v := range f {
+		z += m.w[i] * v
+	}
+	p := 1 / (1 + math.Exp(-z))
+	return math.Round(min(max(p, 0.01), 0.99)*100) / 100
+}
