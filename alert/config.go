@@ -235,57 +235,25 @@ func (v *validator) rule(i int, y *ruleYAML) (Rule, []error) {
 		}
 	}
 
-	f := &r.Filter
-	for _, c := range y.Countries {
-		code, ok := v.gaz.LookupCountry(c)
-		if !ok {
-			report("countries", "%q is not a country code or name policywatch knows", c)
-			continue
-		}
-		f.Countries = append(f.Countries, code)
+	// The filter means what the query flags mean; only the words for its
+	// fields are this file's.
+	keys := map[string]string{
+		"country": "countries", "service": "services", "action": "actions",
+		"since": "since", "until": "until", "min_confidence": "min_confidence",
 	}
-	for _, s := range y.Services {
-		slug, ok := v.gaz.LookupService(s)
-		if !ok {
-			report("services", "%q is not a service policywatch knows", s)
-			continue
-		}
-		f.Services = append(f.Services, slug)
-	}
-	for _, a := range y.Actions {
-		act := strings.ToLower(strings.TrimSpace(a))
-		if !extract.ValidAction(extract.Action(act)) {
-			report("actions", "%q is not one of %s", a, actionList())
-			continue
-		}
-		f.Actions = append(f.Actions, act)
-	}
-	for _, d := range []struct {
-		field, value string
-		end          bool
-		dst          *string
-	}{{"since", y.Since, false, &f.Since}, {"until", y.Until, true, &f.Until}} {
-		if strings.TrimSpace(d.value) == "" {
-			continue
-		}
-		if _, err := store.ParseDateBound(d.value, d.end); err != nil {
-			report(d.field, "%q: %v", d.value, err)
-			continue
-		}
-		*d.dst = strings.TrimSpace(d.value)
-	}
-	f.Text = strings.TrimSpace(y.Text)
-	if y.MinConfidence < 0 || y.MinConfidence > 1 {
-		report("min_confidence", "%v is not between 0 and 1", y.MinConfidence)
-	}
-	f.MinConfidence = y.MinConfidence
 	for _, fd := range y.Feeds {
-		if fd = strings.TrimSpace(fd); fd == "" {
+		if strings.TrimSpace(fd) == "" {
 			report("feeds", "holds an empty feed name")
-			continue
 		}
-		f.Feeds = append(f.Feeds, fd)
 	}
+	f, err := store.Spec{
+		Countries: y.Countries, Services: y.Services, Actions: y.Actions, Feeds: y.Feeds,
+		Since: y.Since, Until: y.Until, Text: y.Text, MinConfidence: y.MinConfidence,
+	}.Resolve(v.gaz)
+	for _, fe := range store.FieldErrors(err) {
+		report(keys[fe.Field], "%q %s", fe.Value, fe.Msg)
+	}
+	r.Filter = f
 
 	wh := &r.Webhook
 	wh.Format = Format(strings.ToLower(strings.TrimSpace(y.Webhook.Format)))
@@ -364,14 +332,6 @@ func formatList() string {
 	names := make([]string, len(Formats))
 	for i, f := range Formats {
 		names[i] = string(f)
-	}
-	return strings.Join(names, ", ")
-}
-
-func actionList() string {
-	names := make([]string, len(extract.Actions))
-	for i, a := range extract.Actions {
-		names[i] = string(a)
 	}
 	return strings.Join(names, ", ")
 }

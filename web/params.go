@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/policywatch/policywatch/extract"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -47,37 +46,17 @@ func (v *vocab) parseFilter(q url.Values, defLimit int) (store.Filter, error) {
 			return f, badParam(name, "unknown parameter; want one of %s", strings.Join(filterParams, ", "))
 		}
 	}
-	for _, c := range list(q, "country") {
-		code, ok := v.gaz.LookupCountry(c)
-		if !ok {
-			return f, badParam("country", "%q is not a country code or name policywatch knows", c)
-		}
-		f.Countries = append(f.Countries, code)
+	spec := store.Spec{
+		Countries: list(q, "country"), Services: list(q, "service"), Actions: list(q, "action"), Feeds: list(q, "feed"),
 	}
-	for _, s := range list(q, "service") {
-		slug, ok := v.gaz.LookupService(s)
-		if !ok {
-			return f, badParam("service", "%q is not a service policywatch knows", s)
-		}
-		f.Services = append(f.Services, slug)
-	}
-	for _, a := range list(q, "action") {
-		a = strings.ToLower(a)
-		if !extract.ValidAction(extract.Action(a)) {
-			return f, badParam("action", "%q is not an action; want one of %s", a, actionNames())
-		}
-		f.Actions = append(f.Actions, a)
-	}
-	f.Feeds = list(q, "feed")
-
 	var err error
-	if f.Since, err = dateParam(q, "since", false); err != nil {
+	if spec.Since, err = single(q, "since"); err != nil {
 		return f, err
 	}
-	if f.Until, err = dateParam(q, "until", true); err != nil {
+	if spec.Until, err = single(q, "until"); err != nil {
 		return f, err
 	}
-	if f.Text, err = single(q, "text"); err != nil {
+	if spec.Text, err = single(q, "text"); err != nil {
 		return f, err
 	}
 	conf, err := single(q, "min_confidence")
@@ -85,11 +64,15 @@ func (v *vocab) parseFilter(q url.Values, defLimit int) (store.Filter, error) {
 		return f, err
 	}
 	if conf != "" {
-		f.MinConfidence, err = strconv.ParseFloat(conf, 64)
-		// Written so that NaN, which compares false with everything, fails.
-		if err != nil || !(f.MinConfidence >= 0 && f.MinConfidence <= 1) {
+		if spec.MinConfidence, err = strconv.ParseFloat(conf, 64); err != nil {
 			return f, badParam("min_confidence", "%q is not a number from 0 to 1", conf)
 		}
+	}
+	if f, err = spec.Resolve(v.gaz); err != nil {
+		if fes := store.FieldErrors(err); len(fes) > 0 {
+			return f, badParam(fes[0].Field, "%q %s", fes[0].Value, fes[0].Msg)
+		}
+		return f, err
 	}
 	limit, err := single(q, "limit")
 	if err != nil {
@@ -142,24 +125,4 @@ func single(q url.Values, name string) (string, error) {
 		out = v
 	}
 	return out, nil
-}
-
-// dateParam checks a date bound; the store widens it to its period.
-func dateParam(q url.Values, name string, end bool) (string, error) {
-	s, err := single(q, name)
-	if err != nil || s == "" {
-		return "", err
-	}
-	if _, err := store.ParseDateBound(s, end); err != nil {
-		return "", badParam(name, "%q is not a date: want YYYY, YYYY-MM or YYYY-MM-DD", s)
-	}
-	return s, nil
-}
-
-func actionNames() string {
-	names := make([]string, len(extract.Actions))
-	for i, a := range extract.Actions {
-		names[i] = string(a)
-	}
-	return strings.Join(names, ", ")
 }

@@ -27,7 +27,7 @@ type filterFlags struct {
 func (f *filterFlags) register(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&f.countries, "country", nil, "country code or name, e.g. IR or Iran (repeat or comma-separate for any of several)")
 	fs.StringSliceVar(&f.services, "service", nil, "service slug or name, e.g. telegram or \"X\"")
-	fs.StringSliceVar(&f.actions, "action", nil, "action: "+actionList())
+	fs.StringSliceVar(&f.actions, "action", nil, "action: "+store.ActionList())
 	fs.StringVar(&f.since, "since", "", "events on or after this date: 2018, 2018-04 or 2018-04-16")
 	fs.StringVar(&f.until, "until", "", "events on or before this date: 2018, 2018-04 or 2018-04-16")
 	fs.StringVar(&f.text, "text", "", "only events whose evidence, reason or source title contains this text")
@@ -36,65 +36,37 @@ func (f *filterFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.limit, "limit", 0, "at most this many events (0 = all)")
 }
 
-func actionList() string {
-	names := make([]string, len(extract.Actions))
-	for i, a := range extract.Actions {
-		names[i] = string(a)
-	}
-	return strings.Join(names, ", ")
-}
-
 // filter validates the flags and resolves names to codes and slugs.
 func (a *app) filter(f filterFlags) (store.Filter, error) {
-	out := store.Filter{Text: f.text, MinConfidence: f.minConfidence, Feeds: f.feeds, Limit: f.limit}
-	var gaz *extract.Gazetteer
-	if len(f.countries) > 0 || len(f.services) > 0 {
-		var err error
-		if gaz, err = a.gazetteer(); err != nil {
-			return out, err
-		}
+	out, err := store.Spec{
+		Countries: f.countries, Services: f.services, Actions: f.actions, Feeds: f.feeds,
+		Since: f.since, Until: f.until, Text: f.text, MinConfidence: f.minConfidence, Limit: f.limit,
+	}.Resolve(lazyNames{a})
+	if fes := store.FieldErrors(err); len(fes) > 0 {
+		fe := fes[0]
+		return out, usagef("--%s %q %s", strings.ReplaceAll(fe.Field, "_", "-"), fe.Value, fe.Msg)
 	}
-	for _, c := range f.countries {
-		code, ok := gaz.LookupCountry(c)
-		if !ok {
-			return out, usagef("--country %q: not a country code or name this policywatch knows", c)
-		}
-		out.Countries = append(out.Countries, code)
+	return out, err
+}
+
+// lazyNames loads the gazetteer only when a name must be resolved: most
+// queries name none, and loading takes a moment.
+type lazyNames struct{ a *app }
+
+func (l lazyNames) LookupCountry(s string) (string, bool) {
+	g, err := l.a.gazetteer()
+	if err != nil {
+		return "", false
 	}
-	for _, s := range f.services {
-		slug, ok := gaz.LookupService(s)
-		if !ok {
-			return out, usagef("--service %q: not a service this policywatch knows", s)
-		}
-		out.Services = append(out.Services, slug)
+	return g.LookupCountry(s)
+}
+
+func (l lazyNames) LookupService(s string) (string, bool) {
+	g, err := l.a.gazetteer()
+	if err != nil {
+		return "", false
 	}
-	for _, act := range f.actions {
-		act = strings.ToLower(strings.TrimSpace(act))
-		if !extract.ValidAction(extract.Action(act)) {
-			return out, usagef("--action %q: want one of %s", act, actionList())
-		}
-		out.Actions = append(out.Actions, act)
-	}
-	for _, d := range []struct {
-		flag, v string
-		end     bool
-		dst     *string
-	}{{"--since", f.since, false, &out.Since}, {"--until", f.until, true, &out.Until}} {
-		if d.v == "" {
-			continue
-		}
-		if _, err := store.ParseDateBound(d.v, d.end); err != nil {
-			return out, usagef("%s: %v", d.flag, err)
-		}
-		*d.dst = d.v
-	}
-	if f.minConfidence < 0 || f.minConfidence > 1 {
-		return out, usagef("--min-confidence %v: want a number from 0 to 1", f.minConfidence)
-	}
-	if f.limit < 0 {
-		return out, usagef("--limit %d: want 0 or more", f.limit)
-	}
-	return out, nil
+	return g.LookupService(s)
 }
 
 func (a *app) queryCmd() *cobra.Command {
