@@ -12,21 +12,17 @@ import (
 )
 
 // The gazetteer files are data, but wrong data gives wrong events: these
-// tests hold them to the invariants the extractor relies on. They decode
-// into their own structs so that they check the files as written, not what
-// a loader makes of them.
+// tests hold them to the invariants the extractor relies on, decoding them
+// into the loader's own types.
 
-type testCountry struct {
-	Code     string   `yaml:"code"`
-	Name     string   `yaml:"name"`
-	Aliases  []string `yaml:"aliases"`
-	Demonyms []string `yaml:"demonyms"`
-	Capitals []string `yaml:"capitals"`
-	Cities   []string `yaml:"cities"`
-}
+type (
+	testCountry = Country
+	testActor   = Actor
+	testService = Service
+)
 
 // terms lists every word sequence that names the country.
-func (c testCountry) terms() []string {
+func (c Country) terms() []string {
 	var out []string
 	out = append(out, c.Name)
 	for _, l := range [][]string{c.Aliases, c.Demonyms, c.Capitals, c.Cities} {
@@ -35,28 +31,7 @@ func (c testCountry) terms() []string {
 	return out
 }
 
-type testActor struct {
-	Name    string   `yaml:"name"`
-	Aliases []string `yaml:"aliases"`
-	Country string   `yaml:"country"`
-	Kind    string   `yaml:"kind"`
-}
-
-type testService struct {
-	Slug      string   `yaml:"slug"`
-	Name      string   `yaml:"name"`
-	Aliases   []string `yaml:"aliases"`
-	Kind      string   `yaml:"kind"`
-	Owner     string   `yaml:"owner"`
-	Ambiguous []string `yaml:"ambiguous"`
-	Generic   []string `yaml:"generic"`
-	MatchCase *bool    `yaml:"match_case"`
-	// LicensedBy are words whose presence in an article makes an ambiguous
-	// name the service ("Musk" for "X").
-	LicensedBy []string `yaml:"licensed_by"`
-}
-
-func (s testService) names() []string { return append([]string{s.Name}, s.Aliases...) }
+func (s Service) names() []string { return append([]string{s.Name}, s.Aliases...) }
 
 // decodeStrict reads a YAML list and fails on fields the structs do not
 // know, so a misspelt key ("alias:") cannot silently drop names.

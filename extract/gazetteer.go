@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"embed"
 	"fmt"
 	"sort"
@@ -135,7 +136,10 @@ func LoadGazetteer() (*Gazetteer, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := yaml.Unmarshal(b, f.v); err != nil {
+		// A misspelt key ("alias:") must not silently drop names.
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(f.v); err != nil {
 			return nil, fmt.Errorf("extract: %s: %w", f.name, err)
 		}
 	}
