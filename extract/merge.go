@@ -69,7 +69,7 @@ func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
 			Service:     k.service,
 			Action:      k.action,
 			Date:        d.String(),
-			Reason:      x.bestReason(a, k, g),
+			Reason:      x.bestReason(a, k, current(g, d, a.doc.Published)),
 			Evidence:    evidence(g),
 			Confidence:  x.conf.confidence(a.featuresOf(k, g)),
 			ArticleID:   a.doc.ID,
@@ -80,7 +80,7 @@ func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
 		}
 		out = append(out, ev)
 	}
-	shareReasons(out)
+	shareReasons(out, groups)
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Country != out[j].Country {
 			return out[i].Country < out[j].Country
@@ -99,11 +99,23 @@ func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
 // measure it threatens to extend ("fined for failing to appoint a
 // representative"). A lifted ban has its own reasons and neither gives nor
 // takes.
-func shareReasons(evs []Event) {
-	from := func(ok func(e Event) bool) string {
-		for _, e := range evs {
-			if e.Reason != "" && e.Action != Unblock && ok(e) {
-				return e.Reason
+func shareReasons(evs []Event, groups map[triple][]candidate) {
+	// Only between events told close together: a list, or a measure and
+	// the threat that follows it, not a background paragraph's history.
+	near := func(a, b Event) bool {
+		for _, ca := range groups[triple{a.Country, a.Service, a.Action}] {
+			for _, cb := range groups[triple{b.Country, b.Service, b.Action}] {
+				if abs(ca.sent.index-cb.sent.index) <= 2 {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	from := func(e Event, ok func(o Event) bool) string {
+		for _, o := range evs {
+			if o.Reason != "" && o.Action != Unblock && ok(o) && near(e, o) {
+				return o.Reason
 			}
 		}
 		return ""
@@ -114,12 +126,29 @@ func shareReasons(evs []Event) {
 		if e.Reason != "" || e.Action == Unblock || e.Action == Shutdown {
 			continue
 		}
-		if r := from(func(o Event) bool { return o.Country == e.Country && o.Action == e.Action }); r != "" {
+		if r := from(*e, func(o Event) bool { return o.Country == e.Country && o.Action == e.Action }); r != "" {
 			e.Reason = r
 		} else if e.Action == Threaten {
-			e.Reason = from(func(o Event) bool { return o.Country == e.Country && o.Service == e.Service })
+			e.Reason = from(*e, func(o Event) bool { return o.Country == e.Country && o.Service == e.Service })
 		}
 	}
+}
+
+// current leaves out the history of an event dated recently: the reason
+// of "after a bomb attack in November 2022, Twitter was slowed" is not
+// the reason of this week's throttling.
+func current(g []candidate, d date, pub time.Time) []candidate {
+	if d.zero() || old(d, pub) {
+		return g
+	}
+	out := make([]candidate, 0, len(g))
+	for _, c := range g {
+		if c.dateStrength > 0 && !c.date.zero() && old(c.date, pub) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // featuresOf computes an event's features and keeps them for whoever

@@ -13,7 +13,7 @@ type justification struct {
 	index            int // sentence
 }
 
-const maxReasonTokens = 40
+const maxReasonTokens = 25
 
 // reasonStart returns the index of the first token of the reason clause
 // after a cue (the marker itself), or -1.
@@ -168,10 +168,25 @@ func (x *Extractor) reasonText(s *sentence, i int) string {
 			if j == len(toks)-1 {
 				goto done
 			}
+		case `"`:
+			// ',"the regulator said' closes a quotation the reason was in.
+			if j > i && toks[j-1].text == "," || j+1 < len(toks) && speechWords[toks[j+1].lower] {
+				goto done
+			}
+		}
+	}
+	// Too long to be one clause: end at the last comma inside, if any.
+	if j == i+maxReasonTokens {
+		for k := j - 1; k > i+maxReasonTokens/2; k-- {
+			if toks[k].text == "," {
+				j = k
+				break
+			}
 		}
 	}
 done:
-	if j <= i {
+	// A word or two is a headline's fragment ("Election"), not a reason.
+	if j-i < 2 {
 		return ""
 	}
 	text := s.text[toks[i].start:toks[j-1].end]
