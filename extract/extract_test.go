@@ -70,6 +70,9 @@ func TestActors(t *testing.T) {
 			want: []string{"TR/wikipedia/block/2017-04-29"}},
 		{name: "origin demonym is not the actor", text: "India banned the Chinese app TikTok on Monday.",
 			want: []string{"IN/tiktok/block/2018-04-16"}},
+		{name: "first name, not a state", text: "Telegram was blocked on Monday, Jordan Peterson said."},
+		{name: "state before a title", text: "Turkey President Erdogan blocked Twitter on Monday.",
+			want: []string{"TR/twitter/block/2018-04-16"}},
 		{name: "Kremlin", text: "The Kremlin has throttled Twitter since March.",
 			want: []string{"RU/twitter/throttle/2018-03"}},
 	})

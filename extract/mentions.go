@@ -3,6 +3,8 @@ package extract
 import (
 	"sort"
 	"strings"
+
+	"github.com/jdkato/prose/v2"
 )
 
 // mention is a country, authority or service named in a sentence.
@@ -111,16 +113,42 @@ func (x *Extractor) pick(a *analysis, toks []token, m match) []entry {
 		}
 		out = append(out, e)
 	}
-	// A token sequence that is a country name and also a person's first
-	// name ("Jordan Peterson") is neither when a capitalised word follows
-	// that is not itself a name we know.
-	if m.end < len(toks) && len(out) > 0 && out[0].role == roleCountry && m.end-m.start == 1 {
-		next := toks[m.end]
-		if isCapitalized(next.text) && next.tag == "NNP" && len(x.gaz.find(toks[m.end:m.end+1])) == 0 && !isTitleCase(toks) {
-			return nil
+	// A place's name that is also a first name ("Jordan Peterson", "Chad
+	// Smith") is a person when prose's entity recogniser says so: it labels
+	// the name, or the word after it, as a person.
+	if m.end-m.start == 1 && m.end < len(toks) && len(out) > 0 && a.current != nil {
+		switch out[0].role {
+		case roleCountry, roleCapital, roleCity:
+			next := toks[m.end]
+			if isCapitalized(next.text) && !x.lex.government[next.lower] && len(x.gaz.find(toks[m.end:m.end+1])) == 0 && !isTitleCase(toks) {
+				labels := x.entityLabels(a.current)
+				if strings.HasSuffix(labels[m.start], "PERSON") || strings.HasSuffix(labels[m.end], "PERSON") {
+					return nil
+				}
+			}
 		}
 	}
 	return out
+}
+
+// entityLabels runs prose's named-entity recogniser over a sentence once,
+// giving each token its IOB label ("B-PERSON", "B-GPE", "O"). It runs only
+// for sentences that need it: it costs more than tagging.
+func (x *Extractor) entityLabels(s *sentence) []string {
+	if s.labels != nil {
+		return s.labels
+	}
+	s.labels = make([]string, len(s.toks)+1)
+	doc, err := prose.NewDocument(s.text, prose.UsingModel(x.model), prose.WithSegmentation(false))
+	if err != nil {
+		return s.labels
+	}
+	if toks := doc.Tokens(); len(toks) == len(s.toks) {
+		for i, t := range toks {
+			s.labels[i] = t.Label
+		}
+	}
+	return s.labels
 }
 
 func (x *Extractor) licensed(a *analysis, toks []token, m match, slug string) bool {

@@ -45,6 +45,9 @@ type sentence struct {
 	// listed reports a gazetteer match standing in a list of plain
 	// service names; set while mentions are found.
 	listed func(match) bool
+	// labels are prose's entity labels, one per token (and one spare);
+	// computed only when a mention needs them.
+	labels []string
 }
 
 var paraBreak = regexp.MustCompile(`\n\s*\n|\r\n\s*\r\n`)
