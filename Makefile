@@ -1,7 +1,9 @@
 # Everything runs through the go command; nothing needs installing by hand.
 GO      ?= go
 BIN     := bin/policywatch
-DEMO_DB ?= demo.db
+# The demo writes into the default database, so that 'bin/policywatch
+# query' works right after 'make run'. Re-running it stores nothing twice.
+DEMO_DB ?= policywatch.db
 
 .PHONY: all build run demo live test vet bench eval clean
 
@@ -14,7 +16,6 @@ build:
 run: demo
 
 demo: build
-	rm -f $(DEMO_DB)
 	./$(BIN) demo --db $(DEMO_DB)
 
 # The nightly batch against the real feeds in feeds.yaml (needs the internet).
@@ -36,5 +37,6 @@ bench:
 eval: build
 	./$(BIN) eval testdata/eval/dev.jsonl
 
+# Build outputs only: a database holds data, and is never removed here.
 clean:
-	rm -rf bin $(DEMO_DB)
+	rm -rf bin
