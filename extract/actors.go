@@ -1,0 +1,218 @@
+// Actors and dates: which state acts, and when.
+
+package extract
+
+// actors returns the states acting for a cue and how directly the text
+// says so (4 an authority in the clause ... 0 from context).
+func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passive bool, reasonStart int) ([]string, int) {
+	inReason := func(m mention) bool { return reasonStart >= 0 && m.start >= reasonStart }
+	// A demonym that heads no government noun ("Ukrainian drone
+	// attacks", "Russian users") says nothing about who acts.
+	weak := func(m mention) bool { return m.role == roleDemonym && m.strength < 2 }
+	var subj, loc, other []mention
+	for _, m := range s.mentions {
+		if !m.isCountry() || m.origin || weak(m) || inReason(m) || m.start < l || m.end > r {
+			continue
+		}
+		switch {
+		case c.cue.action == Order && m.start >= c.end && !(m.start > 0 && s.toks[m.start-1].lower == "by"):
+			continue // what an order is about is not who orders it
+		case m.start > 0 && isLocative(s.toks[m.start-1]),
+			len(loc) > 0 && joined(s, loc[len(loc)-1], m): // "in China, Iran and North Korea"
+			loc = append(loc, m)
+		case m.start > 0 && s.toks[m.start-1].lower == "by" && m.start >= c.end:
+			subj = append(subj, m) // "was blocked by Roskomnadzor"
+		case m.end <= c.start:
+			subj = append(subj, m)
+		default:
+			other = append(other, m)
+		}
+	}
+	strongest := func(ms []mention) []string {
+		best := 0
+		for _, m := range ms {
+			best = max(best, m.strength)
+		}
+		var out []string
+		for _, m := range ms {
+			if m.strength == best && !contains(out, m.country) {
+				out = append(out, m.country)
+			}
+		}
+		return out
+	}
+	// An authority acting is the strongest evidence; then the state where
+	// the action applies; then the state named as subject.
+	var auth []mention
+	for _, m := range append(append([]mention{}, subj...), other...) {
+		if m.strength >= 3 {
+			auth = append(auth, m)
+		}
+	}
+	switch {
+	case len(auth) > 0:
+		return strongest(auth), 4
+	case len(loc) > 0:
+		var codes []string
+		for _, m := range loc {
+			if !contains(codes, m.country) {
+				codes = append(codes, m.country)
+			}
+		}
+		return codes, 3
+	case len(subj) > 0:
+		return coordinated(s, subj), 3
+	case len(other) > 0:
+		return strongest(other), 2
+	}
+	// Elsewhere in the sentence, outside the reason.
+	var rest []mention
+	for _, m := range s.mentions {
+		if m.isCountry() && !m.origin && !weak(m) && !inReason(m) {
+			rest = append(rest, m)
+		}
+	}
+	if len(rest) > 0 {
+		return strongest(rest), 1
+	}
+	if code := contextCountry(a, s); code != "" {
+		return []string{code}, 0
+	}
+	return nil, 0
+}
+
+func isLocative(t token) bool {
+	switch t.lower {
+	case "in", "across", "throughout", "inside", "within", "nationwide":
+		return true
+	}
+	return false
+}
+
+// coordinated keeps the mentions that form one list with the last one:
+// "in China, Iran and North Korea" is three states; "First Russia now
+// Iran" names Iran as the one acting.
+func coordinated(s *sentence, ms []mention) []string {
+	if len(ms) == 1 {
+		return []string{ms[0].country}
+	}
+	out := []string{ms[len(ms)-1].country}
+	for i := len(ms) - 2; i >= 0; i-- {
+		if !joined(s, ms[i], ms[i+1]) {
+			break
+		}
+		if !contains(out, ms[i].country) {
+			out = append(out, ms[i].country)
+		}
+	}
+	return out
+}
+
+// joined reports whether only a conjunction or comma separates a and b.
+func joined(s *sentence, a, b mention) bool {
+	if b.start <= a.end {
+		return false
+	}
+	for k := a.end; k < b.start; k++ {
+		switch s.toks[k].lower {
+		case ",", "and", "or", "both", "as", "well", "the", "&":
+		default:
+			if !isLocative(s.toks[k]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// contextCountry is the state a sentence that names none is about: the
+// one the last events or strong mentions of the paragraph were about, else
+// the article's main state.
+func contextCountry(a *analysis, s *sentence) string {
+	for i := len(a.prior) - 1; i >= 0; i-- {
+		p := a.prior[i]
+		if p.sent.index < s.index && s.index-p.sent.index <= 3 && !p.sent.title {
+			return p.country
+		}
+	}
+	for i := s.index - 1; i >= 0 && i >= s.index-3; i-- {
+		p := a.sents[i]
+		if p.title {
+			continue
+		}
+		for _, m := range reverse(p.mentions) {
+			if m.isCountry() && !m.origin && m.strength >= 2 {
+				return m.country
+			}
+		}
+	}
+	return mainCountry(a)
+}
+
+// mainCountry is the state of the headline, else the one the article
+// names most often as acting.
+func mainCountry(a *analysis) string {
+	counts := make(map[string]int)
+	best, n := "", 0
+	for _, s := range a.sents {
+		for _, m := range s.mentions {
+			if !m.isCountry() || m.origin {
+				continue
+			}
+			w := m.strength
+			if s.title {
+				w += 5
+			}
+			counts[m.country] += w
+			if counts[m.country] > n {
+				best, n = m.country, counts[m.country]
+			}
+		}
+	}
+	return best
+}
+
+// dateFor picks the date expression that belongs to a cue: in its clause
+// first, else elsewhere in the sentence outside the reason.
+func (x *Extractor) dateFor(s *sentence, c cueMatch, l, r, reasonStart int) (date, int) {
+	if len(s.dates) == 0 {
+		return date{}, 0
+	}
+	lo, hi := s.toks[l].start, s.text[len(s.text):]
+	_ = hi
+	hiOff := len(s.text)
+	if r < len(s.toks) {
+		hiOff = s.toks[r].start
+	}
+	if reasonStart >= 0 && reasonStart < len(s.toks) && s.toks[reasonStart].start < hiOff {
+		hiOff = s.toks[reasonStart].start
+	}
+	cueOff := s.toks[c.start].start
+	best, bestDist := date{}, -1
+	for _, d := range s.dates {
+		if d.until && c.cue.action != Unblock {
+			continue // "suspended access until November 11": when it ends
+		}
+		if d.start >= lo && d.end <= hiOff {
+			dist := abs(d.start - cueOff)
+			if bestDist < 0 || dist < bestDist {
+				best, bestDist = d.value, dist
+			}
+		}
+	}
+	if bestDist >= 0 {
+		return best, 2
+	}
+	// A nominal cue inside another clause ("as a result of the ban, ...")
+	// does not take the sentence's date, which belongs to another verb.
+	if c.cue.kind == kindNoun {
+		return date{}, 0
+	}
+	for _, d := range s.dates {
+		if reasonStart >= 0 && reasonStart < len(s.toks) && d.start >= s.toks[reasonStart].start || d.until && c.cue.action != Unblock {
+			continue
+		}
+		return d.value, 1
+	}
+	return date{}, 0
+}

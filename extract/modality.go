@@ -1,0 +1,280 @@
+// Modality: whether what a cue describes happened, and who did it.
+
+package extract
+
+import "strings"
+
+// hypotheticalGerund reports an action named as a gerund subject of a
+// modal: "cutting the internet would damage the lifeblood of the
+// country" discusses the action, it does not report it.
+func (x *Extractor) hypotheticalGerund(s *sentence, c cueMatch, r int) bool {
+	toks := s.toks
+	if !strings.HasPrefix(toks[c.start].tag, "VBG") {
+		return false
+	}
+	if c.start > 0 {
+		switch toks[c.start-1].lower {
+		case "is", "are", "was", "were", "be", "been", "by", "after", "before", "of", "for", "from", "without":
+			return false
+		}
+	}
+	for k := c.end; k < r && k < c.end+8; k++ {
+		switch toks[k].lower {
+		case "would", "could", "might", "will":
+			return true
+		}
+	}
+	return false
+}
+
+// companySpeaks reports a cue whose subject is "we" in words a company's
+// spokesperson is quoted saying: "we have temporarily blocked access to
+// the apps," a Google spokesperson said.
+func (x *Extractor) companySpeaks(s *sentence, c cueMatch) bool {
+	we := false
+	for k := c.start - 1; k >= 0 && k >= c.start-5; k-- {
+		if w := s.toks[k].lower; w == "we" || w == "i" {
+			we = true
+		}
+	}
+	if !we {
+		return false
+	}
+	for i, m := range s.mentions {
+		_ = i
+		if m.isService() && m.start > c.end {
+			for k := m.end; k < len(s.toks) && k < m.end+3; k++ {
+				switch s.toks[k].lower {
+				case "spokesperson", "spokesman", "spokeswoman", "representative", "executive", "said", "says":
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// officialSubject reports a state or a government noun before a cue in
+// its clause: only a state's demand is an order.
+func (x *Extractor) officialSubject(s *sentence, l, at int) bool {
+	for _, m := range s.mentions {
+		if m.isCountry() && !m.origin && m.strength >= 2 && m.start >= l && m.end <= at {
+			return true
+		}
+	}
+	for k := l; k < at; k++ {
+		if w := s.toks[k].lower; x.lex.government[w] && w != "security" && w != "telecoms" && w != "communications" && w != "state" {
+			return true
+		}
+	}
+	return false
+}
+
+// orderOfAction reports an order whose content is itself an action the
+// extractor reports ("ordered all operators to deny access to the
+// internet", "ordered the platform blocked").
+func (x *Extractor) orderOfAction(s *sentence, c cueMatch, r int) bool {
+	for _, o := range x.lex.findCues(s.toks) {
+		if o.start >= c.start && o.start < r && o.cue.action != Order && o.cue.action != Fine && o.cue.action != actionAffect &&
+			!(o.start == c.start && o.end == c.end) {
+			return true
+		}
+	}
+	return false
+}
+
+// negated reports a negator just before the cue ("has not blocked") or a
+// denial anywhere before it in the sentence ("denied blocking").
+func (x *Extractor) negated(s *sentence, l int, c cueMatch) bool {
+	toks := s.toks
+	for i := c.start - 1; i >= l && i >= c.start-4; i-- {
+		if x.lex.negators[toks[i].lower] {
+			return true
+		}
+	}
+	// Inside the cue's own gap: "did not block"; but "no longer
+	// permitted" is itself a cue.
+	for i := c.start; i < c.end; i++ {
+		switch toks[i].lower {
+		case "not", "n't", "never":
+			return true
+		}
+	}
+	if _, ok := x.lex.denials.in(toks, 0, c.start); ok {
+		return true
+	}
+	// "accused Meta of choosing to block its users from news": an
+	// allegation about someone else's action.
+	for i := 0; i < c.start; i++ {
+		if !strings.HasPrefix(toks[i].lower, "accus") {
+			continue
+		}
+		for j := i + 1; j < c.start; j++ {
+			if toks[j].lower == "of" && c.start-j <= 6 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hedged reports whether the cue is hypothetical, proposed or discussed,
+// and whether that is an official's threat ("could be blocked if it fails
+// to comply, the regulator warned") rather than talk.
+func (x *Extractor) hedged(s *sentence, l, r int, c cueMatch) (hedged, threat bool) {
+	toks := s.toks
+	var found []int
+	for i := l; i < c.start; i++ {
+		if toks[i].text == "May" {
+			continue // the month, capitalised; the modal is "may"
+		}
+		if end := x.lex.hedges.at(toks, i); end > 0 {
+			found = append(found, i)
+		}
+	}
+	// "if"/"unless" after the cue make it conditional; so do passive
+	// hedges: "a ban is being considered".
+	// "If the FTC wins, the judge could order ...": speculation about an
+	// outcome, not an official's threat.
+	if len(toks) > 0 && (toks[0].lower == "if" || toks[0].lower == "should") && c.start > 2 {
+		return true, false
+	}
+	for i := c.end; i < len(toks); i++ {
+		switch toks[i].lower {
+		case "once", "provided", "providing":
+			// "calls would be restored once their owners comply"; in a
+			// past narrative "restoring access once the unrest ended" is
+			// a time.
+			modal := false
+			for k := 0; k < i; k++ {
+				switch toks[k].lower {
+				case "would", "will", "could", "can", "'ll":
+					modal = true
+				}
+			}
+			if modal && i < r+4 {
+				found = append(found, i)
+			}
+		case "if", "unless":
+			// A condition binds the clause it follows, not the whole
+			// sentence: "degraded the site and gave it 48 hours, warning
+			// that it would be blocked if ..." conditions only the block.
+			if i < r+4 {
+				found = append(found, i)
+			}
+		case "considered", "proposed", "planned", "mooted", "discussed", "debated":
+			if i < r {
+				found = append(found, i)
+			}
+		}
+	}
+	// "will" before the cue is a threat only if conditional; alone it
+	// announces the action.
+	if len(found) == 0 {
+		return false, false
+	}
+	speech := false
+	for i := 0; i < c.start; i++ {
+		speech = speech || speechWords[toks[i].lower]
+	}
+	conditional := false
+	for _, i := range found {
+		switch toks[i].lower {
+		case "if", "unless", "once", "provided", "providing":
+			conditional = true
+		}
+	}
+	hedges := 0
+	for _, i := range found {
+		// "said internet access would be suspended": reported speech
+		// announcing the action, not a hypothesis.
+		if (toks[i].lower == "would" || toks[i].lower == "will") && speech && !conditional {
+			continue
+		}
+		hedges++
+		if x.lex.threats.at(toks, i) < 0 {
+			return true, false // talk: "is considering a ban", "calls for a ban"
+		}
+	}
+	if hedges == 0 {
+		return false, false
+	}
+	return true, x.officialSpeaks(s)
+}
+
+// officialSpeaks reports whether the sentence attributes its words to a
+// state: an authority or a government noun.
+func (x *Extractor) officialSpeaks(s *sentence) bool {
+	for _, m := range s.mentions {
+		if m.isCountry() && !m.origin && m.strength >= 3 {
+			return true
+		}
+	}
+	for _, t := range s.toks {
+		if x.lex.government[t.lower] && t.lower != "state" && t.lower != "security" && t.lower != "communications" {
+			return true
+		}
+	}
+	return false
+}
+
+// companyActs reports an active cue whose subject is a service: "Telegram
+// blocked the channels", unless a state made it ("at the request of").
+func (x *Extractor) companyActs(s *sentence, l, cueStart int) bool {
+	var subj *mention
+	// A participle after a comma ("..., briefly blocking news on
+	// Facebook") has the sentence's subject: its first name that is not
+	// a place.
+	participle := strings.HasPrefix(s.toks[cueStart].tag, "VBG")
+	comma := false
+	for k := cueStart - 1; k >= 0 && k >= cueStart-2; k-- {
+		comma = comma || s.toks[k].text == ","
+	}
+	if participle && comma {
+		for i := range s.mentions {
+			m := &s.mentions[i]
+			if m.end <= cueStart && !m.origin && !(m.start > 0 && isLocative(s.toks[m.start-1])) {
+				if m.isService() {
+					return !x.stateMade(s)
+				}
+				return false
+			}
+		}
+	}
+	for i := range s.mentions {
+		m := &s.mentions[i]
+		if m.end <= cueStart && m.start >= l && !m.origin {
+			subj = m
+		}
+	}
+	if subj == nil || !subj.isService() {
+		return false
+	}
+	// The service must head the subject: "Meta blocked", "Telegram has
+	// removed", not "Russia's ban on Telegram also blocked".
+	if subj.start > 0 {
+		switch s.toks[subj.start-1].lower {
+		case "on", "of", "against", "to", "for", "in", "from", "with", "by", "over":
+			return false
+		}
+	}
+	for i := subj.end; i < cueStart; i++ {
+		t := s.toks[i]
+		if !(strings.HasPrefix(t.tag, "RB") || strings.HasPrefix(t.tag, "VB") || t.tag == "MD" || t.tag == "TO" || t.tag == "," || t.lower == "itself" || t.lower == "'s" || t.lower == "to") {
+			return false
+		}
+	}
+	return !x.stateMade(s)
+}
+
+// stateMade reports a company acting at a state's demand: "at the
+// request of", "on Beijing's orders", "to comply".
+func (x *Extractor) stateMade(s *sentence) bool {
+	for i := range s.toks {
+		switch s.toks[i].lower {
+		case "request", "demand", "demands", "behest", "orders", "ordered", "pressure", "comply", "complying", "required", "forced", "compelled":
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,139 @@
+// References: nouns that refer back to an action ("the ban", "the
+// decision").
+
+package extract
+
+import "strings"
+
+// reference is a definite nominal with no service of its own ("the
+// blackout", "lifted the ban"), resolved once the whole article is read.
+type reference struct {
+	s                 *sentence
+	c                 cueMatch
+	l, r, reasonStart int
+}
+
+// resolveReferences turns each reference into evidence for the action it
+// refers to: the last action of its kind before it, else the first after
+// it (a lead may lift "the ban" the article only reports later). Its
+// sentence adds evidence and, often, the date.
+func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidate {
+	var out []candidate
+	for _, ref := range a.pending {
+		c := ref.c
+		fits := func(p Action) bool {
+			switch c.cue.action {
+			case "": // "the decision": whatever the state did
+				return p != Threaten
+			case actionCut:
+				return p == Shutdown || p == Block
+			case Block:
+				return p == Block || p == Shutdown
+			case Unblock: // lifting the ban refers to the ban
+				return p == Block || p == Shutdown || p == Restrict || p == Throttle
+			}
+			return p == c.cue.action
+		}
+		var target *candidate
+		for i := range cands {
+			p := &cands[i]
+			if p.cause != nil || !fits(p.action) {
+				continue
+			}
+			if p.sent.index <= ref.s.index {
+				// The latest sentence before, and in it the first action:
+				// the main clause's, not one in an "after" clause.
+				if target == nil || p.sent.index > target.sent.index {
+					target = p
+				}
+			} else if target == nil {
+				target = p // the first after
+				break
+			}
+		}
+		// "announced the suspension on June 4 last year" in a story about
+		// its lifting: the lift implies the ban it ends.
+		if target == nil && (c.cue.action == actionCut || c.cue.action == Block) {
+			out = append(out, x.impliedBans(ref, cands)...)
+			continue
+		}
+		if target == nil {
+			continue
+		}
+		date, strength := x.dateFor(ref.s, c, ref.l, ref.r, ref.reasonStart)
+		reason, rank := x.reasonFor(ref.s, c, ref.reasonStart)
+		if c.cue.action == "" {
+			strength = min(strength, 1) // a date the action's own words give wins
+			reason, rank = "", 0
+		}
+		action := target.action
+		if c.cue.action == Unblock {
+			action = Unblock
+		}
+		out = append(out, candidate{
+			country: target.country, service: target.service, action: action, sent: ref.s,
+			date: date, dateStrength: strength, reason: reason, reasonRank: rank,
+			confidence: clamp(target.confidence-0.2, 0.05, 0.9),
+			cstrength:  target.cstrength, kind: c.cue.kind, via: viaReference, coref: true,
+		})
+	}
+	return out
+}
+
+// impliedBans turns "announced the suspension on June 4 last year" in a
+// story about a lifted ban into the ban the lift ends, for every service
+// it lifted.
+func (x *Extractor) impliedBans(ref reference, cands []candidate) []candidate {
+	var out []candidate
+	seen := make(map[string]bool)
+	date, strength := x.dateFor(ref.s, ref.c, ref.l, ref.r, ref.reasonStart)
+	reason, rank := x.reasonFor(ref.s, ref.c, ref.reasonStart)
+	for _, u := range cands {
+		if u.action != Unblock || u.cause != nil || seen[u.country+u.service] {
+			continue
+		}
+		seen[u.country+u.service] = true
+		out = append(out, candidate{
+			country: u.country, service: u.service, sent: ref.s,
+			action: resolveAction(ref.c.cue.action, x.gaz.Service(u.service), false),
+			date:   date, dateStrength: strength, reason: reason, reasonRank: rank,
+			confidence: clamp(u.confidence-0.25, 0.05, 0.9),
+			cstrength:  u.cstrength, kind: ref.c.cue.kind, via: viaImplied, coref: true,
+		})
+	}
+	return out
+}
+
+// noteReferences records "the decision", "the move", "signed a decree"
+// with a date in their clause, as references to the article's action.
+func (x *Extractor) noteReferences(a *analysis, s *sentence) {
+	toks := s.toks
+	for i := 1; i < len(toks); i++ {
+		if !x.lex.references[toks[i].lower] || !strings.HasPrefix(toks[i].tag, "NN") {
+			continue
+		}
+		prev := toks[i-1].lower
+		signed := i >= 2 && prev == "a" && (strings.HasPrefix(toks[i-2].lower, "sign") || strings.HasPrefix(toks[i-2].lower, "issu") || strings.HasPrefix(toks[i-2].lower, "approv"))
+		if prev != "the" && prev != "this" && prev != "that" && !signed {
+			continue
+		}
+		l, r := x.clause(s, i, i+1)
+		c := cueMatch{cue: &cue{}, start: i, end: i + 1}
+		if d, strength := x.dateFor(s, c, l, r, -1); strength == 2 && !d.zero() {
+			a.pending = append(a.pending, reference{s: s, c: c, l: l, r: r, reasonStart: -1})
+		}
+		return
+	}
+}
+
+// liftsDefinite reports an unblock whose object is "the ban", "the
+// suspension", "its block": a reference to a ban reported before.
+func liftsDefinite(toks []token, c cueMatch) bool {
+	for i := c.start; i < c.end; i++ {
+		switch toks[i].lower {
+		case "the", "its", "this", "that":
+			return true
+		}
+	}
+	return false
+}
