@@ -2,9 +2,11 @@
 
 package extract
 
+import "strings"
+
 // actors returns the states acting for a cue and how directly the text
 // says so (4 an authority in the clause ... 0 from context).
-func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passive bool, reasonStart int) ([]string, int) {
+func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passive bool, reasonStart int, targets []mention) ([]string, int) {
 	inReason := func(m mention) bool { return reasonStart >= 0 && m.start >= reasonStart }
 	// A demonym that heads no government noun ("Ukrainian drone
 	// attacks", "Russian users") says nothing about who acts.
@@ -74,6 +76,25 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 	}
 	if len(rest) > 0 {
 		return strongest(rest), 1
+	}
+	// The state the article already reported acting on the same service:
+	// "X was first blocked in February 2024" in a story about Pakistan
+	// restoring X, whatever other states the story names.
+	for _, t := range targets {
+		for i := len(a.prior) - 1; i >= 0; i-- {
+			if p := a.prior[i]; p.service == t.service && p.sent.index < s.index && p.cstrength >= 2 {
+				return []string{p.country}, 0
+			}
+		}
+	}
+	// "which many Tanzanians have used since the ban on X": a people
+	// named is better than the paragraph before.
+	for _, m := range s.mentions {
+		// The people ("Tanzanians"), not an adjective ("Ukrainian drone
+		// attacks").
+		if m.role == roleDemonym && !m.origin && !inReason(m) && strings.HasSuffix(s.toks[m.end-1].lower, "s") && !x.inAside(s.toks, m.start) {
+			return []string{m.country}, 0
+		}
 	}
 	if code := contextCountry(a, s); code != "" {
 		return []string{code}, 0

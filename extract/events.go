@@ -193,7 +193,7 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 				return nil // it names services, none of them acted on ("his Telegram channel")
 			}
 		}
-		countries, _ := x.actors(a, s, c, l, r, passive, reasonStart)
+		countries, _ := x.actors(a, s, c, l, r, passive, reasonStart, nil)
 		reason, rank := x.reasonFor(s, c, reasonStart)
 		d, strength := x.dateFor(s, c, l, r, reasonStart)
 		for _, code := range countries {
@@ -210,7 +210,7 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 		return nil // "Meta blocked news in Canada": a company, not a state
 	}
 	// Who acts?
-	countries, cstrength := x.actors(a, s, c, l, r, passive, reasonStart)
+	countries, cstrength := x.actors(a, s, c, l, r, passive, reasonStart, targets)
 	if len(countries) == 0 {
 		return nil
 	}

@@ -266,9 +266,10 @@ func (x *Extractor) resolveGeneric(a *analysis, s *sentence, m match) string {
 // which refer to the services named together last.
 func (x *Extractor) anaphors(a *analysis, s *sentence, matched []bool) []mention {
 	var out []mention
+	// "the app" is one app: not the network, a company, or VPNs at large.
 	notNetwork := func(slug string) bool {
 		svc := x.gaz.Service(slug)
-		return svc == nil || !svc.IsNetwork() && svc.Kind != "company"
+		return svc == nil || !svc.IsNetwork() && svc.Kind != "company" && slug != "vpn"
 	}
 	for i, t := range s.toks {
 		if matched[i] || !definiteBefore(s.toks, i) {

@@ -35,7 +35,7 @@ var floors = []struct {
 }{
 	{"../testdata/eval/dev.jsonl", 0.92, 0.90, 0.85, 0.70},
 	{"../testdata/eval/extra.jsonl", 0.93, 0.70, 0.82, 0.58},
-	{"../demo/corpus/gold.jsonl", 0.92, 0.84, 0.81, 0.77},
+	{"../demo/corpus/gold.jsonl", 0.94, 0.85, 0.80, 0.76},
 	{"../testdata/eval/holdout.jsonl", 0.87, 0.80, 0.61, 0.45},
 }
 

@@ -188,7 +188,7 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 		// "Russia blocked it": a pronoun right after an active cue.
 		if len(in) == 0 && !passive && c.end < len(s.toks) {
 			switch s.toks[c.end].lower {
-			case "it", "its":
+			case "it": // not "its": "cut its workforce" acts on the workforce
 				if slug := topicService(a, s, c.start); slug != "" {
 					in = append(in, mention{start: c.end, end: c.end + 1, service: slug, coref: true})
 				}
