@@ -66,6 +66,7 @@ type cueFile struct {
 	History       []string `yaml:"history"`
 	Indefinite    []string `yaml:"indefinite"`
 	References    []string `yaml:"references"`
+	NonState      []string `yaml:"nonstate"`
 	Reasons       []string `yaml:"reasons"`
 	Justify       []string `yaml:"justify"`
 	Justification []string `yaml:"justification"`
@@ -77,7 +78,7 @@ type lexicon struct {
 	cues     map[string][]*cue // by first word
 	negators map[string]bool
 	denials, hedges, threats, partial, history, indefinite,
-	reasons, justify phrases
+	reasons, justify, nonstate phrases
 	government, origin, accounts, own, justification, networkNot, references map[string]bool
 }
 
@@ -124,7 +125,7 @@ func loadLexicon() (*lexicon, error) {
 	}{
 		{f.Denials, &lx.denials}, {f.Hedges, &lx.hedges}, {f.Threats, &lx.threats},
 		{f.Partial, &lx.partial}, {f.History, &lx.history}, {f.Indefinite, &lx.indefinite}, {f.Reasons, &lx.reasons},
-		{f.Justify, &lx.justify},
+		{f.Justify, &lx.justify}, {f.NonState, &lx.nonstate},
 	} {
 		ph, err := compilePhrases(l.src)
 		if err != nil {

@@ -154,6 +154,9 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 	if c.cue.action == Order && !x.isPassive(toks, c.start) && !x.officialSubject(s, l, c.start) {
 		return nil // "hardline newspapers demanded that the app be filtered"
 	}
+	if (action == actionCut || action == Block || action == Restrict) && x.notByState(s) {
+		return nil // "waves of outages knocked the platform offline, blamed on a cyberattack"
+	}
 	if x.hypotheticalGerund(s, c, r) {
 		return nil // "cutting the internet would damage the economy"
 	}

@@ -236,3 +236,13 @@ func TestConfidenceOrders(t *testing.T) {
 		t.Errorf("confidence direct %.2f, headline only %.2f, through context %.2f: want direct highest", direct, headline, context)
 	}
 }
+
+func TestNotAStateAction(t *testing.T) {
+	runCases(t, []extractCase{
+		{name: "cyberattack", text: "In March, waves of outages knocked X offline for thousands of users, which Musk blamed on a massive cyberattack."},
+		{name: "advocates on a hypothetical", text: "Amnesty Kenya said shutting down or throttling the internet would be a gross violation of human rights."},
+		{name: "cable cut", text: "Internet access in Kenya was disrupted on Tuesday after damage to two undersea cables."},
+		{name: "a state still acts beside a fault", text: "Roskomnadzor blocked Telegram on Monday, blaming the app for a technical fault.",
+			want: []string{"RU/telegram/block/2018-04-16"}},
+	})
+}

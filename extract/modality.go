@@ -18,13 +18,28 @@ func (x *Extractor) hypotheticalGerund(s *sentence, c cueMatch, r int) bool {
 			return false
 		}
 	}
-	for k := c.end; k < r && k < c.end+8; k++ {
+	for k := c.end; k < r; k++ {
 		switch toks[k].lower {
 		case "would", "could", "might", "will":
 			return true
 		}
 	}
 	return false
+}
+
+// notByState reports an outage the sentence blames on a cause that is
+// not a state's — hackers, a cable cut, a technical fault — with no
+// authority named acting in it.
+func (x *Extractor) notByState(s *sentence) bool {
+	if _, ok := x.lex.nonstate.in(s.toks, 0, len(s.toks)); !ok {
+		return false
+	}
+	for _, m := range s.mentions {
+		if m.isCountry() && m.strength >= 3 && !m.origin {
+			return false
+		}
+	}
+	return true
 }
 
 // companySpeaks reports a cue whose subject is "we" in words a company's
