@@ -67,6 +67,7 @@ type cueFile struct {
 	Indefinite    []string `yaml:"indefinite"`
 	References    []string `yaml:"references"`
 	NonState      []string `yaml:"nonstate"`
+	Watchers      []string `yaml:"watchers"`
 	Reasons       []string `yaml:"reasons"`
 	Justify       []string `yaml:"justify"`
 	Justification []string `yaml:"justification"`
@@ -79,7 +80,7 @@ type lexicon struct {
 	negators map[string]bool
 	denials, hedges, threats, partial, history, indefinite,
 	reasons, justify, nonstate phrases
-	government, origin, accounts, own, justification, networkNot, references map[string]bool
+	government, origin, accounts, own, justification, networkNot, references, watchers map[string]bool
 }
 
 func loadLexicon() (*lexicon, error) {
@@ -141,6 +142,7 @@ func loadLexicon() (*lexicon, error) {
 	lx.justification = wordSet(f.Justification)
 	lx.networkNot = wordSet(f.NetworkNot)
 	lx.references = wordSet(f.References)
+	lx.watchers = wordSet(f.Watchers)
 	return lx, nil
 }
 

@@ -246,3 +246,18 @@ func TestNotAStateAction(t *testing.T) {
 			want: []string{"RU/telegram/block/2018-04-16"}},
 	})
 }
+
+func TestThreatsAndOrders(t *testing.T) {
+	runCases(t, []extractCase{
+		{name: "a state threatens", pub: "2020-11-20",
+			text: "Vietnam has threatened to shut down Facebook in the country if the social network does not censor more posts.",
+			want: []string{"VN/facebook/threaten/2020-11-20"}},
+		{name: "an analyst speculates", text: "Analysts warned that Telegram could be blocked in Russia if it does not comply."},
+		{name: "order to restrict a group", pub: "2020-08-26",
+			text: "Thailand's ministry ordered Facebook on Monday to restrict access to a group that discusses the monarchy.",
+			want: []string{"TH/facebook/order/2020-08-24"}},
+		{name: "order to several", pub: "2022-03-21",
+			text: "On Friday Brazil's Supreme Court ordered Apple and Google to stop users from downloading Telegram.",
+			want: []string{"BR/apple/order/2022-03-18", "BR/google/order/2022-03-18"}},
+	})
+}

@@ -92,7 +92,14 @@ func (x *Extractor) orderOfAction(s *sentence, c cueMatch, r int) bool {
 	for _, o := range x.lex.findCues(s.toks) {
 		if o.start >= c.start && o.start < r && o.cue.action != Order && o.cue.action != Fine && o.cue.action != actionAffect &&
 			!(o.start == c.start && o.end == c.end) {
-			return true
+			// The inner action counts only if it acts on a service:
+			// "ordered Facebook to restrict access to the group" is an
+			// order to Facebook.
+			for _, m := range s.mentions {
+				if m.isService() && m.start >= o.end && m.start < r {
+					return true
+				}
+			}
 		}
 	}
 	return false
@@ -214,14 +221,19 @@ func (x *Extractor) hedged(s *sentence, l, r int, c cueMatch) (hedged, threat bo
 	if hedges == 0 {
 		return false, false
 	}
-	return true, x.officialSpeaks(s)
+	return true, x.officialSpeaks(s, c.start)
 }
 
 // officialSpeaks reports whether the sentence attributes its words to a
 // state: an authority or a government noun.
-func (x *Extractor) officialSpeaks(s *sentence) bool {
+func (x *Extractor) officialSpeaks(s *sentence, at int) bool {
 	for _, m := range s.mentions {
 		if m.isCountry() && !m.origin && m.strength >= 3 {
+			return true
+		}
+		// "Vietnam has threatened to shut down Facebook": a state as the
+		// subject before the threat.
+		if m.role == roleCountry && !m.origin && m.end <= at && !(m.start > 0 && isLocative(s.toks[m.start-1])) {
 			return true
 		}
 	}
@@ -229,6 +241,22 @@ func (x *Extractor) officialSpeaks(s *sentence) bool {
 		if x.lex.government[t.lower] && t.lower != "state" && t.lower != "security" && t.lower != "communications" {
 			return true
 		}
+	}
+	// "Inman Grant warned the company that it would face further fines":
+	// a named person or a pronoun speaking in an article about a state's
+	// measures, unless the speaker is one who watches them.
+	for k := 0; k < at; k++ {
+		if !speechWords[s.toks[k].lower] && !strings.HasPrefix(s.toks[k].lower, "warn") && !strings.HasPrefix(s.toks[k].lower, "threat") {
+			continue
+		}
+		if k == 0 {
+			return false
+		}
+		who := s.toks[k-1]
+		if x.lex.watchers[who.lower] || covered(s.mentions, k-1) {
+			return false
+		}
+		return who.tag == "NNP" || who.lower == "she" || who.lower == "he" || who.lower == "they"
 	}
 	return false
 }

@@ -157,7 +157,13 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 			// An order is addressed to the first party after it: "ordered
 			// Apple to remove WhatsApp" orders Apple.
 			if c.cue.action == Order && len(in) > 1 {
-				in = in[:1]
+				// ... and to those listed with it: "ordered Apple and
+				// Google to help stop users".
+				n := 1
+				for n < len(in) && joinedMentions(s, in[n-1], in[n]) {
+					n++
+				}
+				in = in[:n]
 			}
 		}
 		// "pulled WhatsApp from the App Store": the store is where, not what.
@@ -226,6 +232,22 @@ func causedBefore(toks []token, at int) bool {
 		}
 	}
 	return false
+}
+
+// joinedMentions reports two mentions separated only by a conjunction or
+// a comma.
+func joinedMentions(s *sentence, a, b mention) bool {
+	if b.start < a.end {
+		return false
+	}
+	for k := a.end; k < b.start; k++ {
+		switch s.toks[k].lower {
+		case ",", "and", "or":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // undergoes reports an action its subject suffers rather than does:
