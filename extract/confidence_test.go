@@ -25,6 +25,7 @@ var goldSets = []string{
 	"../testdata/eval/dev.jsonl",
 	"../testdata/eval/extra.jsonl",
 	"../testdata/eval/holdout.jsonl",
+	"../testdata/eval/holdout2.jsonl",
 	"../demo/corpus/gold.jsonl",
 }
 
