@@ -64,57 +64,6 @@ func labelledEvents(t *testing.T, x *Extractor) []labelled {
 	return out
 }
 
-// TestConfidenceCalibrated checks that confidence means what it says on
-// the labelled sets: events at or above 0.8 are right at least nine times
-// in ten, higher bands are not less precise than lower ones, and the mean
-// confidence is close to the share of events that are right.
-func TestConfidenceCalibrated(t *testing.T) {
-	x, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	evs := labelledEvents(t, x)
-	var sum, right float64
-	hi, hiRight := 0, 0
-	bands := make([][2]int, 3) // <0.5, 0.5-0.8, >=0.8
-	for _, e := range evs {
-		sum += e.conf
-		b := 0
-		switch {
-		case e.conf >= 0.8:
-			b = 2
-		case e.conf >= 0.5:
-			b = 1
-		}
-		bands[b][0]++
-		if e.right {
-			right++
-			bands[b][1]++
-		}
-		if e.conf >= 0.8 {
-			hi++
-			if e.right {
-				hiRight++
-			}
-		}
-	}
-	n := float64(len(evs))
-	t.Logf("%d events: mean confidence %.3f, share right %.3f", len(evs), sum/n, right/n)
-	prec := func(b [2]int) float64 { return float64(b[1]) / float64(max(b[0], 1)) }
-	for i, name := range []string{"< 0.5", "0.5-0.8", ">= 0.8"} {
-		t.Logf("confidence %-7s: %3d events, precision %.3f", name, bands[i][0], prec(bands[i]))
-	}
-	if p := float64(hiRight) / float64(max(hi, 1)); p < 0.9 {
-		t.Errorf("precision at confidence >= 0.8 is %.3f, want >= 0.9", p)
-	}
-	if prec(bands[2]) < prec(bands[1]) || prec(bands[1]) < prec(bands[0]) {
-		t.Errorf("precision does not rise with confidence: %.3f, %.3f, %.3f", prec(bands[0]), prec(bands[1]), prec(bands[2]))
-	}
-	if d := math.Abs(sum/n - right/n); d > 0.05 {
-		t.Errorf("mean confidence %.3f is %.3f from the share of right events %.3f", sum/n, d, right/n)
-	}
-}
-
 // TestFitConfidence refits the confidence model on the labelled sets and
 // writes data/confidence.yaml: PW_FIT=1 go test ./extract -run TestFitConfidence
 func TestFitConfidence(t *testing.T) {

@@ -1,6 +1,7 @@
 package extract_test
 
 import (
+	"math"
 	"os"
 	"sync"
 	"testing"
@@ -40,14 +41,49 @@ var floors = []struct {
 	{"../testdata/eval/holdout2.jsonl", 0.83, 0.70, 0.75, 0.44},
 }
 
-func TestQuality(t *testing.T) {
+// extracted holds every labelled article's events, extracted once per
+// test binary: the quality and calibration tests read the same results,
+// and extraction under the race detector is slow.
+var (
+	extractedOnce sync.Once
+	extractedArts map[string][]eval.Article
+	extractedEvs  memo
+	extractedErr  error
+)
+
+// memo is an eval.Extractor that answers from extracted results.
+type memo map[string][]extract.Event
+
+func (m memo) Extract(d extract.Document) []extract.Event { return m[d.ID] }
+
+func labelled(t *testing.T) (map[string][]eval.Article, memo) {
+	t.Helper()
 	x := extractor(t)
-	for _, fl := range floors {
-		arts, err := eval.Load(fl.file)
-		if err != nil {
-			t.Fatal(err)
+	extractedOnce.Do(func() {
+		extractedArts, extractedEvs = make(map[string][]eval.Article), make(memo)
+		for _, fl := range floors {
+			arts, err := eval.Load(fl.file)
+			if err != nil {
+				extractedErr = err
+				return
+			}
+			extractedArts[fl.file] = arts
+			for _, a := range arts {
+				d, _ := a.Document()
+				extractedEvs[a.ID] = x.Extract(d)
+			}
 		}
-		r := eval.Score(arts, x)
+	})
+	if extractedErr != nil {
+		t.Fatal(extractedErr)
+	}
+	return extractedArts, extractedEvs
+}
+
+func TestQuality(t *testing.T) {
+	sets, evs := labelled(t)
+	for _, fl := range floors {
+		r := eval.Score(sets[fl.file], evs)
 		t.Logf("%s: P %.3f R %.3f F1 %.3f date %.3f reason %.3f (gold %d, got %d, matched %d)",
 			fl.file, r.Precision, r.Recall, r.F1, r.DateAccuracy, r.ReasonAgreement, r.Gold, r.Extracted, r.Matched)
 		for _, c := range []struct {
@@ -100,5 +136,53 @@ func logErrors(t *testing.T, r eval.Report) {
 		for _, d := range ae.WrongReason {
 			t.Logf("  %s REASON %s gold %q got %q", ae.ID, d.Triple, d.Gold, d.Got)
 		}
+	}
+}
+
+// TestConfidenceCalibrated checks that confidence means what it says on
+// the labelled sets: events at or above 0.8 are right at least nine times
+// in ten, higher bands are not less precise than lower ones, and the mean
+// confidence is close to the share of events that are right.
+func TestConfidenceCalibrated(t *testing.T) {
+	sets, evs := labelled(t)
+	var n, sum, right float64
+	bands := make([][2]int, 3) // < 0.5, 0.5-0.8, >= 0.8
+	for _, arts := range sets {
+		for _, a := range arts {
+			for _, e := range evs[a.ID] {
+				ok := false
+				for _, g := range a.Events {
+					ok = ok || g.Country == e.Country && g.Service == e.Service && g.Action == string(e.Action)
+				}
+				b := 0
+				switch {
+				case e.Confidence >= 0.8:
+					b = 2
+				case e.Confidence >= 0.5:
+					b = 1
+				}
+				n++
+				sum += e.Confidence
+				bands[b][0]++
+				if ok {
+					right++
+					bands[b][1]++
+				}
+			}
+		}
+	}
+	prec := func(b [2]int) float64 { return float64(b[1]) / float64(max(b[0], 1)) }
+	t.Logf("%.0f events: mean confidence %.3f, share right %.3f", n, sum/n, right/n)
+	for i, name := range []string{"< 0.5", "0.5-0.8", ">= 0.8"} {
+		t.Logf("confidence %-7s: %3d events, precision %.3f", name, bands[i][0], prec(bands[i]))
+	}
+	if prec(bands[2]) < 0.9 {
+		t.Errorf("precision at confidence >= 0.8 is %.3f, want >= 0.9", prec(bands[2]))
+	}
+	if prec(bands[2]) < prec(bands[1]) || bands[0][0] > 0 && prec(bands[1]) < prec(bands[0]) {
+		t.Errorf("precision does not rise with confidence: %.3f, %.3f, %.3f", prec(bands[0]), prec(bands[1]), prec(bands[2]))
+	}
+	if d := math.Abs(sum/n - right/n); d > 0.05 {
+		t.Errorf("mean confidence %.3f is %.3f from the share of right events %.3f", sum/n, d, right/n)
 	}
 }
