@@ -26,6 +26,7 @@ var goldSets = []string{
 	"../testdata/eval/extra.jsonl",
 	"../testdata/eval/holdout.jsonl",
 	"../testdata/eval/holdout2.jsonl",
+	"../testdata/eval/holdout3.jsonl",
 	"../demo/corpus/gold.jsonl",
 }
 

@@ -68,6 +68,16 @@ func (x *Extractor) sentenceEvents(a *analysis, s *sentence) []candidate {
 	return out
 }
 
+func mentionsLicence(toks []token) bool {
+	for _, t := range toks {
+		switch t.lower {
+		case "licence", "license", "licences", "licenses", "permit", "permits", "registration", "accreditation", "certificate":
+			return true
+		}
+	}
+	return false
+}
+
 // inStatedReason reports a cue inside the reason another cue states:
 // "blocked the app for disrupting social harmony" is one block, not a
 // restriction too. Actions after "after" or "following" are earlier
@@ -128,6 +138,8 @@ func (x *Extractor) dropFalseCues(s *sentence, cues []cueMatch) []cueMatch {
 			continue // "a block of flats", "a block of shares"
 		case t.lower == "limited" && strings.HasPrefix(t.tag, "JJ") && c.end-c.start == 1:
 			continue
+		case strings.HasPrefix(t.lower, "revok") && c.end-c.start == 1 && !mentionsLicence(s.toks):
+			continue // "the region's special status was revoked"; a licence revoked restricts
 		}
 		out = append(out, c)
 	}

@@ -307,7 +307,23 @@ func (x *Extractor) anaphors(a *analysis, s *sentence, matched []bool) []mention
 				out = append(out, mention{start: i, end: i + 1, role: roleGeneric, service: slug, coref: true})
 			}
 		case "country", "nation":
-			if code := lastCountry(a, s, i); code != "" {
+			// "its services in that country" after Russia in the same
+			// sentence is Russia; otherwise "the country" is the one the
+			// story is about, not whichever was named last.
+			code := ""
+			for _, m := range reverse(s.mentions) {
+				if m.isCountry() && m.end <= i && !m.origin {
+					code = m.country
+					break
+				}
+			}
+			if code == "" {
+				code = mainCountry(a)
+			}
+			if code == "" {
+				code = lastCountry(a, s, i)
+			}
+			if code != "" {
 				out = append(out, mention{start: i, end: i + 1, role: roleCountry, country: code, coref: true})
 			}
 		}
@@ -375,7 +391,7 @@ func topicService(a *analysis, s *sentence, before int) string {
 	last := make(map[string]int)
 	n := 0
 	note := func(p *sentence, m mention, weight int) {
-		if !m.isService() || m.channel || m.service == "internet" || m.service == "mobile-internet" {
+		if !m.isService() || m.channel || m.service == "vpn" {
 			return
 		}
 		// "flocked to it from WhatsApp", "more popular than WhatsApp":

@@ -151,6 +151,12 @@ func (x *Extractor) hedged(s *sentence, l, r int, c cueMatch) (hedged, threat bo
 			continue // the month, capitalised; the modal is "may"
 		}
 		if end := x.lex.hedges.at(toks, i); end > 0 {
+			// A hedge that governs an infinitive ("plans to", "calling on
+			// the president to") governs the verb right after it, not an
+			// action further on.
+			if toks[end-1].lower == "to" && c.start-end > 2 {
+				continue
+			}
 			found = append(found, i)
 		}
 	}

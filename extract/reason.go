@@ -88,6 +88,11 @@ func (x *Extractor) reasonFor(s *sentence, c cueMatch, start int) (string, int) 
 	toks := s.toks
 	if start >= 0 {
 		end := x.lex.reasons.at(toks, start)
+		// "restored ... after the leader issued a decree banning the
+		// service" tells the ban's history, not why it was lifted.
+		if c.cue.action == Unblock && x.statesBan(toks, end) {
+			return "", 0
+		}
 		if text := x.reasonText(s, end); text != "" {
 			// A justification word and an explicitly causal marker each
 			// make a reason likelier to be the one the state gives.
@@ -126,6 +131,18 @@ func (x *Extractor) reasonFor(s *sentence, c cueMatch, start int) (string, int) 
 		}
 	}
 	return "", 0
+}
+
+// statesBan reports an action cue other than a lifting within the clause
+// from toks[i].
+func (x *Extractor) statesBan(toks []token, i int) bool {
+	for _, c := range x.lex.findCues(toks[i:min(len(toks), i+maxReasonTokens)]) {
+		switch c.cue.action {
+		case Block, actionCut, Restrict, Throttle:
+			return true
+		}
+	}
+	return false
 }
 
 // reasonText is the clause from token i to the end of the reason.

@@ -167,7 +167,7 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 			}
 		}
 		// "pulled WhatsApp from the App Store": the store is where, not what.
-		if strings.Contains(c.cue.text, "store") && len(in) > 1 {
+		if strings.Contains(c.cue.text, "store") {
 			kept := in[:0]
 			for _, m := range in {
 				if svc := x.gaz.Service(m.service); svc == nil || svc.Kind != "appstore" {
@@ -196,6 +196,10 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 			switch s.toks[c.end].lower {
 			case "it": // not "its": "cut its workforce" acts on the workforce
 				if slug := topicService(a, s, c.start); slug != "" {
+					in = append(in, mention{start: c.end, end: c.end + 1, service: slug, coref: true})
+				}
+			case "them": // "the government cut them"
+				for _, slug := range lastServices(a, s, c.end) {
 					in = append(in, mention{start: c.end, end: c.end + 1, service: slug, coref: true})
 				}
 			}
