@@ -15,9 +15,11 @@ type Extractor struct {
 	lex   *lexicon
 	conf  *confidenceModel
 	model *prose.Model
+	seg   *segmenter
 }
 
-// New loads the embedded gazetteer, cue lexicon and prose's English model.
+// New loads the embedded gazetteer, cue lexicon, prose's English tagger
+// model and the Punkt sentence segmenter's training data.
 func New() (*Extractor, error) {
 	gaz, err := LoadGazetteer()
 	if err != nil {
@@ -31,7 +33,11 @@ func New() (*Extractor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Extractor{gaz: gaz, lex: lex, conf: conf, model: prose.ModelFromData("policywatch")}, nil
+	seg, err := newSegmenter()
+	if err != nil {
+		return nil, err
+	}
+	return &Extractor{gaz: gaz, lex: lex, conf: conf, model: prose.ModelFromData("policywatch"), seg: seg}, nil
 }
 
 // Gazetteer returns the names the extractor knows, for resolving user

@@ -147,19 +147,16 @@ func (x *Extractor) tag(s *sentence) {
 	}
 }
 
-// splitSentences segments a document's paragraphs into sentences with
-// prose's segmenter, run once over the whole text because setting it up
-// costs more than segmenting.
+// splitSentences segments a document's paragraphs into sentences. The
+// segmenter reads the whole text at once: Punkt decides a break by the
+// word after it and by paragraph starts.
 func (x *Extractor) splitSentences(paras []string) []sentence {
 	full := strings.Join(paras, "\n\n")
-	doc, err := prose.NewDocument(full, prose.UsingModel(x.model), prose.WithTokenization(false), prose.WithTagging(false), prose.WithExtraction(false))
 	var pieces []string
-	if err == nil {
-		for _, s := range doc.Sentences() {
-			for _, line := range strings.Split(s.Text, "\n") {
-				if line = strings.TrimSpace(line); line != "" {
-					pieces = append(pieces, line)
-				}
+	for _, s := range x.seg.segment(full) {
+		for _, line := range strings.Split(s, "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				pieces = append(pieces, line)
 			}
 		}
 	}
