@@ -115,13 +115,12 @@ func (x *Extractor) analyze(doc Document) *analysis {
 		if !s.title {
 			s.text = s.orig // splitSentences works on normalised text already
 		}
-		s.toks = tokenize(s.text)
+		x.tokenize(s)
 		// A first paragraph without final punctuation is a standfirst:
 		// a summary, like the headline.
 		if s.para == 0 && len(paras) > 1 && !endsSentence(paras[0]) {
 			s.lead = true
 		}
-		x.tag(s)
 		a.sents = append(a.sents, s)
 	}
 	// Dates resolve in reading order: "in June that year" and "the same

@@ -84,16 +84,6 @@ func isTitleCase(toks []token) bool {
 	return words >= 3 && caps*10 >= words*7
 }
 
-// tokenize splits a sentence into tokens with offsets, using prose's
-// tokenizer, which also handles possessives and contractions.
-func tokenize(s string) []token {
-	doc, err := prose.NewDocument(s, prose.WithSegmentation(false), prose.WithTagging(false), prose.WithExtraction(false))
-	if err != nil {
-		return nil
-	}
-	return align(s, doc.Tokens())
-}
-
 // align gives prose tokens their offsets in s. prose does not report
 // offsets and may rewrite a token (quotes), so a token that cannot be found
 // gets the position where it should have been.
@@ -114,27 +104,43 @@ func align(s string, ptoks []prose.Token) []token {
 	return out
 }
 
-// tag runs prose's part-of-speech tagger over a sentence. Headlines in
-// title case are tagged in lower case, keeping the capitals of known names,
-// so "Block" in "Iran Begins To Block Telegram" is tagged as the verb it is.
-func (x *Extractor) tag(s *sentence) {
-	text := s.text
-	if isTitleCase(s.toks) {
-		keep := make([]bool, len(s.toks))
-		for _, m := range x.gaz.find(s.toks) {
-			for i := m.start; i < m.end; i++ {
-				keep[i] = true
-			}
-		}
-		b := []byte(text)
-		for i, t := range s.toks {
-			if lower := strings.ToLower(t.text); !keep[i] && t.end-t.start == len(lower) && t.end <= len(b) {
-				copy(b[t.start:t.end], lower)
-			}
-		}
-		text = string(b)
+// tokenize splits a sentence into tokens with offsets and tags them, in
+// one pass of prose's tokenizer (which also handles possessives and
+// contractions) and part-of-speech tagger.
+func (x *Extractor) tokenize(s *sentence) {
+	doc, err := prose.NewDocument(s.text, prose.UsingModel(x.model), prose.WithSegmentation(false), prose.WithExtraction(false))
+	if err != nil {
+		return
 	}
-	doc, err := prose.NewDocument(text, prose.UsingModel(x.model), prose.WithSegmentation(false), prose.WithExtraction(false))
+	s.toks = align(s.text, doc.Tokens())
+	if isTitleCase(s.toks) {
+		x.tagHeadline(s)
+	}
+}
+
+// tagHeadline tags a sentence in title case again, in lower case but for
+// the capitals of known names, so "Block" in "Iran Begins To Block
+// Telegram" is tagged as the verb it is: headlines confuse a tagger
+// trained on running text.
+func (x *Extractor) tagHeadline(s *sentence) {
+	// Names are found as in untagged text: the misspelling check trusts
+	// a tag, and these tags are the ones in doubt.
+	for i := range s.toks {
+		s.toks[i].tag = ""
+	}
+	keep := make([]bool, len(s.toks))
+	for _, m := range x.gaz.find(s.toks) {
+		for i := m.start; i < m.end; i++ {
+			keep[i] = true
+		}
+	}
+	b := []byte(s.text)
+	for i, t := range s.toks {
+		if lower := strings.ToLower(t.text); !keep[i] && t.end-t.start == len(lower) && t.end <= len(b) {
+			copy(b[t.start:t.end], lower)
+		}
+	}
+	doc, err := prose.NewDocument(string(b), prose.UsingModel(x.model), prose.WithSegmentation(false), prose.WithExtraction(false))
 	if err != nil {
 		return
 	}
