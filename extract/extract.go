@@ -14,7 +14,8 @@ type Extractor struct {
 	gaz   *Gazetteer
 	lex   *lexicon
 	conf  *confidenceModel
-	model *prose.Model
+	model *prose.Model // for named entities
+	tags  *tagger
 	seg   *segmenter
 }
 
@@ -33,11 +34,15 @@ func New() (*Extractor, error) {
 	if err != nil {
 		return nil, err
 	}
+	tags, err := newTagger()
+	if err != nil {
+		return nil, err
+	}
 	seg, err := newSegmenter()
 	if err != nil {
 		return nil, err
 	}
-	return &Extractor{gaz: gaz, lex: lex, conf: conf, model: prose.ModelFromData("policywatch"), seg: seg}, nil
+	return &Extractor{gaz: gaz, lex: lex, conf: conf, model: prose.ModelFromData("policywatch"), tags: tags, seg: seg}, nil
 }
 
 // Gazetteer returns the names the extractor knows, for resolving user

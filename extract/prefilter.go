@@ -46,6 +46,15 @@ func (p prefilter) admits(text, folded string) bool {
 	return false
 }
 
+// match reports whether re, whose prefilter p is, matches text.
+func (p prefilter) match(re *regexp.Regexp, text string) bool {
+	folded := text
+	if p.fold {
+		folded = foldASCII(text)
+	}
+	return p.admits(text, folded) && re.MatchString(text)
+}
+
 // newPrefilter derives re's prefilter from its syntax tree.
 func newPrefilter(re *regexp.Regexp) prefilter {
 	tree, err := syntax.Parse(re.String(), syntax.Perl)

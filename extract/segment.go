@@ -1,28 +1,7 @@
-// The segmenter below is prose v2.0.0's English sentence segmenter
-// (segment.go of github.com/jdkato/prose/v2), which prose builds afresh,
-// Punkt training data and all, for every Document. It is reproduced so the
-// training data is decoded once per Extractor while sentences split exactly
-// as prose splits them. prose's segment.go carries this notice:
-//
-// Copyright (c) 2015 Eric Bower
-//
-// Permission is hereby granted, free of charge, to any person obtaining a copy
-// of this software and associated documentation files (the "Software"), to deal
-// in the Software without restriction, including without limitation the rights
-// to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
-// copies of the Software, and to permit persons to whom the Software is
-// furnished to do so, subject to the following conditions:
-//
-// The above copyright notice and this permission notice shall be included in all
-// copies or substantial portions of the Software.
-//
-// THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-// IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-// FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-// AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-// LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
-// OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
-// SOFTWARE.
+// Ported from prose v2.0.0's segment.go, which prose builds afresh, Punkt
+// training data and all, for every Document; here the training data is
+// decoded once per Extractor while sentences split exactly as prose
+// splits them. See LICENSE.prose.
 
 package extract
 

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/jdkato/prose/v2"
 )
 
 // typography folds typographic quotes, dashes and spaces to ASCII so that
@@ -84,17 +82,17 @@ func isTitleCase(toks []token) bool {
 	return words >= 3 && caps*10 >= words*7
 }
 
-// align gives prose tokens their offsets in s. prose does not report
+// align gives words their offsets in s. The tokenizer does not report
 // offsets and may rewrite a token (quotes), so a token that cannot be found
 // gets the position where it should have been.
-func align(s string, ptoks []prose.Token) []token {
-	out := make([]token, 0, len(ptoks))
+func align(s string, words []string) []token {
+	out := make([]token, 0, len(words))
 	pos := 0
-	for _, pt := range ptoks {
-		t := token{text: pt.Text, lower: strings.ToLower(pt.Text), tag: pt.Tag}
-		if i := strings.Index(s[pos:], pt.Text); i >= 0 && i < 16 {
+	for _, w := range words {
+		t := token{text: w, lower: strings.ToLower(w)}
+		if i := strings.Index(s[pos:], w); i >= 0 && i < 16 {
 			t.start = pos + i
-			t.end = t.start + len(pt.Text)
+			t.end = t.start + len(w)
 			pos = t.end
 		} else {
 			t.start, t.end = pos, pos
@@ -104,30 +102,24 @@ func align(s string, ptoks []prose.Token) []token {
 	return out
 }
 
-// tokenize splits a sentence into tokens with offsets and tags them, in
-// one pass of prose's tokenizer (which also handles possessives and
-// contractions) and part-of-speech tagger.
+// tokenize splits a sentence into tokens with offsets and tags them.
 func (x *Extractor) tokenize(s *sentence) {
-	doc, err := prose.NewDocument(s.text, prose.UsingModel(x.model), prose.WithSegmentation(false), prose.WithExtraction(false))
-	if err != nil {
-		return
-	}
-	s.toks = align(s.text, doc.Tokens())
+	w := x.tags.words(s.text)
+	s.toks = align(s.text, w.text)
 	if isTitleCase(s.toks) {
 		x.tagHeadline(s)
+		return
+	}
+	for i, tag := range x.tags.tag(w) {
+		s.toks[i].tag = tag
 	}
 }
 
-// tagHeadline tags a sentence in title case again, in lower case but for
-// the capitals of known names, so "Block" in "Iran Begins To Block
-// Telegram" is tagged as the verb it is: headlines confuse a tagger
-// trained on running text.
+// tagHeadline tags a sentence in title case in lower case but for the
+// capitals of known names, so "Block" in "Iran Begins To Block Telegram"
+// is tagged as the verb it is: headlines confuse a tagger trained on
+// running text.
 func (x *Extractor) tagHeadline(s *sentence) {
-	// Names are found as in untagged text: the misspelling check trusts
-	// a tag, and these tags are the ones in doubt.
-	for i := range s.toks {
-		s.toks[i].tag = ""
-	}
 	keep := make([]bool, len(s.toks))
 	for _, m := range x.gaz.find(s.toks) {
 		for i := m.start; i < m.end; i++ {
@@ -140,16 +132,12 @@ func (x *Extractor) tagHeadline(s *sentence) {
 			copy(b[t.start:t.end], lower)
 		}
 	}
-	doc, err := prose.NewDocument(string(b), prose.UsingModel(x.model), prose.WithSegmentation(false), prose.WithExtraction(false))
-	if err != nil {
+	w := x.tags.words(string(b))
+	if len(w.text) != len(s.toks) {
 		return
 	}
-	ptoks := doc.Tokens()
-	if len(ptoks) != len(s.toks) {
-		return
-	}
-	for i := range ptoks {
-		s.toks[i].tag = ptoks[i].Tag
+	for i, tag := range x.tags.tag(w) {
+		s.toks[i].tag = tag
 	}
 }
 
