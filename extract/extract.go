@@ -3,6 +3,7 @@ package extract
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jdkato/prose/v2"
@@ -19,9 +20,18 @@ type Extractor struct {
 	seg   *segmenter
 }
 
-// New loads the embedded gazetteer, cue lexicon, prose's English tagger
-// model and the Punkt sentence segmenter's training data.
+// New loads the embedded gazetteer, cue lexicon, prose's English models
+// (the tagger's weights and the named-entity recogniser) and the Punkt
+// sentence segmenter's training data.
 func New() (*Extractor, error) {
+	// prose's model, which the named-entity recogniser needs whole, tagger
+	// included, and the port's tagger weights are decoded from the same
+	// embedded data: decoding them side by side halves the wait on two
+	// cores.
+	var model *prose.Model
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { model = prose.ModelFromData("policywatch") })
 	gaz, err := LoadGazetteer()
 	if err != nil {
 		return nil, err
@@ -42,7 +52,8 @@ func New() (*Extractor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Extractor{gaz: gaz, lex: lex, conf: conf, model: prose.ModelFromData("policywatch"), tags: tags, seg: seg}, nil
+	wg.Wait()
+	return &Extractor{gaz: gaz, lex: lex, conf: conf, model: model, tags: tags, seg: seg}, nil
 }
 
 // Gazetteer returns the names the extractor knows, for resolving user
