@@ -158,6 +158,16 @@ var dateRules = []dateRule{
 		func(m []string, c dateContext) date { return ago(m[1], m[2], c.pub) }},
 }
 
+// datePrefilters are the rules' prefilters, by rule: most sentences give
+// no date, and most rules need a word the sentence lacks.
+var datePrefilters = func() []prefilter {
+	out := make([]prefilter, len(dateRules))
+	for i, r := range dateRules {
+		out[i] = newPrefilter(r.re)
+	}
+	return out
+}()
+
 var numberWords = map[string]int{"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
 	"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 
@@ -296,7 +306,11 @@ func findDates(text string, pub time.Time) []dateExpr {
 func findDatesIn(text string, c dateContext) []dateExpr {
 	pub := c.pub
 	var all []dateExpr
+	folded := foldASCII(text)
 	for ri, r := range dateRules {
+		if !datePrefilters[ri].admits(text, folded) {
+			continue
+		}
 		for _, loc := range r.re.FindAllStringSubmatchIndex(text, -1) {
 			m := make([]string, len(loc)/2)
 			for i := range m {

@@ -3,6 +3,7 @@ package extract
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jdkato/prose/v2"
@@ -14,11 +15,23 @@ type Extractor struct {
 	gaz   *Gazetteer
 	lex   *lexicon
 	conf  *confidenceModel
-	model *prose.Model
+	model *prose.Model // for named entities
+	tags  *tagger
+	seg   *segmenter
 }
 
-// New loads the embedded gazetteer, cue lexicon and prose's English model.
+// New loads the embedded gazetteer, cue lexicon, prose's English models
+// (the tagger's weights and the named-entity recogniser) and the Punkt
+// sentence segmenter's training data.
 func New() (*Extractor, error) {
+	// prose's model, which the named-entity recogniser needs whole, tagger
+	// included, and the port's tagger weights are decoded from the same
+	// embedded data: decoding them side by side halves the wait on two
+	// cores.
+	var model *prose.Model
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { model = prose.ModelFromData("policywatch") })
 	gaz, err := LoadGazetteer()
 	if err != nil {
 		return nil, err
@@ -31,7 +44,16 @@ func New() (*Extractor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Extractor{gaz: gaz, lex: lex, conf: conf, model: prose.ModelFromData("policywatch")}, nil
+	tags, err := newTagger()
+	if err != nil {
+		return nil, err
+	}
+	seg, err := newSegmenter()
+	if err != nil {
+		return nil, err
+	}
+	wg.Wait()
+	return &Extractor{gaz: gaz, lex: lex, conf: conf, model: model, tags: tags, seg: seg}, nil
 }
 
 // Gazetteer returns the names the extractor knows, for resolving user
@@ -109,13 +131,12 @@ func (x *Extractor) analyze(doc Document) *analysis {
 		if !s.title {
 			s.text = s.orig // splitSentences works on normalised text already
 		}
-		s.toks = tokenize(s.text)
+		x.tokenize(s)
 		// A first paragraph without final punctuation is a standfirst:
 		// a summary, like the headline.
 		if s.para == 0 && len(paras) > 1 && !endsSentence(paras[0]) {
 			s.lead = true
 		}
-		x.tag(s)
 		a.sents = append(a.sents, s)
 	}
 	// Dates resolve in reading order: "in June that year" and "the same

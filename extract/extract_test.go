@@ -1,11 +1,14 @@
 package extract_test
 
 import (
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/policywatch/policywatch/eval"
 	"github.com/policywatch/policywatch/extract"
 )
 
@@ -260,4 +263,50 @@ func TestThreatsAndOrders(t *testing.T) {
 			text: "On Friday Brazil's Supreme Court ordered Apple and Google to stop users from downloading Telegram.",
 			want: []string{"BR/apple/order/2022-03-18", "BR/google/order/2022-03-18"}},
 	})
+}
+
+// TestExtractConcurrent extracts the demo corpus from several goroutines
+// at once, as the pipeline does, with one Extractor: every goroutine must
+// get what extracting alone gives. Run under -race it also checks that
+// the shared segmenter, tagger and models are only read.
+func TestExtractConcurrent(t *testing.T) {
+	arts, err := eval.Load("../demo/corpus/gold.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []extract.Document
+	for _, a := range arts {
+		d, err := a.Document()
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, d)
+	}
+	x := extractor(t)
+	want := make([][]extract.Event, len(docs))
+	for i, d := range docs {
+		want[i] = x.Extract(d)
+	}
+	const workers = 4
+	got := make([][][]extract.Event, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		got[w] = make([][]extract.Event, len(docs))
+		wg.Go(func() {
+			// Each worker starts elsewhere in the corpus, so different
+			// articles are in flight at once.
+			for k := range docs {
+				i := (k + w*len(docs)/workers) % len(docs)
+				got[w][i] = x.Extract(docs[i])
+			}
+		})
+	}
+	wg.Wait()
+	for w := range workers {
+		for i := range docs {
+			if !reflect.DeepEqual(got[w][i], want[i]) {
+				t.Errorf("worker %d, %s: got %v, want %v", w, docs[i].ID, brief(got[w][i]), brief(want[i]))
+			}
+		}
+	}
 }

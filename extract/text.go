@@ -5,8 +5,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/jdkato/prose/v2"
 )
 
 // typography folds typographic quotes, dashes and spaces to ASCII so that
@@ -84,27 +82,17 @@ func isTitleCase(toks []token) bool {
 	return words >= 3 && caps*10 >= words*7
 }
 
-// tokenize splits a sentence into tokens with offsets, using prose's
-// tokenizer, which also handles possessives and contractions.
-func tokenize(s string) []token {
-	doc, err := prose.NewDocument(s, prose.WithSegmentation(false), prose.WithTagging(false), prose.WithExtraction(false))
-	if err != nil {
-		return nil
-	}
-	return align(s, doc.Tokens())
-}
-
-// align gives prose tokens their offsets in s. prose does not report
+// align gives words their offsets in s. The tokenizer does not report
 // offsets and may rewrite a token (quotes), so a token that cannot be found
 // gets the position where it should have been.
-func align(s string, ptoks []prose.Token) []token {
-	out := make([]token, 0, len(ptoks))
+func align(s string, words []string) []token {
+	out := make([]token, 0, len(words))
 	pos := 0
-	for _, pt := range ptoks {
-		t := token{text: pt.Text, lower: strings.ToLower(pt.Text), tag: pt.Tag}
-		if i := strings.Index(s[pos:], pt.Text); i >= 0 && i < 16 {
+	for _, w := range words {
+		t := token{text: w, lower: strings.ToLower(w)}
+		if i := strings.Index(s[pos:], w); i >= 0 && i < 16 {
 			t.start = pos + i
-			t.end = t.start + len(pt.Text)
+			t.end = t.start + len(w)
 			pos = t.end
 		} else {
 			t.start, t.end = pos, pos
@@ -114,52 +102,55 @@ func align(s string, ptoks []prose.Token) []token {
 	return out
 }
 
-// tag runs prose's part-of-speech tagger over a sentence. Headlines in
-// title case are tagged in lower case, keeping the capitals of known names,
-// so "Block" in "Iran Begins To Block Telegram" is tagged as the verb it is.
-func (x *Extractor) tag(s *sentence) {
-	text := s.text
+// tokenize splits a sentence into tokens with offsets and tags them.
+func (x *Extractor) tokenize(s *sentence) {
+	w := x.tags.words(s.text)
+	s.toks = align(s.text, w.text)
 	if isTitleCase(s.toks) {
-		keep := make([]bool, len(s.toks))
-		for _, m := range x.gaz.find(s.toks) {
-			for i := m.start; i < m.end; i++ {
-				keep[i] = true
-			}
-		}
-		b := []byte(text)
-		for i, t := range s.toks {
-			if lower := strings.ToLower(t.text); !keep[i] && t.end-t.start == len(lower) && t.end <= len(b) {
-				copy(b[t.start:t.end], lower)
-			}
-		}
-		text = string(b)
-	}
-	doc, err := prose.NewDocument(text, prose.UsingModel(x.model), prose.WithSegmentation(false), prose.WithExtraction(false))
-	if err != nil {
+		x.tagHeadline(s)
 		return
 	}
-	ptoks := doc.Tokens()
-	if len(ptoks) != len(s.toks) {
-		return
-	}
-	for i := range ptoks {
-		s.toks[i].tag = ptoks[i].Tag
+	for i, tag := range x.tags.tag(w) {
+		s.toks[i].tag = tag
 	}
 }
 
-// splitSentences segments a document's paragraphs into sentences with
-// prose's segmenter, run once over the whole text because setting it up
-// costs more than segmenting.
+// tagHeadline tags a sentence in title case in lower case but for the
+// capitals of known names, so "Block" in "Iran Begins To Block Telegram"
+// is tagged as the verb it is: headlines confuse a tagger trained on
+// running text.
+func (x *Extractor) tagHeadline(s *sentence) {
+	keep := make([]bool, len(s.toks))
+	for _, m := range x.gaz.find(s.toks) {
+		for i := m.start; i < m.end; i++ {
+			keep[i] = true
+		}
+	}
+	b := []byte(s.text)
+	for i, t := range s.toks {
+		if lower := strings.ToLower(t.text); !keep[i] && t.end-t.start == len(lower) && t.end <= len(b) {
+			copy(b[t.start:t.end], lower)
+		}
+	}
+	w := x.tags.words(string(b))
+	if len(w.text) != len(s.toks) {
+		return
+	}
+	for i, tag := range x.tags.tag(w) {
+		s.toks[i].tag = tag
+	}
+}
+
+// splitSentences segments a document's paragraphs into sentences. The
+// segmenter reads the whole text at once: Punkt decides a break by the
+// word after it and by paragraph starts.
 func (x *Extractor) splitSentences(paras []string) []sentence {
 	full := strings.Join(paras, "\n\n")
-	doc, err := prose.NewDocument(full, prose.UsingModel(x.model), prose.WithTokenization(false), prose.WithTagging(false), prose.WithExtraction(false))
 	var pieces []string
-	if err == nil {
-		for _, s := range doc.Sentences() {
-			for _, line := range strings.Split(s.Text, "\n") {
-				if line = strings.TrimSpace(line); line != "" {
-					pieces = append(pieces, line)
-				}
+	for _, s := range x.seg.segment(full) {
+		for _, line := range strings.Split(s, "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				pieces = append(pieces, line)
 			}
 		}
 	}
