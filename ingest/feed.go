@@ -10,11 +10,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
 	nethtml "golang.org/x/net/html"
-	"golang.org/x/net/html/charset"
 )
 
 // FeedResult is one feed fetched: its new state, to store for the next
@@ -95,39 +93,6 @@ func (f *Fetcher) FetchFeed(ctx context.Context, feed Feed, prev FeedState) (Fee
 	res.State = st
 	f.log.DebugContext(ctx, "feed fetched", "feed", feed.Name, "items", len(res.Items))
 	return res, nil
-}
-
-// feedUTF8 returns the body of an XML feed in UTF-8 when only the
-// Content-Type header names its encoding. An encoding in the XML prolog is
-// left to the XML decoder, which honours it; JSON feeds are UTF-8 by
-// definition.
-func feedUTF8(resp *response) []byte {
-	_, params, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if err != nil || params["charset"] == "" {
-		return resp.Body
-	}
-	enc, name := charset.Lookup(params["charset"])
-	if enc == nil || name == "utf-8" || utf8.Valid(resp.Body) {
-		// Valid UTF-8 is taken as such: servers label UTF-8 feeds
-		// ISO-8859-1 far more often than they serve legacy text that
-		// happens to be valid UTF-8.
-		return resp.Body
-	}
-	head := bytes.TrimLeft(resp.Body, " \t\r\n")
-	if !bytes.HasPrefix(head, []byte("<")) {
-		return resp.Body
-	}
-	if bytes.HasPrefix(head, []byte("<?xml")) {
-		end := bytes.Index(head, []byte("?>"))
-		if end < 0 || bytes.Contains(head[:end], []byte("encoding")) {
-			return resp.Body
-		}
-	}
-	out, err := enc.NewDecoder().Bytes(resp.Body)
-	if err != nil {
-		return resp.Body
-	}
-	return out
 }
 
 func looksLikeHTML(resp *response) bool {
