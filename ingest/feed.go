@@ -36,7 +36,7 @@ const feedAccept = "application/rss+xml, application/atom+xml, application/feed+
 // broken feed is fetched in full again next time.
 func (f *Fetcher) FetchFeed(ctx context.Context, feed Feed, prev FeedState) (FeedResult, error) {
 	res := FeedResult{Feed: feed}
-	st := FeedState{URL: feed.URL, LastOK: prev.LastOK, LastFetched: f.now()}
+	st := FeedState{URL: feed.URL, LastOK: prev.LastOK, LastFetched: f.clock.Now()}
 	// Validators belong to a URL: a feed moved in the config starts afresh.
 	if prev.URL == "" || prev.URL == feed.URL {
 		st.ETag, st.LastModified = prev.ETag, prev.LastModified
@@ -56,7 +56,7 @@ func (f *Fetcher) FetchFeed(ctx context.Context, feed Feed, prev FeedState) (Fee
 	if st.LastModified != "" {
 		h.Set("If-Modified-Since", st.LastModified)
 	}
-	resp, err := f.get(ctx, feed.URL, h)
+	resp, err := f.get(ctx, feed.URL, h, false)
 	if resp != nil {
 		st.LastStatus = resp.Code
 	}
@@ -75,7 +75,7 @@ func (f *Fetcher) FetchFeed(ctx context.Context, feed Feed, prev FeedState) (Fee
 		f.log.DebugContext(ctx, "feed not modified", "feed", feed.Name)
 		return res, nil
 	case resp.Code != http.StatusOK:
-		return fail("fetch", &StatusError{URL: resp.URL, Code: resp.Code, Status: resp.Status})
+		return fail("fetch", resp.statusError())
 	}
 
 	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(feedUTF8(resp)))
