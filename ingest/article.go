@@ -40,7 +40,7 @@ func (f *Fetcher) FetchArticle(ctx context.Context, item Item) (art Article, pag
 			art.Title = page.Title
 		}
 		if art.Published.IsZero() {
-			art.Published = page.Published
+			art.Published = publishedTime(page.Published, art.Fetched)
 		}
 		art.Text, art.TextFrom = page.Text, "page"
 		return art, nil, nil
@@ -75,6 +75,8 @@ func (f *Fetcher) fetchPage(ctx context.Context, link string) (Page, string, err
 		return fail(err)
 	case resp.Code != http.StatusOK:
 		return fail(resp.statusError())
+	case len(bytes.TrimSpace(resp.Body)) == 0:
+		return fail(errors.New("empty body"))
 	}
 	ct := resp.Header.Get("Content-Type")
 	kind := ct

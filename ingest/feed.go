@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/mmcdole/gofeed"
 	nethtml "golang.org/x/net/html"
@@ -78,15 +79,14 @@ func (f *Fetcher) FetchFeed(ctx context.Context, feed Feed, prev FeedState) (Fee
 		return fail("fetch", resp.statusError())
 	}
 
-	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(feedUTF8(resp)))
+	items, skipped, err := parseFeed(feed.Name, resp, st.LastFetched)
 	if err != nil {
-		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) && looksLikeHTML(resp) {
-			err = fmt.Errorf("got an HTML page (%s), not a feed", resp.Header.Get("Content-Type"))
-		}
 		return fail("parse", err)
 	}
-	base, _ := url.Parse(resp.URL)
-	res.Items = feedItems(feed.Name, base, parsed)
+	for _, sk := range skipped {
+		f.log.WarnContext(ctx, "feed item skipped", "feed", feed.Name, "url", feed.URL, "item", sk.item, "reason", sk.reason)
+	}
+	res.Items = items
 	st.LastOK = st.LastFetched
 	st.ETag = resp.Header.Get("ETag")
 	st.LastModified = resp.Header.Get("Last-Modified")
@@ -102,13 +102,44 @@ func looksLikeHTML(resp *response) bool {
 	return strings.HasPrefix(http.DetectContentType(resp.Body), "text/html")
 }
 
-// feedItems converts gofeed's items, resolving relative links against the
-// feed's own URL and dropping items that cannot be told apart (no GUID and
-// no link) or that repeat an earlier item's key.
-func feedItems(feedName string, base *url.URL, parsed *gofeed.Feed) []Item {
+// skippedItem is a feed item left out, and why.
+type skippedItem struct {
+	item   string // its position and title, to find it in the feed
+	reason string
+}
+
+// parseFeed turns a fetched feed document into its items, as of now: RSS,
+// Atom or JSON Feed, in any encoding the document or its header names or
+// that can be told from its bytes.
+func parseFeed(feedName string, resp *response, now time.Time) ([]Item, []skippedItem, error) {
+	if len(bytes.TrimSpace(resp.Body)) == 0 {
+		return nil, nil, errors.New("empty body")
+	}
+	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(feedUTF8(resp)))
+	if err != nil {
+		switch {
+		case !errors.Is(err, gofeed.ErrFeedTypeNotDetected):
+		case looksLikeHTML(resp):
+			err = fmt.Errorf("got an HTML page (%s), not a feed", resp.Header.Get("Content-Type"))
+		default:
+			err = fmt.Errorf("neither RSS, Atom nor JSON Feed (%s)", http.DetectContentType(resp.Body))
+		}
+		return nil, nil, err
+	}
+	base, _ := url.Parse(resp.URL)
+	items, skipped := feedItems(feedName, base, parsed, now)
+	return items, skipped, nil
+}
+
+// feedItems converts gofeed's items: links resolved against the feed's own
+// URL, dates that cannot be right dropped, and each item once. An item
+// with neither GUID nor link is skipped, and said why. When one GUID names
+// different links the feed's GUIDs are not ids, and its items are keyed by
+// their links instead.
+func feedItems(feedName string, base *url.URL, parsed *gofeed.Feed, now time.Time) ([]Item, []skippedItem) {
 	items := make([]Item, 0, len(parsed.Items))
-	seen := make(map[string]bool, len(parsed.Items))
-	for _, it := range parsed.Items {
+	var skipped []skippedItem
+	for i, it := range parsed.Items {
 		if it == nil {
 			continue
 		}
@@ -130,21 +161,71 @@ func feedItems(feedName string, base *url.URL, parsed *gofeed.Feed) []Item {
 		}
 		switch {
 		case it.PublishedParsed != nil:
-			item.Published = *it.PublishedParsed
+			item.Published = publishedTime(*it.PublishedParsed, now)
 		case it.UpdatedParsed != nil:
-			item.Published = *it.UpdatedParsed
+			item.Published = publishedTime(*it.UpdatedParsed, now)
 		}
 		if item.GUID == "" && item.Link == "" {
+			// Nothing to fetch, nothing to know it by next run, and no
+			// source to cite for what it reports.
+			skipped = append(skipped, skippedItem{fmt.Sprintf("#%d %q", i+1, item.Title), "no link and no GUID"})
 			continue
-		}
-		if k := item.Key(); seen[k] {
-			continue
-		} else {
-			seen[k] = true
 		}
 		items = append(items, item)
 	}
-	return items
+	if guidsReused(items) {
+		for i := range items {
+			if items[i].Link != "" {
+				items[i].GUID = ""
+			}
+		}
+	}
+
+	seen := make(map[string]bool, len(items))
+	kept := items[:0]
+	for _, item := range items {
+		if k := item.Key(); seen[k] {
+			continue // the same item listed twice
+		} else {
+			seen[k] = true
+		}
+		kept = append(kept, item)
+	}
+	return kept, skipped
+}
+
+// guidsReused reports whether some GUID of a feed names two different links.
+func guidsReused(items []Item) bool {
+	links := make(map[string]string, len(items))
+	for _, it := range items {
+		if it.GUID == "" || it.Link == "" {
+			continue
+		}
+		l := CanonicalURL(it.Link)
+		if prev, ok := links[it.GUID]; ok && prev != l {
+			return true
+		}
+		links[it.GUID] = l
+	}
+	return false
+}
+
+// newsEpoch is earlier than any news article on the web.
+var newsEpoch = time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// publishedTime is a feed's or page's publication time, if it can be one.
+// A time before the web's news or more than a day ahead of now comes from
+// a broken CMS or clock and is dropped (the zero time), so relative dates
+// in the text resolve against something sane; a time less than a day
+// ahead is clock or time-zone skew, and is taken as now.
+func publishedTime(t, now time.Time) time.Time {
+	switch {
+	case t.Before(newsEpoch), t.After(now.Add(24 * time.Hour)):
+		return time.Time{}
+	case t.After(now):
+		return now
+	}
+	return t
 }
 
 // itemTitle is a feed title as plain text. Titles are meant to be text, but
