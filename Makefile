@@ -5,7 +5,7 @@ BIN     := bin/policywatch
 # query' works right after 'make run'. Re-running it stores nothing twice.
 DEMO_DB ?= policywatch.db
 
-.PHONY: all build run demo live test vet bench eval clean
+.PHONY: all build run demo live test vet fuzz bench eval clean
 
 all: build
 
@@ -30,6 +30,19 @@ vet:
 test: vet
 	./.ci/install-chromium
 	$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=4s
+
+# Fuzz the code that reads what strangers send, each target for FUZZTIME.
+# Go fuzzes one target per package per run, hence the loop. A failure
+# leaves its input in the package's testdata/fuzz: commit it as a seed.
+FUZZTIME ?= 2m
+FUZZ_TARGETS := ingest:FuzzParseFeed ingest:FuzzHTMLText ingest:FuzzReadPage extract:FuzzFindDates
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} in ./$${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}; \
+	done
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -236,7 +236,16 @@ func ymd(y, m, d string) date {
 	if mi < 1 || mi > 12 || di < 1 || di > 31 {
 		return date{}
 	}
-	return date{yi, mi, di}
+	return onCalendar(date{yi, mi, di})
+}
+
+// onCalendar is d if that day exists, else no date: "31 April" is a typo,
+// and a day no calendar has must not reach an event.
+func onCalendar(d date) date {
+	if time.Date(d.y, time.Month(d.m), d.d, 0, 0, 0, 0, time.UTC).Day() != d.d {
+		return date{}
+	}
+	return d
 }
 
 // dayMonth builds a date from a day and month; a missing year is the
@@ -250,13 +259,13 @@ func dayMonth(d, m, y string, pub time.Time) date {
 	}
 	if y != "" {
 		yi, _ := strconv.Atoi(y)
-		return date{yi, mi, di}
+		return onCalendar(date{yi, mi, di})
 	}
 	yi := pub.Year()
 	if time.Date(yi, time.Month(mi), di, 0, 0, 0, 0, time.UTC).After(pub.AddDate(0, 0, 31)) {
 		yi--
 	}
-	return date{yi, mi, di}
+	return onCalendar(date{yi, mi, di})
 }
 
 func monthYear(m, y string, pub time.Time) date {

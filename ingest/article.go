@@ -12,7 +12,8 @@ import (
 const pageAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 // FetchArticle fetches item.Link and extracts its main text. When the page
-// cannot be had (HTTP error, timeout, not HTML, no text) it falls back to
+// cannot be had (HTTP error, timeout, not HTML, no text, disallowed by the
+// site's robots.txt) it falls back to
 // the item's Content, else its Summary, with TextFrom "feed", and returns
 // the page's failure as pageErr for the caller to log. err is non-nil only
 // when there is no text at all, or when ctx was cancelled: a batch being
@@ -26,7 +27,7 @@ func (f *Fetcher) FetchArticle(ctx context.Context, item Item) (art Article, pag
 		URL:       item.Link,
 		Title:     item.Title,
 		Published: item.Published,
-		Fetched:   f.now(),
+		Fetched:   f.clock.Now(),
 	}
 
 	page, finalURL, pageErr := f.fetchPage(ctx, item.Link)
@@ -39,7 +40,7 @@ func (f *Fetcher) FetchArticle(ctx context.Context, item Item) (art Article, pag
 			art.Title = page.Title
 		}
 		if art.Published.IsZero() {
-			art.Published = page.Published
+			art.Published = publishedTime(page.Published, art.Fetched)
 		}
 		art.Text, art.TextFrom = page.Text, "page"
 		return art, nil, nil
@@ -68,12 +69,14 @@ func (f *Fetcher) fetchPage(ctx context.Context, link string) (Page, string, err
 	}
 	h := http.Header{}
 	h.Set("Accept", pageAccept)
-	resp, err := f.get(ctx, link, h)
+	resp, err := f.get(ctx, link, h, true)
 	switch {
 	case err != nil:
 		return fail(err)
 	case resp.Code != http.StatusOK:
-		return fail(&StatusError{URL: resp.URL, Code: resp.Code, Status: resp.Status})
+		return fail(resp.statusError())
+	case len(bytes.TrimSpace(resp.Body)) == 0:
+		return fail(errors.New("empty body"))
 	}
 	ct := resp.Header.Get("Content-Type")
 	kind := ct

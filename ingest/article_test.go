@@ -106,6 +106,9 @@ func TestFetchArticleFallsBackToFeed(t *testing.T) {
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
 	})
+	mux.HandleFunc("/blank", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	f := testFetcher(t, func(c *Config) { c.Timeout = 200 * time.Millisecond })
@@ -148,6 +151,12 @@ func TestFetchArticleFallsBackToFeed(t *testing.T) {
 			item:        Item{Link: srv.URL + "/slow", Summary: summary},
 			wantText:    "Iran restricts Telegram & revokes its licence.",
 			wantPageErr: "fetch article {url}: timeout after 200ms",
+		},
+		{
+			name:        "empty body",
+			item:        Item{Link: srv.URL + "/blank", Summary: summary},
+			wantText:    "Iran restricts Telegram & revokes its licence.",
+			wantPageErr: "fetch article {url}: empty body",
 		},
 		{
 			name:        "no link at all",
@@ -207,5 +216,37 @@ func TestFetchArticleCancelledIsNotAFallback(t *testing.T) {
 	}
 	if art.TextFrom == "feed" {
 		t.Error("a cancelled batch stored feed text as if the page had failed")
+	}
+}
+
+// A page's own date is held to the same sense as a feed's: one far in the
+// future or before the web is no date.
+func TestFetchArticleAbsurdPageDate(t *testing.T) {
+	page := func(date string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte(`<html><head><meta property="article:published_time" content="` + date + `"></head>` +
+				`<body><article><p>The regulator blocked the service.</p></article></body></html>`))
+		}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/future", page("2999-01-01T00:00:00Z"))
+	mux.Handle("/ancient", page("0001-01-01T00:00:00Z"))
+	mux.Handle("/fine", page("2024-03-04T09:15:27Z"))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	f := testFetcher(t, nil)
+	for path, want := range map[string]time.Time{
+		"/future":  {},
+		"/ancient": {},
+		"/fine":    time.Date(2024, 3, 4, 9, 15, 27, 0, time.UTC),
+	} {
+		art, pageErr, err := f.FetchArticle(context.Background(), Item{Link: srv.URL + path})
+		if err != nil || pageErr != nil {
+			t.Fatalf("%s: %v %v", path, err, pageErr)
+		}
+		if !art.Published.Equal(want) {
+			t.Errorf("%s: published %v, want %v", path, art.Published, want)
+		}
 	}
 }

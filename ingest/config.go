@@ -21,6 +21,8 @@ const (
 	DefaultTimeout      = 20 * time.Second
 	DefaultMaxBodyBytes = 5 << 20
 	DefaultHostDelay    = time.Second
+	DefaultMaxRetries   = 2
+	DefaultMaxRetryWait = 2 * time.Minute
 )
 
 // Config is the fetching part of feeds.yaml: how to fetch, and what.
@@ -30,6 +32,8 @@ type Config struct {
 	Timeout      time.Duration `yaml:"timeout"`        // per request
 	MaxBodyBytes int64         `yaml:"max_body_bytes"` // cap per response body
 	HostDelay    time.Duration `yaml:"host_delay"`     // min gap between two requests to one host
+	MaxRetries   int           `yaml:"max_retries"`    // retries of a 429 or 503 that says when to come back
+	MaxRetryWait time.Duration `yaml:"max_retry_wait"` // longest Retry-After honoured
 	Feeds        []Feed        `yaml:"feeds"`
 
 	// Where the configuration came from, so Validate can point at the
@@ -99,6 +103,12 @@ func (c *Config) applyDefaults() {
 	if c.HostDelay == 0 {
 		c.HostDelay = DefaultHostDelay
 	}
+	if c.MaxRetries == 0 {
+		c.MaxRetries = DefaultMaxRetries
+	}
+	if c.MaxRetryWait == 0 {
+		c.MaxRetryWait = DefaultMaxRetryWait
+	}
 }
 
 // Validate reports every problem of the configuration at once, each naming
@@ -127,6 +137,12 @@ func (c *Config) Validate() error {
 	}
 	if c.HostDelay < 0 {
 		report(0, "host_delay %s must not be negative", c.HostDelay)
+	}
+	if c.MaxRetries < 0 {
+		report(0, "max_retries %d must not be negative", c.MaxRetries)
+	}
+	if c.MaxRetryWait < 0 {
+		report(0, "max_retry_wait %s must not be negative", c.MaxRetryWait)
 	}
 	if len(c.Feeds) == 0 {
 		report(0, "no feeds configured")

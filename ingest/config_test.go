@@ -14,7 +14,7 @@ func TestParseConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.UserAgent != DefaultUserAgent || c.Concurrency != 4 || c.Timeout != 20*time.Second ||
-		c.MaxBodyBytes != 5<<20 || c.HostDelay != time.Second {
+		c.MaxBodyBytes != 5<<20 || c.HostDelay != time.Second || c.MaxRetries != 2 || c.MaxRetryWait != 2*time.Minute {
 		t.Errorf("defaults not applied: %+v", c)
 	}
 }
@@ -26,6 +26,8 @@ concurrency: 8
 timeout: 1m30s
 max_body_bytes: 1048576
 host_delay: 250ms
+max_retries: 5
+max_retry_wait: 30s
 alerts:
   # read by another package; ignored here whatever it holds
   email: ops@example.org
@@ -40,7 +42,7 @@ feeds:
 		t.Fatal(err)
 	}
 	if c.UserAgent != "test-agent/1.0" || c.Concurrency != 8 || c.Timeout != 90*time.Second ||
-		c.MaxBodyBytes != 1<<20 || c.HostDelay != 250*time.Millisecond {
+		c.MaxBodyBytes != 1<<20 || c.HostDelay != 250*time.Millisecond || c.MaxRetries != 5 || c.MaxRetryWait != 30*time.Second {
 		t.Errorf("settings not read: %+v", c)
 	}
 	if len(c.Feeds) != 1 || c.Feeds[0].Name != "EFF Deeplinks" || c.Feeds[0].Tags[0] != "rights" {
@@ -76,8 +78,9 @@ func TestParseConfigErrors(t *testing.T) {
 		},
 		{
 			name: "negative settings",
-			data: "concurrency: -1\nhost_delay: -1s\nfeeds:\n  - name: A\n    url: https://a.example/feed\n",
-			want: []string{"feeds.yaml: concurrency -1 must be at least 1", "feeds.yaml: host_delay -1s must not be negative"},
+			data: "concurrency: -1\nhost_delay: -1s\nmax_retries: -1\nmax_retry_wait: -1m\nfeeds:\n  - name: A\n    url: https://a.example/feed\n",
+			want: []string{"feeds.yaml: concurrency -1 must be at least 1", "feeds.yaml: host_delay -1s must not be negative",
+				"feeds.yaml: max_retries -1 must not be negative", "feeds.yaml: max_retry_wait -1m0s must not be negative"},
 		},
 		{
 			name: "no feeds",

@@ -10,11 +10,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
+	"time"
 
 	"github.com/mmcdole/gofeed"
 	nethtml "golang.org/x/net/html"
-	"golang.org/x/net/html/charset"
 )
 
 // FeedResult is one feed fetched: its new state, to store for the next
@@ -38,7 +37,7 @@ const feedAccept = "application/rss+xml, application/atom+xml, application/feed+
 // broken feed is fetched in full again next time.
 func (f *Fetcher) FetchFeed(ctx context.Context, feed Feed, prev FeedState) (FeedResult, error) {
 	res := FeedResult{Feed: feed}
-	st := FeedState{URL: feed.URL, LastOK: prev.LastOK, LastFetched: f.now()}
+	st := FeedState{URL: feed.URL, LastOK: prev.LastOK, LastFetched: f.clock.Now()}
 	// Validators belong to a URL: a feed moved in the config starts afresh.
 	if prev.URL == "" || prev.URL == feed.URL {
 		st.ETag, st.LastModified = prev.ETag, prev.LastModified
@@ -58,7 +57,7 @@ func (f *Fetcher) FetchFeed(ctx context.Context, feed Feed, prev FeedState) (Fee
 	if st.LastModified != "" {
 		h.Set("If-Modified-Since", st.LastModified)
 	}
-	resp, err := f.get(ctx, feed.URL, h)
+	resp, err := f.get(ctx, feed.URL, h, false)
 	if resp != nil {
 		st.LastStatus = resp.Code
 	}
@@ -77,57 +76,23 @@ func (f *Fetcher) FetchFeed(ctx context.Context, feed Feed, prev FeedState) (Fee
 		f.log.DebugContext(ctx, "feed not modified", "feed", feed.Name)
 		return res, nil
 	case resp.Code != http.StatusOK:
-		return fail("fetch", &StatusError{URL: resp.URL, Code: resp.Code, Status: resp.Status})
+		return fail("fetch", resp.statusError())
 	}
 
-	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(feedUTF8(resp)))
+	items, skipped, err := parseFeed(feed.Name, resp, st.LastFetched)
 	if err != nil {
-		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) && looksLikeHTML(resp) {
-			err = fmt.Errorf("got an HTML page (%s), not a feed", resp.Header.Get("Content-Type"))
-		}
 		return fail("parse", err)
 	}
-	base, _ := url.Parse(resp.URL)
-	res.Items = feedItems(feed.Name, base, parsed)
+	for _, sk := range skipped {
+		f.log.WarnContext(ctx, "feed item skipped", "feed", feed.Name, "url", feed.URL, "item", sk.item, "reason", sk.reason)
+	}
+	res.Items = items
 	st.LastOK = st.LastFetched
 	st.ETag = resp.Header.Get("ETag")
 	st.LastModified = resp.Header.Get("Last-Modified")
 	res.State = st
 	f.log.DebugContext(ctx, "feed fetched", "feed", feed.Name, "items", len(res.Items))
 	return res, nil
-}
-
-// feedUTF8 returns the body of an XML feed in UTF-8 when only the
-// Content-Type header names its encoding. An encoding in the XML prolog is
-// left to the XML decoder, which honours it; JSON feeds are UTF-8 by
-// definition.
-func feedUTF8(resp *response) []byte {
-	_, params, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if err != nil || params["charset"] == "" {
-		return resp.Body
-	}
-	enc, name := charset.Lookup(params["charset"])
-	if enc == nil || name == "utf-8" || utf8.Valid(resp.Body) {
-		// Valid UTF-8 is taken as such: servers label UTF-8 feeds
-		// ISO-8859-1 far more often than they serve legacy text that
-		// happens to be valid UTF-8.
-		return resp.Body
-	}
-	head := bytes.TrimLeft(resp.Body, " \t\r\n")
-	if !bytes.HasPrefix(head, []byte("<")) {
-		return resp.Body
-	}
-	if bytes.HasPrefix(head, []byte("<?xml")) {
-		end := bytes.Index(head, []byte("?>"))
-		if end < 0 || bytes.Contains(head[:end], []byte("encoding")) {
-			return resp.Body
-		}
-	}
-	out, err := enc.NewDecoder().Bytes(resp.Body)
-	if err != nil {
-		return resp.Body
-	}
-	return out
 }
 
 func looksLikeHTML(resp *response) bool {
@@ -137,13 +102,44 @@ func looksLikeHTML(resp *response) bool {
 	return strings.HasPrefix(http.DetectContentType(resp.Body), "text/html")
 }
 
-// feedItems converts gofeed's items, resolving relative links against the
-// feed's own URL and dropping items that cannot be told apart (no GUID and
-// no link) or that repeat an earlier item's key.
-func feedItems(feedName string, base *url.URL, parsed *gofeed.Feed) []Item {
+// skippedItem is a feed item left out, and why.
+type skippedItem struct {
+	item   string // its position and title, to find it in the feed
+	reason string
+}
+
+// parseFeed turns a fetched feed document into its items, as of now: RSS,
+// Atom or JSON Feed, in any encoding the document or its header names or
+// that can be told from its bytes.
+func parseFeed(feedName string, resp *response, now time.Time) ([]Item, []skippedItem, error) {
+	if len(bytes.TrimSpace(resp.Body)) == 0 {
+		return nil, nil, errors.New("empty body")
+	}
+	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(feedUTF8(resp)))
+	if err != nil {
+		switch {
+		case !errors.Is(err, gofeed.ErrFeedTypeNotDetected):
+		case looksLikeHTML(resp):
+			err = fmt.Errorf("got an HTML page (%s), not a feed", resp.Header.Get("Content-Type"))
+		default:
+			err = fmt.Errorf("neither RSS, Atom nor JSON Feed (%s)", http.DetectContentType(resp.Body))
+		}
+		return nil, nil, err
+	}
+	base, _ := url.Parse(resp.URL)
+	items, skipped := feedItems(feedName, base, parsed, now)
+	return items, skipped, nil
+}
+
+// feedItems converts gofeed's items: links resolved against the feed's own
+// URL, dates that cannot be right dropped, and each item once. An item
+// with neither GUID nor link is skipped, and said why. When one GUID names
+// different links the feed's GUIDs are not ids, and its items are keyed by
+// their links instead.
+func feedItems(feedName string, base *url.URL, parsed *gofeed.Feed, now time.Time) ([]Item, []skippedItem) {
 	items := make([]Item, 0, len(parsed.Items))
-	seen := make(map[string]bool, len(parsed.Items))
-	for _, it := range parsed.Items {
+	var skipped []skippedItem
+	for i, it := range parsed.Items {
 		if it == nil {
 			continue
 		}
@@ -165,21 +161,71 @@ func feedItems(feedName string, base *url.URL, parsed *gofeed.Feed) []Item {
 		}
 		switch {
 		case it.PublishedParsed != nil:
-			item.Published = *it.PublishedParsed
+			item.Published = publishedTime(*it.PublishedParsed, now)
 		case it.UpdatedParsed != nil:
-			item.Published = *it.UpdatedParsed
+			item.Published = publishedTime(*it.UpdatedParsed, now)
 		}
 		if item.GUID == "" && item.Link == "" {
+			// Nothing to fetch, nothing to know it by next run, and no
+			// source to cite for what it reports.
+			skipped = append(skipped, skippedItem{fmt.Sprintf("#%d %q", i+1, item.Title), "no link and no GUID"})
 			continue
-		}
-		if k := item.Key(); seen[k] {
-			continue
-		} else {
-			seen[k] = true
 		}
 		items = append(items, item)
 	}
-	return items
+	if guidsReused(items) {
+		for i := range items {
+			if items[i].Link != "" {
+				items[i].GUID = ""
+			}
+		}
+	}
+
+	seen := make(map[string]bool, len(items))
+	kept := items[:0]
+	for _, item := range items {
+		if k := item.Key(); seen[k] {
+			continue // the same item listed twice
+		} else {
+			seen[k] = true
+		}
+		kept = append(kept, item)
+	}
+	return kept, skipped
+}
+
+// guidsReused reports whether some GUID of a feed names two different links.
+func guidsReused(items []Item) bool {
+	links := make(map[string]string, len(items))
+	for _, it := range items {
+		if it.GUID == "" || it.Link == "" {
+			continue
+		}
+		l := CanonicalURL(it.Link)
+		if prev, ok := links[it.GUID]; ok && prev != l {
+			return true
+		}
+		links[it.GUID] = l
+	}
+	return false
+}
+
+// newsEpoch is earlier than any news article on the web.
+var newsEpoch = time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// publishedTime is a feed's or page's publication time, if it can be one.
+// A time before the web's news or more than a day ahead of now comes from
+// a broken CMS or clock and is dropped (the zero time), so relative dates
+// in the text resolve against something sane; a time less than a day
+// ahead is clock or time-zone skew, and is taken as now.
+func publishedTime(t, now time.Time) time.Time {
+	switch {
+	case t.Before(newsEpoch), t.After(now.Add(24 * time.Hour)):
+		return time.Time{}
+	case t.After(now):
+		return now
+	}
+	return t
 }
 
 // itemTitle is a feed title as plain text. Titles are meant to be text, but

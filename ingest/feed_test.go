@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -343,6 +345,7 @@ func TestFetchFeedErrors(t *testing.T) {
 		name       string
 		handler    http.HandlerFunc
 		adjust     func(*Config)
+		tls        bool     // served over TLS with a certificate the client does not trust
 		wantErr    []string // {url} is the feed's URL
 		wantStatus int
 	}{
@@ -402,10 +405,100 @@ func TestFetchFeedErrors(t *testing.T) {
 			wantErr:    []string{`fetch feed "Broken" {url}: body exceeds the limit of 1000 bytes`},
 			wantStatus: 200,
 		},
+		{
+			name: "empty body",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/rss+xml")
+			},
+			wantErr:    []string{`parse feed "Broken" {url}: empty body`},
+			wantStatus: 200,
+		},
+		{
+			name: "nothing but white space",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/rss+xml")
+				w.Write([]byte("\r\n  \n"))
+			},
+			wantErr:    []string{`parse feed "Broken" {url}: empty body`},
+			wantStatus: 200,
+		},
+		{
+			name: "HTML page labelled as RSS",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/rss+xml")
+				w.Write(page)
+			},
+			wantErr:    []string{`parse feed "Broken" {url}: got an HTML page (application/rss+xml), not a feed`},
+			wantStatus: 200,
+		},
+		{
+			name: "not XML at all",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/rss+xml")
+				w.Write([]byte("\x00\x01\x02 binary garbage \xff\xfe"))
+			},
+			wantErr:    []string{`parse feed "Broken" {url}: neither RSS, Atom nor JSON Feed (application/octet-stream)`},
+			wantStatus: 200,
+		},
+		{
+			name: "a server that trickles bytes",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				// Each byte comes well within any idle timeout; only a
+				// deadline on the whole request stops it.
+				w.Header().Set("Content-Type", "application/rss+xml")
+				for _, b := range rss {
+					if _, err := w.Write([]byte{b}); err != nil {
+						return
+					}
+					w.(http.Flusher).Flush()
+					select {
+					case <-time.After(20 * time.Millisecond):
+					case <-r.Context().Done():
+						return
+					}
+				}
+			},
+			adjust:     func(c *Config) { c.Timeout = 300 * time.Millisecond },
+			wantErr:    []string{`fetch feed "Broken" {url}: timeout after 300ms`},
+			wantStatus: 200,
+		},
+		{
+			name: "redirect loop between two URLs",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/feed.xml" {
+					http.Redirect(w, r, "/feed.rss", http.StatusMovedPermanently)
+					return
+				}
+				http.Redirect(w, r, "/feed.xml", http.StatusFound)
+			},
+			wantErr:    []string{`fetch feed "Broken" {url}: stopped after 10 redirects`},
+			wantStatus: 0,
+		},
+		{
+			name:       "TLS certificate not trusted",
+			handler:    func(w http.ResponseWriter, r *http.Request) { w.Write(rss) },
+			tls:        true,
+			wantErr:    []string{`fetch feed "Broken" https://`, `/feed.xml: tls: failed to verify certificate: x509: certificate signed by unknown authority`},
+			wantStatus: 0,
+		},
+		{
+			name: "429 without Retry-After",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				http.Error(w, "slow down", http.StatusTooManyRequests)
+			},
+			wantErr:    []string{`fetch feed "Broken" {url}: HTTP 429 Too Many Requests`},
+			wantStatus: 429,
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewServer(tc.handler)
+			srv := httptest.NewUnstartedServer(tc.handler)
+			if tc.tls {
+				srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the failed handshake
+				srv.StartTLS()
+			} else {
+				srv.Start()
+			}
 			defer srv.Close()
 			feed := Feed{Name: "Broken", URL: srv.URL + "/feed.xml"}
 			prev := FeedState{URL: feed.URL, ETag: `"old"`, LastOK: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}

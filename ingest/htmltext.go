@@ -17,6 +17,9 @@ func HTMLText(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return ""
 	}
+	// The HTML parser passes invalid bytes through; JSON feeds have
+	// replaced them already, but a caller's string may still hold them.
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if !strings.Contains(s, "<") {
 		return plainParagraphs(html.UnescapeString(s))
 	}

@@ -89,35 +89,42 @@ func TestHostDelayDoesNotSerialiseHosts(t *testing.T) {
 }
 
 func TestHostLimiterWaitHonoursContext(t *testing.T) {
-	l := newHostLimiter(time.Hour)
-	if err := l.wait(context.Background(), "example.org"); err != nil {
-		t.Fatalf("first wait: %v", err)
+	l := newHostLimiter(time.Hour, time.Minute, realClock{})
+	release, err := l.acquire(context.Background(), "example.org")
+	if err != nil {
+		t.Fatalf("first acquire: %v", err)
 	}
+	release()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := l.wait(ctx, "EXAMPLE.org") // hosts compare case-insensitively
+	_, err = l.acquire(ctx, "EXAMPLE.org") // hosts compare case-insensitively
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v, want deadline exceeded", err)
 	}
 	if elapsed := time.Since(start); elapsed > time.Second {
 		t.Errorf("waited %v despite the context", elapsed)
 	}
-	if err := l.wait(context.Background(), "other.example"); err != nil {
-		t.Errorf("other host: %v", err)
+	release, err = l.acquire(context.Background(), "other.example")
+	if err != nil {
+		t.Fatalf("other host: %v", err)
 	}
+	release()
 }
 
 func TestHostLimiterForgetsIdleHosts(t *testing.T) {
-	l := newHostLimiter(time.Nanosecond)
+	l := newHostLimiter(time.Nanosecond, time.Minute, realClock{})
 	for i := range maxTrackedHosts + 10 {
-		if err := l.wait(context.Background(), fmt.Sprintf("h%d.example", i)); err != nil {
+		release, err := l.acquire(context.Background(), fmt.Sprintf("h%d.example", i))
+		if err != nil {
 			t.Fatal(err)
 		}
+		release()
 	}
 	time.Sleep(time.Millisecond)
-	l.wait(context.Background(), "last.example")
-	if n := len(l.next); n > maxTrackedHosts {
+	release, _ := l.acquire(context.Background(), "last.example")
+	release()
+	if n := len(l.hosts); n > maxTrackedHosts {
 		t.Errorf("limiter remembers %d hosts", n)
 	}
 }

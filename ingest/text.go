@@ -9,11 +9,9 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/charset"
 )
 
 // Page is what ReadPage finds in an article page.
@@ -52,22 +50,6 @@ func ReadPage(r io.Reader, contentType string) (Page, error) {
 	pruneNoise(c)
 	page.Text = strings.Join(pageParagraphs(c), "\n\n")
 	return page, nil
-}
-
-// decodeHTML converts a page to UTF-8. The header's charset wins over the
-// page's own declaration, as in browsers.
-func decodeHTML(raw []byte, contentType string) string {
-	enc, name, certain := charset.DetermineEncoding(raw, contentType)
-	if !certain && name == "windows-1252" && utf8.Valid(raw) {
-		// DetermineEncoding looks at the first 1024 bytes only: an
-		// undeclared page whose non-ASCII text starts later is still UTF-8.
-		return strings.TrimPrefix(string(raw), "\uFEFF")
-	}
-	out, err := enc.NewDecoder().Bytes(raw)
-	if err != nil {
-		out = raw
-	}
-	return strings.TrimPrefix(string(out), "\uFEFF")
 }
 
 func pageTitle(doc *goquery.Document) string {

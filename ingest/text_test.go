@@ -282,7 +282,7 @@ func TestPageRulesParse(t *testing.T) {
 	}
 }
 
-func readTestdata(t *testing.T, elem ...string) []byte {
+func readTestdata(t testing.TB, elem ...string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(append([]string{"testdata"}, elem...)...))
 	if err != nil {

@@ -65,6 +65,7 @@ type Summary struct {
 	// NewStoryIDs are the stories this run founded, for alerts.
 	NewStoryIDs []string       `json:"-"`
 	Failures    []Failure      `json:"failures,omitempty"`
+	Unavailable []Failure      `json:"pages_unavailable,omitempty"` // pages of articles stored from feed text
 	Duration    time.Duration  `json:"duration_ns"`
 	Interrupted bool           `json:"interrupted,omitempty"`
 	EventIDs    []string       `json:"-"` // new events, for alerting
@@ -98,7 +99,7 @@ type result struct {
 	article  ingest.Article
 	events   []extract.Event
 	err      error // no text could be had
-	fromFeed bool  // the page could not be had; the feed's text was used
+	fromFeed error // the page could not be had, and the feed's text was used
 }
 
 // Run fetches feeds and stores what is new. It returns an error only when
@@ -209,8 +210,9 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 		}
 		w := res.work
 		w.pending--
-		if res.fromFeed {
+		if res.fromFeed != nil {
 			sum.FromFeedText++
+			sum.Unavailable = append(sum.Unavailable, Failure{Feed: w.feed.Name, URL: res.item.Link, Error: res.fromFeed.Error()})
 		}
 		if res.err == nil {
 			batch.Articles = append(batch.Articles, store.ArticleEvents{Article: res.article, Events: res.events})
@@ -358,5 +360,5 @@ func (r *Runner) article(ctx context.Context, log *slog.Logger, w *feedWork, it 
 	events := r.Extractor.Extract(extract.Document{
 		ID: art.ID, URL: art.URL, Title: art.Title, Text: art.Text, Published: art.Published, Feed: art.Feed,
 	})
-	return result{work: w, item: it, article: art, events: events, fromFeed: pageErr != nil}
+	return result{work: w, item: it, article: art, events: events, fromFeed: pageErr}
 }

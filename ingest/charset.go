@@ -1,0 +1,149 @@
+package ingest
+
+import (
+	"bytes"
+	"mime"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/saintfish/chardet"
+	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/unicode"
+)
+
+// decodeHTML converts a page to valid UTF-8. The header's charset wins over
+// the page's own declaration, as in browsers. A page that declares nothing
+// and is not UTF-8 has its encoding guessed from its bytes: regional
+// outlets serving windows-1251 or windows-1256 without a word about it are
+// common, and the HTML standard's fallback, windows-1252, garbles them.
+func decodeHTML(raw []byte, contentType string) string {
+	enc, name, certain := charset.DetermineEncoding(raw, contentType)
+	switch {
+	case certain:
+	case name == "windows-1252" && utf8.Valid(raw):
+		// DetermineEncoding looks at the first 1024 bytes only: an
+		// undeclared page whose non-ASCII text starts later is still
+		// UTF-8, and so is a UTF-8 page a template labels Latin-1.
+		enc = unicode.UTF8
+	case name == "windows-1252" && !metaDeclared(raw),
+		name == "utf-8" && !utf8.Valid(raw): // a <meta> the bytes belie
+		enc = undeclaredEncoding(raw)
+	}
+	return toUTF8(raw, enc)
+}
+
+// toUTF8 decodes raw, replacing what the encoding cannot map, and drops a
+// byte order mark.
+func toUTF8(raw []byte, enc encoding.Encoding) string {
+	if enc == encoding.Nop || enc == unicode.UTF8 {
+		return strings.TrimPrefix(strings.ToValidUTF8(string(raw), "\uFFFD"), "\uFEFF")
+	}
+	out, err := enc.NewDecoder().Bytes(raw)
+	if err != nil || !utf8.Valid(out) {
+		return strings.TrimPrefix(strings.ToValidUTF8(string(raw), "\uFFFD"), "\uFEFF")
+	}
+	return strings.TrimPrefix(string(out), "\uFEFF")
+}
+
+// metaDeclared reports whether the first kilobyte of a page names its
+// encoding in a <meta> tag. charset.DetermineEncoding answers windows-1252
+// both for a page that says so and for one that says nothing; asking it
+// again about the same markup with a UTF-8 letter in place of every other
+// non-ASCII byte tells them apart by its own rules, as then only a
+// declaration can make it answer anything but UTF-8.
+func metaDeclared(raw []byte) bool {
+	const probe = "é " // not last: a trailing multi-byte rune is taken as cut off
+	head := raw[:min(len(raw), 1024-len(probe))]
+	b := make([]byte, 0, len(head)+len(probe))
+	for _, c := range head {
+		if c >= utf8.RuneSelf {
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	b = append(b, probe...)
+	_, name, _ := charset.DetermineEncoding(b, "")
+	return name != "utf-8"
+}
+
+// undeclaredEncoding is the encoding of text that declares none: UTF-8
+// when it is valid UTF-8, else the best guess of ICU's detector among the
+// encodings the web uses, else windows-1252 as the HTML standard has it.
+func undeclaredEncoding(raw []byte) encoding.Encoding {
+	if utf8.Valid(raw) {
+		return unicode.UTF8
+	}
+	results, err := chardet.NewHtmlDetector().DetectAll(raw)
+	if err != nil {
+		return windows1252()
+	}
+	// ISO-8859 text never holds the C1 control bytes 0x80-0x9F; a text that
+	// does is in the Windows code page built on that ISO one (as the
+	// WHATWG maps every ISO-8859-1 label to windows-1252), so the ISO
+	// guess is wrong, whatever its score: windows-1256 Persian with its
+	// پ, گ and ک would read as garbage in ISO-8859-6.
+	c1 := hasC1(raw)
+	for _, r := range results {
+		if r.Confidence < minConfidence {
+			break
+		}
+		if c1 && strings.HasPrefix(r.Charset, "ISO-8859-") {
+			continue
+		}
+		if enc, _ := charset.Lookup(r.Charset); enc != nil {
+			return enc
+		}
+	}
+	return windows1252()
+}
+
+// minConfidence is the detector score under which its guess is no better
+// than the standard's fallback.
+const minConfidence = 10
+
+func windows1252() encoding.Encoding {
+	enc, _ := charset.Lookup("windows-1252")
+	return enc
+}
+
+func hasC1(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 && c <= 0x9f {
+			return true
+		}
+	}
+	return false
+}
+
+// feedUTF8 returns the body of an XML feed in UTF-8 when the XML prolog does
+// not name its encoding: decoded by the Content-Type header's charset, or
+// guessed from the bytes when nothing names it and it is not UTF-8. An
+// encoding in the prolog is left to the XML decoder, which honours it;
+// JSON feeds are UTF-8 by definition.
+func feedUTF8(resp *response) []byte {
+	head := bytes.TrimLeft(resp.Body, "\ufeff \t\r\n")
+	if !bytes.HasPrefix(head, []byte("<")) {
+		return resp.Body
+	}
+	if bytes.HasPrefix(head, []byte("<?xml")) {
+		end := bytes.Index(head, []byte("?>"))
+		if end < 0 || bytes.Contains(head[:end], []byte("encoding")) {
+			return resp.Body
+		}
+	}
+	if utf8.Valid(resp.Body) {
+		// Valid UTF-8 is taken as such: servers label UTF-8 feeds
+		// ISO-8859-1 far more often than they serve legacy text that
+		// happens to be valid UTF-8.
+		return resp.Body
+	}
+	var enc encoding.Encoding
+	if _, params, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err == nil && params["charset"] != "" {
+		enc, _ = charset.Lookup(params["charset"])
+	}
+	if enc == nil {
+		enc = undeclaredEncoding(resp.Body)
+	}
+	return []byte(toUTF8(resp.Body, enc))
+}
