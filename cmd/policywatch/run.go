@@ -152,14 +152,22 @@ func printSummary(w io.Writer, s pipeline.Summary) {
 	if s.Interrupted {
 		fmt.Fprintln(w, "Interrupted: what was done is stored; the next run resumes.")
 	}
-	if len(s.Failures) > 0 {
-		fmt.Fprintln(w, "\nFailures:")
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		for _, f := range s.Failures {
-			fmt.Fprintf(tw, "  %s\t%s\n", f.Feed, f.Error)
-		}
-		tw.Flush()
+	printFailures(w, "Failures:", s.Failures)
+	printFailures(w, "Pages unavailable, feed text used instead:", s.Unavailable)
+}
+
+// printFailures lists feeds or pages with what went wrong; the errors
+// name the URL.
+func printFailures(w io.Writer, heading string, fs []pipeline.Failure) {
+	if len(fs) == 0 {
+		return
 	}
+	fmt.Fprintln(w, "\n"+heading)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, f := range fs {
+		fmt.Fprintf(tw, "  %s\t%s\n", f.Feed, f.Error)
+	}
+	tw.Flush()
 }
 
 func writeJSON(w io.Writer, v any) error {
