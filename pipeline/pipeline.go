@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -142,6 +144,10 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 			jobs = append(jobs, job{w.feedWork, it})
 		}
 	}
+	// The fetcher lets one request at a time go to a host. In feed order,
+	// a feed's many articles on one site would hold every worker waiting
+	// for that site while other sites' articles sit in the queue.
+	jobs = interleave(jobs, func(j job) string { return host(j.item.Link) })
 	sum.NewItems = len(jobs)
 	if r.Progress != nil && len(jobs) > 0 {
 		r.Progress.Start(len(jobs))
@@ -361,4 +367,42 @@ func (r *Runner) article(ctx context.Context, log *slog.Logger, w *feedWork, it 
 		ID: art.ID, URL: art.URL, Title: art.Title, Text: art.Text, Published: art.Published, Feed: art.Feed,
 	})
 	return result{work: w, item: it, article: art, events: events, fromFeed: pageErr}
+}
+
+// interleave orders xs so that consecutive elements come from different
+// keys where it can: round-robin over the keys, in the order they first
+// appear, each key's elements keeping their order.
+func interleave[T any](xs []T, key func(T) string) []T {
+	var order []string
+	groups := make(map[string][]T)
+	for _, x := range xs {
+		k := key(x)
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], x)
+	}
+	out := make([]T, 0, len(xs))
+	for len(order) > 0 {
+		left := order[:0]
+		for _, k := range order {
+			g := groups[k]
+			out = append(out, g[0])
+			if groups[k] = g[1:]; len(g) > 1 {
+				left = append(left, k)
+			}
+		}
+		order = left
+	}
+	return out
+}
+
+// host is the host of an article link, the unit the fetcher is polite to;
+// links that do not parse share the empty key.
+func host(link string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
 }
