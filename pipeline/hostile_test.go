@@ -45,9 +45,8 @@ func (b *syncBuffer) logged(msg, url, reason string) bool {
 }
 
 // hostileFeeds serves, each at its own path, a feed that breaks in its own
-// way. It is its own host, so that its slowness does not hold the good
-// site back.
-func hostileFeeds(t *testing.T) *httptest.Server {
+// way.
+func hostileFeeds(t *testing.T) http.Handler {
 	t.Helper()
 	page, err := io.ReadAll(mustGet(t, "/articles/ve-x-block.html"))
 	if err != nil {
@@ -104,9 +103,7 @@ func hostileFeeds(t *testing.T) *httptest.Server {
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/loop", http.StatusFound)
 	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv
+	return mux
 }
 
 // mustGet reads a page of the demo corpus.
@@ -145,7 +142,16 @@ func TestRunHostileFeeds(t *testing.T) {
 <item><title>Pakistan lifts its TikTok ban</title><link>/articles/pk-tiktok-unblock.html</link><guid>custom-1</guid><pubDate>Mon, 04 Feb 2999 10:00:00 +0000</pubDate></item>
 </channel></rss>`))
 	}))
-	hostile := hostileFeeds(t)
+	// The fetcher sends one request at a time to a host, so the hostile
+	// feeds are on hosts of their own, where their slowness holds no good
+	// feed back; the trickle, which holds its host for the whole timeout,
+	// has one to itself, or the redirect loop's hops would queue behind it
+	// until the loop timed out instead.
+	h := hostileFeeds(t)
+	hostile := httptest.NewServer(h)
+	defer hostile.Close()
+	slow := httptest.NewServer(h)
+	defer slow.Close()
 	busy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "3600")
 		http.Error(w, "come back later", http.StatusTooManyRequests)
@@ -175,7 +181,7 @@ func TestRunHostileFeeds(t *testing.T) {
 		{ingest.Feed{Name: "Broken", URL: hostile.URL + "/broken"}, "HTTP 500 Internal Server Error"},
 		{ingest.Feed{Name: "Bomb", URL: hostile.URL + "/bomb"}, "body exceeds the limit of 5242880 bytes"},
 		{ingest.Feed{Name: "Endless", URL: hostile.URL + "/endless"}, "body exceeds the limit of 5242880 bytes"},
-		{ingest.Feed{Name: "Trickle", URL: hostile.URL + "/trickle"}, "timeout after 5s"},
+		{ingest.Feed{Name: "Trickle", URL: slow.URL + "/trickle"}, "timeout after 5s"},
 		{ingest.Feed{Name: "Loop", URL: hostile.URL + "/loop"}, "stopped after 10 redirects"},
 		{ingest.Feed{Name: "Busy", URL: busy.URL + "/feed"}, "HTTP 429 Too Many Requests: its Retry-After of 1h0m0s is more than the max_retry_wait of 2m0s"},
 		{ingest.Feed{Name: "Untrusted", URL: untrusted.URL + "/feed"}, "certificate signed by unknown authority"},
