@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"mime"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -78,6 +79,19 @@ func undeclaredEncoding(raw []byte) encoding.Encoding {
 	if err != nil {
 		return windows1252()
 	}
+	// The detector runs its recognisers in goroutines and sorts their
+	// scores with an unstable sort, so equal scores come back in any order;
+	// the same page must decode the same way on every run.
+	sort.SliceStable(results, func(i, j int) bool {
+		a, b := results[i], results[j]
+		if a.Confidence != b.Confidence {
+			return a.Confidence > b.Confidence
+		}
+		if a.Charset != b.Charset {
+			return a.Charset < b.Charset
+		}
+		return a.Language < b.Language
+	})
 	// ISO-8859 text never holds the C1 control bytes 0x80-0x9F; a text that
 	// does is in the Windows code page built on that ISO one (as the
 	// WHATWG maps every ISO-8859-1 label to windows-1252), so the ISO
