@@ -275,6 +275,12 @@ func (s *revScan) entry() (date, id []byte, err error) {
 	return rest[:len("2006-01-02")], rest[len("2006-01-02")+1:], nil
 }
 
+// releaseEvery is how many events a scan decodes between handing the
+// pages it read back to the kernel (see releaseMapped). Each event may
+// bring in 64 KiB of the file, so a thousand of them keep its share of
+// the resident set near 64 MiB, and queries that small never release.
+const releaseEvery = 1024
+
 // errStop ends a transaction whose callback failed; scan returns the
 // callback's own error instead.
 var errStop = errors.New("stopped by callback")
@@ -349,6 +355,9 @@ func (db *DB) scan(f Filter, fn func(extract.Event) error) (Plan, error) {
 				return fmt.Errorf("decode event %s: %w", id, err)
 			}
 			plan.Loaded++
+			if plan.Loaded%releaseEvery == 0 {
+				releaseMapped(db.bolt, tx)
+			}
 			if q.match(&e, dayDate) {
 				day = append(day, e)
 			}
