@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -35,16 +36,39 @@ type Plan struct {
 
 // Events returns the events matching f, newest first by event date (a
 // partial date counting as its first day), then by publication date, then
-// by id.
+// by id. It holds them all in memory; EachEvent streams them instead.
 func (db *DB) Events(f Filter) ([]extract.Event, error) {
-	evs, _, err := db.query(f)
-	return evs, err
+	var out []extract.Event
+	_, err := db.scan(f, func(e extract.Event) error {
+		out = append(out, e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-// Explain runs f as Events does and reports the plan it used.
+// EachEvent calls fn with each event matching f, in the order of Events,
+// decoding one day of events at a time so that memory stays flat however
+// many match. If fn returns an error, EachEvent stops and returns it
+// unchanged.
+//
+// It reads in one transaction, so it sees the store as it was when it
+// began however long fn takes. All that time the database stays open,
+// and an open database holds the file lock: a writer in another process,
+// a nightly run's Save, waits for it up to its lock timeout. An fn that
+// can block, on a slow network client or a pager, should write somewhere
+// fast and let the slow part happen after the database is closed.
+func (db *DB) EachEvent(f Filter, fn func(extract.Event) error) error {
+	_, err := db.scan(f, fn)
+	return err
+}
+
+// Explain runs f as Events does, without keeping the events, and reports
+// the plan it used.
 func (db *DB) Explain(f Filter) (Plan, error) {
-	_, p, err := db.query(f)
-	return p, err
+	return db.scan(f, func(extract.Event) error { return nil })
 }
 
 // query is a Filter normalised for matching.
@@ -251,16 +275,26 @@ func (s *revScan) entry() (date, id []byte, err error) {
 	return rest[:len("2006-01-02")], rest[len("2006-01-02")+1:], nil
 }
 
-// query runs f: it merges the chosen ranges newest first, loads events a
-// day at a time, and stops at the first day boundary once it has Limit.
-func (db *DB) query(f Filter) ([]extract.Event, Plan, error) {
+// releaseEvery is how many events a scan decodes between handing the
+// pages it read back to the kernel (see releaseMapped). Each event may
+// bring in 64 KiB of the file, so a thousand of them keep its share of
+// the resident set near 64 MiB, and queries that small never release.
+const releaseEvery = 1024
+
+// errStop ends a transaction whose callback failed; scan returns the
+// callback's own error instead.
+var errStop = errors.New("stopped by callback")
+
+// scan runs f: it merges the chosen ranges newest first, loads events a
+// day at a time, passes them to fn and stops once it has passed Limit.
+func (db *DB) scan(f Filter, fn func(extract.Event) error) (Plan, error) {
 	q, err := compile(f)
 	if err != nil {
-		return nil, Plan{}, err
+		return Plan{}, err
 	}
 	var (
-		out  []extract.Event
-		plan Plan
+		plan  Plan
+		fnErr error
 	)
 	err = db.bolt.View(func(tx *bbolt.Tx) error {
 		a := q.plan(tx)
@@ -273,12 +307,25 @@ func (db *DB) query(f Filter) ([]extract.Event, Plan, error) {
 
 		// Ties on the event date are ordered by published, which needs the
 		// events loaded, so a whole day is gathered before it is emitted.
-		var day []extract.Event
-		var dayDate string
-		flush := func() {
+		var (
+			day     []extract.Event
+			dayDate string
+			emitted int
+		)
+		full := func() bool { return q.limit > 0 && emitted >= q.limit }
+		flush := func() error {
 			slices.SortFunc(day, compareSameDay)
-			out = append(out, day...)
+			for _, e := range day {
+				if full() {
+					break
+				}
+				if fnErr = fn(e); fnErr != nil {
+					return errStop
+				}
+				emitted++
+			}
 			day = day[:0]
+			return nil
 		}
 		for {
 			s := newest(scans)
@@ -290,8 +337,10 @@ func (db *DB) query(f Filter) ([]extract.Event, Plan, error) {
 				return fmt.Errorf("%s: %w", a.bucket, err)
 			}
 			if string(date) != dayDate {
-				flush()
-				if q.limit > 0 && len(out) >= q.limit {
+				if err := flush(); err != nil {
+					return err
+				}
+				if full() {
 					break
 				}
 				dayDate = string(date)
@@ -306,21 +355,23 @@ func (db *DB) query(f Filter) ([]extract.Event, Plan, error) {
 				return fmt.Errorf("decode event %s: %w", id, err)
 			}
 			plan.Loaded++
+			if plan.Loaded%releaseEvery == 0 {
+				releaseMapped(db.bolt, tx)
+			}
 			if q.match(&e, dayDate) {
 				day = append(day, e)
 			}
 			s.next()
 		}
-		flush()
-		return nil
+		return flush()
 	})
+	if fnErr != nil {
+		return Plan{}, fnErr
+	}
 	if err != nil {
-		return nil, Plan{}, fmt.Errorf("query %s: %w", db.path, err)
+		return Plan{}, fmt.Errorf("query %s: %w", db.path, err)
 	}
-	if q.limit > 0 && len(out) > q.limit {
-		out = out[:q.limit]
-	}
-	return out, plan, nil
+	return plan, nil
 }
 
 // newest returns the scan whose current key is latest, nil when all are

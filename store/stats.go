@@ -42,11 +42,10 @@ func (db *DB) Stats(f Filter) (Stats, error) {
 	if q.datesOnly() {
 		err = db.bolt.View(func(tx *bbolt.Tx) error { return c.fromIndexes(tx, q.since, q.until) })
 	} else {
-		var evs []extract.Event
-		evs, _, err = db.query(f)
-		for i := range evs {
-			c.add(&evs[i])
-		}
+		err = db.EachEvent(f, func(e extract.Event) error {
+			c.add(&e)
+			return nil
+		})
 	}
 	if err != nil {
 		return Stats{}, fmt.Errorf("stats %s: %w", db.path, err)

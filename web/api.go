@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"errors"
 	"net/http"
+	"os"
 	"strconv"
+	"time"
 
 	"github.com/policywatch/policywatch/extract"
 	"github.com/policywatch/policywatch/store"
@@ -44,16 +46,34 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 // handleEventsCSV is GET /events.csv: the CSV `policywatch export`
 // writes. It is an export, so without a limit it has every matching
 // event.
+//
+// The rows are written to a temporary file while the database is open
+// and sent from there once it is closed. Memory stays flat however many
+// events match, and a slow client does not keep the file lock from a
+// nightly run, which gives up after waiting 30 seconds.
 func (s *Server) handleEventsCSV(w http.ResponseWriter, r *http.Request) {
 	f, err := s.vocab.parseFilter(r.URL.Query(), 0)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	var events []extract.Event
-	err = s.visit(func(db *store.DB) (err error) {
-		events, err = db.Events(f)
-		return err
+	spool, err := os.CreateTemp("", "policywatch-events-*.csv")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer os.Remove(spool.Name())
+	defer spool.Close()
+	err = s.visit(func(db *store.DB) error {
+		bw := bufio.NewWriter(spool)
+		cw := NewCSVWriter(bw)
+		if err := db.EachEvent(f, cw.Write); err != nil {
+			return err
+		}
+		if err := cw.Flush(); err != nil {
+			return err
+		}
+		return bw.Flush()
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -61,16 +81,9 @@ func (s *Server) handleEventsCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="events.csv"`)
-	// The status goes out with the first bytes; a failure past that point
-	// (the client went away) can only be logged.
-	bw := bufio.NewWriter(w)
-	err = WriteEventsCSV(bw, events)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err != nil {
-		s.log.DebugContext(r.Context(), "write csv", "err", err)
-	}
+	// ServeContent sends the length, so a client can show progress, and
+	// answers range requests, so it can resume.
+	http.ServeContent(w, r, "events.csv", time.Time{}, spool)
 }
 
 type storiesBody struct {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -252,6 +253,44 @@ func TestEventsCSV(t *testing.T) {
 			t.Errorf("row %q is not Russian", rec)
 		}
 	}
+}
+
+// The CSV reaches the client only once the database is closed, so a
+// client that reads slowly does not keep a nightly run from writing.
+func TestEventsCSVReleasesLock(t *testing.T) {
+	path := fixtureDB(t)
+	w := &lockProbe{ResponseRecorder: httptest.NewRecorder(), path: path}
+	newServer(t, path).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/events.csv", nil))
+	if w.Code != http.StatusOK || w.Body.Len() == 0 {
+		t.Fatalf("status %d, %d bytes", w.Code, w.Body.Len())
+	}
+	if w.openErr != nil {
+		t.Errorf("a writer could not open the database while the CSV was sent: %v", w.openErr)
+	}
+	if got := w.Header().Get("Content-Length"); got != strconv.Itoa(w.Body.Len()) {
+		t.Errorf("Content-Length %q for %d bytes", got, w.Body.Len())
+	}
+}
+
+// lockProbe is a client that, before taking the first bytes, tries what
+// a nightly run does: open the database for writing.
+type lockProbe struct {
+	*httptest.ResponseRecorder
+	path    string
+	probed  bool
+	openErr error
+}
+
+func (p *lockProbe) Write(b []byte) (int, error) {
+	if !p.probed {
+		p.probed = true
+		db, err := store.Open(p.path, store.Options{Timeout: 100 * time.Millisecond})
+		if err == nil {
+			err = db.Close()
+		}
+		p.openErr = err
+	}
+	return p.ResponseRecorder.Write(b)
 }
 
 func TestHealth(t *testing.T) {

@@ -38,15 +38,49 @@ func CSVRecord(e extract.Event) []string {
 // writes RFC 4180: fields with commas, quotes or line breaks are quoted,
 // quotes doubled; the result loads in pandas and R with no options.
 func WriteEventsCSV(w io.Writer, events []extract.Event) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVHeader()); err != nil {
-		return err
-	}
+	cw := NewCSVWriter(w)
 	for _, e := range events {
-		if err := cw.Write(CSVRecord(e)); err != nil {
+		if err := cw.Write(e); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
+}
+
+// CSVWriter writes the event CSV a row at a time, for events streamed
+// from the store: the header, then one row per Write. It buffers; call
+// Flush at the end.
+type CSVWriter struct {
+	cw     *csv.Writer
+	header bool // written
+}
+
+// NewCSVWriter returns a CSVWriter writing to w.
+func NewCSVWriter(w io.Writer) *CSVWriter {
+	return &CSVWriter{cw: csv.NewWriter(w)}
+}
+
+// Write writes the row of e, after the header if it is the first.
+func (w *CSVWriter) Write(e extract.Event) error {
+	if err := w.writeHeader(); err != nil {
+		return err
+	}
+	return w.cw.Write(CSVRecord(e))
+}
+
+// Flush writes what is buffered, and the header if no event came.
+func (w *CSVWriter) Flush() error {
+	if err := w.writeHeader(); err != nil {
+		return err
+	}
+	w.cw.Flush()
+	return w.cw.Error()
+}
+
+func (w *CSVWriter) writeHeader() error {
+	if w.header {
+		return nil
+	}
+	w.header = true
+	return w.cw.Write(CSVHeader())
 }

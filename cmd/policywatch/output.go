@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/store"
 	"github.com/policywatch/policywatch/web"
 )
 
@@ -21,31 +23,110 @@ var csvHeader = web.CSVHeader()
 
 // writeEventsTo writes events as csv, json (one array) or jsonl.
 func writeEventsTo(w io.Writer, format string, events []extract.Event) error {
-	bw := bufio.NewWriter(w)
-	switch format {
-	case "csv":
-		if err := web.WriteEventsCSV(bw, events); err != nil {
-			return err
-		}
-	case "json":
+	if format == "json" {
 		if events == nil {
 			events = []extract.Event{}
 		}
+		bw := bufio.NewWriter(w)
 		if err := writeJSON(bw, events); err != nil {
 			return err
 		}
+		return bw.Flush()
+	}
+	ew, err := newEventWriter(w, format)
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		if err := ew.Write(e); err != nil {
+			return err
+		}
+	}
+	return ew.Flush()
+}
+
+// eventWriter writes events one at a time, as they stream from the
+// store, in an export format.
+type eventWriter interface {
+	Write(extract.Event) error
+	// Flush ends the output; a CSV with no events still has its header.
+	Flush() error
+}
+
+// newEventWriter writes csv or jsonl to w, buffered.
+func newEventWriter(w io.Writer, format string) (eventWriter, error) {
+	switch format {
+	case "csv":
+		return web.NewCSVWriter(w), nil // encoding/csv buffers
 	case "jsonl":
+		bw := bufio.NewWriter(w)
 		enc := json.NewEncoder(bw)
 		enc.SetEscapeHTML(false)
-		for _, e := range events {
-			if err := enc.Encode(e); err != nil {
-				return err
-			}
-		}
-	default:
-		return fmt.Errorf("unknown format %q", format)
+		return jsonlWriter{bw, enc}, nil
 	}
-	return bw.Flush()
+	return nil, fmt.Errorf("unknown format %q", format)
+}
+
+// jsonlWriter writes one JSON object per line.
+type jsonlWriter struct {
+	bw  *bufio.Writer
+	enc *json.Encoder
+}
+
+func (j jsonlWriter) Write(e extract.Event) error { return j.enc.Encode(e) }
+func (j jsonlWriter) Flush() error                { return j.bw.Flush() }
+
+// exportEvents writes the events matching f to w as the store yields
+// them. An interrupt stops it with exit code 130.
+func exportEvents(ctx context.Context, db *store.DB, w io.Writer, format string, f store.Filter) error {
+	ew, err := newEventWriter(w, format)
+	if err != nil {
+		return err
+	}
+	err = db.EachEvent(f, func(e extract.Event) error {
+		if ctx.Err() != nil {
+			return &exitError{code: exitInterrupted, msg: "export interrupted"}
+		}
+		return ew.Write(e)
+	})
+	if err != nil {
+		return err
+	}
+	return ew.Flush()
+}
+
+// spool runs write into a temporary file, then calls release (closing
+// the store) and copies the file to w. A reader as slow as a pager then
+// holds nothing but the temporary file.
+func spool(w io.Writer, write func(io.Writer) error, release func() error) error {
+	tmp, err := os.CreateTemp("", "policywatch-export-*")
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	if err := write(tmp); err != nil {
+		return err
+	}
+	if err := release(); err != nil {
+		return err
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	_, err = io.Copy(w, tmp)
+	return err
+}
+
+// isRegularFile reports whether w is a file on disk, which takes what is
+// written to it at once, unlike a pipe or a terminal.
+func isRegularFile(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode().IsRegular()
 }
 
 // writeTable prints events for a person: one line each, long text cut.

@@ -144,7 +144,14 @@ pandas (pd.read_csv) and R (read.csv) with no options. Columns, in this order:
 ` + strings.Join(csvHeader, ", ") + `.
 Evidence sentences are joined with a newline inside one quoted cell.
 
-JSON Lines has one event object per line with the same fields.`,
+JSON Lines has one event object per line with the same fields.
+
+Events stream from the database as they are read, so memory stays flat
+however many there are. The database is open, and a nightly run's batch
+waits for it, only while they are read: into a file (-o, or standard output
+redirected to a file) they are written as they come; into a pipe or a
+terminal, which may read slowly, they go through a temporary file in TMPDIR
+first, and are copied out once the database is closed.`,
 		Example: `  policywatch export --format csv > events.csv
   policywatch export --format jsonl --country IR --since 2018 -o iran.jsonl`,
 		Args: noArgs,
@@ -161,16 +168,16 @@ JSON Lines has one event object per line with the same fields.`,
 				return err
 			}
 			defer db.Close()
-			events, err := db.Events(f)
-			if err != nil {
-				return err
+			export := func(w io.Writer) error {
+				return exportEvents(cmd.Context(), db, w, format, f)
 			}
-			if output == "" || output == "-" {
-				return a.writeEvents(format, events)
+			switch {
+			case output != "" && output != "-":
+				return writeFileAtomic(output, export)
+			case isRegularFile(a.stdout):
+				return export(a.stdout)
 			}
-			return writeFileAtomic(output, func(w io.Writer) error {
-				return writeEventsTo(w, format, events)
-			})
+			return spool(a.stdout, export, db.Close)
 		},
 	}
 	ff.register(cmd.Flags())

@@ -1,0 +1,282 @@
+package store_test
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/internal/synth"
+	"github.com/policywatch/policywatch/store"
+	"go.etcd.io/bbolt"
+)
+
+// million is the size of the store the BenchmarkMillion benchmarks
+// measure.
+const million = 1_000_000
+
+// millionStore returns the path of a synthetic store of a million
+// events, built once under the user's cache directory (many minutes; see
+// docs/BENCHMARKS.md) and reused by every later run.
+func millionStore(b *testing.B) string {
+	b.Helper()
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		b.Fatal(err)
+	}
+	path, built, err := synth.Cached(filepath.Join(cache, "policywatch-bench"), million)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if built != nil {
+		b.Logf("built %s: %d events in %d articles in %v", path, built.Events, built.Articles, built.Took.Round(time.Second))
+	}
+	return path
+}
+
+func openMillion(b *testing.B) *store.DB {
+	b.Helper()
+	db, err := store.Open(millionStore(b), store.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
+}
+
+// BenchmarkMillionEvents queries a store of a million events. A query
+// reads one index and decodes only the events in its range, so its cost
+// follows the size of the answer, not of the store; a text filter has no
+// index and decodes every event of the range it scans.
+func BenchmarkMillionEvents(b *testing.B) {
+	db := openMillion(b)
+	for _, bm := range []struct {
+		name string
+		f    store.Filter
+	}{
+		// RU is the commonest country, a sixth of the store; IS and KP
+		// are in the long tail.
+		{"country-year/common", store.Filter{Countries: []string{"RU"}, Since: "2025", Until: "2025"}},
+		{"country-year/rare", store.Filter{Countries: []string{"IS"}, Since: "2025", Until: "2025"}},
+		{"country-all/rare", store.Filter{Countries: []string{"KP"}}},
+		{"country-all/common-limit100", store.Filter{Countries: []string{"RU"}, Limit: 100}},
+		{"service-year/telegram", store.Filter{Services: []string{"telegram"}, Since: "2024", Until: "2024"}},
+		{"country-service-month", store.Filter{Countries: []string{"RU"}, Services: []string{"telegram"}, Since: "2024-06", Until: "2024-06"}},
+		{"month", store.Filter{Since: "2025-06", Until: "2025-06"}},
+		{"newest100", store.Filter{Limit: 100}},
+		{"text-country-year", store.Filter{Countries: []string{"RU"}, Since: "2025", Until: "2025", Text: "security"}},
+		{"text-month", store.Filter{Since: "2025-06", Until: "2025-06", Text: "security"}},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			p, err := db.Explain(bm.f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var n int
+			b.ReportAllocs()
+			for b.Loop() {
+				evs, err := db.Events(bm.f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(evs)
+			}
+			if n == 0 {
+				b.Fatal("no events")
+			}
+			b.ReportMetric(float64(n), "events/op")
+			b.ReportMetric(float64(p.Loaded), "decoded/op")
+		})
+	}
+}
+
+// BenchmarkMillionEachEvent walks every event of the store, as an export
+// of everything does, without writing it anywhere.
+func BenchmarkMillionEachEvent(b *testing.B) {
+	db := openMillion(b)
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		n = 0
+		err := db.EachEvent(store.Filter{}, func(extract.Event) error {
+			n++
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	if n != million {
+		b.Fatalf("walked %d events, want %d", n, million)
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkMillionStats counts along every dimension, as the web page
+// does for its lists of countries and services on every load.
+func BenchmarkMillionStats(b *testing.B) {
+	db := openMillion(b)
+	for _, bm := range []struct {
+		name string
+		f    store.Filter
+	}{
+		{"all", store.Filter{}}, // from the index keys alone
+		{"country-year", store.Filter{Countries: []string{"RU"}, Since: "2025", Until: "2025"}},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := db.Stats(bm.f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkMillionStories lists stories, as the web page, the Atom feed
+// and alerts do.
+func BenchmarkMillionStories(b *testing.B) {
+	db := openMillion(b)
+	for _, bm := range []struct {
+		name string
+		f    store.StoryFilter
+	}{
+		{"newest100", store.StoryFilter{Filter: store.Filter{Limit: 100}}},
+		{"country-year", store.StoryFilter{Filter: store.Filter{Countries: []string{"RU"}, Since: "2025", Until: "2025"}}},
+		{"all", store.StoryFilter{}}, // what /healthz does to count them
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			var n int
+			b.ReportAllocs()
+			for b.Loop() {
+				list, err := db.Stories(bm.f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(list)
+			}
+			b.ReportMetric(float64(n), "stories/op")
+		})
+	}
+}
+
+// BenchmarkMillionCounts is what /healthz asks on every probe.
+func BenchmarkMillionCounts(b *testing.B) {
+	db := openMillion(b)
+	for b.Loop() {
+		if _, err := db.Counts(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMillionSave writes nightly batches (50 new articles) into a
+// copy of the store, which grows by them as it goes, and reports the
+// file's size per event.
+func BenchmarkMillionSave(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "policywatch.db")
+	if err := copyFile(path, millionStore(b)); err != nil {
+		b.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(info.Size())/million, "file-bytes/event")
+
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	news, err := synth.After(million)
+	if err != nil {
+		b.Fatal(err)
+	}
+	events := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		batch := news.Batch()
+		b.StartTimer()
+		st, err := db.Save(batch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		events += st.NewEvents
+	}
+	b.ReportMetric(float64(events)/float64(b.N), "events/op")
+}
+
+// BenchmarkMillionFile reports how the file's bytes divide between what
+// it holds, per event: the events themselves, their articles (text
+// included), the indexes and the stories. One op reads every bucket's
+// page statistics.
+func BenchmarkMillionFile(b *testing.B) {
+	path := millionStore(b)
+	info, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bdb, err := bbolt.Open(path, 0o644, &bbolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer bdb.Close()
+	parts := map[string]int{}
+	for b.Loop() {
+		clear(parts)
+		err := bdb.View(func(tx *bbolt.Tx) error {
+			return tx.ForEach(func(name []byte, bk *bbolt.Bucket) error {
+				st := bk.Stats()
+				parts[part(string(name))] += st.BranchAlloc + st.LeafAlloc
+				return nil
+			})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	used := 0
+	for name, n := range parts {
+		b.ReportMetric(float64(n)/million, name+"-bytes/event")
+		used += n
+	}
+	b.ReportMetric(float64(info.Size())/million, "file-bytes/event")
+	b.ReportMetric(float64(info.Size()-int64(used))/million, "free-bytes/event")
+}
+
+// part names the group a bucket belongs to.
+func part(bucket string) string {
+	switch bucket {
+	case "events":
+		return "events"
+	case "articles", "keys", "article_events":
+		return "articles"
+	case "idx_country", "idx_service", "idx_action", "idx_date":
+		return "indexes"
+	case "stories", "story_events", "event_story", "idx_story_triple", "idx_story_last":
+		return "stories"
+	}
+	return "other"
+}
+
+func copyFile(dst, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
