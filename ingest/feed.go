@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"mime"
 	"net/http"
 	"net/url"
@@ -237,7 +236,7 @@ func itemTitle(s string) string {
 			return text
 		}
 	}
-	return clean(html.UnescapeString(s))
+	return clean(nethtml.UnescapeString(s))
 }
 
 func isAbsHTTP(s string) bool {

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"html"
 	"regexp"
 	"strings"
 
@@ -21,7 +20,10 @@ func HTMLText(s string) string {
 	// replaced them already, but a caller's string may still hold them.
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	if !strings.Contains(s, "<") {
-		return plainParagraphs(html.UnescapeString(s))
+		// The parser's unescaping, not the standard library's: html reads
+		// "&#X100000100;" as U+0100, its rune overflowing, where the
+		// standard says U+FFFD.
+		return plainParagraphs(nethtml.UnescapeString(s))
 	}
 	root, err := nethtml.Parse(strings.NewReader(s))
 	if err != nil {
