@@ -145,9 +145,15 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 
 	db := &DB{bolt: bdb, path: path, now: time.Now, window: window, version: SchemaVersion}
-	if opts.ReadOnly {
+	switch {
+	case opts.ReadOnly:
 		err = bdb.View(db.checkSchema)
-	} else {
+	case db.current(bdb):
+		// Nothing to create or upgrade. An update transaction would
+		// commit anyway, two fdatasyncs, and a run opens the file
+		// thousands of times.
+	default:
+		db.version = SchemaVersion // what initSchema makes of the file
 		err = bdb.Update(db.initSchema)
 	}
 	if err != nil {
@@ -198,6 +204,21 @@ func (db *DB) initSchema(tx *bbolt.Tx) error {
 		return fmt.Errorf("open %s: write schema version: %w", db.path, err)
 	}
 	return nil
+}
+
+// current reports whether the file is at SchemaVersion with every bucket
+// in place, so that opening it read-write need not write.
+func (db *DB) current(bdb *bbolt.DB) bool {
+	err := bdb.View(func(tx *bbolt.Tx) error {
+		if err := db.checkSchema(tx); err != nil {
+			return err
+		}
+		if db.version != SchemaVersion {
+			return errors.New("older schema")
+		}
+		return nil
+	})
+	return err == nil
 }
 
 // checkSchema verifies, read-only, that every bucket exists and the

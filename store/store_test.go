@@ -239,3 +239,44 @@ func TestReadOnlyRejectsWrites(t *testing.T) {
 		t.Error("Save on a read-only store succeeded")
 	}
 }
+
+// A run opens the file for every visit; reopening a current file must not
+// commit (two fdatasyncs each), while a new file must be initialised.
+func TestOpenCurrentFileDoesNotWrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "policywatch.db")
+	txid := func() int {
+		t.Helper()
+		bdb, err := bbolt.Open(path, 0o644, &bbolt.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer bdb.Close()
+		tx, err := bdb.Begin(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		return tx.ID()
+	}
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	created := txid()
+	if created == 0 {
+		t.Fatal("a new file was not initialised")
+	}
+	for range 3 {
+		db, err := Open(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := txid(); got != created {
+		t.Errorf("reopening a current file committed: txid %d, was %d", got, created)
+	}
+}
