@@ -1,6 +1,9 @@
 package store
 
 import (
+	"errors"
+	"io/fs"
+
 	"github.com/policywatch/policywatch/ingest"
 )
 
@@ -30,15 +33,28 @@ func (h Handle) Do(fn func(*DB) error) error {
 	return err
 }
 
-// FeedState is DB.FeedState in one visit.
+// view opens the database read-only, calls fn and closes it. A shared
+// lock lets the visits that only look (several at once, and readers in
+// other processes) in together. A file not yet made is made, as by Do.
+func (h Handle) view(fn func(*DB) error) error {
+	ro := h
+	ro.Options.ReadOnly = true
+	err := ro.Do(fn)
+	if errors.Is(err, fs.ErrNotExist) {
+		return h.Do(fn)
+	}
+	return err
+}
+
+// FeedState is DB.FeedState in one read-only visit.
 func (h Handle) FeedState(url string) (st ingest.FeedState, err error) {
-	err = h.Do(func(db *DB) error { st, err = db.FeedState(url); return err })
+	err = h.view(func(db *DB) error { st, err = db.FeedState(url); return err })
 	return st, err
 }
 
-// Seen is DB.Seen in one visit.
+// Seen is DB.Seen in one read-only visit.
 func (h Handle) Seen(keys []string) (seen map[string]bool, err error) {
-	err = h.Do(func(db *DB) error { seen, err = db.Seen(keys); return err })
+	err = h.view(func(db *DB) error { seen, err = db.Seen(keys); return err })
 	return seen, err
 }
 

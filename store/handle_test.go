@@ -24,6 +24,13 @@ func TestHandleReleasesLockBetweenCalls(t *testing.T) {
 	if err != nil {
 		t.Fatalf("read-only open between visits: %v", err)
 	}
+	// Looking up keys and feed states only reads: it shares the file.
+	if seen, err := h.Seen([]string{"k1"}); err != nil || !seen["k1"] {
+		t.Errorf("seen while a reader holds the file = %v, %v", seen, err)
+	}
+	if _, err := h.FeedState("https://example.org/feed"); err != nil {
+		t.Errorf("feed state while a reader holds the file: %v", err)
+	}
 	if _, err := h.Save(Batch{Feeds: []ingest.FeedState{{URL: "https://example.org/feed"}}}); !errors.Is(err, ErrLocked) {
 		t.Errorf("save while a reader holds the file: err = %v, want ErrLocked", err)
 	}
