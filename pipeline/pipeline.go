@@ -159,7 +159,9 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 	workCtx, stopWork := context.WithCancel(ctx)
 	defer stopWork()
 	jobCh := make(chan job)
-	results := make(chan result)
+	// Room for a batch, so that fetching and extracting go on while the
+	// writer is in the store.
+	results := make(chan result, batchSize)
 	var wg sync.WaitGroup
 	for range conc {
 		wg.Add(1)
@@ -244,7 +246,11 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 			}
 			batch.Feeds = append(batch.Feeds, st)
 		}
-		if len(batch.Articles) >= batchSize || w.pending == 0 {
+		// A finished feed's state waits for the batch: it goes in with or
+		// after its last articles, never before, and a feed finishing
+		// every few articles would otherwise mean a visit to the store
+		// each time.
+		if len(batch.Articles) >= batchSize {
 			if storeErr = flush(); storeErr != nil {
 				stopWork()
 			}

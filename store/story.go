@@ -133,13 +133,17 @@ func summarise(r *storyRecord, members []memberEntry) {
 	s.EventIDs = nil // see storyRecord
 	s.Feeds = []string{}
 	s.Confidence = 0
+	// Sets, not slices: a story told by hundreds of feeds has thousands
+	// of members, and it is summarised again each time one joins.
 	articles := map[string]bool{}
+	feeds := map[string]bool{}
 	sp := members[0].days
 	first, last := &members[0], &members[0]
 	for i := range members {
 		m := &members[i]
 		articles[m.Article] = true
-		if m.Feed != "" && !slices.Contains(s.Feeds, m.Feed) {
+		if m.Feed != "" && !feeds[m.Feed] {
+			feeds[m.Feed] = true
 			s.Feeds = append(s.Feeds, m.Feed)
 		}
 		s.Confidence = max(s.Confidence, m.Confidence)
