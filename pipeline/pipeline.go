@@ -47,6 +47,11 @@ type Runner struct {
 	Progress    Progress
 	Concurrency int // feeds and articles fetched at once; default 4
 	BatchSize   int // articles per transaction; default 50
+	// CommitEvery is how long what was fetched waits for a full batch
+	// before it is committed anyway; default 500 ms. A slow run then
+	// keeps its work and shows readers its progress every so often, and
+	// a fast one commits full batches.
+	CommitEvery time.Duration
 }
 
 // Summary is what a run did, for the report at its end.
@@ -115,6 +120,10 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 	batchSize := r.BatchSize
 	if batchSize <= 0 {
 		batchSize = 50
+	}
+	commitEvery := r.CommitEvery
+	if commitEvery <= 0 {
+		commitEvery = 500 * time.Millisecond
 	}
 	log := r.Logger
 	if log == nil {
@@ -188,10 +197,12 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 	// last article is in.
 	var batch store.Batch
 	var batchIDs [][]string
+	lastCommit := time.Now()
 	flush := func() error {
 		if len(batch.Articles) == 0 && len(batch.Feeds) == 0 {
 			return nil
 		}
+		defer func() { lastCommit = time.Now() }()
 		st, err := r.DB.Save(batch)
 		if err != nil {
 			return fmt.Errorf("store batch of %d articles: %w", len(batch.Articles), err)
@@ -247,10 +258,10 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 			batch.Feeds = append(batch.Feeds, st)
 		}
 		// A finished feed's state waits for the batch: it goes in with or
-		// after its last articles, never before, and a feed finishing
-		// every few articles would otherwise mean a visit to the store
-		// each time.
-		if len(batch.Articles) >= batchSize {
+		// after its last articles, never before. Committing as each feed
+		// finished meant, with twenty items a feed, a visit to the store
+		// every twenty articles.
+		if len(batch.Articles) >= batchSize || time.Since(lastCommit) >= commitEvery {
 			if storeErr = flush(); storeErr != nil {
 				stopWork()
 			}

@@ -240,7 +240,7 @@ func TestRunSurvivesSIGKILL(t *testing.T) {
 			break
 		}
 		feeds0, pages0 := nr.feeds.Load(), nr.articles.Load()
-		p := start(t, "run", "--config", config, "--db", path, "--no-progress")
+		p := start(t, "run", "--config", config, "--db", path, "--no-progress", "--commit-every", "20ms")
 		var after int64
 		switch at {
 		case whileFetchingFeeds:

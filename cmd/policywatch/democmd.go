@@ -94,7 +94,7 @@ alerts test' first:
 			}
 			fmt.Fprintf(a.stdout, "Serving the demo corpus (%d feeds) at %s\n\n", len(feeds), base)
 			start := time.Now()
-			sum, err := a.runPipeline(cmd, cfg, log, false, time.Duration(window))
+			sum, err := a.runPipeline(cmd, cfg, log, false, time.Duration(window), 0)
 			if err != nil {
 				return err
 			}

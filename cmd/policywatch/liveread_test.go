@@ -90,7 +90,7 @@ func TestReadsDuringRun(t *testing.T) {
 	t.Parallel()
 	bin := binary(t)
 	// 36 articles at 150 ms a page, two at a time: seconds of a run, with
-	// a commit as each feed's last article is in.
+	// a commit every 100 ms.
 	const nFeeds, nItems = 6, 6
 	nr := newNewsroom(t, demotest.Options{Feeds: nFeeds, Items: nItems, PageDelay: 150 * time.Millisecond})
 	config := writeConfig(t, nr.Feeds(nr.srv.URL))
@@ -99,7 +99,7 @@ func TestReadsDuringRun(t *testing.T) {
 	serve := start(t, "serve", "--db", path, "--addr", "127.0.0.1:0")
 	base := serve.stderr.await(t, regexp.MustCompile(`msg=serving url=(http://127\.0\.0\.1:\d+)/`))[1]
 
-	run := start(t, "run", "--config", config, "--db", path, "--no-progress", "--json")
+	run := start(t, "run", "--config", config, "--db", path, "--no-progress", "--json", "--commit-every", "100ms")
 	// The run creates the database before it fetches the first feed.
 	awaitCount(run, &nr.feeds, 1)
 

@@ -25,6 +25,7 @@ type runOptions struct {
 	noProgress  bool
 	noAlerts    bool
 	storyWindow storyWindow
+	commitEvery time.Duration
 }
 
 func (a *app) runCmd() *cobra.Command {
@@ -71,7 +72,7 @@ and 2 for a wrong command line.`,
 				return err
 			}
 			start := time.Now()
-			sum, err := a.runPipeline(cmd, cfg, log, showProgress, time.Duration(o.storyWindow))
+			sum, err := a.runPipeline(cmd, cfg, log, showProgress, time.Duration(o.storyWindow), o.commitEvery)
 			if err != nil {
 				return err
 			}
@@ -106,12 +107,13 @@ and 2 for a wrong command line.`,
 	f.BoolVar(&o.noProgress, "no-progress", false, "do not show a progress bar")
 	f.BoolVar(&o.noAlerts, "no-alerts", false, "store the run's stories without posting alerts; later runs do not post them either")
 	f.Var(&o.storyWindow, "story-window", storyWindowUsage)
+	f.DurationVar(&o.commitEvery, "commit-every", 500*time.Millisecond, "store what was fetched at least this often (and every 50 articles); what a killed run loses")
 	return cmd
 }
 
 // runPipeline opens the store read-write and runs the batch on cfg,
 // grouping events into stories within window (0: the store's default).
-func (a *app) runPipeline(cmd *cobra.Command, cfg ingest.Config, log *slog.Logger, showProgress bool, window time.Duration) (pipeline.Summary, error) {
+func (a *app) runPipeline(cmd *cobra.Command, cfg ingest.Config, log *slog.Logger, showProgress bool, window, commitEvery time.Duration) (pipeline.Summary, error) {
 	// Open once to fail early on a locked, foreign or newer file; the run
 	// itself visits the file per batch so readers get in between.
 	db := store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second, StoryWindow: window}}
@@ -128,6 +130,7 @@ func (a *app) runPipeline(cmd *cobra.Command, cfg ingest.Config, log *slog.Logge
 		DB:          db,
 		Logger:      log,
 		Concurrency: cfg.Concurrency,
+		CommitEvery: commitEvery,
 	}
 	if showProgress {
 		r.Progress = &progressBar{w: a.stderr}
