@@ -116,7 +116,7 @@ type process struct {
 	stdout bytes.Buffer // read it once the process has ended
 	stderr logSink      // read it any time
 	done   chan struct{}
-	err            error // of Wait, once done is closed
+	err    error // of Wait, once done is closed
 }
 
 func start(t *testing.T, args ...string) *process {
