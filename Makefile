@@ -23,6 +23,8 @@ live: build
 	./$(BIN) run --config feeds.yaml
 
 vet:
+	@unformatted=$$("$$($(GO) env GOROOT)/bin/gofmt" -l .); \
+	if [ -n "$$unformatted" ]; then echo "not gofmt'ed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
 # The web page's browser test needs Debian's chromium; the script installs
