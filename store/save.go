@@ -106,8 +106,8 @@ type writer struct {
 
 func (w writer) saveArticle(ae *ArticleEvents) error {
 	a := &ae.Article
-	if a.ID == "" {
-		return fmt.Errorf("article %q (%s): empty id", a.Key, a.URL)
+	if a.ID == "" || a.Key == "" {
+		return fmt.Errorf("article %q (%s): empty id or key", a.Key, a.URL)
 	}
 	raw, err := json.Marshal(a)
 	if err != nil {
@@ -122,10 +122,8 @@ func (w writer) saveArticle(ae *ArticleEvents) error {
 	if err := articles.Put([]byte(a.ID), raw); err != nil {
 		return fmt.Errorf("article %s: %w", a.ID, err)
 	}
-	if a.Key != "" {
-		if err := w.tx.Bucket(bucketKeys).Put([]byte(a.Key), []byte(a.ID)); err != nil {
-			return fmt.Errorf("article %s: key: %w", a.ID, err)
-		}
+	if err := w.tx.Bucket(bucketKeys).Put([]byte(a.Key), []byte(a.ID)); err != nil {
+		return fmt.Errorf("article %s: key: %w", a.ID, err)
 	}
 
 	before := articleEventIDs(w.tx, a.ID)

@@ -61,7 +61,7 @@ func TestSaveIdempotent(t *testing.T) {
 	if want := (SaveStats{UpdatedArticles: 2, UpdatedEvents: 3}); !reflect.DeepEqual(st, want) {
 		t.Errorf("second save: %+v, want %+v", st, want)
 	}
-	if c, _ := db.Counts(); c != counts || c != (Counts{Feeds: 2, Articles: 2, Events: 3}) {
+	if c, _ := db.Counts(); c != counts || c != (Counts{Feeds: 2, Articles: 2, Events: 3, Stories: 2}) {
 		t.Errorf("counts after re-save %+v, before %+v", c, counts)
 	}
 	// Nothing at all changed on disk: same events, same FirstSeen, same indexes.

@@ -43,7 +43,7 @@ func TestOpenCloseReopen(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := (Counts{Articles: 1, Events: 1}); c != want {
+		if want := (Counts{Articles: 1, Events: 1, Stories: 1}); c != want {
 			t.Errorf("reopen %+v: counts %+v, want %+v", opts, c, want)
 		}
 		if err := db.Close(); err != nil {
@@ -278,5 +278,36 @@ func TestOpenCurrentFileDoesNotWrite(t *testing.T) {
 	}
 	if got := txid(); got != created {
 		t.Errorf("reopening a current file committed: txid %d, was %d", got, created)
+	}
+}
+
+// Counts counts articles, events and stories through small buckets with
+// one key each; it must agree with counting the big buckets themselves,
+// also after re-extraction drops an event.
+func TestCountsAgreeWithBuckets(t *testing.T) {
+	db := openTemp(t)
+	randomStore(t, db, 300, 3)
+	a := newArticle("https://example.org/dropped", "bbc", "2018-05-02")
+	two := []extract.Event{newEvent(a, "RU", "telegram", "block", "2018-05"), newEvent(a, "IR", "twitter", "fine", "2018-05-01")}
+	if _, err := db.Save(Batch{Articles: []ArticleEvents{{Article: a, Events: two}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Save(Batch{Articles: []ArticleEvents{{Article: a, Events: two[:1]}}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Counts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want Counts
+	db.bolt.View(func(tx *bbolt.Tx) error {
+		want.Feeds = tx.Bucket(bucketFeeds).Stats().KeyN
+		want.Articles = tx.Bucket(bucketArticles).Stats().KeyN
+		want.Events = tx.Bucket(bucketEvents).Stats().KeyN
+		want.Stories = tx.Bucket(bucketStories).Stats().KeyN
+		return nil
+	})
+	if got != want || want.Events < 300 {
+		t.Errorf("Counts = %+v, buckets hold %+v", got, want)
 	}
 }
