@@ -223,24 +223,21 @@ func (n *Notifier) notifyRule(ctx context.Context, r Rule, since time.Time) (Rul
 // candidates lists the stories the rule would post for this run, oldest
 // first so that a channel reads in order.
 func (n *Notifier) candidates(r Rule, since time.Time) ([]store.Story, error) {
-	f := store.StoryFilter{Filter: r.Filter}
+	// Only what changed since the run began: the index of update times
+	// makes this cost what the run did, not what the store holds.
+	f := store.StoryFilter{Filter: r.Filter, ChangedSince: since}
 	f.Limit = 0
 	if r.NewStoriesOnly {
 		// CreatedAfter is strict; a story stamped the very instant the
 		// run began is the run's own.
 		f.CreatedAfter = since.Add(-time.Nanosecond)
 	}
+	// A story that gained a report was recomputed: its Sources changed,
+	// so Updated is this run's. Whether a report is really new is checked
+	// on its events before posting.
 	stories, err := n.Store.Stories(f)
 	if err != nil {
 		return nil, err
-	}
-	if !r.NewStoriesOnly {
-		// A story that gained a report was recomputed: its Sources
-		// changed, so Updated is this run's. Whether a report is really
-		// new is checked on its events before posting.
-		stories = slices.DeleteFunc(stories, func(s store.Story) bool {
-			return s.Created.Before(since) && s.Updated.Before(since)
-		})
 	}
 	slices.Reverse(stories)
 	return stories, nil

@@ -57,6 +57,11 @@
 //	                  past every story that ended long before it
 //	idx_story_last    padded Last \x00 story id -> empty, for listing
 //	                  stories newest first
+//	idx_story_updated Updated (UTC, "2006-01-02T15:04:05.000000000")
+//	                  \x00 story id -> empty, for the stories a run made
+//	                  or changed; added after version 2 was released, so
+//	                  a read-write open of a file without it builds it,
+//	                  and read-only, the stories are read in full instead
 //
 // Alerting adds, made by its first write (a store that never alerted
 // lacks them, which reads as empty):

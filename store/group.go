@@ -403,6 +403,7 @@ func (g *grouper) drop(st *storyState) error {
 // leaves the file as it was.
 func (g *grouper) finish() error {
 	stories, last := g.tx.Bucket(bucketStories), g.tx.Bucket(bucketIdxStoryLast)
+	updated := g.tx.Bucket(bucketIdxStoryUpdated)
 	for _, id := range g.order {
 		st := g.touched[id]
 		if st.gone {
@@ -413,6 +414,9 @@ func (g *grouper) finish() error {
 				return fmt.Errorf("delete story %s: %w", id, err)
 			}
 			if err := last.Delete(st.lastKey); err != nil {
+				return fmt.Errorf("delete story %s: %w", id, err)
+			}
+			if err := updated.Delete(updatedKey(st.rec.Updated, id)); err != nil {
 				return fmt.Errorf("delete story %s: %w", id, err)
 			}
 			g.stats.DeletedStories++
@@ -449,7 +453,15 @@ func (g *grouper) finish() error {
 			g.stats.NewStories++
 			g.stats.NewStoryIDs = append(g.stats.NewStoryIDs, id)
 		}
+		if st.stored != nil {
+			if err := updated.Delete(updatedKey(st.rec.Updated, id)); err != nil {
+				return fmt.Errorf("story %s: %w", id, err)
+			}
+		}
 		st.rec.Updated = g.now
+		if err := updated.Put(updatedKey(g.now, id), nil); err != nil {
+			return fmt.Errorf("story %s: %w", id, err)
+		}
 		if raw, err = json.Marshal(st.rec); err != nil {
 			return fmt.Errorf("encode story %s: %w", id, err)
 		}
@@ -549,6 +561,35 @@ func parseTripleKey(rest []byte) (span, string, error) {
 		return span{}, "", err
 	}
 	return sp, string(rest[2*d+2:]), nil
+}
+
+// updatedKey is the idx_story_updated key: the story's Updated time, in
+// UTC to the nanosecond at a fixed width so that keys sort as times do,
+// and its id.
+func updatedKey(t time.Time, id string) []byte {
+	return pairKey(t.UTC().Format(updatedLayout), id)
+}
+
+const updatedLayout = "2006-01-02T15:04:05.000000000"
+
+// buildUpdatedIndex creates idx_story_updated and fills it from the
+// stories, for a file written before it existed.
+func buildUpdatedIndex(tx *bbolt.Tx) error {
+	idx, err := tx.CreateBucket(bucketIdxStoryUpdated)
+	if err != nil {
+		return err
+	}
+	stories := tx.Bucket(bucketStories)
+	if stories == nil {
+		return nil // version 1: the upgrade groups the events next
+	}
+	return stories.ForEach(func(k, v []byte) error {
+		var r storyRecord
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("story %s: %w", k, err)
+		}
+		return idx.Put(updatedKey(r.Updated, string(k)), nil)
+	})
 }
 
 // storyLastKey is the idx_story_last key: the padded Last date and the id.

@@ -53,6 +53,11 @@ var (
 	bucketIdxStoryTriple = []byte("idx_story_triple")
 	bucketIdxStoryLast   = []byte("idx_story_last")
 
+	// Added within version 2, so a file written before it lacks it:
+	// opening such a file read-write builds it, and read-only, listing
+	// stories changed since a time falls back to reading them all.
+	bucketIdxStoryUpdated = []byte("idx_story_updated")
+
 	v1Buckets = [][]byte{
 		bucketMeta, bucketFeeds, bucketArticles, bucketKeys, bucketEvents,
 		bucketArticleEvents, bucketIdxCountry, bucketIdxService, bucketIdxAction, bucketIdxDate,
@@ -192,6 +197,11 @@ func (db *DB) initSchema(tx *bbolt.Tx) error {
 			return fmt.Errorf("open %s: create bucket %s: %w", db.path, name, err)
 		}
 	}
+	if tx.Bucket(bucketIdxStoryUpdated) == nil {
+		if err := buildUpdatedIndex(tx); err != nil {
+			return fmt.Errorf("open %s: index stories by update: %w", db.path, err)
+		}
+	}
 	if version == SchemaVersion {
 		return nil
 	}
@@ -213,7 +223,7 @@ func (db *DB) current(bdb *bbolt.DB) bool {
 		if err := db.checkSchema(tx); err != nil {
 			return err
 		}
-		if db.version != SchemaVersion {
+		if db.version != SchemaVersion || tx.Bucket(bucketIdxStoryUpdated) == nil {
 			return errors.New("older schema")
 		}
 		return nil

@@ -22,6 +22,12 @@ type StoryFilter struct {
 	// CreatedAfter keeps only stories the store made after this time,
 	// for "what is new since the last run"; zero keeps all.
 	CreatedAfter time.Time
+	// ChangedSince keeps only stories made or changed at or after this
+	// time (Updated, which is never before Created); zero keeps all. It
+	// reads only those stories, through an index of update times, so
+	// "what changed since the last run" costs what changed, not what is
+	// stored.
+	ChangedSince time.Time
 }
 
 // Stories returns the stories matching f, newest first by Last (a
@@ -37,6 +43,10 @@ func (db *DB) Stories(f StoryFilter) ([]Story, error) {
 	}
 	var out []Story
 	err = db.bolt.View(func(tx *bbolt.Tx) error {
+		if !f.ChangedSince.IsZero() && tx.Bucket(bucketIdxStoryUpdated) != nil {
+			out, err = changedStories(tx, &q, f)
+			return err
+		}
 		stories := tx.Bucket(bucketStories)
 		var day []Story
 		var dayDate []byte
@@ -75,7 +85,7 @@ func (db *DB) Stories(f StoryFilter) ([]Story, error) {
 			if err != nil {
 				return err
 			}
-			if ok {
+			if ok && !r.Updated.Before(f.ChangedSince) {
 				day = append(day, r.Story)
 			}
 		}
@@ -88,6 +98,46 @@ func (db *DB) Stories(f StoryFilter) ([]Story, error) {
 	if q.limit > 0 && len(out) > q.limit {
 		out = out[:q.limit]
 	}
+	return out, nil
+}
+
+// changedStories is Stories for a filter with ChangedSince: it reads the
+// stories updated since then from idx_story_updated and puts them in the
+// order Stories gives.
+func changedStories(tx *bbolt.Tx, q *query, f StoryFilter) ([]Story, error) {
+	stories := tx.Bucket(bucketStories)
+	var out []Story
+	from := []byte(f.ChangedSince.UTC().Format(updatedLayout))
+	c := tx.Bucket(bucketIdxStoryUpdated).Cursor()
+	for k, _ := c.Seek(from); k != nil; k, _ = c.Next() {
+		_, id, ok := bytes.Cut(k, []byte{0})
+		if !ok {
+			return nil, fmt.Errorf("%s: malformed key %q", bucketIdxStoryUpdated, k)
+		}
+		var r storyRecord
+		if err := getJSON(stories, string(id), &r); err != nil {
+			return nil, fmt.Errorf("story %s: %w", id, err)
+		}
+		ok, err := q.matchStory(tx, &r.Story, f.CreatedAfter)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, r.Story)
+		}
+	}
+	slices.SortFunc(out, func(a, b Story) int {
+		// Stored dates were validated by Save, so padding cannot fail.
+		la, _ := padDate(a.Last)
+		lb, _ := padDate(b.Last)
+		if c := strings.Compare(lb, la); c != 0 {
+			return c
+		}
+		if c := b.Created.Compare(a.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	return out, nil
 }
 
