@@ -22,11 +22,7 @@ const million = 1_000_000
 // docs/BENCHMARKS.md) and reused by every later run.
 func millionStore(b *testing.B) string {
 	b.Helper()
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		b.Fatal(err)
-	}
-	path, built, err := synth.Cached(filepath.Join(cache, "policywatch-bench"), million)
+	path, built, err := synth.UserCached(million)
 	if err != nil {
 		b.Fatal(err)
 	}

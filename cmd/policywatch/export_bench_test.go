@@ -90,11 +90,7 @@ const million = 1_000_000
 // store's own Million benchmarks share it.
 func millionStore(b *testing.B) string {
 	b.Helper()
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		b.Fatal(err)
-	}
-	path, built, err := synth.Cached(filepath.Join(cache, "policywatch-bench"), million)
+	path, built, err := synth.UserCached(million)
 	if err != nil {
 		b.Fatal(err)
 	}

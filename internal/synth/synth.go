@@ -77,6 +77,16 @@ func Build(path string, n int) (Built, error) {
 	return Built{Events: g.made, Articles: g.articles, Took: time.Since(start)}, nil
 }
 
+// UserCached is Cached in policywatch-bench under the user's cache
+// directory, where the benchmarks of every package share their stores.
+func UserCached(n int) (path string, built *Built, err error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", nil, fmt.Errorf("synth cache: %w", err)
+	}
+	return Cached(filepath.Join(cache, "policywatch-bench"), n)
+}
+
 // Cached returns the path of a store of n events in dir, building it
 // when it is not there; built is nil when it was. Stores of n events
 // from another version of the generator, the profile or the schema are
