@@ -1,7 +1,9 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -67,27 +69,82 @@ type Counts struct {
 	Feeds, Articles, Events, Stories int
 }
 
-// Counts counts feeds, articles, events and stories. Counting a bucket's
-// keys reads every page of it; the articles and events buckets hold
-// their texts and are most of the file (gigabytes at a million events,
-// seconds to walk, all the while holding off a run's writes), so they are
-// counted by small buckets with one key each: keys (every article is
-// stored under its item key), idx_date and idx_story_last.
+// Counts counts feeds, articles, events and stories. Save keeps the
+// counts of articles, events and stories in the meta bucket: counting a
+// bucket's keys reads every page of it, and the articles and events
+// buckets hold their texts and are most of the file (at a million events,
+// gigabytes and seconds, all the while holding off a run's writes). A
+// file written before the counts were kept, opened read-only, is counted
+// the slow way.
 func (db *DB) Counts() (Counts, error) {
 	var c Counts
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
-		c.Feeds = tx.Bucket(bucketFeeds).Stats().KeyN
-		c.Articles = tx.Bucket(bucketKeys).Stats().KeyN
-		c.Events = tx.Bucket(bucketIdxDate).Stats().KeyN
-		if b := tx.Bucket(bucketIdxStoryLast); b != nil { // nil in a version 1 file
-			c.Stories = b.Stats().KeyN
+		var ok bool
+		if c, ok = readCounts(tx); !ok {
+			c = countBuckets(tx)
 		}
+		c.Feeds = tx.Bucket(bucketFeeds).Stats().KeyN
 		return nil
 	})
 	if err != nil {
 		return Counts{}, fmt.Errorf("counts %s: %w", db.path, err)
 	}
 	return c, nil
+}
+
+// keyCounts is the meta key of the counts Save keeps: articles, events
+// and stories as three big-endian uint64s.
+var keyCounts = []byte("counts")
+
+func readCounts(tx *bbolt.Tx) (Counts, bool) {
+	raw := tx.Bucket(bucketMeta).Get(keyCounts)
+	if len(raw) != 24 {
+		return Counts{}, false
+	}
+	return Counts{
+		Articles: int(binary.BigEndian.Uint64(raw)),
+		Events:   int(binary.BigEndian.Uint64(raw[8:])),
+		Stories:  int(binary.BigEndian.Uint64(raw[16:])),
+	}, true
+}
+
+func writeCounts(tx *bbolt.Tx, c Counts) error {
+	if c.Articles < 0 || c.Events < 0 || c.Stories < 0 {
+		return fmt.Errorf("counts would go negative: %+v", c)
+	}
+	raw := binary.BigEndian.AppendUint64(nil, uint64(c.Articles))
+	raw = binary.BigEndian.AppendUint64(raw, uint64(c.Events))
+	raw = binary.BigEndian.AppendUint64(raw, uint64(c.Stories))
+	if err := tx.Bucket(bucketMeta).Put(keyCounts, raw); err != nil {
+		return fmt.Errorf("write counts: %w", err)
+	}
+	return nil
+}
+
+// addCounts adds what a Save did to the kept counts.
+func addCounts(tx *bbolt.Tx, st *SaveStats) error {
+	c, ok := readCounts(tx)
+	if !ok {
+		return errors.New("counts missing")
+	}
+	c.Articles += st.NewArticles
+	c.Events += st.NewEvents - st.DeletedEvents
+	c.Stories += st.NewStories - st.DeletedStories
+	return writeCounts(tx, c)
+}
+
+// countBuckets counts articles, events and stories by their keys, in the
+// smallest bucket holding one key for each: keys (every article is stored
+// under its item key), idx_date and idx_story_last.
+func countBuckets(tx *bbolt.Tx) Counts {
+	c := Counts{
+		Articles: tx.Bucket(bucketKeys).Stats().KeyN,
+		Events:   tx.Bucket(bucketIdxDate).Stats().KeyN,
+	}
+	if b := tx.Bucket(bucketIdxStoryLast); b != nil { // nil in a version 1 file
+		c.Stories = b.Stats().KeyN
+	}
+	return c
 }
 
 // getJSON decodes the value at key into v, or returns ErrNotFound.

@@ -71,7 +71,7 @@ func (db *DB) Save(b Batch) (SaveStats, error) {
 		if err := w.stories.finish(); err != nil {
 			return fmt.Errorf("stories: %w", err)
 		}
-		return nil
+		return addCounts(tx, &st)
 	})
 	if err != nil {
 		return SaveStats{}, fmt.Errorf("save batch to %s: %w", db.path, err)

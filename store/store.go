@@ -202,16 +202,21 @@ func (db *DB) initSchema(tx *bbolt.Tx) error {
 			return fmt.Errorf("open %s: index stories by update: %w", db.path, err)
 		}
 	}
-	if version == SchemaVersion {
-		return nil
-	}
 	if version == 1 {
 		if err := groupAll(tx, db.now().UTC(), db.window); err != nil {
 			return fmt.Errorf("open %s: upgrade from schema version 1: %w", db.path, err)
 		}
 	}
-	if err := tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion))); err != nil {
-		return fmt.Errorf("open %s: write schema version: %w", db.path, err)
+	if version != SchemaVersion {
+		if err := tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion))); err != nil {
+			return fmt.Errorf("open %s: write schema version: %w", db.path, err)
+		}
+	}
+	// Last, so that an upgrade's stories are counted.
+	if _, ok := readCounts(tx); !ok {
+		if err := writeCounts(tx, countBuckets(tx)); err != nil {
+			return fmt.Errorf("open %s: %w", db.path, err)
+		}
 	}
 	return nil
 }
@@ -223,7 +228,7 @@ func (db *DB) current(bdb *bbolt.DB) bool {
 		if err := db.checkSchema(tx); err != nil {
 			return err
 		}
-		if db.version != SchemaVersion || tx.Bucket(bucketIdxStoryUpdated) == nil {
+		if _, counted := readCounts(tx); db.version != SchemaVersion || tx.Bucket(bucketIdxStoryUpdated) == nil || !counted {
 			return errors.New("older schema")
 		}
 		return nil

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -281,33 +282,76 @@ func TestOpenCurrentFileDoesNotWrite(t *testing.T) {
 	}
 }
 
-// Counts counts articles, events and stories through small buckets with
-// one key each; it must agree with counting the big buckets themselves,
-// also after re-extraction drops an event.
+// The counts Save keeps must agree with counting the buckets themselves,
+// across nights that re-extract articles (dropping events, emptying and
+// merging stories); a file without them is counted the slow way read-only
+// and given them by a read-write open.
 func TestCountsAgreeWithBuckets(t *testing.T) {
-	db := openTemp(t)
-	randomStore(t, db, 300, 3)
-	a := newArticle("https://example.org/dropped", "bbc", "2018-05-02")
-	two := []extract.Event{newEvent(a, "RU", "telegram", "block", "2018-05"), newEvent(a, "IR", "twitter", "fine", "2018-05-01")}
-	if _, err := db.Save(Batch{Articles: []ArticleEvents{{Article: a, Events: two}}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Save(Batch{Articles: []ArticleEvents{{Article: a, Events: two[:1]}}}); err != nil {
-		t.Fatal(err)
-	}
-	got, err := db.Counts()
+	path := filepath.Join(t.TempDir(), "policywatch.db")
+	db, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want Counts
-	db.bolt.View(func(tx *bbolt.Tx) error {
-		want.Feeds = tx.Bucket(bucketFeeds).Stats().KeyN
-		want.Articles = tx.Bucket(bucketArticles).Stats().KeyN
-		want.Events = tx.Bucket(bucketEvents).Stats().KeyN
-		want.Stories = tx.Bucket(bucketStories).Stats().KeyN
+	check := func(db *DB, how string) {
+		t.Helper()
+		got, err := db.Counts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want Counts
+		db.bolt.View(func(tx *bbolt.Tx) error {
+			want.Feeds = tx.Bucket(bucketFeeds).Stats().KeyN
+			want.Articles = tx.Bucket(bucketArticles).Stats().KeyN
+			want.Events = tx.Bucket(bucketEvents).Stats().KeyN
+			want.Stories = tx.Bucket(bucketStories).Stats().KeyN
+			return nil
+		})
+		if got != want || want.Events == 0 {
+			t.Errorf("%s: Counts = %+v, buckets hold %+v", how, got, want)
+		}
+	}
+	for night := range 4 {
+		n := 300
+		if night > 0 {
+			n = 1 // re-extracts the first twenty articles
+		}
+		randomStore(t, db, n, uint64(night+7))
+		check(db, fmt.Sprintf("night %d", night))
+	}
+	a := newArticle("https://example.org/dropped", "bbc", "2018-05-02")
+	two := []extract.Event{newEvent(a, "RU", "telegram", "block", "2018-05"), newEvent(a, "IR", "twitter", "fine", "2018-05-01")}
+	for _, evs := range [][]extract.Event{two, two[:1], nil} {
+		if _, err := db.Save(Batch{Articles: []ArticleEvents{{Article: a, Events: evs}}}); err != nil {
+			t.Fatal(err)
+		}
+		check(db, fmt.Sprintf("an article with %d events", len(evs)))
+	}
+	db.Close()
+
+	bdb, err := bbolt.Open(path, 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bdb.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyCounts) }); err != nil {
+		t.Fatal(err)
+	}
+	bdb.Close()
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(ro, "read-only, without counts")
+	ro.Close()
+	rw, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rw.Close()
+	rw.bolt.View(func(tx *bbolt.Tx) error {
+		if _, ok := readCounts(tx); !ok {
+			t.Error("a read-write open did not count")
+		}
 		return nil
 	})
-	if got != want || want.Events < 300 {
-		t.Errorf("Counts = %+v, buckets hold %+v", got, want)
-	}
+	check(rw, "counted on open")
 }
