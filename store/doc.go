@@ -27,7 +27,10 @@
 // "2018-01-01", "2018-04" as "2018-04-01") so that byte order is date order;
 // the event itself keeps the date at the precision it was extracted with.
 //
-//	meta            "schema_version" -> decimal ASCII, e.g. "2"
+//	meta            "schema_version" -> decimal ASCII, e.g. "2";
+//	                "counts" -> articles, events and stories stored, three
+//	                big-endian uint64s kept by Save (added within version
+//	                2: a read-write open of a file without it counts)
 //	feeds           feed URL -> ingest.FeedState
 //	articles        article id -> ingest.Article
 //	keys            item key (ingest.Item.Key) -> article id
