@@ -17,24 +17,9 @@ import (
 // measure.
 const million = 1_000_000
 
-// millionStore returns the path of a synthetic store of a million
-// events, built once under the user's cache directory (many minutes; see
-// docs/BENCHMARKS.md) and reused by every later run.
-func millionStore(b *testing.B) string {
-	b.Helper()
-	path, built, err := synth.UserCached(million)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if built != nil {
-		b.Logf("built %s: %d events in %d articles in %v", path, built.Events, built.Articles, built.Took.Round(time.Second))
-	}
-	return path
-}
-
 func openMillion(b *testing.B) *store.DB {
 	b.Helper()
-	db, err := store.Open(millionStore(b), store.Options{ReadOnly: true})
+	db, err := store.Open(synth.Bench(b, million), store.Options{ReadOnly: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -175,7 +160,7 @@ func BenchmarkMillionCounts(b *testing.B) {
 // file's size per event.
 func BenchmarkMillionSave(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "policywatch.db")
-	if err := copyFile(path, millionStore(b)); err != nil {
+	if err := copyFile(path, synth.Bench(b, million)); err != nil {
 		b.Fatal(err)
 	}
 	info, err := os.Stat(path)
@@ -214,7 +199,7 @@ func BenchmarkMillionSave(b *testing.B) {
 // included), the indexes and the stories. One op reads every bucket's
 // page statistics.
 func BenchmarkMillionFile(b *testing.B) {
-	path := millionStore(b)
+	path := synth.Bench(b, million)
 	info, err := os.Stat(path)
 	if err != nil {
 		b.Fatal(err)
@@ -286,7 +271,7 @@ func copyFile(dst, src string) error {
 // copy read-write builds the index, as a store made before it existed is.
 func BenchmarkMillionChangedStories(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "policywatch.db")
-	if err := copyFile(path, millionStore(b)); err != nil {
+	if err := copyFile(path, synth.Bench(b, million)); err != nil {
 		b.Fatal(err)
 	}
 	began := time.Now()

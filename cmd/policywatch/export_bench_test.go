@@ -56,7 +56,7 @@ func BenchmarkMillionExport(b *testing.B) {
 		b.Run(bm.name, func(b *testing.B) {
 			path := empty
 			if bm.events > 0 {
-				path = millionStore(b)
+				path = synth.Bench(b, million)
 			}
 			out := filepath.Join(b.TempDir(), "events."+bm.format)
 			var peak usage
@@ -84,21 +84,6 @@ func BenchmarkMillionExport(b *testing.B) {
 }
 
 const million = 1_000_000
-
-// millionStore returns the path of a synthetic store of a million
-// events, built once under the user's cache directory and reused; the
-// store's own Million benchmarks share it.
-func millionStore(b *testing.B) string {
-	b.Helper()
-	path, built, err := synth.UserCached(million)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if built != nil {
-		b.Logf("built %s: %d events in %d articles in %v", path, built.Events, built.Articles, built.Took.Round(time.Second))
-	}
-	return path
-}
 
 // usage is what a child process held at its peak, in bytes.
 type usage struct {

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/policywatch/policywatch/extract"
@@ -85,6 +86,20 @@ func UserCached(n int) (path string, built *Built, err error) {
 		return "", nil, fmt.Errorf("synth cache: %w", err)
 	}
 	return Cached(filepath.Join(cache, "policywatch-bench"), n)
+}
+
+// Bench is UserCached for a benchmark: it fails tb on an error and logs
+// what it built.
+func Bench(tb testing.TB, n int) string {
+	tb.Helper()
+	path, built, err := UserCached(n)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if built != nil {
+		tb.Logf("built %s: %d events in %d articles in %v", path, built.Events, built.Articles, built.Took.Round(time.Second))
+	}
+	return path
 }
 
 // Cached returns the path of a store of n events in dir, building it
