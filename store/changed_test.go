@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -133,7 +132,7 @@ func TestStoriesChangedSince(t *testing.T) {
 func storyIDs(list []Story) []string {
 	out := make([]string, len(list))
 	for i, s := range list {
-		out[i] = fmt.Sprint(s.ID)
+		out[i] = s.ID
 	}
 	return out
 }

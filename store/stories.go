@@ -51,12 +51,7 @@ func (db *DB) Stories(f StoryFilter) ([]Story, error) {
 		var day []Story
 		var dayDate []byte
 		flush := func() {
-			slices.SortFunc(day, func(a, b Story) int {
-				if c := b.Created.Compare(a.Created); c != 0 {
-					return c
-				}
-				return strings.Compare(a.ID, b.ID)
-			})
+			slices.SortFunc(day, compareSameLast)
 			out = append(out, day...)
 			day = day[:0]
 		}
@@ -133,12 +128,18 @@ func changedStories(tx *bbolt.Tx, q *query, f StoryFilter) ([]Story, error) {
 		if c := strings.Compare(lb, la); c != 0 {
 			return c
 		}
-		if c := b.Created.Compare(a.Created); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
+		return compareSameLast(a, b)
 	})
 	return out, nil
+}
+
+// compareSameLast orders stories whose Last starts the same day, as
+// Stories lists them: the most recently created first, then by id.
+func compareSameLast(a, b Story) int {
+	if c := b.Created.Compare(a.Created); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }
 
 // matchStory applies the filter to a story, filling its EventIDs once
