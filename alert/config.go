@@ -15,7 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/net/http/httpguts"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -119,7 +119,7 @@ type configFile struct {
 }
 
 // LoadRules reads the alert rules of a configuration file; see ParseRules.
-func LoadRules(path string, gaz *extract.Gazetteer, getenv func(string) string) (Rules, error) {
+func LoadRules(path string, gaz *event.Catalog, getenv func(string) string) (Rules, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load alert rules: %w", err)
@@ -135,13 +135,13 @@ func LoadRules(path string, gaz *extract.Gazetteer, getenv func(string) string) 
 // through gaz (nil loads the embedded one). In webhook.url and header
 // values, ${NAME} is replaced by the environment variable NAME, read with
 // getenv (nil: os.Getenv), so that tokens need not be written in the file.
-func ParseRules(data []byte, name string, gaz *extract.Gazetteer, getenv func(string) string) (Rules, error) {
+func ParseRules(data []byte, name string, gaz *event.Catalog, getenv func(string) string) (Rules, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
 	if gaz == nil {
 		var err error
-		if gaz, err = extract.LoadGazetteer(); err != nil {
+		if gaz, err = event.LoadCatalog(); err != nil {
 			return nil, err
 		}
 	}
@@ -189,7 +189,7 @@ var (
 // validator checks rules one by one, remembering names for duplicates.
 type validator struct {
 	file   string
-	gaz    *extract.Gazetteer
+	gaz    *event.Catalog
 	getenv func(string) string
 	loc    locations
 	seen   map[string]int // name -> line of its first rule

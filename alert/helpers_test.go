@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/store"
 )
@@ -32,7 +32,7 @@ func openStore(t *testing.T) *store.DB {
 type report struct {
 	key, feed, published string // published YYYY-MM-DD
 	country, service     string
-	action               extract.Action
+	action               event.Action
 	date, reason         string
 	confidence           float64
 }
@@ -57,15 +57,15 @@ func save(t *testing.T, db *store.DB, reports ...report) time.Time {
 		if conf == 0 {
 			conf = 0.8
 		}
-		e := extract.Event{
-			ID:      extract.EventID(a.ID, r.country, r.service, r.action),
+		e := event.Event{
+			ID:      event.ID(a.ID, r.country, r.service, r.action),
 			Country: r.country, Service: r.service, Action: r.action,
 			Date: r.date, Reason: r.reason,
 			Evidence:   []string{"Evidence that " + r.country + " acted on " + r.service + "."},
 			Confidence: conf, ArticleID: a.ID, SourceURL: a.URL, SourceTitle: a.Title,
 			Published: r.published, Feed: r.feed,
 		}
-		b.Articles = append(b.Articles, store.ArticleEvents{Article: a, Events: []extract.Event{e}})
+		b.Articles = append(b.Articles, store.ArticleEvents{Article: a, Events: []event.Event{e}})
 	}
 	if _, err := db.Save(b); err != nil {
 		t.Fatal(err)
@@ -167,8 +167,8 @@ func rule(name, url string) Rule {
 }
 
 // gaz loads the gazetteer once per test binary; it is read-only.
-var gaz = sync.OnceValue(func() *extract.Gazetteer {
-	g, err := extract.LoadGazetteer()
+var gaz = sync.OnceValue(func() *event.Catalog {
+	g, err := event.LoadCatalog()
 	if err != nil {
 		panic(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -18,7 +18,7 @@ import (
 // *store.DB, or Visits for a file opened per call.
 type Store interface {
 	Stories(f store.StoryFilter) ([]store.Story, error)
-	Story(id string) (store.Story, []extract.Event, error)
+	Story(id string) (store.Story, []event.Record, error)
 	Alerts(rule string) ([]store.AlertRecord, error)
 	ClaimAlert(rule, story string, at time.Time) (store.AlertRecord, bool, error)
 	FinishAlert(rule, story string, state store.AlertState, lastError string, at time.Time) (store.AlertRecord, error)
@@ -252,7 +252,7 @@ func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, r Rule, id str
 		return Delivery{}, err
 	}
 	if !missing && !isRetry && !r.NewStoriesOnly && s.Created.Before(since) &&
-		!slices.ContainsFunc(events, func(e extract.Event) bool { return !e.FirstSeen.Before(since) }) {
+		!slices.ContainsFunc(events, func(e event.Record) bool { return !e.FirstSeen.Before(since) }) {
 		return Delivery{}, nil // recomputed, but no new report
 	}
 

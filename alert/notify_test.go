@@ -10,19 +10,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
 var (
 	irTelegram = report{key: "https://a.example/ir-telegram", feed: "Wire", published: "2018-04-30",
-		country: "IR", service: "telegram", action: extract.Block, date: "2018-04-30", reason: "national security"}
+		country: "IR", service: "telegram", action: event.Block, date: "2018-04-30", reason: "national security"}
 	irTelegram2 = report{key: "https://b.example/ir-telegram", feed: "Daily", published: "2018-05-01",
-		country: "IR", service: "telegram", action: extract.Block, date: "2018-04-30", reason: "national security"}
+		country: "IR", service: "telegram", action: event.Block, date: "2018-04-30", reason: "national security"}
 	ruTwitter = report{key: "https://a.example/ru-twitter", feed: "Wire", published: "2018-03-10",
-		country: "RU", service: "twitter", action: extract.Throttle, date: "2018-03-10"}
+		country: "RU", service: "twitter", action: event.Throttle, date: "2018-03-10"}
 	trWikipedia = report{key: "https://a.example/tr-wikipedia", feed: "Wire", published: "2017-04-29",
-		country: "TR", service: "wikipedia", action: extract.Block, date: "2017-04-29", confidence: 0.95}
+		country: "TR", service: "wikipedia", action: event.Block, date: "2017-04-29", confidence: 0.95}
 )
 
 // storyIDs are the ids of the stories in the json bodies a hook got.

@@ -2,7 +2,6 @@ package alert
 
 import (
 	"bytes"
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -11,9 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"go.yaml.in/yaml/v3"
-
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -23,7 +20,7 @@ type Message struct {
 	Story store.Story
 	// Events are the story's reports, newest first, as store.DB.Story
 	// returns them.
-	Events []extract.Event
+	Events []event.Record
 	// Test marks a sample sent by 'policywatch alerts test', which says
 	// so in every format.
 	Test bool
@@ -67,30 +64,16 @@ func Payload(format Format, m Message) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-//go:embed actions.yaml
-var actionsYAML []byte
+// vocabulary is read once: it is embedded, so it never changes.
+var vocabulary = sync.OnceValues(event.LoadVocabulary)
 
-type wording struct {
-	Verb  string `yaml:"verb"`
-	Emoji string `yaml:"emoji"`
-}
-
-var wordings = sync.OnceValues(func() (map[extract.Action]wording, error) {
-	var m map[extract.Action]wording
-	if err := yaml.Unmarshal(actionsYAML, &m); err != nil {
-		return nil, fmt.Errorf("alert: actions.yaml: %w", err)
+// wordingOf says how a headline puts an action. The vocabulary's own
+// tests keep it loadable; should it fail, an action reads as its name.
+func wordingOf(a event.Action) event.Wording {
+	if v, err := vocabulary(); err == nil {
+		return v.Of(a)
 	}
-	return m, nil
-})
-
-// wordingOf says how a headline puts an action; an action missing from
-// the data file (a test prevents it) reads as its name.
-func wordingOf(a extract.Action) wording {
-	m, _ := wordings()
-	if w, ok := m[a]; ok {
-		return w
-	}
-	return wording{Verb: string(a), Emoji: "•"}
+	return event.Wording{Action: a, Label: string(a), Verb: string(a), Emoji: "•"}
 }
 
 // title is "IR blocks telegram".
@@ -128,9 +111,9 @@ func dates(s store.Story) string {
 
 // best is the report to link to: the most confident, then the first
 // published, then by id for a stable choice.
-func best(events []extract.Event) (extract.Event, bool) {
+func best(events []event.Record) (event.Record, bool) {
 	if len(events) == 0 {
-		return extract.Event{}, false
+		return event.Record{}, false
 	}
 	b := events[0]
 	for _, e := range events[1:] {
@@ -146,7 +129,7 @@ func best(events []extract.Event) (extract.Event, bool) {
 
 // others are the reports besides the best, one per article, newest
 // first, at most n.
-func others(events []extract.Event, bestEv extract.Event, n int) (out []extract.Event, more int) {
+func others(events []event.Record, bestEv event.Record, n int) (out []event.Record, more int) {
 	seen := map[string]bool{bestEv.SourceURL: true}
 	for _, e := range events {
 		if seen[e.SourceURL] {
@@ -173,7 +156,7 @@ func truncate(s string, n int) string {
 }
 
 // sourceLabel is "Title (Feed, 2018-04-30)".
-func sourceLabel(e extract.Event) string {
+func sourceLabel(e event.Record) string {
 	label := truncate(e.SourceTitle, maxTitle)
 	if label == "" {
 		label = e.SourceURL
@@ -357,17 +340,17 @@ func discordPayload(m Message) discordMessage {
 // events as query --format json does.
 
 type jsonMessage struct {
-	Rule          string          `json:"rule"`
-	Test          bool            `json:"test,omitempty"`
-	Story         store.Story     `json:"story"`
-	Events        []extract.Event `json:"events"`
-	EventsOmitted int             `json:"events_omitted,omitempty"`
+	Rule          string         `json:"rule"`
+	Test          bool           `json:"test,omitempty"`
+	Story         store.Story    `json:"story"`
+	Events        []event.Record `json:"events"`
+	EventsOmitted int            `json:"events_omitted,omitempty"`
 }
 
 func jsonPayload(m Message) jsonMessage {
 	events := m.Events
 	if events == nil {
-		events = []extract.Event{}
+		events = []event.Record{}
 	}
 	omitted := 0
 	if len(events) > maxJSONEvents {

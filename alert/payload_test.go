@@ -7,39 +7,38 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
-func TestEveryActionHasWording(t *testing.T) {
+func TestHeadlineWording(t *testing.T) {
 	t.Parallel()
-	m, err := wordings()
-	if err != nil {
+	if _, err := vocabulary(); err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range extract.Actions {
-		if w := m[a]; w.Verb == "" || w.Emoji == "" {
-			t.Errorf("actions.yaml has no verb or emoji for %s", a)
+	for _, tc := range []struct {
+		action event.Action
+		want   string
+	}{{event.Block, "IR blocks telegram"}, {event.Order, "IR issues an order to telegram"}, {"annex", "IR annex telegram"}} {
+		if got := title(store.Story{Country: "IR", Service: "telegram", Action: tc.action}); got != tc.want {
+			t.Errorf("title of %s = %q, want %q", tc.action, got, tc.want)
 		}
-	}
-	if len(m) != len(extract.Actions) {
-		t.Errorf("actions.yaml words %d actions; the vocabulary has %d", len(m), len(extract.Actions))
 	}
 }
 
 // bigMessage is a story whose text would break every size limit.
 func bigMessage() Message {
 	long := strings.Repeat("Ünïcode reason words ", 400) // 8000 characters
-	var events []extract.Event
+	var events []event.Record
 	for i := range 80 {
-		events = append(events, extract.Event{
-			ID: "e" + string(rune('A'+i%26)) + strings.Repeat("x", i), Country: "RU", Service: "telegram", Action: extract.Block,
+		events = append(events, event.Record{Event: event.Event{
+			ID: "e" + string(rune('A'+i%26)) + strings.Repeat("x", i), Country: "RU", Service: "telegram", Action: event.Block,
 			Date: "2018-04-16", Reason: long, Evidence: []string{long, long},
 			Confidence: 0.7, SourceURL: "https://news.example/" + strings.Repeat("a", i),
 			SourceTitle: long, Published: "2018-04-16", Feed: "Wire",
-		})
+		}})
 	}
-	s := store.Story{ID: "0123456789abcdef", Country: "RU", Service: "telegram", Action: extract.Block,
+	s := store.Story{ID: "0123456789abcdef", Country: "RU", Service: "telegram", Action: event.Block,
 		First: "2018-04-13", Last: "2018-05-20", Date: "2018-04-16", Reason: long, Sources: 80,
 		Confidence: 0.7, Created: time.Date(2018, 4, 17, 3, 0, 0, 0, time.UTC)}
 	return Message{Rule: "big", Story: s, Events: events}
@@ -141,7 +140,7 @@ func TestPayloadEscapesReportText(t *testing.T) {
 func TestPayloadMarksTests(t *testing.T) {
 	t.Parallel()
 	m := Sample(Rule{Name: "iran", Filter: store.Filter{Countries: []string{"IR"}, Services: []string{"instagram"}, Actions: []string{"restrict"}}}, time.Now())
-	if s := m.Story; s.Country != "IR" || s.Service != "instagram" || s.Action != extract.Restrict {
+	if s := m.Story; s.Country != "IR" || s.Service != "instagram" || s.Action != event.Restrict {
 		t.Errorf("sample story %+v does not follow the rule's filters", s)
 	}
 	for _, f := range Formats {

@@ -3,7 +3,7 @@ package alert
 import (
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -14,7 +14,7 @@ import (
 // example.org.
 func Sample(r Rule, now time.Time) Message {
 	now = now.UTC()
-	country, service, action := "IR", "telegram", extract.Block
+	country, service, action := "IR", "telegram", event.Block
 	if len(r.Filter.Countries) > 0 {
 		country = r.Filter.Countries[0]
 	}
@@ -22,11 +22,11 @@ func Sample(r Rule, now time.Time) Message {
 		service = r.Filter.Services[0]
 	}
 	if len(r.Filter.Actions) > 0 {
-		action = extract.Action(r.Filter.Actions[0])
+		action = event.Action(r.Filter.Actions[0])
 	}
 	day := now.Format(time.DateOnly)
 	conf := max(r.Filter.MinConfidence, 0.9)
-	ev := extract.Event{
+	ev := event.Record{Event: event.Event{
 		ID:          "sample-event",
 		Country:     country,
 		Service:     service,
@@ -40,13 +40,12 @@ func Sample(r Rule, now time.Time) Message {
 		SourceTitle: "Sample report for policywatch alerts test",
 		Published:   day,
 		Feed:        "sample",
-		FirstSeen:   now,
-	}
+	}, FirstSeen: now}
 	s := store.Story{
 		ID: "sample", Country: country, Service: service, Action: action,
 		First: day, Last: day, Date: day, Reason: ev.Reason,
 		Sources: 1, Feeds: []string{"sample"}, Confidence: conf,
 		EventIDs: []string{ev.ID}, Created: now, Updated: now,
 	}
-	return Message{Rule: r.Name, Story: s, Events: []extract.Event{ev}, Test: true}
+	return Message{Rule: r.Name, Story: s, Events: []event.Record{ev}, Test: true}
 }

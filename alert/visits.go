@@ -3,7 +3,7 @@ package alert
 import (
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -26,7 +26,7 @@ func (v visits) Stories(f store.StoryFilter) (out []store.Story, err error) {
 	return out, err
 }
 
-func (v visits) Story(id string) (s store.Story, events []extract.Event, err error) {
+func (v visits) Story(id string) (s store.Story, events []event.Record, err error) {
 	err = v.read(func(db *store.DB) error { s, events, err = db.Story(id); return err })
 	return s, events, err
 }

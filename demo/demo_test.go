@@ -19,7 +19,7 @@ import (
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html/charset"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 )
 
 type goldEvent struct {
@@ -456,7 +456,7 @@ func TestGoldLabels(t *testing.T) {
 			if !serviceRE.MatchString(e.Service) {
 				t.Errorf("gold %s: service %q is not a lower-case slug", id, e.Service)
 			}
-			if !extract.ValidAction(extract.Action(e.Action)) {
+			if !(event.Action(e.Action)).Valid() {
 				t.Errorf("gold %s: action %q is not in the vocabulary", id, e.Action)
 			}
 			if !dateRE.MatchString(e.Date) || !validDate(e.Date) {

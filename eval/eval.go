@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/extract"
 )
 
@@ -128,11 +129,11 @@ type Cut struct {
 
 // ArticleErrors lists what went wrong on one article, field by field.
 type ArticleErrors struct {
-	ID          string          `json:"id"`
-	Missed      []GoldEvent     `json:"missed,omitempty"`   // gold triples not extracted
-	Spurious    []extract.Event `json:"spurious,omitempty"` // extracted triples not in gold
-	WrongDate   []FieldError    `json:"wrong_date,omitempty"`
-	WrongReason []FieldError    `json:"wrong_reason,omitempty"`
+	ID          string        `json:"id"`
+	Missed      []GoldEvent   `json:"missed,omitempty"`   // gold triples not extracted
+	Spurious    []event.Event `json:"spurious,omitempty"` // extracted triples not in gold
+	WrongDate   []FieldError  `json:"wrong_date,omitempty"`
+	WrongReason []FieldError  `json:"wrong_reason,omitempty"`
 }
 
 // FieldError is a matched event with one field wrong.
@@ -144,7 +145,7 @@ type FieldError struct {
 
 // Extractor is what is scored.
 type Extractor interface {
-	Extract(extract.Document) []extract.Event
+	Extract(extract.Document) []event.Event
 }
 
 // Score runs ex over every article and scores the result.

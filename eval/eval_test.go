@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/extract"
 )
 
@@ -49,9 +50,9 @@ func TestReasonAgrees(t *testing.T) {
 }
 
 // fixed is an extractor that returns set events per article id.
-type fixed map[string][]extract.Event
+type fixed map[string][]event.Event
 
-func (f fixed) Extract(d extract.Document) []extract.Event { return f[d.ID] }
+func (f fixed) Extract(d extract.Document) []event.Event { return f[d.ID] }
 
 func TestScore(t *testing.T) {
 	gold := `{"id":"a","title":"t","published":"2018-04-20","text":"x","events":[

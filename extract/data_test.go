@@ -22,7 +22,7 @@ type (
 )
 
 // terms lists every word sequence that names the country.
-func (c Country) terms() []string {
+func countryTerms(c Country) []string {
 	var out []string
 	out = append(out, c.Name)
 	for _, l := range [][]string{c.Aliases, c.Demonyms, c.Capitals, c.Cities} {
@@ -31,7 +31,7 @@ func (c Country) terms() []string {
 	return out
 }
 
-func (s Service) names() []string { return append([]string{s.Name}, s.Aliases...) }
+func serviceNames(s Service) []string { return append([]string{s.Name}, s.Aliases...) }
 
 // decodeStrict reads a YAML list and fails on fields the structs do not
 // know, so a misspelt key ("alias:") cannot silently drop names.
@@ -52,9 +52,9 @@ func decodeStrict[T any](t *testing.T, path string) []T {
 
 func loadTestData(t *testing.T) ([]testCountry, []testActor, []testService) {
 	t.Helper()
-	return decodeStrict[testCountry](t, "data/countries.yaml"),
+	return decodeStrict[testCountry](t, "../event/data/countries.yaml"),
 		decodeStrict[testActor](t, "data/actors.yaml"),
-		decodeStrict[testService](t, "data/services.yaml")
+		decodeStrict[testService](t, "../event/data/services.yaml")
 }
 
 func readUNMembers(t *testing.T) []string {
@@ -116,7 +116,7 @@ func TestCountriesData(t *testing.T) {
 		if len(c.Capitals) == 0 {
 			t.Errorf("country %s (%s) has no capital", c.Code, c.Name)
 		}
-		for _, n := range c.terms() {
+		for _, n := range countryTerms(c) {
 			checkName(t, "country "+c.Code, n)
 		}
 	}
@@ -148,7 +148,7 @@ func TestCountriesData(t *testing.T) {
 	// extractor guess.
 	owner := make(map[string]string)
 	for _, c := range countries {
-		for _, n := range c.terms() {
+		for _, n := range countryTerms(c) {
 			if prev, ok := owner[n]; ok && prev != c.Code {
 				t.Errorf("country term %q maps to both %s and %s", n, prev, c.Code)
 			}
@@ -180,7 +180,7 @@ func TestCountriesDataNames(t *testing.T) {
 		byCode[c.Code] = c
 	}
 	has := func(code, term string) bool {
-		for _, n := range byCode[code].terms() {
+		for _, n := range countryTerms(byCode[code]) {
 			if n == term {
 				return true
 			}
@@ -238,7 +238,7 @@ func TestActorsData(t *testing.T) {
 	countryTerm := make(map[string]string)
 	for _, c := range countries {
 		codes[c.Code] = true
-		for _, n := range c.terms() {
+		for _, n := range countryTerms(c) {
 			countryTerm[n] = c.Code
 		}
 	}
@@ -349,7 +349,7 @@ func TestServicesData(t *testing.T) {
 
 	otherNames := make(map[string]string)
 	for _, c := range countries {
-		for _, n := range c.terms() {
+		for _, n := range countryTerms(c) {
 			otherNames[n] = "country " + c.Code
 		}
 	}
@@ -382,7 +382,7 @@ func TestServicesData(t *testing.T) {
 			t.Errorf("service %s: match_case %v, want %v (false only where the names are common nouns)", s.Slug, *s.MatchCase, !common)
 		}
 		names := make(map[string]bool)
-		for _, n := range s.names() {
+		for _, n := range serviceNames(s) {
 			checkName(t, "service "+s.Slug, n)
 			names[n] = true
 			if prev, ok := exact[n]; ok && prev != s.Slug {
@@ -429,7 +429,7 @@ func TestServicesDataKnown(t *testing.T) {
 	slugOf := make(map[string]string)
 	for _, s := range services {
 		bySlug[s.Slug] = s
-		for _, n := range s.names() {
+		for _, n := range serviceNames(s) {
 			slugOf[n] = s.Slug
 		}
 	}

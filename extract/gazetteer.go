@@ -4,25 +4,18 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/jdkato/prose/v2"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/policywatch/policywatch/event"
 )
 
 //go:embed data/*.yaml
 var dataFS embed.FS
-
-// Country is a state that can act, with the names news uses for it.
-type Country struct {
-	Code     string   `yaml:"code"`
-	Name     string   `yaml:"name"`
-	Aliases  []string `yaml:"aliases"`
-	Demonyms []string `yaml:"demonyms"`
-	Capitals []string `yaml:"capitals"`
-	Cities   []string `yaml:"cities"`
-}
 
 // Actor is an authority that acts for a state: a regulator, court,
 // ministry, security service or leader.
@@ -32,25 +25,6 @@ type Actor struct {
 	Country string   `yaml:"country"`
 	Kind    string   `yaml:"kind"`
 }
-
-// Service is something a state acts on.
-type Service struct {
-	Slug      string   `yaml:"slug"`
-	Name      string   `yaml:"name"`
-	Aliases   []string `yaml:"aliases"`
-	Kind      string   `yaml:"kind"`
-	Owner     string   `yaml:"owner"`
-	Ambiguous []string `yaml:"ambiguous"`
-	Generic   []string `yaml:"generic"`
-	MatchCase *bool    `yaml:"match_case"`
-	// LicensedBy are words whose presence anywhere in an article makes
-	// its ambiguous names this service: "Musk" for "X".
-	LicensedBy []string `yaml:"licensed_by"`
-}
-
-// IsNetwork reports whether the service is the network itself, which is
-// shut down rather than blocked.
-func (s *Service) IsNetwork() bool { return s.Slug == "internet" || s.Slug == "mobile-internet" }
 
 // role says what a gazetteer match names.
 type role uint8
@@ -119,31 +93,26 @@ type fuzzyName struct {
 	e    entry
 }
 
-// LoadGazetteer reads the embedded data files.
+// LoadGazetteer reads the country and service catalogue of package event
+// and the embedded actors.
 func LoadGazetteer() (*Gazetteer, error) {
-	var countries []Country
-	var actors []Actor
-	var services []Service
-	for _, f := range []struct {
-		name string
-		v    any
-	}{
-		{"data/countries.yaml", &countries},
-		{"data/actors.yaml", &actors},
-		{"data/services.yaml", &services},
-	} {
-		b, err := dataFS.ReadFile(f.name)
-		if err != nil {
-			return nil, err
-		}
-		// A misspelt key ("alias:") must not silently drop names.
-		dec := yaml.NewDecoder(bytes.NewReader(b))
-		dec.KnownFields(true)
-		if err := dec.Decode(f.v); err != nil {
-			return nil, fmt.Errorf("extract: %s: %w", f.name, err)
-		}
+	cat, err := event.LoadCatalog()
+	if err != nil {
+		return nil, err
 	}
-	return newGazetteer(countries, actors, services)
+	var actors []Actor
+	b, err := dataFS.ReadFile("data/actors.yaml")
+	if err != nil {
+		return nil, err
+	}
+	// A misspelt key ("alias:") must not silently drop names.
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&actors); err != nil {
+		return nil, fmt.Errorf("extract: data/actors.yaml: %w", err)
+	}
+	// The gazetteer keeps pointers into these and never changes them.
+	return newGazetteer(slices.Clone(cat.Countries()), actors, slices.Clone(cat.Services()))
 }
 
 func newGazetteer(countries []Country, actors []Actor, services []Service) (*Gazetteer, error) {

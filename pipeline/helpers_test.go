@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/policywatch/policywatch/demo"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/extract"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/pipeline"
@@ -252,14 +253,14 @@ type contents struct {
 	counts store.Counts
 	// articles maps each stored article id to its event ids, sorted.
 	articles map[string][]string
-	events   map[string]extract.Event
+	events   map[string]event.Record
 }
 
 // snapshot reads what db holds of the articles with the given keys, and
 // every event.
 func snapshot(t *testing.T, db *store.DB, keys []string) contents {
 	t.Helper()
-	c := contents{articles: make(map[string][]string), events: make(map[string]extract.Event)}
+	c := contents{articles: make(map[string][]string), events: make(map[string]event.Record)}
 	var err error
 	if c.counts, err = db.Counts(); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/extract"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/store"
@@ -104,7 +105,7 @@ type result struct {
 	work     *feedWork
 	item     ingest.Item
 	article  ingest.Article
-	events   []extract.Event
+	events   []event.Event
 	err      error // no text could be had
 	fromFeed error // the page could not be had, and the feed's text was used
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 )
 
 // BenchmarkSave writes nightly-sized batches: 50 new articles with 3
@@ -19,10 +19,10 @@ func BenchmarkSave(b *testing.B) {
 		for range 50 {
 			a := newArticle(fmt.Sprintf("https://example.org/bench/%d", n), "bench", "2018-04-30")
 			n++
-			batch.Articles = append(batch.Articles, ArticleEvents{Article: a, Events: []extract.Event{
-				newEvent(a, "RU", "telegram", extract.Block, "2018-04-16"),
-				newEvent(a, "RU", "google", extract.Block, "2018-04"),
-				newEvent(a, "IR", "telegram", extract.Restrict, "2018-04-30"),
+			batch.Articles = append(batch.Articles, ArticleEvents{Article: a, Events: []event.Event{
+				newEvent(a, "RU", "telegram", event.Block, "2018-04-16"),
+				newEvent(a, "RU", "google", event.Block, "2018-04"),
+				newEvent(a, "IR", "telegram", event.Restrict, "2018-04-30"),
 			}})
 		}
 		if _, err := db.Save(batch); err != nil {
@@ -67,7 +67,7 @@ func BenchmarkEventsByCountry(b *testing.B) {
 func BenchmarkSaveWithStories(b *testing.B) {
 	countries := []string{"RU", "IR", "CN", "TR", "PK", "IN"}
 	services := []string{"telegram", "twitter", "whatsapp", "google", "youtube"}
-	actions := []extract.Action{extract.Block, extract.Restrict, extract.Fine}
+	actions := []event.Action{event.Block, event.Restrict, event.Fine}
 	db := openTemp(b)
 	day := time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC)
 	n := 0
@@ -77,7 +77,7 @@ func BenchmarkSaveWithStories(b *testing.B) {
 		var batch Batch
 		for range 50 {
 			a := newArticle(fmt.Sprintf("https://example.org/bench/%d", n), fmt.Sprintf("feed%d", n%7), day.Format(time.DateOnly))
-			var evs []extract.Event
+			var evs []event.Event
 			for j := range 3 {
 				k := n*3 + j
 				// A report dates the action up to ten days back.

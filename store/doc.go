@@ -32,9 +32,9 @@
 //	                big-endian uint64s kept by Save (added within version
 //	                2: a read-write open of a file without it counts)
 //	feeds           feed URL -> ingest.FeedState
-//	articles        article id -> ingest.Article
+//	articles        article id -> storedArticle (format.go)
 //	keys            item key (ingest.Item.Key) -> article id
-//	events          event id -> extract.Event
+//	events          event id -> storedEvent (format.go): the event and first_seen
 //	article_events  article id \x00 event id -> empty
 //	idx_country     country \x00 date \x00 event id -> empty
 //	idx_service     service \x00 date \x00 event id -> empty

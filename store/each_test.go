@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"go.etcd.io/bbolt"
 )
 
@@ -31,8 +31,8 @@ func TestEachEventMatchesBruteForce(t *testing.T) {
 		{Feeds: []string{"bbc"}, Until: "2017"},
 	} {
 		t.Run(fmt.Sprintf("%+v", f), func(t *testing.T) {
-			var streamed []extract.Event
-			err := db.EachEvent(f, func(e extract.Event) error {
+			var streamed []event.Record
+			err := db.EachEvent(f, func(e event.Record) error {
 				streamed = append(streamed, e)
 				return nil
 			})
@@ -59,7 +59,7 @@ func TestEachEventMatchesBruteForce(t *testing.T) {
 
 // bruteEvents filters with matches and sorts newest first by the first
 // day of the date, then the latest published, then id.
-func bruteEvents(stored map[string]extract.Event, f Filter) []extract.Event {
+func bruteEvents(stored map[string]event.Event, f Filter) []event.Record {
 	firstDay := func(d string) string {
 		switch len(d) {
 		case 4:
@@ -69,13 +69,13 @@ func bruteEvents(stored map[string]extract.Event, f Filter) []extract.Event {
 		}
 		return d
 	}
-	var out []extract.Event
+	var out []event.Record
 	for _, e := range stored {
 		if matches(f, e) {
-			out = append(out, e)
+			out = append(out, event.Record{Event: e})
 		}
 	}
-	slices.SortFunc(out, func(a, b extract.Event) int {
+	slices.SortFunc(out, func(a, b event.Record) int {
 		if c := strings.Compare(firstDay(b.Date), firstDay(a.Date)); c != 0 {
 			return c
 		}
@@ -97,7 +97,7 @@ func TestEachEventStopsOnCallbackError(t *testing.T) {
 	randomStore(t, db, 100, 12)
 	stop := errors.New("enough")
 	calls := 0
-	err := db.EachEvent(Filter{}, func(extract.Event) error {
+	err := db.EachEvent(Filter{}, func(event.Record) error {
 		calls++
 		if calls == 3 {
 			return stop
@@ -115,7 +115,7 @@ func TestEachEventStopsOnCallbackError(t *testing.T) {
 	}
 	// A limit stops it too, without an error.
 	calls = 0
-	if err := db.EachEvent(Filter{Limit: 5}, func(extract.Event) error { calls++; return nil }); err != nil || calls != 5 {
+	if err := db.EachEvent(Filter{Limit: 5}, func(event.Record) error { calls++; return nil }); err != nil || calls != 5 {
 		t.Errorf("EachEvent with Limit 5: %d calls, %v", calls, err)
 	}
 }
@@ -140,7 +140,7 @@ func TestEachEventDecodeError(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	err = db.EachEvent(Filter{}, func(e extract.Event) error {
+	err = db.EachEvent(Filter{}, func(e event.Record) error {
 		got = append(got, e.Country)
 		return nil
 	})

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"go.etcd.io/bbolt"
 )
 
@@ -54,7 +54,7 @@ func newGrouper(tx *bbolt.Tx, now time.Time, window time.Duration, stats *SaveSt
 // joins the story of its triple it comes within the window of, or founds
 // one; if it comes within the window of several, it bridges them and they
 // merge into the oldest.
-func (g *grouper) saved(prev *extract.Event, e *extract.Event) error {
+func (g *grouper) saved(prev *event.Event, e *event.Event) error {
 	raw := memberOf(e).encode()
 	days, err := dateSpan(e.Date)
 	if err != nil {
@@ -173,7 +173,7 @@ func (g *grouper) keep(st *storyState) {
 }
 
 // found makes a new, empty story for e's triple.
-func (g *grouper) found(e *extract.Event) *storyState {
+func (g *grouper) found(e *event.Event) *storyState {
 	stories := g.tx.Bucket(bucketStories)
 	var id string
 	// The founding event may have founded a story before that lives on
@@ -192,7 +192,7 @@ func (g *grouper) found(e *extract.Event) *storyState {
 }
 
 // storyID is a hash of the triple, the founding event and a counter.
-func storyID(e *extract.Event, n int) string {
+func storyID(e *event.Event, n int) string {
 	h := sha256.New()
 	for _, s := range []string{e.Country, e.Service, string(e.Action), e.ID, strconv.Itoa(n)} {
 		h.Write([]byte(s))
@@ -300,7 +300,7 @@ func (g *grouper) oldest(ids []string) (*storyState, error) {
 
 // candidates lists the stories of e's triple that days comes within the
 // window of, except the story skip.
-func (g *grouper) candidates(e *extract.Event, days span, skip string) ([]string, error) {
+func (g *grouper) candidates(e *event.Event, days span, skip string) ([]string, error) {
 	prefix := triplePrefix(e.Country, e.Service, string(e.Action))
 	// Keys go by the story's last day; no story ending before this can
 	// come within the window.
@@ -517,11 +517,11 @@ func groupAll(tx *bbolt.Tx, now time.Time, window time.Duration) error {
 	g := newGrouper(tx, now, window, &SaveStats{})
 	events := tx.Bucket(bucketEvents)
 	for _, id := range eventIDs {
-		var e extract.Event
-		if err := getJSON(events, id, &e); err != nil {
+		e, err := getEvent(events, id)
+		if err != nil {
 			return fmt.Errorf("event %s: %w", id, err)
 		}
-		if err := g.saved(nil, &e); err != nil {
+		if err := g.saved(nil, &e.Event); err != nil {
 			return fmt.Errorf("event %s: %w", id, err)
 		}
 	}

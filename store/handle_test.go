@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/ingest"
 )
 
@@ -17,7 +17,7 @@ func TestHandleReleasesLockBetweenCalls(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "pw.db")
 	h := Handle{Path: path, Options: Options{Timeout: 200 * time.Millisecond}}
 	a := newArticle("k1", "Wire", "2018-04-20")
-	if _, err := h.Save(Batch{Articles: []ArticleEvents{{Article: a, Events: []extract.Event{newEvent(a, "RU", "telegram", "block", "2018-04")}}}}); err != nil {
+	if _, err := h.Save(Batch{Articles: []ArticleEvents{{Article: a, Events: []event.Event{newEvent(a, "RU", "telegram", "block", "2018-04")}}}}); err != nil {
 		t.Fatal(err)
 	}
 	reader, err := Open(path, Options{ReadOnly: true, Timeout: 200 * time.Millisecond})

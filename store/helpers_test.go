@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/ingest"
 	"go.etcd.io/bbolt"
 )
@@ -47,9 +47,9 @@ func newArticle(key, feed, published string) ingest.Article {
 }
 
 // newEvent is an event of a as extract would produce it.
-func newEvent(a ingest.Article, country, service string, action extract.Action, date string) extract.Event {
-	return extract.Event{
-		ID:          extract.EventID(a.ID, country, service, action),
+func newEvent(a ingest.Article, country, service string, action event.Action, date string) event.Event {
+	return event.Event{
+		ID:          event.ID(a.ID, country, service, action),
 		Country:     country,
 		Service:     service,
 		Action:      action,
@@ -100,7 +100,7 @@ func bucketKeysOf(t testing.TB, db *DB, bucket []byte) []string {
 	return keys
 }
 
-func ids(evs []extract.Event) []string {
+func ids(evs []event.Record) []string {
 	out := make([]string, len(evs))
 	for i, e := range evs {
 		out[i] = e.ID

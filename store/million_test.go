@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/internal/synth"
 	"github.com/policywatch/policywatch/store"
 	"go.etcd.io/bbolt"
@@ -81,7 +81,7 @@ func BenchmarkMillionEachEvent(b *testing.B) {
 	n := 0
 	for b.Loop() {
 		n = 0
-		err := db.EachEvent(store.Filter{}, func(extract.Event) error {
+		err := db.EachEvent(store.Filter{}, func(event.Record) error {
 			n++
 			return nil
 		})

@@ -2,13 +2,12 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"go.etcd.io/bbolt"
 )
 
@@ -37,9 +36,9 @@ type Plan struct {
 // Events returns the events matching f, newest first by event date (a
 // partial date counting as its first day), then by publication date, then
 // by id. It holds them all in memory; EachEvent streams them instead.
-func (db *DB) Events(f Filter) ([]extract.Event, error) {
-	var out []extract.Event
-	_, err := db.scan(f, false, func(e extract.Event) error {
+func (db *DB) Events(f Filter) ([]event.Record, error) {
+	var out []event.Record
+	_, err := db.scan(f, false, func(e event.Record) error {
 		out = append(out, e)
 		return nil
 	})
@@ -60,7 +59,7 @@ func (db *DB) Events(f Filter) ([]extract.Event, error) {
 // a nightly run's Save, waits for it up to its lock timeout. An fn that
 // can block, on a slow network client or a pager, should write somewhere
 // fast and let the slow part happen after the database is closed.
-func (db *DB) EachEvent(f Filter, fn func(extract.Event) error) error {
+func (db *DB) EachEvent(f Filter, fn func(event.Record) error) error {
 	_, err := db.scan(f, true, fn)
 	return err
 }
@@ -68,7 +67,7 @@ func (db *DB) EachEvent(f Filter, fn func(extract.Event) error) error {
 // Explain runs f as Events does, without keeping the events, and reports
 // the plan it used.
 func (db *DB) Explain(f Filter) (Plan, error) {
-	return db.scan(f, false, func(extract.Event) error { return nil })
+	return db.scan(f, false, func(event.Record) error { return nil })
 }
 
 // query is a Filter normalised for matching.
@@ -123,7 +122,7 @@ func normalise(vs []string, fold func(string) string) []string {
 
 // match applies every filter to a loaded event, including the one the
 // index already satisfied: it is cheap and keeps the planner honest.
-func (q *query) match(e *extract.Event, date string) bool {
+func (q *query) match(e *event.Event, date string) bool {
 	switch {
 	case len(q.countries) > 0 && !slices.Contains(q.countries, e.Country),
 		len(q.services) > 0 && !slices.Contains(q.services, e.Service),
@@ -137,7 +136,7 @@ func (q *query) match(e *extract.Event, date string) bool {
 	return q.text == "" || q.matchText(e)
 }
 
-func (q *query) matchText(e *extract.Event) bool {
+func (q *query) matchText(e *event.Event) bool {
 	if strings.Contains(strings.ToLower(e.Reason), q.text) ||
 		strings.Contains(strings.ToLower(e.SourceTitle), q.text) {
 		return true
@@ -291,7 +290,7 @@ var errStop = errors.New("stopped by callback")
 // (see releaseEvery): a stream's memory then stays flat, at the price of
 // reading again pages it comes back to, which makes a query that decodes
 // thousands of events three times slower.
-func (db *DB) scan(f Filter, release bool, fn func(extract.Event) error) (Plan, error) {
+func (db *DB) scan(f Filter, release bool, fn func(event.Record) error) (Plan, error) {
 	q, err := compile(f)
 	if err != nil {
 		return Plan{}, err
@@ -312,7 +311,7 @@ func (db *DB) scan(f Filter, release bool, fn func(extract.Event) error) (Plan, 
 		// Ties on the event date are ordered by published, which needs the
 		// events loaded, so a whole day is gathered before it is emitted.
 		var (
-			day     []extract.Event
+			day     []event.Record
 			dayDate string
 			emitted int
 		)
@@ -354,15 +353,15 @@ func (db *DB) scan(f Filter, release bool, fn func(extract.Event) error) (Plan, 
 			if raw == nil {
 				return fmt.Errorf("%s: index names missing event %s", a.bucket, id)
 			}
-			var e extract.Event
-			if err := json.Unmarshal(raw, &e); err != nil {
+			e, err := decodeEvent(raw)
+			if err != nil {
 				return fmt.Errorf("decode event %s: %w", id, err)
 			}
 			plan.Loaded++
 			if release && plan.Loaded%releaseEvery == 0 {
 				releaseMapped(db.bolt, tx)
 			}
-			if q.match(&e, dayDate) {
+			if q.match(&e.Event, dayDate) {
 				day = append(day, e)
 			}
 			s.next()
@@ -396,7 +395,7 @@ func newest(scans []*revScan) *revScan {
 
 // compareSameDay orders events of one padded date: later published first,
 // then by id for a stable order.
-func compareSameDay(a, b extract.Event) int {
+func compareSameDay(a, b event.Record) int {
 	if c := strings.Compare(b.Published, a.Published); c != 0 {
 		return c
 	}
@@ -404,7 +403,7 @@ func compareSameDay(a, b extract.Event) int {
 }
 
 // compareEvents is the full result order: padded date, then compareSameDay.
-func compareEvents(a, b extract.Event) int {
+func compareEvents(a, b event.Record) int {
 	// Stored dates were validated by Save, so padding cannot fail here.
 	ka, _ := padDate(a.Date)
 	kb, _ := padDate(b.Date)

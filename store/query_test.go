@@ -8,16 +8,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 )
 
 // fixture stores a handful of real-world-like events and returns them by
 // label.
-func fixture(t *testing.T) (*DB, map[string]extract.Event) {
+func fixture(t *testing.T) (*DB, map[string]event.Event) {
 	t.Helper()
 	type ev struct {
 		label, country, service string
-		action                  extract.Action
+		action                  event.Action
 		date, reason, evidence  string
 		confidence              float64
 	}
@@ -26,29 +26,29 @@ func fixture(t *testing.T) (*DB, map[string]extract.Event) {
 		events                      []ev
 	}{
 		{"https://www.rferl.org/a/iran-telegram/29200000.html", "rferl", "2018-04-30", "Iran Begins To Block Telegram Messaging App", []ev{
-			{"irTelegram", "IR", "telegram", extract.Restrict, "2018-04-30", "", "Iran has begun to disrupt certain features of Telegram.", 0.9},
-			{"ruTelegramMonth", "RU", "telegram", extract.Block, "2018-04", "refused to give encryption keys", "Access to Telegram was shut down in Russia this month.", 0.6},
+			{"irTelegram", "IR", "telegram", event.Restrict, "2018-04-30", "", "Iran has begun to disrupt certain features of Telegram.", 0.9},
+			{"ruTelegramMonth", "RU", "telegram", event.Block, "2018-04", "refused to give encryption keys", "Access to Telegram was shut down in Russia this month.", 0.6},
 		}},
 		{"https://www.theguardian.com/world/2018/apr/17/russia-telegram", "guardian", "2018-04-17", "Russia's Telegram ban hits Google", []ev{
-			{"ruTelegram", "RU", "telegram", extract.Block, "2018-04-16", "refused to hand over encryption keys", "Roskomnadzor began blocking Telegram on Monday.", 0.85},
-			{"ruGoogle", "RU", "google", extract.Block, "2018-04-16", "the Telegram ban", "The Telegram ban has also affected Google services.", 0.5},
+			{"ruTelegram", "RU", "telegram", event.Block, "2018-04-16", "refused to hand over encryption keys", "Roskomnadzor began blocking Telegram on Monday.", 0.85},
+			{"ruGoogle", "RU", "google", event.Block, "2018-04-16", "the Telegram ban", "The Telegram ban has also affected Google services.", 0.5},
 		}},
 		{"https://www.reuters.com/eu-google-fine", "reuters", "2019-01-10", "EU fines Google over Android", []ev{
-			{"euGoogle", "EU", "google", extract.Fine, "2018-07-18", "abusing the dominance of Android", "The Commission fined Google 4.34 billion euros.", 0.95},
+			{"euGoogle", "EU", "google", event.Fine, "2018-07-18", "abusing the dominance of Android", "The Commission fined Google 4.34 billion euros.", 0.95},
 		}},
 		{"https://netblocks.org/reports/iran-internet", "netblocks", "2019-11-17", "Internet disrupted in Iran amid fuel protests", []ev{
-			{"irInternet", "IR", "internet", extract.Shutdown, "2019-11-16", "fuel price protests", "Iran cut connectivity nationwide.", 0.9},
+			{"irInternet", "IR", "internet", event.Shutdown, "2019-11-16", "fuel price protests", "Iran cut connectivity nationwide.", 0.9},
 		}},
 		{"https://www.bbc.co.uk/news/world-africa-nigeria-twitter", "bbc", "2021-06-05", "Nigeria suspends Twitter", []ev{
-			{"ngTwitter", "NG", "twitter", extract.Block, "2021-06-04", "deleted a post by the president", "Nigeria suspended Twitter indefinitely.", 0.92},
+			{"ngTwitter", "NG", "twitter", event.Block, "2021-06-04", "deleted a post by the president", "Nigeria suspended Twitter indefinitely.", 0.92},
 		}},
 		{"https://www.bbc.co.uk/news/technology-russia-twitter", "bbc", "2021-03-10", "Russia slows down Twitter", []ev{
-			{"ruTwitter", "RU", "twitter", extract.Throttle, "2021-03", "failure to remove banned content", "Roskomnadzor said it was slowing Twitter.", 0.8},
-			{"ruTwitterThreat", "RU", "twitter", extract.Threaten, "2021", "", "Twitter could be blocked entirely.", 0.4},
+			{"ruTwitter", "RU", "twitter", event.Throttle, "2021-03", "failure to remove banned content", "Roskomnadzor said it was slowing Twitter.", 0.8},
+			{"ruTwitterThreat", "RU", "twitter", event.Threaten, "2021", "", "Twitter could be blocked entirely.", 0.4},
 		}},
 	}
 	db := openTemp(t)
-	byLabel := map[string]extract.Event{}
+	byLabel := map[string]event.Event{}
 	var b Batch
 	for _, a := range articles {
 		art := newArticle(a.key, a.feed, a.published)
@@ -132,7 +132,7 @@ func TestEventsFilter(t *testing.T) {
 	}
 }
 
-func labels(ev map[string]extract.Event, got []extract.Event) []string {
+func labels(ev map[string]event.Event, got []event.Record) []string {
 	var out []string
 	for _, e := range got {
 		for l, x := range ev {
@@ -169,8 +169,8 @@ func TestEventsOrderPartialDates(t *testing.T) {
 	var b Batch
 	add := func(key, published, date string) string {
 		a := newArticle(key, "news", published)
-		e := newEvent(a, "RU", "telegram", extract.Block, date)
-		b.Articles = append(b.Articles, ArticleEvents{Article: a, Events: []extract.Event{e}})
+		e := newEvent(a, "RU", "telegram", event.Block, date)
+		b.Articles = append(b.Articles, ArticleEvents{Article: a, Events: []event.Event{e}})
 		return e.ID
 	}
 	year := add("year", "2018-06-01", "2018")
@@ -224,9 +224,9 @@ func bigStore(tb testing.TB, n int) *DB {
 		case i%10 == 0:
 			date = date[:7]
 		}
-		e := newEvent(a, country, service, extract.Actions[i%len(extract.Actions)], date)
+		e := newEvent(a, country, service, event.Actions[i%len(event.Actions)], date)
 		e.Confidence = float64(i%10) / 10
-		b.Articles = append(b.Articles, ArticleEvents{Article: a, Events: []extract.Event{e}})
+		b.Articles = append(b.Articles, ArticleEvents{Article: a, Events: []event.Event{e}})
 		if len(b.Articles) == 500 {
 			if _, err := db.Save(b); err != nil {
 				tb.Fatal(err)
@@ -242,7 +242,7 @@ func bigStore(tb testing.TB, n int) *DB {
 
 // matches is the filter semantics written out the slow way, to check the
 // planner's answers against.
-func matches(f Filter, e extract.Event) bool {
+func matches(f Filter, e event.Event) bool {
 	in := func(vs []string, v string) bool {
 		return len(vs) == 0 || slices.ContainsFunc(vs, func(x string) bool { return strings.EqualFold(x, v) })
 	}
@@ -297,9 +297,9 @@ func TestExplainUsesIndexes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var want []extract.Event
+			var want []event.Record
 			for _, e := range all {
-				if matches(tt.f, e) {
+				if matches(tt.f, e.Event) {
 					want = append(want, e)
 				}
 			}

@@ -7,20 +7,20 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/ingest"
 	"go.etcd.io/bbolt"
 )
 
 // Event returns the event with the given id, or an error wrapping
 // ErrNotFound.
-func (db *DB) Event(id string) (extract.Event, error) {
-	var e extract.Event
+func (db *DB) Event(id string) (event.Record, error) {
+	var e event.Record
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
 		return getJSON(tx.Bucket(bucketEvents), id, &e)
 	})
 	if err != nil {
-		return extract.Event{}, fmt.Errorf("event %s: %w", id, err)
+		return event.Record{}, fmt.Errorf("event %s: %w", id, err)
 	}
 	return e, nil
 }
@@ -30,7 +30,13 @@ func (db *DB) Event(id string) (extract.Event, error) {
 func (db *DB) Article(id string) (ingest.Article, error) {
 	var a ingest.Article
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
-		return getJSON(tx.Bucket(bucketArticles), id, &a)
+		raw := tx.Bucket(bucketArticles).Get([]byte(id))
+		if raw == nil {
+			return ErrNotFound
+		}
+		var err error
+		a, err = decodeArticle(raw)
+		return err
 	})
 	if err != nil {
 		return ingest.Article{}, fmt.Errorf("article %s: %w", id, err)
@@ -41,16 +47,16 @@ func (db *DB) Article(id string) (ingest.Article, error) {
 // ArticleEvents returns the events stored for an article, in the order
 // Events uses. An unknown article gives an error wrapping ErrNotFound; a
 // known article without events gives none.
-func (db *DB) ArticleEvents(articleID string) ([]extract.Event, error) {
-	var out []extract.Event
+func (db *DB) ArticleEvents(articleID string) ([]event.Record, error) {
+	var out []event.Record
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
 		if tx.Bucket(bucketArticles).Get([]byte(articleID)) == nil {
 			return ErrNotFound
 		}
 		events := tx.Bucket(bucketEvents)
 		for _, id := range articleEventIDs(tx, articleID) {
-			var e extract.Event
-			if err := getJSON(events, id, &e); err != nil {
+			e, err := getEvent(events, id)
+			if err != nil {
 				return fmt.Errorf("event %s: %w", id, err)
 			}
 			out = append(out, e)

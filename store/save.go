@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/ingest"
 	"go.etcd.io/bbolt"
 )
@@ -26,7 +26,7 @@ type Batch struct {
 // longer has are deleted.
 type ArticleEvents struct {
 	Article ingest.Article
-	Events  []extract.Event
+	Events  []event.Event
 }
 
 // SaveStats tells what a Save changed.
@@ -109,7 +109,7 @@ func (w writer) saveArticle(ae *ArticleEvents) error {
 	if a.ID == "" || a.Key == "" {
 		return fmt.Errorf("article %q (%s): empty id or key", a.Key, a.URL)
 	}
-	raw, err := json.Marshal(a)
+	raw, err := encodeArticle(a)
 	if err != nil {
 		return fmt.Errorf("article %s: encode: %w", a.ID, err)
 	}
@@ -147,7 +147,7 @@ func (w writer) saveArticle(ae *ArticleEvents) error {
 
 // saveEvent stores e (a copy: the caller's batch is not modified) and
 // records its id in saved.
-func (w writer) saveEvent(articleID string, i int, e extract.Event, saved map[string]bool) error {
+func (w writer) saveEvent(articleID string, i int, e event.Event, saved map[string]bool) error {
 	if err := validateEvent(articleID, i, &e); err != nil {
 		return err
 	}
@@ -161,12 +161,14 @@ func (w writer) saveEvent(articleID string, i int, e extract.Event, saved map[st
 	}
 
 	events := w.tx.Bucket(bucketEvents)
-	var prev *extract.Event
+	rec := event.Record{Event: e, FirstSeen: w.now}
+	var prev *event.Event
 	if raw := events.Get([]byte(e.ID)); raw != nil {
-		prev = new(extract.Event)
-		if err := json.Unmarshal(raw, prev); err != nil {
-			return fmt.Errorf("article %s: decode stored event %s: %w", articleID, e.ID, err)
+		stored, err := decodeEvent(raw)
+		if err != nil {
+			return fmt.Errorf("article %s: stored event %s: %w", articleID, e.ID, err)
 		}
+		prev = &stored.Event
 		// The date (and so the index keys) may have changed since.
 		if err := deleteIndexes(w.tx, *prev); err != nil {
 			return fmt.Errorf("article %s: event %s: %w", articleID, e.ID, err)
@@ -176,16 +178,15 @@ func (w writer) saveEvent(articleID string, i int, e extract.Event, saved map[st
 				return fmt.Errorf("article %s: event %s: %w", articleID, e.ID, err)
 			}
 		}
-		e.FirstSeen = prev.FirstSeen
+		if !stored.FirstSeen.IsZero() {
+			rec.FirstSeen = stored.FirstSeen
+		}
 		w.stats.UpdatedEvents++
 	} else {
 		w.stats.NewEvents++
 	}
-	if e.FirstSeen.IsZero() {
-		e.FirstSeen = w.now
-	}
 
-	raw, err := json.Marshal(e)
+	raw, err := encodeEvent(rec)
 	if err != nil {
 		return fmt.Errorf("article %s: encode event %s: %w", articleID, e.ID, err)
 	}
@@ -208,7 +209,7 @@ func (w writer) saveEvent(articleID string, i int, e extract.Event, saved map[st
 
 // validateEvent rejects what would corrupt the key layout or the
 // vocabulary. It fills an empty ArticleID from the article being saved.
-func validateEvent(articleID string, i int, e *extract.Event) error {
+func validateEvent(articleID string, i int, e *event.Event) error {
 	if e.ID == "" {
 		return fmt.Errorf("article %s: event %d (%s %s %s): empty id", articleID, i, e.Country, e.Service, e.Action)
 	}
@@ -225,7 +226,7 @@ func validateEvent(articleID string, i int, e *extract.Event) error {
 			return fmt.Errorf("article %s: event %s: invalid %s %q", articleID, e.ID, f.name, f.value)
 		}
 	}
-	if !extract.ValidAction(e.Action) {
+	if !e.Action.Valid() {
 		return fmt.Errorf("article %s: event %s: unknown action %q", articleID, e.ID, e.Action)
 	}
 	return nil
@@ -253,11 +254,11 @@ func (w writer) deleteEvent(id string) error {
 	if raw == nil {
 		return nil
 	}
-	var e extract.Event
-	if err := json.Unmarshal(raw, &e); err != nil {
+	e, err := decodeEvent(raw)
+	if err != nil {
 		return fmt.Errorf("decode: %w", err)
 	}
-	if err := deleteIndexes(w.tx, e); err != nil {
+	if err := deleteIndexes(w.tx, e.Event); err != nil {
 		return err
 	}
 	if err := w.tx.Bucket(bucketArticleEvents).Delete(pairKey(e.ArticleID, id)); err != nil {
@@ -279,7 +280,7 @@ type indexEntry struct {
 }
 
 // eventIndexKeys lists the index keys of e, whose padded date is date.
-func eventIndexKeys(e extract.Event, date string) []indexEntry {
+func eventIndexKeys(e event.Event, date string) []indexEntry {
 	return []indexEntry{
 		{bucketIdxCountry, valueKey(e.Country, date, e.ID)},
 		{bucketIdxService, valueKey(e.Service, date, e.ID)},
@@ -288,7 +289,7 @@ func eventIndexKeys(e extract.Event, date string) []indexEntry {
 	}
 }
 
-func deleteIndexes(tx *bbolt.Tx, e extract.Event) error {
+func deleteIndexes(tx *bbolt.Tx, e event.Event) error {
 	date, err := padDate(e.Date)
 	if err != nil {
 		return fmt.Errorf("stored event %s: %w", e.ID, err)

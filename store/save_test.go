@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/ingest"
 )
 
@@ -18,12 +18,12 @@ func twoArticles() Batch {
 	russia := newArticle("https://example.org/russia-telegram", "guardian", "2018-04-17")
 	return Batch{
 		Articles: []ArticleEvents{
-			{Article: iran, Events: []extract.Event{
-				newEvent(iran, "IR", "telegram", extract.Restrict, "2018-04-30"),
-				newEvent(iran, "RU", "telegram", extract.Block, "2018-04"),
+			{Article: iran, Events: []event.Event{
+				newEvent(iran, "IR", "telegram", event.Restrict, "2018-04-30"),
+				newEvent(iran, "RU", "telegram", event.Block, "2018-04"),
 			}},
-			{Article: russia, Events: []extract.Event{
-				newEvent(russia, "RU", "telegram", extract.Block, "2018-04-16"),
+			{Article: russia, Events: []event.Event{
+				newEvent(russia, "RU", "telegram", event.Block, "2018-04-16"),
 			}},
 		},
 		Feeds: []ingest.FeedState{
@@ -86,7 +86,7 @@ func TestSaveDoesNotModifyBatch(t *testing.T) {
 	if _, err := db.Save(b); err != nil {
 		t.Fatal(err)
 	}
-	if e := b.Articles[0].Events[0]; !e.FirstSeen.IsZero() || e.ArticleID != "" {
+	if e := b.Articles[0].Events[0]; e.ArticleID != "" {
 		t.Errorf("Save modified the caller's event: %+v", e)
 	}
 	stored, err := db.Event(b.Articles[0].Events[0].ID)
@@ -104,13 +104,13 @@ func TestSaveReextraction(t *testing.T) {
 	db.now = clock.now
 
 	a := newArticle("https://example.org/iran-telegram", "rferl", "2018-04-30")
-	kept := newEvent(a, "IR", "telegram", extract.Restrict, "2018-04")
-	dropped := newEvent(a, "RU", "telegram", extract.Block, "2018-04-16")
+	kept := newEvent(a, "IR", "telegram", event.Restrict, "2018-04")
+	dropped := newEvent(a, "RU", "telegram", event.Block, "2018-04-16")
 	other := newArticle("https://example.org/other", "rferl", "2018-04-29")
-	untouched := newEvent(other, "RU", "telegram", extract.Block, "2018-04-16")
+	untouched := newEvent(other, "RU", "telegram", event.Block, "2018-04-16")
 	_, err := db.Save(Batch{Articles: []ArticleEvents{
-		{Article: a, Events: []extract.Event{kept, dropped}},
-		{Article: other, Events: []extract.Event{untouched}},
+		{Article: a, Events: []event.Event{kept, dropped}},
+		{Article: other, Events: []event.Event{untouched}},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -121,8 +121,8 @@ func TestSaveReextraction(t *testing.T) {
 	clock.t = clock.t.Add(time.Hour)
 	kept.Date = "2018-05-02"
 	kept.Reason = "refused to hand over encryption keys"
-	added := newEvent(a, "IR", "telegram", extract.Order, "2018-04-30")
-	st, err := db.Save(Batch{Articles: []ArticleEvents{{Article: a, Events: []extract.Event{kept, added}}}})
+	added := newEvent(a, "IR", "telegram", event.Order, "2018-04-30")
+	st, err := db.Save(Batch{Articles: []ArticleEvents{{Article: a, Events: []event.Event{kept, added}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,24 +220,24 @@ func TestSeen(t *testing.T) {
 func TestSaveRollback(t *testing.T) {
 	good := newArticle("https://example.org/good", "news", "2018-04-30")
 	bad := newArticle("https://example.org/bad", "news", "2018-04-30")
-	goodEvents := []extract.Event{newEvent(good, "IR", "telegram", extract.Block, "2018-04-30")}
-	withEvent := func(mutate func(*extract.Event)) []ArticleEvents {
-		e := newEvent(bad, "RU", "telegram", extract.Block, "2018-04-16")
+	goodEvents := []event.Event{newEvent(good, "IR", "telegram", event.Block, "2018-04-30")}
+	withEvent := func(mutate func(*event.Event)) []ArticleEvents {
+		e := newEvent(bad, "RU", "telegram", event.Block, "2018-04-16")
 		mutate(&e)
-		return []ArticleEvents{{Article: good, Events: goodEvents}, {Article: bad, Events: []extract.Event{e}}}
+		return []ArticleEvents{{Article: good, Events: goodEvents}, {Article: bad, Events: []event.Event{e}}}
 	}
 	tests := []struct {
 		name  string
 		batch Batch
 		want  string // in the error
 	}{
-		{"empty event id", Batch{Articles: withEvent(func(e *extract.Event) { e.ID = "" })}, "article " + bad.ID + ": event 0 (RU telegram block): empty id"},
-		{"bad date", Batch{Articles: withEvent(func(e *extract.Event) { e.Date = "16 April 2018" })}, `invalid date "16 April 2018"`},
-		{"empty date", Batch{Articles: withEvent(func(e *extract.Event) { e.Date = "" })}, `invalid date ""`},
-		{"unknown action", Batch{Articles: withEvent(func(e *extract.Event) { e.Action = "nationalise" })}, `unknown action "nationalise"`},
-		{"empty country", Batch{Articles: withEvent(func(e *extract.Event) { e.Country = "" })}, `invalid country ""`},
-		{"NUL in service", Batch{Articles: withEvent(func(e *extract.Event) { e.Service = "tele\x00gram" })}, "invalid service"},
-		{"foreign event", Batch{Articles: withEvent(func(e *extract.Event) { e.ArticleID = good.ID })}, "belongs to article " + good.ID},
+		{"empty event id", Batch{Articles: withEvent(func(e *event.Event) { e.ID = "" })}, "article " + bad.ID + ": event 0 (RU telegram block): empty id"},
+		{"bad date", Batch{Articles: withEvent(func(e *event.Event) { e.Date = "16 April 2018" })}, `invalid date "16 April 2018"`},
+		{"empty date", Batch{Articles: withEvent(func(e *event.Event) { e.Date = "" })}, `invalid date ""`},
+		{"unknown action", Batch{Articles: withEvent(func(e *event.Event) { e.Action = "nationalise" })}, `unknown action "nationalise"`},
+		{"empty country", Batch{Articles: withEvent(func(e *event.Event) { e.Country = "" })}, `invalid country ""`},
+		{"NUL in service", Batch{Articles: withEvent(func(e *event.Event) { e.Service = "tele\x00gram" })}, "invalid service"},
+		{"foreign event", Batch{Articles: withEvent(func(e *event.Event) { e.ArticleID = good.ID })}, "belongs to article " + good.ID},
 		{"duplicate event", Batch{Articles: []ArticleEvents{{Article: good, Events: append(goodEvents, goodEvents...)}}}, "appears twice"},
 		{"empty article id", Batch{Articles: []ArticleEvents{{Article: good, Events: goodEvents}, {Article: ingest.Article{Key: "k", URL: "https://example.org/k"}}}}, `article "k" (https://example.org/k): empty id`},
 		{"feed without url", Batch{Articles: []ArticleEvents{{Article: good, Events: goodEvents}}, Feeds: []ingest.FeedState{{ETag: "x"}}}, "feed state with empty url"},
@@ -247,8 +247,8 @@ func TestSaveRollback(t *testing.T) {
 			db := openTemp(t)
 			// Something already stored, which the failed batch would have updated.
 			b := twoArticles()
-			b.Articles = append(b.Articles, ArticleEvents{Article: good, Events: []extract.Event{
-				newEvent(good, "IR", "telegram", extract.Threaten, "2018-04"),
+			b.Articles = append(b.Articles, ArticleEvents{Article: good, Events: []event.Event{
+				newEvent(good, "IR", "telegram", event.Threaten, "2018-04"),
 			}})
 			if _, err := db.Save(b); err != nil {
 				t.Fatal(err)
@@ -337,8 +337,10 @@ func TestLookups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gotE.FirstSeen = time.Time{}
-	if !reflect.DeepEqual(gotE, e) {
+	if gotE.FirstSeen.IsZero() {
+		t.Error("stored event has no FirstSeen")
+	}
+	if !reflect.DeepEqual(gotE.Event, e) {
 		t.Errorf("Event = %+v, want %+v", gotE, e)
 	}
 	evs, err := db.ArticleEvents(iran.ID)

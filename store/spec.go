@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 )
 
 // Names resolves what people write for countries and services to codes
-// and slugs; *extract.Gazetteer is one.
+// and slugs; *event.Catalog is one.
 type Names interface {
 	LookupCountry(string) (string, bool)
 	LookupService(string) (string, bool)
@@ -62,7 +62,7 @@ func (s Spec) Resolve(names Names) (Filter, error) {
 		}
 	}
 	for _, a := range trimmed(s.Actions) {
-		if act := strings.ToLower(a); extract.ValidAction(extract.Action(act)) {
+		if act := strings.ToLower(a); (event.Action(act)).Valid() {
 			f.Actions = append(f.Actions, act)
 		} else {
 			bad("action", a, "is not an action; want one of "+ActionList())
@@ -96,8 +96,8 @@ func (s Spec) Resolve(names Names) (Filter, error) {
 
 // ActionList is the action vocabulary as a person reads it.
 func ActionList() string {
-	names := make([]string, len(extract.Actions))
-	for i, a := range extract.Actions {
+	names := make([]string, len(event.Actions))
+	for i, a := range event.Actions {
 		names[i] = string(a)
 	}
 	return strings.Join(names, ", ")

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"go.etcd.io/bbolt"
 )
 
@@ -42,7 +42,7 @@ func (db *DB) Stats(f Filter) (Stats, error) {
 	if q.datesOnly() {
 		err = db.bolt.View(func(tx *bbolt.Tx) error { return c.fromIndexes(tx, q.since, q.until) })
 	} else {
-		err = db.EachEvent(f, func(e extract.Event) error {
+		err = db.EachEvent(f, func(e event.Record) error {
 			c.add(&e)
 			return nil
 		})
@@ -72,7 +72,7 @@ func (c *counter) inc(m *map[string]int, key string) {
 	(*m)[key]++
 }
 
-func (c *counter) add(e *extract.Event) {
+func (c *counter) add(e *event.Record) {
 	c.events++
 	c.inc(&c.country, e.Country)
 	c.inc(&c.service, e.Service)
@@ -133,8 +133,8 @@ func (c *counter) fromIndexes(tx *bbolt.Tx, since, until string) error {
 		c.events++
 		month := string(date[:len("2006-01")])
 		if bytes.HasSuffix(date, []byte("-01-01")) {
-			var e extract.Event
-			if err := getJSON(events, string(id), &e); err != nil {
+			e, err := getEvent(events, string(id))
+			if err != nil {
 				return fmt.Errorf("event %s: %w", id, err)
 			}
 			month = monthKey(e.Date)

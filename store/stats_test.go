@@ -8,13 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"go.etcd.io/bbolt"
 )
 
 // randomStore saves n random events over a few nights, re-extracting
 // some articles on the way, and returns the events it holds at the end.
-func randomStore(t *testing.T, db *DB, n int, seed uint64) map[string]extract.Event {
+func randomStore(t *testing.T, db *DB, n int, seed uint64) map[string]event.Event {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 1))
 	countries := []string{"RU", "IR", "CN", "TR", "PK"}
@@ -32,7 +32,7 @@ func randomStore(t *testing.T, db *DB, n int, seed uint64) map[string]extract.Ev
 		return fmt.Sprintf("201%d-%02d-%02d", 6+rng.IntN(3), 1+rng.IntN(12), 1+rng.IntN(28))
 	}
 
-	stored := map[string]extract.Event{}
+	stored := map[string]event.Event{}
 	var keys []string
 	articleEvents := func(key string) ArticleEvents {
 		a := newArticle(key, feeds[rng.IntN(len(feeds))], "2018-05-01")
@@ -40,7 +40,7 @@ func randomStore(t *testing.T, db *DB, n int, seed uint64) map[string]extract.Ev
 		seen := map[string]bool{}
 		for range 1 + rng.IntN(5) {
 			c, s := countries[rng.IntN(len(countries))], services[rng.IntN(len(services))]
-			act := extract.Actions[rng.IntN(len(extract.Actions))]
+			act := event.Actions[rng.IntN(len(event.Actions))]
 			if seen[c+s+string(act)] {
 				continue
 			}
@@ -83,7 +83,7 @@ func randomStore(t *testing.T, db *DB, n int, seed uint64) map[string]extract.Ev
 
 // bruteStats counts events by hand, with matching written out again
 // rather than borrowed from the query code.
-func bruteStats(events map[string]extract.Event, f Filter) Stats {
+func bruteStats(events map[string]event.Event, f Filter) Stats {
 	in := func(list []string, v string) bool {
 		return len(list) == 0 || slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, v) })
 	}
@@ -221,7 +221,7 @@ func TestStoriesStayConsistent(t *testing.T) {
 			// Few triples and dates over four months, so events join,
 			// move, leave and bridge stories all the time.
 			for _, c := range []string{"RU", "IR"} {
-				for _, act := range []extract.Action{extract.Block, extract.Throttle} {
+				for _, act := range []event.Action{event.Block, event.Throttle} {
 					if rng.IntN(3) != 0 {
 						continue
 					}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"go.etcd.io/bbolt"
 )
 
@@ -25,8 +25,8 @@ func TestOpenCloseReopen(t *testing.T) {
 		t.Errorf("Path() = %q, want %q", db.Path(), path)
 	}
 	a := newArticle("https://example.org/iran-telegram", "news", "2018-04-30")
-	batch := Batch{Articles: []ArticleEvents{{Article: a, Events: []extract.Event{
-		newEvent(a, "IR", "telegram", extract.Restrict, "2018-04-30"),
+	batch := Batch{Articles: []ArticleEvents{{Article: a, Events: []event.Event{
+		newEvent(a, "IR", "telegram", event.Restrict, "2018-04-30"),
 	}}}}
 	if _, err := db.Save(batch); err != nil {
 		t.Fatal(err)
@@ -319,8 +319,8 @@ func TestCountsAgreeWithBuckets(t *testing.T) {
 		check(db, fmt.Sprintf("night %d", night))
 	}
 	a := newArticle("https://example.org/dropped", "bbc", "2018-05-02")
-	two := []extract.Event{newEvent(a, "RU", "telegram", "block", "2018-05"), newEvent(a, "IR", "twitter", "fine", "2018-05-01")}
-	for _, evs := range [][]extract.Event{two, two[:1], nil} {
+	two := []event.Event{newEvent(a, "RU", "telegram", "block", "2018-05"), newEvent(a, "IR", "twitter", "fine", "2018-05-01")}
+	for _, evs := range [][]event.Event{two, two[:1], nil} {
 		if _, err := db.Save(Batch{Articles: []ArticleEvents{{Article: a, Events: evs}}}); err != nil {
 			t.Fatal(err)
 		}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"go.etcd.io/bbolt"
 )
 
@@ -170,11 +170,11 @@ func (q *query) matchStory(tx *bbolt.Tx, s *Story, createdAfter time.Time) (bool
 	}
 	events := tx.Bucket(bucketEvents)
 	for _, id := range s.EventIDs {
-		var e extract.Event
-		if err := getJSON(events, id, &e); err != nil {
+		e, err := getEvent(events, id)
+		if err != nil {
 			return false, fmt.Errorf("story %s: event %s: %w", s.ID, id, err)
 		}
-		if q.matchText(&e) {
+		if q.matchText(&e.Event) {
 			return true, nil
 		}
 	}
@@ -183,13 +183,13 @@ func (q *query) matchStory(tx *bbolt.Tx, s *Story, createdAfter time.Time) (bool
 
 // Story returns the story with the given id and its events, newest
 // first; an unknown id gives an error wrapping ErrNotFound.
-func (db *DB) Story(id string) (Story, []extract.Event, error) {
+func (db *DB) Story(id string) (Story, []event.Record, error) {
 	if err := db.needStories(); err != nil {
 		return Story{}, nil, err
 	}
 	var (
 		r      storyRecord
-		events []extract.Event
+		events []event.Record
 	)
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
 		if err := getJSON(tx.Bucket(bucketStories), id, &r); err != nil {
@@ -201,8 +201,8 @@ func (db *DB) Story(id string) (Story, []extract.Event, error) {
 		}
 		b := tx.Bucket(bucketEvents)
 		for _, eid := range r.EventIDs {
-			var e extract.Event
-			if err := getJSON(b, eid, &e); err != nil {
+			e, err := getEvent(b, eid)
+			if err != nil {
 				return fmt.Errorf("event %s: %w", eid, err)
 			}
 			events = append(events, e)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"go.etcd.io/bbolt"
 )
 
@@ -31,7 +31,7 @@ func specEvent(t testing.TB, spec string) ArticleEvents {
 		feed = ""
 	}
 	a := newArticle("https://example.org/"+f[0], feed, published)
-	return ArticleEvents{Article: a, Events: []extract.Event{newEvent(a, f[2], f[3], extract.Action(f[4]), f[5])}}
+	return ArticleEvents{Article: a, Events: []event.Event{newEvent(a, f[2], f[3], event.Action(f[4]), f[5])}}
 }
 
 // specBatch is a batch of one-event articles.
@@ -137,7 +137,7 @@ func checkStories(t testing.TB, db *DB) {
 				if got := string(eventStory.Get([]byte(m.id))); got != id {
 					t.Errorf("story %s has event %s, whose event_story says %q", id, m.id, got)
 				}
-				var e extract.Event
+				var e event.Event
 				if err := getJSON(events, m.id, &e); err != nil {
 					t.Errorf("story %s: event %s: %v", id, m.id, err)
 					continue

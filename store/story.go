@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"go.etcd.io/bbolt"
 )
 
@@ -19,10 +19,10 @@ import (
 type Story struct {
 	// ID is stable: it is made once, from the triple and the event that
 	// founded the story, and kept when other stories merge into this one.
-	ID      string         `json:"id"`
-	Country string         `json:"country"`
-	Service string         `json:"service"`
-	Action  extract.Action `json:"action"`
+	ID      string       `json:"id"`
+	Country string       `json:"country"`
+	Service string       `json:"service"`
+	Action  event.Action `json:"action"`
 	// First and Last are the earliest and latest event dates, at the
 	// precision the events have them; a partial date counts as its first
 	// day, and of two dates starting the same day the more precise wins.
@@ -68,7 +68,7 @@ type member struct {
 	Published  string
 }
 
-func memberOf(e *extract.Event) member {
+func memberOf(e *event.Event) member {
 	return member{
 		Date: e.Date, Reason: e.Reason, Confidence: e.Confidence,
 		Article: e.ArticleID, Feed: e.Feed, Published: e.Published,

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -17,8 +17,8 @@ import (
 const defaultLimit = 100
 
 type eventsBody struct {
-	Events []extract.Event `json:"events"`
-	Count  int             `json:"count"`
+	Events []event.Record `json:"events"`
+	Count  int            `json:"count"`
 }
 
 // handleEvents is GET /events: matching events, newest first.
@@ -28,7 +28,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	var events []extract.Event
+	var events []event.Record
 	err = s.visit(func(db *store.DB) (err error) {
 		events, err = db.Events(f)
 		return err
@@ -38,7 +38,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if events == nil {
-		events = []extract.Event{}
+		events = []event.Record{}
 	}
 	s.writeJSON(w, r, http.StatusOK, eventsBody{Events: events, Count: len(events)})
 }
@@ -66,7 +66,7 @@ func (s *Server) handleEventsCSV(w http.ResponseWriter, r *http.Request) {
 	defer spool.Close()
 	err = s.visit(func(db *store.DB) error {
 		bw := bufio.NewWriter(spool)
-		cw := NewCSVWriter(bw)
+		cw := event.NewCSVWriter(bw)
 		if err := db.EachEvent(f, cw.Write); err != nil {
 			return err
 		}
@@ -115,8 +115,8 @@ func (s *Server) handleStories(w http.ResponseWriter, r *http.Request) {
 }
 
 type storyBody struct {
-	Story  store.Story     `json:"story"`
-	Events []extract.Event `json:"events"`
+	Story  store.Story    `json:"story"`
+	Events []event.Record `json:"events"`
 }
 
 // handleStory is GET /stories/{id}: one story with its events.
@@ -136,7 +136,7 @@ func (s *Server) handleStory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if body.Events == nil {
-		body.Events = []extract.Event{}
+		body.Events = []event.Record{}
 	}
 	s.writeJSON(w, r, http.StatusOK, body)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -13,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -53,7 +54,7 @@ func TestEventsFilters(t *testing.T) {
 			body := decode[eventsBody](t, get(t, srv, "/events?"+tc.query), http.StatusOK)
 			want := tc.want
 			want.Limit = defaultLimit
-			var stored []extract.Event
+			var stored []event.Record
 			readDB(t, path, func(db *store.DB) (err error) { stored, err = db.Events(want); return err })
 			if len(stored) != tc.n {
 				t.Fatalf("the store has %d events for %+v, the case says %d", len(stored), want, tc.n)
@@ -70,7 +71,7 @@ func TestEventsFilters(t *testing.T) {
 
 // normalise drops what a JSON round trip changes: the monotonic clock
 // and location of FirstSeen.
-func normalise(events []extract.Event) []extract.Event {
+func normalise(events []event.Record) []event.Record {
 	out := slices.Clone(events)
 	for i := range out {
 		out[i].FirstSeen = out[i].FirstSeen.UTC().Round(0)
@@ -204,10 +205,10 @@ func TestEventsCSV(t *testing.T) {
 	}
 	// Byte for byte what `policywatch export --format csv` writes: the
 	// same function over the same events.
-	var events []extract.Event
+	var events []event.Record
 	readDB(t, path, func(db *store.DB) (err error) { events, err = db.Events(store.Filter{}); return err })
 	var want bytes.Buffer
-	if err := WriteEventsCSV(&want, events); err != nil {
+	if err := event.WriteCSV(&want, events); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(r.body, want.Bytes()) {
@@ -218,14 +219,14 @@ func TestEventsCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(records[0], CSVHeader()) {
+	if !slices.Equal(records[0], event.CSVHeader()) {
 		t.Errorf("header %q", records[0])
 	}
 	if len(records) != fixtureEvents+1 {
 		t.Errorf("%d rows, want %d events and the header", len(records), fixtureEvents)
 	}
-	reason := slices.Index(CSVHeader(), "reason")
-	title := slices.Index(CSVHeader(), "source_title")
+	reason := slices.Index(event.CSVHeader(), "reason")
+	title := slices.Index(event.CSVHeader(), "source_title")
 	found := false
 	for _, rec := range records[1:] {
 		if rec[reason] == `abusing Android's dominance, "illegally" <b>tying</b> apps & services` {
@@ -249,7 +250,7 @@ func TestEventsCSV(t *testing.T) {
 		t.Errorf("country=Russia&limit=2 gave %d rows, want the header and 2", len(rows))
 	}
 	for _, rec := range rows[1:] {
-		if rec[slices.Index(CSVHeader(), "country")] != "RU" {
+		if rec[slices.Index(event.CSVHeader(), "country")] != "RU" {
 			t.Errorf("row %q is not Russian", rec)
 		}
 	}
@@ -417,8 +418,26 @@ func TestRoutes(t *testing.T) {
 		}
 	}
 	css := get(t, srv, "/static/style.css")
-	if !strings.HasPrefix(css.header.Get("Content-Type"), "text/css") || !bytes.Contains(css.body, []byte(".action-block")) {
+	if !strings.HasPrefix(css.header.Get("Content-Type"), "text/css") || !bytes.Contains(css.body, []byte("--ink")) {
 		t.Errorf("stylesheet: %q", css.header.Get("Content-Type"))
+	}
+	// Every action's colour comes from the vocabulary, and only from it.
+	words, err := event.LoadVocabulary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	colours := get(t, srv, "/static/actions.css")
+	if !strings.HasPrefix(colours.header.Get("Content-Type"), "text/css") {
+		t.Errorf("actions.css: %q", colours.header.Get("Content-Type"))
+	}
+	for _, w := range words.All() {
+		rule := fmt.Sprintf(".action-%s { fill: %s; background: %s; }", w.Action, w.Colour, w.Colour)
+		if !bytes.Contains(colours.body, []byte(rule)) {
+			t.Errorf("actions.css lacks %q:\n%s", rule, colours.body)
+		}
+		if bytes.Contains(css.body, []byte(".action-"+string(w.Action))) {
+			t.Errorf("style.css still sets a colour of %s; the vocabulary owns them", w.Action)
+		}
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 )
 
 // Chart geometry, in SVG user units (CSS pixels at full size).
@@ -57,7 +57,7 @@ type monthBar struct {
 
 // segment is one action's part of a month's stack.
 type segment struct {
-	Action    extract.Action
+	Action    event.Action
 	Count     int
 	Y, Height int
 	Title     string
@@ -75,16 +75,16 @@ type axisLabel struct {
 }
 
 type legendItem struct {
-	Action extract.Action
+	Action event.Action
 	Label  string
 	Count  int
 }
 
 // newTimeline counts events by month and action and lays out the chart;
 // nil when no event has a month.
-func (v *vocab) newTimeline(events []extract.Event) *timeline {
-	counts := map[string]map[extract.Action]int{}
-	byAction := map[extract.Action]int{}
+func (v *vocab) newTimeline(events []event.Record) *timeline {
+	counts := map[string]map[event.Action]int{}
+	byAction := map[event.Action]int{}
 	t := &timeline{}
 	var first, last time.Time
 	for _, e := range events {
@@ -96,7 +96,7 @@ func (v *vocab) newTimeline(events []extract.Event) *timeline {
 		}
 		key := m.Format("2006-01")
 		if counts[key] == nil {
-			counts[key] = map[extract.Action]int{}
+			counts[key] = map[event.Action]int{}
 		}
 		counts[key][e.Action]++
 		byAction[e.Action]++
@@ -157,7 +157,7 @@ func (v *vocab) newTimeline(events []extract.Event) *timeline {
 		// Stacked bottom up in vocabulary order, so a colour sits at the
 		// same height from month to month.
 		stacked := 0
-		for _, a := range extract.Actions {
+		for _, a := range event.Actions {
 			if c[a] == 0 {
 				continue
 			}
@@ -176,7 +176,7 @@ func (v *vocab) newTimeline(events []extract.Event) *timeline {
 		}
 		t.Months = append(t.Months, bar)
 	}
-	for _, a := range extract.Actions {
+	for _, a := range event.Actions {
 		if byAction[a] > 0 {
 			t.Legend = append(t.Legend, legendItem{Action: a, Label: v.label(a), Count: byAction[a]})
 		}

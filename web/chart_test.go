@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 )
 
 func TestNiceScale(t *testing.T) {
@@ -29,10 +29,10 @@ func TestNiceScale(t *testing.T) {
 	}
 }
 
-func events(spec ...string) []extract.Event {
-	var out []extract.Event
+func events(spec ...string) []event.Record {
+	var out []event.Record
 	for i := 0; i+1 < len(spec); i += 2 {
-		out = append(out, extract.Event{Date: spec[i], Action: extract.Action(spec[i+1])})
+		out = append(out, event.Record{Event: event.Event{Date: spec[i], Action: event.Action(spec[i+1])}})
 	}
 	return out
 }
@@ -68,7 +68,7 @@ func TestTimeline(t *testing.T) {
 		t.Errorf("bars at %d, %d, %d with slots of %d: months are not evenly spaced", x0, x1, x3, tl.SlotWidth)
 	}
 	jan := tl.Months[1]
-	if jan.Total != 3 || len(jan.Segments) != 2 || jan.Segments[0].Action != extract.Block || jan.Segments[1].Action != extract.Fine {
+	if jan.Total != 3 || len(jan.Segments) != 2 || jan.Segments[0].Action != event.Block || jan.Segments[1].Action != event.Fine {
 		t.Fatalf("January: %+v", jan)
 	}
 	// Stacked from the axis up, heights in proportion to counts, the

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/store"
 )
@@ -30,14 +30,14 @@ const (
 
 var (
 	gazOnce sync.Once
-	gaz     *extract.Gazetteer
+	gaz     *event.Catalog
 	gazErr  error
 )
 
 // gazetteer loads the real gazetteer once for the whole test binary.
-func gazetteer(t testing.TB) *extract.Gazetteer {
+func gazetteer(t testing.TB) *event.Catalog {
 	t.Helper()
-	gazOnce.Do(func() { gaz, gazErr = extract.LoadGazetteer() })
+	gazOnce.Do(func() { gaz, gazErr = event.LoadCatalog() })
 	if gazErr != nil {
 		t.Fatal(gazErr)
 	}
@@ -67,7 +67,7 @@ func fixtureArticles(t testing.TB) []store.ArticleEvents {
 		a.Fetched = a.Published.Add(time.Hour)
 		for i := range ae.Events {
 			e := &ae.Events[i]
-			e.ID = extract.EventID(a.ID, e.Country, e.Service, e.Action)
+			e.ID = event.ID(a.ID, e.Country, e.Service, e.Action)
 			e.ArticleID, e.SourceURL, e.SourceTitle, e.Feed = a.ID, a.URL, a.Title, a.Feed
 			e.Published = a.Published.Format(time.DateOnly)
 		}
@@ -192,7 +192,7 @@ func decode[T any](t testing.TB, r response, status int) T {
 }
 
 // triples names events as country/service/action, in order.
-func triples(events []extract.Event) []string {
+func triples(events []event.Record) []string {
 	out := make([]string, len(events))
 	for i, e := range events {
 		out[i] = e.Country + "/" + e.Service + "/" + string(e.Action)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"embed"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -25,9 +27,26 @@ func parsePage() (*template.Template, error) {
 	return template.New("page").Parse(pageHTML)
 }
 
-// staticHandler serves the stylesheet and icon. There is no directory
+// actionsCSS is the stylesheet of the action colours, made from the
+// vocabulary so that the colours live in one place (event/data/actions.yaml).
+// Bars take the colour as fill, legend swatches and table tags as
+// background.
+func actionsCSS(words []event.Wording) []byte {
+	var b bytes.Buffer
+	b.WriteString("/* Made from the action vocabulary, event/data/actions.yaml. */\n")
+	for _, w := range words {
+		fmt.Fprintf(&b, ".action-%s { fill: %s; background: %s; }\n", w.Action, w.Colour, w.Colour)
+		if w.Text == "dark" {
+			fmt.Fprintf(&b, ".tag.action-%s { color: var(--ink); }\n", w.Action)
+		}
+	}
+	return b.Bytes()
+}
+
+// staticHandler serves the stylesheets and icon. There is no directory
 // listing: a path ending in a slash is not found.
-func staticHandler() http.Handler {
+func staticHandler(words []event.Wording) http.Handler {
+	generated := actionsCSS(words)
 	sub, err := fs.Sub(staticFS, "static")
 	if err != nil {
 		panic(err) // the embed pattern guarantees the directory
@@ -41,6 +60,11 @@ func staticHandler() http.Handler {
 		// Embedded files have no modification time to revalidate by; an
 		// hour's caching is short enough to pick up a new release.
 		w.Header().Set("Cache-Control", "public, max-age=3600")
+		if r.URL.Path == "/static/actions.css" {
+			w.Header().Set("Content-Type", "text/css; charset=utf-8")
+			w.Write(generated)
+			return
+		}
 		files.ServeHTTP(w, r)
 	})
 }
@@ -48,7 +72,7 @@ func staticHandler() http.Handler {
 // pageData is everything the page template shows.
 type pageData struct {
 	Form    formValues
-	Actions []actionWords
+	Actions []event.Wording
 	// Countries and Services are the names of those in the store, for
 	// the inputs' suggestions.
 	Countries, Services []string
@@ -87,7 +111,7 @@ func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
 		Events: "/events" + canonical, Stories: "/stories" + canonical,
 		CSV: "/events.csv" + canonical, Feed: "/feed.atom" + canonical,
 	}
-	d.Form.OtherAction = d.Form.Action != "" && !slices.ContainsFunc(d.Actions, func(a actionWords) bool {
+	d.Form.OtherAction = d.Form.Action != "" && !slices.ContainsFunc(d.Actions, func(a event.Wording) bool {
 		return string(a.Action) == d.Form.Action
 	})
 

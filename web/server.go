@@ -22,7 +22,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -41,7 +41,7 @@ type Options struct {
 	DB string
 	// Gazetteer resolves country and service names in filters and names
 	// them on the page and in the feed. Required.
-	Gazetteer *extract.Gazetteer
+	Gazetteer *event.Catalog
 	// Logger gets one debug record per request and the errors; nil
 	// discards them.
 	Logger *slog.Logger
@@ -108,7 +108,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /stories/{id}", s.handleStory)
 	s.mux.HandleFunc("GET /feed.atom", s.handleFeed)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
-	s.mux.Handle("GET /static/", staticHandler())
+	s.mux.Handle("GET /static/", staticHandler(s.vocab.actions))
 	s.mux.HandleFunc("/", s.handleUnknown)
 }
 

@@ -3,7 +3,7 @@ package web
 import (
 	"fmt"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -17,7 +17,7 @@ type storyView struct {
 	ActionLabel string
 	// Source is the best report of the story: the most confident, the
 	// newest of equals.
-	Source extract.Event
+	Source event.Record
 }
 
 // views loads the best report of each story, in one visit to the
@@ -44,8 +44,8 @@ func (v *vocab) views(db *store.DB, stories []store.Story) ([]storyView, error) 
 // bestSource picks the report to link to. events are newest first, so
 // among equally confident reports the newest wins; a report without a URL
 // is only taken when no other has one.
-func bestSource(events []extract.Event) extract.Event {
-	var best extract.Event
+func bestSource(events []event.Record) event.Record {
+	var best event.Record
 	found := false
 	for _, e := range events {
 		switch {

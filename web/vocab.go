@@ -1,54 +1,29 @@
 package web
 
 import (
-	_ "embed"
 	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"go.yaml.in/yaml/v3"
-
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
-
-//go:embed actions.yaml
-var actionsYAML []byte
-
-// actionWords is how one action is worded for people.
-type actionWords struct {
-	Action extract.Action `yaml:"action"`
-	Label  string         `yaml:"label"` // "Restrict"
-	Verb   string         `yaml:"verb"`  // "restricts"
-}
 
 // vocab names countries, services and actions for people: the page and
 // the feed say "Iran restricts Telegram", the API keeps codes and slugs.
 type vocab struct {
-	gaz     *extract.Gazetteer
-	actions []actionWords // in the order of extract.Actions
-	byName  map[extract.Action]actionWords
+	gaz     *event.Catalog
+	words   *event.Vocabulary
+	actions []event.Wording // in the order of event.Actions
 }
 
-func loadVocab(gaz *extract.Gazetteer) (*vocab, error) {
-	var words []actionWords
-	if err := yaml.Unmarshal(actionsYAML, &words); err != nil {
-		return nil, fmt.Errorf("web: actions.yaml: %w", err)
+func loadVocab(gaz *event.Catalog) (*vocab, error) {
+	words, err := event.LoadVocabulary()
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
 	}
-	v := &vocab{gaz: gaz, actions: words, byName: make(map[extract.Action]actionWords, len(words))}
-	for _, w := range words {
-		if !extract.ValidAction(w.Action) || w.Label == "" || w.Verb == "" {
-			return nil, fmt.Errorf("web: actions.yaml: bad entry %+v", w)
-		}
-		v.byName[w.Action] = w
-	}
-	for _, a := range extract.Actions {
-		if _, ok := v.byName[a]; !ok {
-			return nil, fmt.Errorf("web: actions.yaml: no wording for action %q", a)
-		}
-	}
-	return v, nil
+	return &vocab{gaz: gaz, words: words, actions: words.All()}, nil
 }
 
 // country is a country's name, or its code when the gazetteer has none.
@@ -68,20 +43,14 @@ func (v *vocab) service(slug string) string {
 	return slug
 }
 
-func (v *vocab) label(a extract.Action) string {
-	if w, ok := v.byName[a]; ok {
-		return w.Label
-	}
-	return string(a)
+func (v *vocab) label(a event.Action) string {
+	return v.words.Of(a).Label
 }
 
 // headline is a story as one line: "Iran restricts Telegram", "Iran
 // shuts down the internet".
-func (v *vocab) headline(country, service string, a extract.Action) string {
-	verb := string(a)
-	if w, ok := v.byName[a]; ok {
-		verb = w.Verb
-	}
+func (v *vocab) headline(country, service string, a event.Action) string {
+	verb := v.words.Of(a).Verb
 	name := v.service(service)
 	// The gazetteer names common nouns ("internet") in lower case.
 	if r, _ := utf8.DecodeRuneInString(name); unicode.IsLower(r) && v.gaz.Service(service) != nil {
@@ -106,7 +75,7 @@ func (v *vocab) describe(f store.Filter) string {
 	}
 	names(f.Countries, v.country)
 	names(f.Services, v.service)
-	names(f.Actions, func(a string) string { return strings.ToLower(v.label(extract.Action(a))) })
+	names(f.Actions, func(a string) string { return strings.ToLower(v.label(event.Action(a))) })
 	names(f.Feeds, func(s string) string { return s })
 	if f.Since != "" {
 		parts = append(parts, "since "+f.Since)

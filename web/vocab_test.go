@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -13,25 +13,25 @@ func TestVocab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var order []extract.Action
+	var order []event.Action
 	for _, w := range v.actions {
 		order = append(order, w.Action)
 	}
-	if !slices.Equal(order, extract.Actions) {
-		t.Errorf("actions.yaml lists %v, want the vocabulary in order %v", order, extract.Actions)
+	if !slices.Equal(order, event.Actions) {
+		t.Errorf("actions.yaml lists %v, want the vocabulary in order %v", order, event.Actions)
 	}
 	for _, tc := range []struct {
 		country, service string
-		action           extract.Action
+		action           event.Action
 		want             string
 	}{
-		{"IR", "telegram", extract.Restrict, "Iran restricts Telegram"},
-		{"RU", "twitter", extract.Throttle, "Russia throttles Twitter"},
-		{"EU", "google", extract.Fine, "European Union fines Google"},
-		{"IR", "internet", extract.Shutdown, "Iran shuts down the internet"},
-		{"BD", "mobile-internet", extract.Shutdown, "Bangladesh shuts down the mobile internet"},
-		{"RU", "telegram", extract.Order, "Russia issues an order to Telegram"},
-		{"ZZ", "gopher", extract.Block, "ZZ blocks gopher"}, // unknown codes stand for themselves
+		{"IR", "telegram", event.Restrict, "Iran restricts Telegram"},
+		{"RU", "twitter", event.Throttle, "Russia throttles Twitter"},
+		{"EU", "google", event.Fine, "European Union fines Google"},
+		{"IR", "internet", event.Shutdown, "Iran shuts down the internet"},
+		{"BD", "mobile-internet", event.Shutdown, "Bangladesh shuts down the mobile internet"},
+		{"RU", "telegram", event.Order, "Russia issues an order to Telegram"},
+		{"ZZ", "gopher", event.Block, "ZZ blocks gopher"}, // unknown codes stand for themselves
 	} {
 		if got := v.headline(tc.country, tc.service, tc.action); got != tc.want {
 			t.Errorf("headline(%s, %s, %s) = %q, want %q", tc.country, tc.service, tc.action, got, tc.want)

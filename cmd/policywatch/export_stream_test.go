@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
-	"github.com/policywatch/policywatch/web"
 )
 
 // Streaming changed how export reads, not what it writes: every way out
@@ -73,7 +73,7 @@ func renderWhole(t *testing.T, path, format string, f store.Filter) string {
 	var buf bytes.Buffer
 	switch format {
 	case "csv":
-		err = web.WriteEventsCSV(&buf, events)
+		err = event.WriteCSV(&buf, events)
 	case "jsonl":
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/store"
 )
@@ -46,7 +46,7 @@ func must(t *testing.T, args ...string) string {
 // fillDB stores the articles and events of a testdata file (JSON Lines of
 // store.ArticleEvents) in a new database at path, filling the ids and
 // provenance extraction would, and returns the events as stored.
-func fillDB(t *testing.T, path, fixture string) []extract.Event {
+func fillDB(t *testing.T, path, fixture string) []event.Record {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", fixture))
 	if err != nil {
@@ -68,7 +68,7 @@ func fillDB(t *testing.T, path, fixture string) []extract.Event {
 		a.Fetched = a.Published.Add(time.Hour)
 		for i := range ae.Events {
 			e := &ae.Events[i]
-			e.ID = extract.EventID(a.ID, e.Country, e.Service, e.Action)
+			e.ID = event.ID(a.ID, e.Country, e.Service, e.Action)
 			e.ArticleID, e.SourceURL, e.SourceTitle, e.Feed = a.ID, a.URL, a.Title, a.Feed
 			e.Published = a.Published.Format(time.DateOnly)
 		}

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -12,20 +11,19 @@ import (
 	"text/tabwriter"
 	"unicode/utf8"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
-	"github.com/policywatch/policywatch/web"
 )
 
-// csvHeader is the export's column order; web owns the format, which
-// /events.csv serves too.
-var csvHeader = web.CSVHeader()
+// csvHeader is the export's column order; package event owns the format,
+// which /events.csv serves too.
+var csvHeader = event.CSVHeader()
 
 // writeEventsTo writes events as csv, json (one array) or jsonl.
-func writeEventsTo(w io.Writer, format string, events []extract.Event) error {
+func writeEventsTo(w io.Writer, format string, events []event.Record) error {
 	if format == "json" {
 		if events == nil {
-			events = []extract.Event{}
+			events = []event.Record{}
 		}
 		bw := bufio.NewWriter(w)
 		if err := writeJSON(bw, events); err != nil {
@@ -33,7 +31,7 @@ func writeEventsTo(w io.Writer, format string, events []extract.Event) error {
 		}
 		return bw.Flush()
 	}
-	ew, err := newEventWriter(w, format)
+	ew, err := event.NewWriter(w, format)
 	if err != nil {
 		return err
 	}
@@ -45,45 +43,14 @@ func writeEventsTo(w io.Writer, format string, events []extract.Event) error {
 	return ew.Flush()
 }
 
-// eventWriter writes events one at a time, as they stream from the
-// store, in an export format.
-type eventWriter interface {
-	Write(extract.Event) error
-	// Flush ends the output; a CSV with no events still has its header.
-	Flush() error
-}
-
-// newEventWriter writes csv or jsonl to w, buffered.
-func newEventWriter(w io.Writer, format string) (eventWriter, error) {
-	switch format {
-	case "csv":
-		return web.NewCSVWriter(w), nil // encoding/csv buffers
-	case "jsonl":
-		bw := bufio.NewWriter(w)
-		enc := json.NewEncoder(bw)
-		enc.SetEscapeHTML(false)
-		return jsonlWriter{bw, enc}, nil
-	}
-	return nil, fmt.Errorf("unknown format %q", format)
-}
-
-// jsonlWriter writes one JSON object per line.
-type jsonlWriter struct {
-	bw  *bufio.Writer
-	enc *json.Encoder
-}
-
-func (j jsonlWriter) Write(e extract.Event) error { return j.enc.Encode(e) }
-func (j jsonlWriter) Flush() error                { return j.bw.Flush() }
-
 // exportEvents writes the events matching f to w as the store yields
 // them. An interrupt stops it with exit code 130.
 func exportEvents(ctx context.Context, db *store.DB, w io.Writer, format string, f store.Filter) error {
-	ew, err := newEventWriter(w, format)
+	ew, err := event.NewWriter(w, format)
 	if err != nil {
 		return err
 	}
-	err = db.EachEvent(f, func(e extract.Event) error {
+	err = db.EachEvent(f, func(e event.Record) error {
 		if ctx.Err() != nil {
 			return &exitError{code: exitInterrupted, msg: "export interrupted"}
 		}
@@ -130,7 +97,7 @@ func isRegularFile(w io.Writer) bool {
 }
 
 // writeTable prints events for a person: one line each, long text cut.
-func writeTable(w io.Writer, events []extract.Event) error {
+func writeTable(w io.Writer, events []event.Record) error {
 	if len(events) == 0 {
 		_, err := fmt.Fprintln(w, "No events match.")
 		return err

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -186,7 +186,7 @@ first, and are copied out once the database is closed.`,
 	return cmd
 }
 
-func (a *app) writeEvents(format string, events []extract.Event) error {
+func (a *app) writeEvents(format string, events []event.Record) error {
 	if format == "table" {
 		return writeTable(a.stdout, events)
 	}

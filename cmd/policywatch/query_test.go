@@ -11,15 +11,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 )
 
 // triple names an event in expectations: country/service/action.
-func triple(e extract.Event) string {
+func triple(e event.Record) string {
 	return e.Country + "/" + e.Service + "/" + string(e.Action)
 }
 
-func triples(events []extract.Event) []string {
+func triples(events []event.Record) []string {
 	out := make([]string, len(events))
 	for i, e := range events {
 		out[i] = triple(e)
@@ -28,13 +28,13 @@ func triples(events []extract.Event) []string {
 }
 
 // parseJSONL reads one event object per line, refusing anything else.
-func parseJSONL(t *testing.T, s string) []extract.Event {
+func parseJSONL(t *testing.T, s string) []event.Record {
 	t.Helper()
-	var out []extract.Event
+	var out []event.Record
 	sc := bufio.NewScanner(strings.NewReader(s))
 	sc.Buffer(nil, 1<<20)
 	for n := 1; sc.Scan(); n++ {
-		var e extract.Event
+		var e event.Record
 		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&e); err != nil || dec.More() {
@@ -127,7 +127,7 @@ func TestQueryFormats(t *testing.T) {
 		return must(t, append([]string{"query", "--db", db}, args...)...)
 	}
 
-	var fromJSON []extract.Event
+	var fromJSON []event.Record
 	out := query("--format", "json")
 	dec := json.NewDecoder(strings.NewReader(out))
 	dec.DisallowUnknownFields()

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -28,7 +28,7 @@ type app struct {
 	logFormat string
 
 	gazOnce sync.Once
-	gaz     *extract.Gazetteer
+	gaz     *event.Catalog
 	gazErr  error
 }
 
@@ -103,8 +103,8 @@ func (a *app) logger(quietByDefault bool) (*slog.Logger, error) {
 
 // gazetteer loads the names of countries and services once, for
 // resolving "--country Iran" and printing names.
-func (a *app) gazetteer() (*extract.Gazetteer, error) {
-	a.gazOnce.Do(func() { a.gaz, a.gazErr = extract.LoadGazetteer() })
+func (a *app) gazetteer() (*event.Catalog, error) {
+	a.gazOnce.Do(func() { a.gaz, a.gazErr = event.LoadCatalog() })
 	return a.gaz, a.gazErr
 }
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/store"
 	"go.etcd.io/bbolt"
@@ -39,9 +39,9 @@ func storyDB(t *testing.T) (path string, night1 store.SaveStats) {
 		pub, _ := time.Parse(time.DateOnly, published)
 		return ingest.Article{ID: ingest.ArticleID(key), Key: key, URL: key, Feed: feed, Title: "Report " + key, Published: pub}
 	}
-	event := func(a ingest.Article, country, service string, action extract.Action, date, reason string) extract.Event {
-		return extract.Event{
-			ID: extract.EventID(a.ID, country, service, action), Country: country, Service: service, Action: action,
+	newEvent := func(a ingest.Article, country, service string, action event.Action, date, reason string) event.Event {
+		return event.Event{
+			ID: event.ID(a.ID, country, service, action), Country: country, Service: service, Action: action,
 			Date: date, Reason: reason, Evidence: []string{"It happened, " + reason + "."}, Confidence: 0.8,
 			ArticleID: a.ID, SourceURL: a.URL, SourceTitle: a.Title, Published: a.Published.Format(time.DateOnly), Feed: a.Feed,
 		}
@@ -49,18 +49,18 @@ func storyDB(t *testing.T) (path string, night1 store.SaveStats) {
 	r1 := article("https://example.org/ru-1", "rferl", "2018-04-17")
 	ir := article("https://example.org/ir", "rferl", "2018-04-30")
 	night1, err = db.Save(store.Batch{Articles: []store.ArticleEvents{
-		{Article: r1, Events: []extract.Event{
-			event(r1, "RU", "telegram", extract.Block, "2018-04-16", "refused to hand over encryption keys, a court said"),
-			event(r1, "RU", "google", extract.Block, "2018-04", ""),
+		{Article: r1, Events: []event.Event{
+			newEvent(r1, "RU", "telegram", event.Block, "2018-04-16", "refused to hand over encryption keys, a court said"),
+			newEvent(r1, "RU", "google", event.Block, "2018-04", ""),
 		}},
-		{Article: ir, Events: []extract.Event{event(ir, "IR", "telegram", extract.Restrict, "2018", "national security")}},
+		{Article: ir, Events: []event.Event{newEvent(ir, "IR", "telegram", event.Restrict, "2018", "national security")}},
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r2 := article("https://example.org/ru-2", "guardian", "2018-04-20")
 	if _, err := db.Save(store.Batch{Articles: []store.ArticleEvents{
-		{Article: r2, Events: []extract.Event{event(r2, "RU", "telegram", extract.Block, "2018-04-18", "")}},
+		{Article: r2, Events: []event.Event{newEvent(r2, "RU", "telegram", event.Block, "2018-04-18", "")}},
 	}}); err != nil {
 		t.Fatal(err)
 	}

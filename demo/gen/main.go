@@ -29,7 +29,7 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 )
 
 // Outlet is one fictional news site: its feed and its page template.
@@ -232,7 +232,7 @@ func (a *Article) prepare(outlets map[string]*Outlet) error {
 		case seen[key]:
 			return fmt.Errorf("event %s given twice", key)
 		case !countryRE.MatchString(e.Country), !serviceRE.MatchString(e.Service),
-			!extract.ValidAction(extract.Action(e.Action)), !dateRE.MatchString(e.Date):
+			!(event.Action(e.Action)).Valid(), !dateRE.MatchString(e.Date):
 			return fmt.Errorf("bad event %+v", e)
 		case e.Date > day:
 			return fmt.Errorf("event %s dated %s, after publication %s", key, e.Date, day)

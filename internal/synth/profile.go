@@ -9,7 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 )
 
 // profileYAML is the shape of the store; its hash is part of the cache
@@ -39,8 +39,8 @@ type profile struct {
 		Weight float64 `yaml:"weight"`
 	} `yaml:"services"`
 	Actions []struct {
-		Action extract.Action `yaml:"action"`
-		Weight float64        `yaml:"weight"`
+		Action event.Action `yaml:"action"`
+		Weight float64      `yaml:"weight"`
 	} `yaml:"actions"`
 	Precision struct {
 		Day   float64 `yaml:"day"`
@@ -66,7 +66,7 @@ type shape struct {
 	recallDays       int
 	countries        weighted[string]
 	services         weighted[string]
-	actions          weighted[extract.Action]
+	actions          weighted[event.Action]
 	precision        weighted[int] // length of the date string
 	noReason         float64
 	textChars        []int
@@ -108,7 +108,7 @@ func loadShape() (*shape, error) {
 		s.services.add(v.Slug, v.Weight)
 	}
 	for _, a := range p.Actions {
-		if !extract.ValidAction(a.Action) {
+		if !a.Action.Valid() {
 			return nil, fmt.Errorf("synth profile.yaml: unknown action %q", a.Action)
 		}
 		s.actions.add(a.Action, a.Weight)

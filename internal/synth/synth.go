@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/store"
 )
@@ -191,7 +191,7 @@ type generator struct {
 // action is one thing a state did, which several articles may report.
 type action struct {
 	country, service string
-	action           extract.Action
+	action           event.Action
 	day              time.Time
 	reason           string
 }
@@ -358,13 +358,13 @@ func (g *generator) reason() string {
 	return g.pick(g.s.reasons)
 }
 
-func (g *generator) event(a ingest.Article, act action, date string) extract.Event {
+func (g *generator) event(a ingest.Article, act action, date string) event.Event {
 	evidence := []string{g.pick(g.s.sentences)}
 	if g.rng.IntN(10) < 3 {
 		evidence = append(evidence, g.pick(g.s.sentences))
 	}
-	return extract.Event{
-		ID:          extract.EventID(a.ID, act.country, act.service, act.action),
+	return event.Event{
+		ID:          event.ID(a.ID, act.country, act.service, act.action),
 		Country:     act.country,
 		Service:     act.service,
 		Action:      act.action,

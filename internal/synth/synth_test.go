@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -50,7 +50,7 @@ func TestBuildShape(t *testing.T) {
 	if st.ByCountry[0].Key != "RU" {
 		t.Errorf("commonest country %s, want RU as in the labels", st.ByCountry[0].Key)
 	}
-	if len(st.ByCountry) < 100 || len(st.ByService) < 120 || len(st.ByAction) != len(extract.Actions) {
+	if len(st.ByCountry) < 100 || len(st.ByService) < 120 || len(st.ByAction) != len(event.Actions) {
 		t.Errorf("%d countries, %d services, %d actions: the tails are missing", len(st.ByCountry), len(st.ByService), len(st.ByAction))
 	}
 
@@ -98,7 +98,7 @@ func TestBuildShape(t *testing.T) {
 // The same version builds the same events.
 func TestBuildDeterministic(t *testing.T) {
 	dir := t.TempDir()
-	var got [2][]extract.Event
+	var got [2][]event.Record
 	for i := range got {
 		path := filepath.Join(dir, string(rune('a'+i))+".db")
 		if _, err := Build(path, 300); err != nil {
@@ -115,7 +115,7 @@ func TestBuildDeterministic(t *testing.T) {
 		}
 	}
 	// FirstSeen is when each was built.
-	if !slices.EqualFunc(got[0], got[1], func(a, b extract.Event) bool {
+	if !slices.EqualFunc(got[0], got[1], func(a, b event.Record) bool {
 		return a.ID == b.ID && a.Date == b.Date && a.Reason == b.Reason && slices.Equal(a.Evidence, b.Evidence)
 	}) {
 		t.Error("two builds differ")
