@@ -111,23 +111,14 @@ func (l *stringList) UnmarshalYAML(n *yaml.Node) error {
 	return n.Decode((*[]string)(l))
 }
 
-// configFile is feeds.yaml as this package sees it: the alerts, and
-// every other key left to the ingest package, which validates them.
+// configFile is alert's part of feeds.yaml: package config hands it the
+// file with only the alerts section.
 type configFile struct {
-	Alerts []ruleYAML           `yaml:"alerts"`
-	Rest   map[string]yaml.Node `yaml:",inline"`
+	Alerts []ruleYAML `yaml:"alerts"`
 }
 
-// LoadRules reads the alert rules of a configuration file; see ParseRules.
-func LoadRules(path string, gaz *event.Catalog, getenv func(string) string) (Rules, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("load alert rules: %w", err)
-	}
-	return ParseRules(data, path, gaz, getenv)
-}
-
-// ParseRules reads the alerts section of a configuration and validates
+// ParseRules reads alert's part of a configuration (see package config),
+// the alerts section, and validates
 // every rule, reporting all problems at once, each naming the file (name),
 // the line, the rule and the field. A file without alerts has no rules.
 //

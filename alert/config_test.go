@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/policywatch/policywatch/config"
 	"github.com/policywatch/policywatch/ingest"
 )
 
@@ -44,7 +45,7 @@ func env(vars map[string]string) func(string) string {
 
 func TestParseRulesFull(t *testing.T) {
 	t.Parallel()
-	rules, err := ParseRules([]byte(fullConfig), "feeds.yaml", gaz(), env(map[string]string{"SLACK_HOOK": "T0/B0/xyz", "BOT_TOKEN": "s3cret"}))
+	rules, err := parseFile([]byte(fullConfig), "feeds.yaml", gaz(), env(map[string]string{"SLACK_HOOK": "T0/B0/xyz", "BOT_TOKEN": "s3cret"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,11 @@ func TestParseRulesFull(t *testing.T) {
 	}
 
 	// The fetching side reads the same file and leaves alerts alone.
-	if _, err := ingest.ParseConfig([]byte(fullConfig), "feeds.yaml"); err != nil {
+	cf, err := config.Parse([]byte(fullConfig), "feeds.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest.ParseConfig(cf.Ingest, "feeds.yaml"); err != nil {
 		t.Errorf("ingest rejects a file with alerts: %v", err)
 	}
 }
@@ -90,7 +95,7 @@ func TestParseRulesFull(t *testing.T) {
 func TestParseRulesNone(t *testing.T) {
 	t.Parallel()
 	for _, doc := range []string{"feeds: []\n", "alerts:\n", "alerts: []\n", ""} {
-		rules, err := ParseRules([]byte(doc), "feeds.yaml", gaz(), env(nil))
+		rules, err := parseFile([]byte(doc), "feeds.yaml", gaz(), env(nil))
 		if err != nil || len(rules) != 0 {
 			t.Errorf("%q: %v, %v; want no rules", doc, rules, err)
 		}
@@ -143,7 +148,7 @@ func TestParseRulesErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			doc := "feeds: []\nalerts:\n" + tt.alerts
-			rules, err := ParseRules([]byte(doc), "feeds.yaml", gaz(), env(nil))
+			rules, err := parseFile([]byte(doc), "feeds.yaml", gaz(), env(nil))
 			if err == nil {
 				t.Fatalf("accepted:\n%s\nrules %+v", doc, rules)
 			}
@@ -162,7 +167,7 @@ func TestParseRulesErrors(t *testing.T) {
 
 func TestParseRulesAlertsNotAList(t *testing.T) {
 	t.Parallel()
-	_, err := ParseRules([]byte("alerts:\n  name: r1\n"), "feeds.yaml", gaz(), env(nil))
+	_, err := parseFile([]byte("alerts:\n  name: r1\n"), "feeds.yaml", gaz(), env(nil))
 	if err == nil || !strings.Contains(err.Error(), "feeds.yaml:2: alerts must be a list of rules") {
 		t.Errorf("got %v", err)
 	}
@@ -176,11 +181,15 @@ func TestFeedsYAMLExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, err := ParseRules(data, "feeds.yaml", gaz(), env(nil))
+	rules, err := parseFile(data, "feeds.yaml", gaz(), env(nil))
 	if err != nil || len(rules) != 0 {
 		t.Fatalf("feeds.yaml as shipped: %d rules, %v; want none, as the example is commented out", len(rules), err)
 	}
-	if _, err := ingest.ParseConfig(data, "feeds.yaml"); err != nil {
+	f, err := config.Parse(data, "feeds.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest.ParseConfig(f.Ingest, "feeds.yaml"); err != nil {
 		t.Fatalf("feeds.yaml no longer loads: %v", err)
 	}
 
@@ -197,7 +206,7 @@ func TestFeedsYAMLExample(t *testing.T) {
 		}
 	}
 	vars := map[string]string{"SLACK_WEBHOOK_PATH": "T000/B000/XXXX", "DISCORD_WEBHOOK_PATH": "1/abc", "POLICYWATCH_BOT_TOKEN": "t"}
-	rules, err = ParseRules([]byte(doc.String()), "feeds.yaml example", gaz(), env(vars))
+	rules, err = parseFile([]byte(doc.String()), "feeds.yaml example", gaz(), env(vars))
 	if err != nil {
 		t.Fatalf("the example in feeds.yaml does not parse:\n%s\n%v", doc.String(), err)
 	}

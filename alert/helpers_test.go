@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/policywatch/policywatch/config"
 	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/store"
@@ -174,3 +175,13 @@ var gaz = sync.OnceValue(func() *event.Catalog {
 	}
 	return g
 })
+
+// parseFile reads the rules of a whole configuration as the commands do:
+// package config splits the file, and ParseRules reads alert's part.
+func parseFile(data []byte, name string, gaz *event.Catalog, getenv func(string) string) (Rules, error) {
+	f, err := config.Parse(data, name)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRules(f.Alerts, name, gaz, getenv)
+}

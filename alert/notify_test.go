@@ -449,7 +449,7 @@ func TestNotifyFilters(t *testing.T) {
 	db := openStore(t)
 	got := map[string][]string{} // path -> countries posted
 	h := newHook(t)
-	rules, err := ParseRules([]byte(cfg), "feeds.yaml", gaz(), env(map[string]string{"HOOK": h.URL}))
+	rules, err := parseFile([]byte(cfg), "feeds.yaml", gaz(), env(map[string]string{"HOOK": h.URL}))
 	if err != nil {
 		t.Fatal(err)
 	}

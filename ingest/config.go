@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -42,25 +41,16 @@ type Config struct {
 	feedLines []int
 }
 
-// configFile is the whole YAML document. The alerts section belongs to
-// another package reading the same file; it is accepted and left alone so
-// that unknown keys elsewhere can still be rejected.
+// configFile is ingest's part of feeds.yaml: package config hands it the
+// file without the sections other packages own, so every key here is
+// either known or an error.
 type configFile struct {
 	Config `yaml:",inline"`
-	Alerts yaml.Node `yaml:"alerts"`
 }
 
-// LoadConfig reads a YAML configuration file, applies defaults and validates it.
-func LoadConfig(path string) (Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Config{}, fmt.Errorf("load config: %w", err)
-	}
-	return ParseConfig(data, path)
-}
-
-// ParseConfig decodes a YAML configuration, applies defaults and validates
-// it. name is used in error messages, normally the file's path.
+// ParseConfig decodes ingest's part of a YAML configuration (see package
+// config), applies defaults and validates it. name is used in error
+// messages, normally the file's path.
 func ParseConfig(data []byte, name string) (Config, error) {
 	var file configFile
 	dec := yaml.NewDecoder(bytes.NewReader(data))

@@ -1,11 +1,11 @@
 package ingest
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/policywatch/policywatch/config"
 )
 
 func TestParseConfigDefaults(t *testing.T) {
@@ -37,9 +37,18 @@ feeds:
     url: https://www.eff.org/rss/updates.xml
     tags: [rights]
 `
-	c, err := ParseConfig([]byte(data), "feeds.yaml")
+	// The alerts section is another package's: config hands ingest the
+	// file without it, and an unknown key stays an error.
+	cf, err := config.Parse([]byte(data), "feeds.yaml")
 	if err != nil {
 		t.Fatal(err)
+	}
+	c, err := ParseConfig(cf.Ingest, cf.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseConfig([]byte(data), "feeds.yaml"); err == nil || !strings.Contains(err.Error(), `feeds.yaml:9: unknown key "alerts"`) {
+		t.Errorf("ingest given the alerts section: %v", err)
 	}
 	if c.UserAgent != "test-agent/1.0" || c.Concurrency != 8 || c.Timeout != 90*time.Second ||
 		c.MaxBodyBytes != 1<<20 || c.HostDelay != 250*time.Millisecond || c.MaxRetries != 5 || c.MaxRetryWait != 30*time.Second {
@@ -142,23 +151,14 @@ func TestValidateWithoutFile(t *testing.T) {
 	}
 }
 
-func TestLoadConfig(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "feeds.yaml")
-	if err := os.WriteFile(path, []byte("feeds:\n  - name: A\n    url: https://a.example/\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := LoadConfig(path); err != nil {
-		t.Errorf("LoadConfig: %v", err)
-	}
-	if _, err := LoadConfig(filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
-		t.Errorf("missing file: err = %v", err)
-	}
-}
-
 // The feed list the project ships must load, and cover what the brief and
 // the README promise: world, tech, rights and regional sources.
 func TestShippedFeedsYAML(t *testing.T) {
-	c, err := LoadConfig("../feeds.yaml")
+	f, err := config.Load("../feeds.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ParseConfig(f.Ingest, f.Name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/policywatch/policywatch/alert"
+	"github.com/policywatch/policywatch/config"
 	"github.com/policywatch/policywatch/pipeline"
 	"github.com/policywatch/policywatch/store"
 )
@@ -58,7 +59,11 @@ func (a *app) alertRules(path string) (alert.Rules, error) {
 	if err != nil {
 		return nil, err
 	}
-	return alert.LoadRules(path, gaz, a.getenv)
+	f, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return alert.ParseRules(f.Alerts, f.Name, gaz, a.getenv)
 }
 
 func (a *app) alertsListCmd(config *string) *cobra.Command {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/policywatch/policywatch/alert"
+	"github.com/policywatch/policywatch/config"
 	"github.com/policywatch/policywatch/extract"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/pipeline"
@@ -52,14 +53,22 @@ and 2 for a wrong command line.`,
   policywatch run --no-alerts`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := ingest.LoadConfig(o.config)
+			file, err := config.Load(o.config)
+			if err != nil {
+				return err
+			}
+			cfg, err := ingest.ParseConfig(file.Ingest, file.Name)
 			if err != nil {
 				return err
 			}
 			var rules alert.Rules
 			if !o.noAlerts {
+				gaz, err := a.gazetteer()
+				if err != nil {
+					return err
+				}
 				// A bad rule fails now, not after an hour of fetching.
-				if rules, err = a.alertRules(o.config); err != nil {
+				if rules, err = alert.ParseRules(file.Alerts, file.Name, gaz, a.getenv); err != nil {
 					return err
 				}
 			}
