@@ -50,7 +50,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 eval: build
-	./$(BIN) eval testdata/eval/dev.jsonl
+	./$(BIN) eval testdata/eval/dev
 
 # Build outputs only: a database holds data, and is never removed here.
 clean:

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -21,7 +22,10 @@ import (
 
 // Article is one line of a gold file.
 type Article struct {
-	ID        string      `json:"id"`
+	ID string `json:"id"`
+	// Story names the real-world episode the article reports, so that
+	// articles about one episode are kept on one side of a train/dev split.
+	Story     string      `json:"story,omitempty"`
 	URL       string      `json:"url"`
 	Title     string      `json:"title"`
 	Published string      `json:"published"`
@@ -285,4 +289,47 @@ func TokenF1(gold, got []string) float64 {
 	p := float64(common) / float64(len(got))
 	r := float64(common) / float64(len(gold))
 	return 2 * p * r / (p + r)
+}
+
+// LoadAll reads gold files and directories of them (every *.jsonl inside,
+// in name order) as one set. An id used twice, in one file or two, is an
+// error naming both places.
+func LoadAll(paths ...string) ([]Article, error) {
+	var files []string
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		inside, err := filepath.Glob(filepath.Join(p, "*.jsonl"))
+		if err != nil {
+			return nil, err
+		}
+		if len(inside) == 0 {
+			return nil, fmt.Errorf("%s: no *.jsonl gold files", p)
+		}
+		files = append(files, inside...)
+	}
+	var out []Article
+	seen := map[string]string{}
+	var errs []error
+	for _, f := range files {
+		arts, err := Load(f)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, a := range arts {
+			if prev, ok := seen[a.ID]; ok {
+				errs = append(errs, fmt.Errorf("%s: id %q is also in %s", f, a.ID, prev))
+				continue
+			}
+			seen[a.ID] = f
+			out = append(out, a)
+		}
+	}
+	return out, errors.Join(errs...)
 }

@@ -11,7 +11,7 @@ import (
 // labelled article of the dev, extra and demo sets in turn, so ns/op is
 // the mean over them. Run with -cpu 1, articles/s is per core.
 func BenchmarkExtract(b *testing.B) {
-	benchmarkArticles(b, "../testdata/eval/dev.jsonl", "../testdata/eval/extra.jsonl", "../demo/corpus/gold.jsonl")
+	benchmarkArticles(b, "../testdata/eval/seed.jsonl", "../testdata/eval/train/extra.jsonl", "../demo/corpus/gold.jsonl")
 }
 
 // BenchmarkExtractDemo measures the demo corpus's articles alone: the
@@ -46,7 +46,7 @@ func benchmarkArticles(b *testing.B, files ...string) {
 
 // BenchmarkExtractSeed measures the seed article (3,600 characters).
 func BenchmarkExtractSeed(b *testing.B) {
-	arts, err := eval.Load("../testdata/eval/dev.jsonl")
+	arts, err := eval.Load("../testdata/eval/seed.jsonl")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -22,11 +22,11 @@ type labelled struct {
 
 // goldSets are the labelled sets confidence is fitted and checked on.
 var goldSets = []string{
-	"../testdata/eval/dev.jsonl",
-	"../testdata/eval/extra.jsonl",
-	"../testdata/eval/holdout.jsonl",
-	"../testdata/eval/holdout2.jsonl",
-	"../testdata/eval/holdout3.jsonl",
+	"../testdata/eval/seed.jsonl",
+	"../testdata/eval/train/extra.jsonl",
+	"../testdata/eval/train/holdout.jsonl",
+	"../testdata/eval/train/holdout2.jsonl",
+	"../testdata/eval/train/holdout3.jsonl",
 	"../demo/corpus/gold.jsonl",
 }
 

@@ -63,8 +63,8 @@ func TestPrefilterFolding(t *testing.T) {
 // find without prefilters; and that the prefilters do skip most rules.
 func TestPrefilterAdmitsMatches(t *testing.T) {
 	var paras []string
-	for _, f := range []string{"../testdata/eval/dev.jsonl", "../testdata/eval/extra.jsonl", "../testdata/eval/holdout.jsonl",
-		"../testdata/eval/holdout2.jsonl", "../testdata/eval/holdout3.jsonl", "../demo/corpus/gold.jsonl"} {
+	for _, f := range []string{"../testdata/eval/seed.jsonl", "../testdata/eval/train/extra.jsonl", "../testdata/eval/train/holdout.jsonl",
+		"../testdata/eval/train/holdout2.jsonl", "../testdata/eval/train/holdout3.jsonl", "../demo/corpus/gold.jsonl"} {
 		for _, text := range articleTexts(t, f) {
 			for _, p := range splitParagraphs(normalizeText(text)) {
 				paras = append(paras, p, strings.ToUpper(p))

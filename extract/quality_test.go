@@ -34,12 +34,16 @@ var floors = []struct {
 	file                            string
 	precision, recall, date, reason float64
 }{
-	{"../testdata/eval/dev.jsonl", 0.92, 0.90, 0.85, 0.70},
-	{"../testdata/eval/extra.jsonl", 0.93, 0.71, 0.82, 0.58},
+	{"../testdata/eval/seed.jsonl", 0.92, 0.90, 0.85, 0.70},
+	// The dev split (by story, never fitted on) and all of train, as
+	// first scored on 2026-12-06.
+	{"../testdata/eval/dev", 0.50, 0.46, 0.62, 0.51},
+	{"../testdata/eval/train", 0.75, 0.64, 0.69, 0.42},
+	{"../testdata/eval/train/extra.jsonl", 0.93, 0.71, 0.82, 0.58},
 	{"../demo/corpus/gold.jsonl", 0.94, 0.87, 0.80, 0.75},
-	{"../testdata/eval/holdout.jsonl", 0.87, 0.81, 0.61, 0.44},
-	{"../testdata/eval/holdout2.jsonl", 0.83, 0.71, 0.74, 0.45},
-	{"../testdata/eval/holdout3.jsonl", 0.78, 0.73, 0.63, 0.44},
+	{"../testdata/eval/train/holdout.jsonl", 0.87, 0.81, 0.61, 0.44},
+	{"../testdata/eval/train/holdout2.jsonl", 0.83, 0.71, 0.74, 0.45},
+	{"../testdata/eval/train/holdout3.jsonl", 0.78, 0.73, 0.63, 0.44},
 }
 
 // extracted holds every labelled article's events, extracted once per
@@ -63,13 +67,16 @@ func labelled(t *testing.T) (map[string][]eval.Article, memo) {
 	extractedOnce.Do(func() {
 		extractedArts, extractedEvs = make(map[string][]eval.Article), make(memo)
 		for _, fl := range floors {
-			arts, err := eval.Load(fl.file)
+			arts, err := eval.LoadAll(fl.file)
 			if err != nil {
 				extractedErr = err
 				return
 			}
 			extractedArts[fl.file] = arts
 			for _, a := range arts {
+				if _, done := extractedEvs[a.ID]; done {
+					continue // in a set and in a directory of sets
+				}
 				d, _ := a.Document()
 				extractedEvs[a.ID] = x.Extract(d)
 			}

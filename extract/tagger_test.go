@@ -81,8 +81,8 @@ func tied(tg *tagger, words []string) bool {
 func TestTaggerMatchesProse(t *testing.T) {
 	x := testExtractor(t)
 	var texts []string
-	for _, f := range []string{"../testdata/eval/dev.jsonl", "../testdata/eval/extra.jsonl", "../testdata/eval/holdout.jsonl",
-		"../testdata/eval/holdout2.jsonl", "../testdata/eval/holdout3.jsonl", "../demo/corpus/gold.jsonl"} {
+	for _, f := range []string{"../testdata/eval/seed.jsonl", "../testdata/eval/train/extra.jsonl", "../testdata/eval/train/holdout.jsonl",
+		"../testdata/eval/train/holdout2.jsonl", "../testdata/eval/train/holdout3.jsonl", "../demo/corpus/gold.jsonl"} {
 		arts := articleTexts(t, f)
 		for i := 0; i+1 < len(arts); i += 2 {
 			a := x.analyze(Document{Title: arts[i], Text: arts[i+1], Published: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)})

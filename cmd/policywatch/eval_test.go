@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -11,7 +12,7 @@ import (
 	"github.com/policywatch/policywatch/eval"
 )
 
-const devSet = "../../testdata/eval/dev.jsonl"
+const devSet = "../../testdata/eval/seed.jsonl"
 
 func TestEval(t *testing.T) {
 	t.Parallel()
@@ -62,5 +63,29 @@ func TestEvalMissingFile(t *testing.T) {
 	r := policywatch(t, nil, "eval", path)
 	if r.code != exitFailure || !strings.Contains(r.stderr, path) {
 		t.Errorf("eval of a missing file: exit %d, %q; want 1 naming the file", r.code, r.stderr)
+	}
+}
+
+// Directories and several files score as one set; an id in two files is
+// an error naming both.
+func TestEvalDirectory(t *testing.T) {
+	dir := t.TempDir()
+	seed, err := os.ReadFile(devSet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a.jsonl"), seed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := must(t, "eval", "-q", dir)
+	if !strings.Contains(out, dir+": 1 articles, 6 gold events") {
+		t.Fatalf("output %q", out)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "b.jsonl"), seed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := policywatch(t, nil, "eval", dir)
+	if r.code != 1 || !strings.Contains(r.stderr, `b.jsonl: id "seed-iran-telegram" is also in`) {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }

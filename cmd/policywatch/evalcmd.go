@@ -15,24 +15,26 @@ import (
 func (a *app) evalCmd() *cobra.Command {
 	var asJSON, quiet bool
 	cmd := &cobra.Command{
-		Use:   "eval FILE.jsonl",
-		Short: "Score extraction on a labelled gold file",
-		Long: `Eval runs extraction over every article of a gold file (JSON Lines, the format
-of SCHEMA.md) and scores it as SCHEMA.md "Scoring" defines: precision, recall
+		Use:   "eval FILE.jsonl|DIR...",
+		Short: "Score extraction on labelled gold files",
+		Long: `Eval runs extraction over every article of gold files (JSON Lines, the format
+of SCHEMA.md; a directory stands for the *.jsonl files in it, all scored as
+one set) and scores it as SCHEMA.md "Scoring" defines: precision, recall
 and F1 over (country, service, action) triples; of the matched events, date
 accuracy (equal at the gold precision) and reason agreement (token F1 >= 0.5,
 or both empty); precision at confidence 0.5 and 0.8; and, per article, the
 missed and spurious events and the wrong dates and reasons.`,
-		Example: `  policywatch eval testdata/eval/dev.jsonl
-  policywatch eval --json testdata/eval/dev.jsonl | jq .f1`,
+		Example: `  policywatch eval testdata/eval/dev
+  policywatch eval testdata/eval/seed.jsonl
+  policywatch eval --json testdata/eval/dev | jq .f1`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("eval takes one gold file, got %d arguments", len(args))
+			if len(args) == 0 {
+				return usagef("eval takes gold files or directories of them")
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			articles, err := eval.Load(args[0])
+			articles, err := eval.LoadAll(args...)
 			if err != nil {
 				return err
 			}
@@ -44,7 +46,7 @@ missed and spurious events and the wrong dates and reasons.`,
 			if asJSON {
 				return writeJSON(a.stdout, r)
 			}
-			printReport(a.stdout, args[0], r, !quiet)
+			printReport(a.stdout, strings.Join(args, " "), r, !quiet)
 			return nil
 		},
 	}

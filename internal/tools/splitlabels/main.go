@@ -1,0 +1,102 @@
+// Command splitlabels files new batches of labelled articles into the
+// train and dev sets, by story, so that no episode sits on both sides:
+//
+//	go run ./internal/tools/splitlabels -dev 35 BATCH.jsonl...
+//
+// Each batch BATCH.jsonl is written as testdata/eval/train/BATCH.jsonl
+// and testdata/eval/dev/BATCH.jsonl (either may be empty and is then not
+// written). An article about an episode train already holds goes to
+// train. A batch is split once, when it is added: dev must stay dev.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/policywatch/policywatch/eval"
+)
+
+func main() {
+	devPercent := flag.Int("dev", 35, "share of stories, in percent, that go to dev")
+	out := flag.String("out", "testdata/eval", "directory holding train/ and dev/")
+	flag.Parse()
+	if err := run(flag.Args(), *out, *devPercent); err != nil {
+		fmt.Fprintln(os.Stderr, "splitlabels:", err)
+		os.Exit(1)
+	}
+}
+
+func run(batches []string, out string, devPercent int) error {
+	var all []eval.Article
+	from := map[string]string{} // article id -> batch name
+	for _, b := range batches {
+		arts, err := eval.Load(b)
+		if err != nil {
+			return err
+		}
+		for _, a := range arts {
+			if prev, ok := from[a.ID]; ok {
+				return fmt.Errorf("%s: id %s already in %s", b, a.ID, prev)
+			}
+			from[a.ID] = filepath.Base(b)
+		}
+		all = append(all, arts...)
+	}
+	// A new report of an episode train or dev holds already joins it.
+	knownTrain, err := loadDir(filepath.Join(out, "train"))
+	if err != nil {
+		return err
+	}
+	knownDev, err := loadDir(filepath.Join(out, "dev"))
+	if err != nil {
+		return err
+	}
+	train, dev, err := eval.SplitByStory(knownTrain, knownDev, all, devPercent)
+	if err != nil {
+		return err
+	}
+	for side, set := range map[string][]eval.Article{"train": train, "dev": dev} {
+		byBatch := map[string][]eval.Article{}
+		for _, a := range set {
+			byBatch[from[a.ID]] = append(byBatch[from[a.ID]], a)
+		}
+		for name, arts := range byBatch {
+			if err := write(filepath.Join(out, side, name), arts); err != nil {
+				return err
+			}
+		}
+		fmt.Printf("%s: %d articles\n", side, len(set))
+	}
+	return nil
+}
+
+// loadDir reads the gold files of dir; none is no articles.
+func loadDir(dir string) ([]eval.Article, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if err != nil || len(files) == 0 {
+		return nil, err
+	}
+	return eval.LoadAll(files...)
+}
+
+func write(path string, arts []eval.Article) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(f)
+	enc.SetEscapeHTML(false)
+	for _, a := range arts {
+		if err := enc.Encode(a); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
+}
