@@ -7,6 +7,12 @@
 // and testdata/eval/dev/BATCH.jsonl (either may be empty and is then not
 // written). An article about an episode train already holds goes to
 // train. A batch is split once, when it is added: dev must stay dev.
+//
+// A gold service slug the catalogue does not know but knows by name
+// ("facebook-messenger", "vk") is folded to the catalogue's slug
+// ("messenger", "vkontakte"): labellers write slugs without seeing the
+// list, and SCHEMA.md folds aliases to one slug. -refold applies this to
+// the files already in train/ and dev/ after the catalogue grows.
 package main
 
 import (
@@ -15,21 +21,35 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/policywatch/policywatch/eval"
+	"github.com/policywatch/policywatch/event"
 )
 
 func main() {
 	devPercent := flag.Int("dev", 35, "share of stories, in percent, that go to dev")
 	out := flag.String("out", "testdata/eval", "directory holding train/ and dev/")
+	refold := flag.Bool("refold", false, "fold the slugs of the files in train/ and dev/ and exit")
 	flag.Parse()
-	if err := run(flag.Args(), *out, *devPercent); err != nil {
+	cat, err := event.LoadCatalog()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "splitlabels:", err)
+		os.Exit(1)
+	}
+	if *refold {
+		err = refoldAll(*out, cat)
+	} else {
+		err = run(flag.Args(), *out, *devPercent, cat)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "splitlabels:", err)
 		os.Exit(1)
 	}
 }
 
-func run(batches []string, out string, devPercent int) error {
+func run(batches []string, out string, devPercent int, cat *event.Catalog) error {
 	var all []eval.Article
 	from := map[string]string{} // article id -> batch name
 	for _, b := range batches {
@@ -43,7 +63,7 @@ func run(batches []string, out string, devPercent int) error {
 			}
 			from[a.ID] = filepath.Base(b)
 		}
-		all = append(all, arts...)
+		all = append(all, fold(arts, cat)...)
 	}
 	// A new report of an episode train or dev holds already joins it.
 	knownTrain, err := loadDir(filepath.Join(out, "train"))
@@ -69,6 +89,55 @@ func run(batches []string, out string, devPercent int) error {
 			}
 		}
 		fmt.Printf("%s: %d articles\n", side, len(set))
+	}
+	return nil
+}
+
+// fold replaces gold service slugs the catalogue knows by another name;
+// two events that become one triple are one event (the first is kept).
+func fold(arts []eval.Article, cat *event.Catalog) []eval.Article {
+	for i := range arts {
+		a := &arts[i]
+		for j := range a.Events {
+			e := &a.Events[j]
+			if cat.Service(e.Service) != nil {
+				continue
+			}
+			for _, name := range []string{e.Service, strings.ReplaceAll(e.Service, "-", " ")} {
+				if slug, ok := cat.LookupService(name); ok {
+					fmt.Printf("%s: %s -> %s\n", a.ID, e.Service, slug)
+					e.Service = slug
+					break
+				}
+			}
+		}
+		seen := map[string]bool{}
+		a.Events = slices.DeleteFunc(a.Events, func(e eval.GoldEvent) bool {
+			k := e.Country + "|" + e.Service + "|" + e.Action
+			dup := seen[k]
+			seen[k] = true
+			return dup
+		})
+	}
+	return arts
+}
+
+// refoldAll folds the slugs of every file in out/train and out/dev.
+func refoldAll(out string, cat *event.Catalog) error {
+	for _, side := range []string{"train", "dev"} {
+		files, err := filepath.Glob(filepath.Join(out, side, "*.jsonl"))
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			arts, err := eval.Load(f)
+			if err != nil {
+				return err
+			}
+			if err := write(f, fold(arts, cat)); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
