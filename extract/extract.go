@@ -6,18 +6,18 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jdkato/prose/v2"
+	"github.com/policywatch/policywatch/extract/nlp"
 )
 
 // Extractor finds events in articles. It is safe for concurrent use; build
 // one per process, because loading the tagger model takes a while.
 type Extractor struct {
-	gaz   *Gazetteer
-	lex   *lexicon
-	conf  *confidenceModel
-	model *prose.Model // for named entities
-	tags  *tagger
-	seg   *segmenter
+	gaz  *Gazetteer
+	lex  *lexicon
+	conf *confidenceModel
+	ents *nlp.Recognizer
+	tags *nlp.Tagger
+	seg  *nlp.Segmenter
 }
 
 // New loads the embedded gazetteer, cue lexicon, prose's English models
@@ -28,10 +28,10 @@ func New() (*Extractor, error) {
 	// included, and the port's tagger weights are decoded from the same
 	// embedded data: decoding them side by side halves the wait on two
 	// cores.
-	var model *prose.Model
+	var ents *nlp.Recognizer
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	wg.Go(func() { model = prose.ModelFromData("policywatch") })
+	wg.Go(func() { ents = nlp.NewRecognizer() })
 	gaz, err := LoadGazetteer()
 	if err != nil {
 		return nil, err
@@ -44,16 +44,16 @@ func New() (*Extractor, error) {
 	if err != nil {
 		return nil, err
 	}
-	tags, err := newTagger()
+	tags, err := nlp.NewTagger()
 	if err != nil {
 		return nil, err
 	}
-	seg, err := newSegmenter()
+	seg, err := nlp.NewSegmenter()
 	if err != nil {
 		return nil, err
 	}
 	wg.Wait()
-	return &Extractor{gaz: gaz, lex: lex, conf: conf, model: model, tags: tags, seg: seg}, nil
+	return &Extractor{gaz: gaz, lex: lex, conf: conf, ents: ents, tags: tags, seg: seg}, nil
 }
 
 // Gazetteer returns the names the extractor knows, for resolving user

@@ -3,8 +3,6 @@ package extract
 import (
 	"sort"
 	"strings"
-
-	"github.com/jdkato/prose/v2"
 )
 
 // mention is a country, authority or service named in a sentence.
@@ -139,14 +137,8 @@ func (x *Extractor) entityLabels(s *sentence) []string {
 		return s.labels
 	}
 	s.labels = make([]string, len(s.toks)+1)
-	doc, err := prose.NewDocument(s.text, prose.UsingModel(x.model), prose.WithSegmentation(false))
-	if err != nil {
-		return s.labels
-	}
-	if toks := doc.Tokens(); len(toks) == len(s.toks) {
-		for i, t := range toks {
-			s.labels[i] = t.Label
-		}
+	if labels := x.ents.Labels(s.text); len(labels) == len(s.toks) {
+		copy(s.labels, labels)
 	}
 	return s.labels
 }
