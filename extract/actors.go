@@ -200,8 +200,7 @@ func (x *Extractor) dateFor(s *sentence, c cueMatch, l, r, reasonStart int) (dat
 	if len(s.dates) == 0 {
 		return date{}, 0
 	}
-	lo, hi := s.toks[l].start, s.text[len(s.text):]
-	_ = hi
+	lo := s.toks[l].start
 	hiOff := len(s.text)
 	if r < len(s.toks) {
 		hiOff = s.toks[r].start

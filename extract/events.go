@@ -14,7 +14,6 @@ type candidate struct {
 	dateStrength int // 2 in the action's clause, 1 elsewhere in the sentence, 0 none
 	reason       string
 	reasonRank   int // 3 stated with the action, 2 justification word too, 1 from elsewhere
-	confidence   float64
 
 	history bool // "a similar ban in 2018"
 	partial bool // a block narrowed to part of the public: a restriction
@@ -266,38 +265,11 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 		if act == "" {
 			continue
 		}
-		conf := 0.3
-		conf += []float64{0, 0.05, 0.1, 0.2, 0.3}[cstrength]
-		switch {
-		case t.coref:
-			conf += 0.05
-		case t.start >= l && t.end <= r:
-			conf += 0.15
-		default:
-			conf += 0.05
-		}
-		switch c.cue.kind {
-		case kindVerb:
-			conf += 0.15
-		case kindState:
-			conf += 0.1
-		default:
-			conf += 0.05
-		}
-		if s.title || s.lead {
-			conf -= 0.1
-		}
-		if act == Threaten {
-			conf -= 0.05
-		}
-		if history {
-			conf -= 0.05
-		}
 		for _, code := range countries {
 			out = append(out, candidate{
 				country: code, service: t.service, action: act, sent: s,
 				date: date, dateStrength: dstrength, reason: reason, reasonRank: rrank,
-				confidence: clamp(conf, 0.05, 0.95), history: history,
+				history:   history,
 				partial:   partial && act == Restrict && (action == Block || action == actionCut),
 				cstrength: cstrength, inClause: !t.coref && t.start >= l && t.end <= r, coref: t.coref,
 				kind: c.cue.kind, via: viaCue,
@@ -337,8 +309,6 @@ func resolveAction(a Action, svc *Service, partial bool) Action {
 	}
 	return a
 }
-
-func clamp(v, lo, hi float64) float64 { return min(max(v, lo), hi) }
 
 func contains(list []string, s string) bool {
 	for _, v := range list {

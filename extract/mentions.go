@@ -547,15 +547,14 @@ func (x *Extractor) classifyCountry(toks []token, m *mention) {
 }
 
 func isServiceAt(x *Extractor, toks []token, j int) bool {
-	for _, m := range x.gaz.find(toks[j:min(j+4, len(toks))]) {
-		if m.start == 0 {
-			for _, e := range m.entries {
-				if e.role == roleService {
-					return true
-				}
-			}
+	ms := x.gaz.find(toks[j:min(j+4, len(toks))])
+	if len(ms) == 0 || ms[0].start != 0 {
+		return false
+	}
+	for _, e := range ms[0].entries {
+		if e.role == roleService {
+			return true
 		}
-		break
 	}
 	return false
 }

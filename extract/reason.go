@@ -381,10 +381,9 @@ func (x *Extractor) collateral(a *analysis, s *sentence, c cueMatch, same []cand
 	}
 	var out []candidate
 	for _, m := range dropOwners(x.gaz, s, hit) {
-		conf := clamp(cause.confidence-0.1, 0.05, 0.9)
 		out = append(out, candidate{
 			country: cause.country, service: m.service, action: cause.action, sent: s,
-			reason: causeText, reasonRank: 3, confidence: conf,
+			reason: causeText, reasonRank: 3,
 			cause:     &triple{cause.country, cause.service, cause.action},
 			cstrength: cause.cstrength, inClause: true, kind: c.cue.kind, via: viaCollateral,
 		})

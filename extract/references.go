@@ -73,8 +73,7 @@ func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidat
 		out = append(out, candidate{
 			country: target.country, service: target.service, action: action, sent: ref.s,
 			date: date, dateStrength: strength, reason: reason, reasonRank: rank,
-			confidence: clamp(target.confidence-0.2, 0.05, 0.9),
-			cstrength:  target.cstrength, kind: c.cue.kind, via: viaReference, coref: true,
+			cstrength: target.cstrength, kind: c.cue.kind, via: viaReference, coref: true,
 		})
 	}
 	return out
@@ -97,8 +96,7 @@ func (x *Extractor) impliedBans(ref reference, cands []candidate) []candidate {
 			country: u.country, service: u.service, sent: ref.s,
 			action: resolveAction(ref.c.cue.action, x.gaz.Service(u.service), false),
 			date:   date, dateStrength: strength, reason: reason, reasonRank: rank,
-			confidence: clamp(u.confidence-0.25, 0.05, 0.9),
-			cstrength:  u.cstrength, kind: ref.c.cue.kind, via: viaImplied, coref: true,
+			cstrength: u.cstrength, kind: ref.c.cue.kind, via: viaImplied, coref: true,
 		})
 	}
 	return out
