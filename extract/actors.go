@@ -4,9 +4,10 @@ package extract
 
 import "strings"
 
-// actors returns the states acting for a cue and how directly the text
-// says so (4 an authority in the clause ... 0 from context).
-func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passive bool, reasonStart int, targets []mention) ([]string, int) {
+// actors returns the states acting for a cue, how directly the text says
+// so (4 an authority in the clause ... 0 from context) and the name of
+// the rule that found them.
+func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passive bool, reasonStart int, targets []mention) ([]string, int, string) {
 	inReason := func(m mention) bool { return reasonStart >= 0 && m.start >= reasonStart }
 	// A demonym that heads no government noun ("Ukrainian drone
 	// attacks", "Russian users") says nothing about who acts.
@@ -53,7 +54,7 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 	}
 	switch {
 	case len(auth) > 0:
-		return strongest(auth), 4
+		return strongest(auth), 4, "country: authority in the cue's clause"
 	case len(loc) > 0:
 		var codes []string
 		for _, m := range loc {
@@ -61,11 +62,11 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 				codes = append(codes, m.country)
 			}
 		}
-		return codes, 3
+		return codes, 3, "country: where the action applies"
 	case len(subj) > 0:
-		return coordinated(s, subj), 3
+		return coordinated(s, subj), 3, "country: subject of the cue"
 	case len(other) > 0:
-		return strongest(other), 2
+		return strongest(other), 2, "country: named in the cue's clause"
 	}
 	// Elsewhere in the sentence, outside the reason.
 	var rest []mention
@@ -76,7 +77,7 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 		}
 	}
 	if len(rest) > 0 {
-		return strongest(rest), 1
+		return strongest(rest), 1, "country: named elsewhere in the sentence"
 	}
 	// The state the article already reported acting on the same service:
 	// "X was first blocked in February 2024" in a story about Pakistan
@@ -84,7 +85,7 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 	for _, t := range targets {
 		for i := len(a.prior) - 1; i >= 0; i-- {
 			if p := a.prior[i]; p.service == t.service && p.sent.index < s.index && p.cstrength >= 2 {
-				return []string{p.country}, 0
+				return []string{p.country}, 0, "country: acted on the same service earlier"
 			}
 		}
 	}
@@ -94,13 +95,13 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 		// The people ("Tanzanians"), not an adjective ("Ukrainian drone
 		// attacks").
 		if m.role == roleDemonym && !m.origin && !inReason(m) && strings.HasSuffix(s.toks[m.end-1].lower, "s") && !x.inAside(s.toks, m.start) {
-			return []string{m.country}, 0
+			return []string{m.country}, 0, "country: its people named"
 		}
 	}
 	if code := contextCountry(a, s); code != "" {
-		return []string{code}, 0
+		return []string{code}, 0, "country: from context"
 	}
-	return nil, 0
+	return nil, 0, ""
 }
 
 func isLocative(t token) bool {

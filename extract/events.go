@@ -186,7 +186,7 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 	reasonStart := x.reasonStart(s, c.end)
 
 	// What is acted on?
-	targets := x.targets(a, s, c, l, r, passive, reasonStart)
+	targets, _ := x.targets(a, s, c, l, r, passive, reasonStart)
 	if len(targets) == 0 {
 		if c.cue.kind == kindNoun && definiteBefore(s.toks, c.start) {
 			a.pending = append(a.pending, reference{s, c, l, r, reasonStart}) // "The blackout took hold on Saturday"
@@ -207,7 +207,7 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 				return nil // it names services, none of them acted on ("his Telegram channel")
 			}
 		}
-		countries, _ := x.actors(a, s, c, l, r, passive, reasonStart, nil)
+		countries, _, _ := x.actors(a, s, c, l, r, passive, reasonStart, nil)
 		reason, rank := x.reasonFor(s, c, reasonStart)
 		d, strength := x.dateFor(s, c, l, r, reasonStart)
 		for _, code := range countries {
@@ -224,7 +224,7 @@ func (x *Extractor) cueEvents(a *analysis, s *sentence, c cueMatch) []candidate 
 		return nil // "Meta blocked news in Canada": a company, not a state
 	}
 	// Who acts?
-	countries, cstrength := x.actors(a, s, c, l, r, passive, reasonStart, targets)
+	countries, cstrength, _ := x.actors(a, s, c, l, r, passive, reasonStart, targets)
 	if len(countries) == 0 {
 		return nil
 	}
