@@ -16,6 +16,18 @@ const (
 	kindState                    // "Telegram is inaccessible"
 )
 
+func (k cueKind) String() string {
+	switch k {
+	case kindVerb:
+		return "verb"
+	case kindNoun:
+		return "noun"
+	case kindState:
+		return "state"
+	}
+	return "reference"
+}
+
 // Actions the code resolves further; see cues.yaml.
 const (
 	actionCut    Action = "cut"
@@ -272,6 +284,12 @@ func (ph phrases) in(toks []token, from, to int) (int, bool) {
 		}
 	}
 	return -1, false
+}
+
+// has reports whether a phrase starts in toks[from:to].
+func (ph phrases) has(toks []token, from, to int) bool {
+	_, ok := ph.in(toks, from, to)
+	return ok
 }
 
 // cueMatch is an action cue found in a sentence.

@@ -2,8 +2,122 @@ package extract
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 )
+
+// analysis is a document split into analysed sentences, with the running
+// context that coreference needs.
+type analysis struct {
+	doc   Document
+	sents []*sentence
+	// named reports which services the article names unambiguously
+	// anywhere, which licenses their ambiguous aliases ("X").
+	named map[string]bool
+	// justifications are reasons a government gives in sentences that
+	// report no action, by country.
+	justifications []justification
+	// prior are the candidates found so far, for context.
+	prior []candidate
+	// pending are references to actions ("the ban") to resolve once all
+	// sentences are read.
+	pending []reference
+	// current is the sentence whose mentions are being found.
+	current *sentence
+	// generalDates are the dates an article gives a state's measures on
+	// services it does not name there ("blocked 26 platforms on 4
+	// September"), by country: events with no date of their own take them.
+	generalDates map[string]date
+	// features are the confidence features of each event, kept only when
+	// the model is being fitted.
+	features map[triple][]float64
+	// trace records why, for Explain; nil for Extract.
+	trace *Trace
+}
+
+// mentions is the first stage: it splits an article into sentences, tags
+// their words and finds the countries, authorities, services and dates
+// each names.
+func (x *Extractor) mentions(doc Document) *analysis {
+	a := &analysis{doc: doc, named: make(map[string]bool), generalDates: make(map[string]date)}
+	title := strings.TrimSpace(normalizeText(doc.Title))
+	paras := splitParagraphs(normalizeText(doc.Text))
+	// Some sources repeat the headline as the first line of the text.
+	if len(paras) > 0 && title != "" && strings.EqualFold(paras[0], title) {
+		paras = paras[1:]
+	}
+	var sents []sentence
+	if title != "" {
+		sents = append(sents, sentence{orig: doc.Title, text: title, para: -1, title: true})
+	}
+	body := x.splitSentences(paras)
+	sents = append(sents, body...)
+	for i := range sents {
+		s := &sents[i]
+		s.index = i
+		if !s.title {
+			s.text = s.orig // splitSentences works on normalised text already
+		}
+		x.tokenize(s)
+		// A first paragraph without final punctuation is a standfirst:
+		// a summary, like the headline.
+		if s.para == 0 && len(paras) > 1 && !endsSentence(paras[0]) {
+			s.lead = true
+		}
+		a.sents = append(a.sents, s)
+	}
+	// Dates resolve in reading order: "in June that year" and "the same
+	// month" need what came before.
+	ctx := dateContext{pub: doc.Published}
+	for _, s := range a.sents {
+		x.findMentions(a, s)
+	}
+	dropUnconfirmedActors(a)
+	for _, s := range a.sents {
+		ctx.future = strings.Contains(" "+strings.ToLower(s.text)+" ", " will ")
+		s.dates = findDatesIn(s.text, ctx)
+		if ys := yearRE.FindAllString(s.text, -1); len(ys) > 0 {
+			ctx.year, _ = strconv.Atoi(ys[len(ys)-1])
+		}
+		if len(s.dates) > 0 {
+			ctx.last = s.dates[len(s.dates)-1].value
+		}
+	}
+	return a
+}
+
+// dropUnconfirmedActors forgets an authority whose state the article
+// never names when it names others: "ICTA" is Mauritius's regulator in a
+// story about Mauritius, though the gazetteer files the acronym under
+// Turkey's.
+func dropUnconfirmedActors(a *analysis) {
+	named := make(map[string]bool)
+	for _, s := range a.sents {
+		for _, m := range s.mentions {
+			if m.isCountry() && m.role != roleActor && !m.coref {
+				named[m.country] = true
+			}
+		}
+	}
+	if len(named) == 0 {
+		return
+	}
+	for _, s := range a.sents {
+		kept := s.mentions[:0]
+		for _, m := range s.mentions {
+			if m.role == roleActor && !named[m.country] {
+				continue
+			}
+			kept = append(kept, m)
+		}
+		s.mentions = kept
+	}
+}
+
+func endsSentence(p string) bool {
+	p = strings.TrimRight(p, `"') `)
+	return strings.HasSuffix(p, ".") || strings.HasSuffix(p, "!") || strings.HasSuffix(p, "?")
+}
 
 // mention is a country, authority or service named in a sentence.
 type mention struct {

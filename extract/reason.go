@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -381,7 +382,14 @@ func (x *Extractor) collateral(a *analysis, s *sentence, c cueMatch, same []cand
 	}
 	var out []candidate
 	for _, m := range dropOwners(x.gaz, s, hit) {
+		var w *why
+		if a.trace != nil {
+			cause := triple{cause.country, cause.service, cause.action}
+			w = &why{cue: cueText(s, c), targets: "targets: services the cause also hit (collateral)",
+				actors: "country: that of the cause " + cause.String(), action: fmt.Sprintf("action: collateral %q of %s", cueText(s, c), cause)}
+		}
 		out = append(out, candidate{
+			why:     w,
 			country: cause.country, service: m.service, action: cause.action, sent: s,
 			reason: causeText, reasonRank: 3,
 			cause:     &triple{cause.country, cause.service, cause.action},

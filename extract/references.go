@@ -3,7 +3,10 @@
 
 package extract
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // reference is a definite nominal with no service of its own ("the
 // blackout", "lifted the ban"), resolved once the whole article is read.
@@ -54,10 +57,11 @@ func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidat
 		// "announced the suspension on June 4 last year" in a story about
 		// its lifting: the lift implies the ban it ends.
 		if target == nil && (c.cue.action == actionCut || c.cue.action == Block) {
-			out = append(out, x.impliedBans(ref, cands)...)
+			out = append(out, x.impliedBans(a, ref, cands)...)
 			continue
 		}
 		if target == nil {
+			a.trace.reject(ref.s, c, rejectNoAntecedent)
 			continue
 		}
 		date, strength := x.dateFor(ref.s, c, ref.l, ref.r, ref.reasonStart)
@@ -70,8 +74,16 @@ func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidat
 		if c.cue.action == Unblock {
 			action = Unblock
 		}
+		var w *why
+		if a.trace != nil {
+			w = &why{cue: cueText(ref.s, c), targets: "targets: those of the action referred to, sentence " + fmt.Sprint(target.sent.index),
+				actors: "country: that of the action referred to", action: fmt.Sprintf("action: reference %q to %s", cueText(ref.s, c), triple{target.country, target.service, target.action})}
+			if c.cue.action == Unblock {
+				w.action = fmt.Sprintf("action: cue %q lifts %s", cueText(ref.s, c), triple{target.country, target.service, target.action})
+			}
+		}
 		out = append(out, candidate{
-			country: target.country, service: target.service, action: action, sent: ref.s,
+			country: target.country, service: target.service, action: action, sent: ref.s, why: w,
 			date: date, dateStrength: strength, reason: reason, reasonRank: rank,
 			cstrength: target.cstrength, kind: c.cue.kind, via: viaReference, coref: true,
 		})
@@ -82,7 +94,7 @@ func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidat
 // impliedBans turns "announced the suspension on June 4 last year" in a
 // story about a lifted ban into the ban the lift ends, for every service
 // it lifted.
-func (x *Extractor) impliedBans(ref reference, cands []candidate) []candidate {
+func (x *Extractor) impliedBans(a *analysis, ref reference, cands []candidate) []candidate {
 	var out []candidate
 	seen := make(map[string]bool)
 	date, strength := x.dateFor(ref.s, ref.c, ref.l, ref.r, ref.reasonStart)
@@ -92,8 +104,13 @@ func (x *Extractor) impliedBans(ref reference, cands []candidate) []candidate {
 			continue
 		}
 		seen[u.country+u.service] = true
+		var w *why
+		if a.trace != nil {
+			w = &why{cue: cueText(ref.s, ref.c), targets: "targets: those of the lifting, sentence " + fmt.Sprint(u.sent.index),
+				actors: "country: that of the lifting", action: fmt.Sprintf("action: %q, the ban lifted by %s", cueText(ref.s, ref.c), triple{u.country, u.service, u.action})}
+		}
 		out = append(out, candidate{
-			country: u.country, service: u.service, sent: ref.s,
+			country: u.country, service: u.service, sent: ref.s, why: w,
 			action: resolveAction(ref.c.cue.action, x.gaz.Service(u.service), false),
 			date:   date, dateStrength: strength, reason: reason, reasonRank: rank,
 			cstrength: u.cstrength, kind: ref.c.cue.kind, via: viaImplied, coref: true,

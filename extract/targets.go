@@ -30,7 +30,7 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 			t.in = kept
 		}
 		if t.own && len(t.in) == 0 {
-			return nil, "" // "shut down his Telegram channel"
+			return nil, ownAccount // "shut down his Telegram channel"
 		}
 		if len(t.in) == 0 {
 			rule = t.try(pronounTargetRules)
@@ -38,6 +38,10 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 	}
 	return dropOwners(x.gaz, s, t.in), rule
 }
+
+// ownAccount is what targets says when a cue acts only on someone's own
+// account.
+const ownAccount = "own account"
 
 // A targetRule is one way of finding what a cue acts on; it adds what it
 // finds to t.in.
