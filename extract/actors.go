@@ -20,8 +20,8 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 		switch {
 		case c.cue.action == Order && m.start >= c.end && !(m.start > 0 && s.toks[m.start-1].lower == "by"):
 			continue // what an order is about is not who orders it
-		case m.start > 0 && isLocative(s.toks[m.start-1]),
-			len(loc) > 0 && joined(s, loc[len(loc)-1], m): // "in China, Iran and North Korea"
+		case m.start > 0 && x.lex.words.isLocative(s.toks[m.start-1]),
+			len(loc) > 0 && x.lex.words.joined(s, loc[len(loc)-1], m): // "in China, Iran and North Korea"
 			loc = append(loc, m)
 		case m.start > 0 && s.toks[m.start-1].lower == "by" && m.start >= c.end:
 			subj = append(subj, m) // "was blocked by Roskomnadzor"
@@ -64,7 +64,7 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 		}
 		return codes, 3, "country: where the action applies"
 	case len(subj) > 0:
-		return coordinated(s, subj), 3, "country: subject of the cue"
+		return x.lex.words.coordinated(s, subj), 3, "country: subject of the cue"
 	case len(other) > 0:
 		return strongest(other), 2, "country: named in the cue's clause"
 	}
@@ -104,24 +104,18 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 	return nil, 0, ""
 }
 
-func isLocative(t token) bool {
-	switch t.lower {
-	case "in", "across", "throughout", "inside", "within", "nationwide":
-		return true
-	}
-	return false
-}
+func (w *words) isLocative(t token) bool { return w.locatives[t.lower] }
 
 // coordinated keeps the mentions that form one list with the last one:
 // "in China, Iran and North Korea" is three states; "First Russia now
 // Iran" names Iran as the one acting.
-func coordinated(s *sentence, ms []mention) []string {
+func (w *words) coordinated(s *sentence, ms []mention) []string {
 	if len(ms) == 1 {
 		return []string{ms[0].country}
 	}
 	out := []string{ms[len(ms)-1].country}
 	for i := len(ms) - 2; i >= 0; i-- {
-		if !joined(s, ms[i], ms[i+1]) {
+		if !w.joined(s, ms[i], ms[i+1]) {
 			break
 		}
 		if !contains(out, ms[i].country) {
@@ -132,7 +126,7 @@ func coordinated(s *sentence, ms []mention) []string {
 }
 
 // joined reports whether only a conjunction or comma separates a and b.
-func joined(s *sentence, a, b mention) bool {
+func (w *words) joined(s *sentence, a, b mention) bool {
 	if b.start <= a.end {
 		return false
 	}
@@ -140,7 +134,7 @@ func joined(s *sentence, a, b mention) bool {
 		switch s.toks[k].lower {
 		case ",", "and", "or", "both", "as", "well", "the", "&":
 		default:
-			if !isLocative(s.toks[k]) {
+			if !w.isLocative(s.toks[k]) {
 				return false
 			}
 		}

@@ -95,10 +95,9 @@ func (x *Extractor) site(s *sentence, c cueMatch) cueSite {
 	return cueSite{s: s, c: c, l: l, r: r, passive: passive, reasonStart: x.reasonStart(s, c.end)}
 }
 
-func mentionsLicence(toks []token) bool {
+func (w *words) mentionsLicence(toks []token) bool {
 	for _, t := range toks {
-		switch t.lower {
-		case "licence", "license", "licences", "licenses", "permit", "permits", "registration", "accreditation", "certificate":
+		if w.licences[t.lower] {
 			return true
 		}
 	}
@@ -115,8 +114,7 @@ func (x *Extractor) inStatedReason(s *sentence, before []cueMatch, c cueMatch) b
 		if start < 0 || start > c.start {
 			continue
 		}
-		switch s.toks[start].lower {
-		case "after", "following", "amid", "as":
+		if x.lex.words.earlierEvents[s.toks[start].lower] {
 			continue
 		}
 		// The reason ends where its clause does.
@@ -176,7 +174,7 @@ func (x *Extractor) falseCue(s *sentence, c cueMatch) bool {
 		return true // "a block of flats", "a block of shares"
 	case t.lower == "limited" && strings.HasPrefix(t.tag, "JJ") && c.end-c.start == 1:
 		return true
-	case strings.HasPrefix(t.lower, "revok") && c.end-c.start == 1 && !mentionsLicence(s.toks):
+	case strings.HasPrefix(t.lower, "revok") && c.end-c.start == 1 && !x.lex.words.mentionsLicence(s.toks):
 		return true // "the region's special status was revoked"; a licence revoked restricts
 	}
 	return false

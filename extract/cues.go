@@ -93,6 +93,7 @@ type lexicon struct {
 	denials, hedges, threats, partial, history, indefinite,
 	reasons, justify, nonstate phrases
 	government, origin, accounts, own, justification, networkNot, references, watchers map[string]bool
+	words                                                                              *words
 }
 
 func loadLexicon() (*lexicon, error) {
@@ -155,6 +156,9 @@ func loadLexicon() (*lexicon, error) {
 	lx.networkNot = wordSet(f.NetworkNot)
 	lx.references = wordSet(f.References)
 	lx.watchers = wordSet(f.Watchers)
+	if lx.words, err = loadWords(); err != nil {
+		return nil, err
+	}
 	return lx, nil
 }
 

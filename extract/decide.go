@@ -27,7 +27,7 @@ func (x *Extractor) decide(a *analysis, site cueSite) []candidate {
 		x.untargeted(a, site, targetRule == ownAccount)
 		return nil
 	}
-	if c.cue.kind == kindVerb && !passive && !undergoes(s.toks, c) && x.companyActs(s, l, c.start) {
+	if c.cue.kind == kindVerb && !passive && !x.lex.words.undergoes(s.toks, c) && x.companyActs(s, l, c.start) {
 		a.trace.reject(s, c, rejectCompany) // "Meta blocked news in Canada": a company, not a state
 		return nil
 	}
@@ -127,7 +127,7 @@ func (x *Extractor) unreported(site cueSite) string {
 // its reason and date to the state's events named elsewhere.
 func (x *Extractor) untargeted(a *analysis, site cueSite, own bool) {
 	s, c, l, r := site.s, site.c, site.l, site.r
-	if (c.cue.kind == kindNoun && definiteBefore(s.toks, c.start)) || (c.cue.action == Unblock && liftsDefinite(s.toks, c)) {
+	if (c.cue.kind == kindNoun && x.lex.words.definiteBefore(s.toks, c.start)) || (c.cue.action == Unblock && liftsDefinite(s.toks, c)) {
 		a.pending = append(a.pending, reference{s, c, l, r, site.reasonStart})
 		return
 	}

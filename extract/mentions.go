@@ -261,7 +261,7 @@ func (x *Extractor) licensed(a *analysis, toks []token, m match, slug string) bo
 	if a.named[slug] || x.namedPlainly(a, slug) {
 		return true
 	}
-	if contextLicenses(toks, m) {
+	if x.lex.words.contextLicenses(toks, m) {
 		return true
 	}
 	if s := a.current; s != nil && s.listed != nil && s.listed(m) {
@@ -280,11 +280,8 @@ func (x *Extractor) licensed(a *analysis, toks []token, m match, slug string) bo
 			return true
 		}
 	}
-	if m.start > 0 {
-		switch toks[m.start-1].lower {
-		case "platform", "app", "service", "network", "messenger", "site", "company", "firm", "giant", "'s":
-			return true
-		}
+	if m.start > 0 && x.lex.words.serviceHeads[toks[m.start-1].lower] {
+		return true
 	}
 	return false
 }
@@ -293,16 +290,12 @@ func (x *Extractor) licensed(a *analysis, toks []token, m match, slug string) bo
 // the service: a noun before it ("the platform X", "Musk's X"), or an
 // apposition after it ("X, the social network formerly known as
 // Twitter", "X (formerly Twitter)").
-func contextLicenses(toks []token, m match) bool {
-	if m.start > 0 {
-		switch toks[m.start-1].lower {
-		case "platform", "app", "service", "network", "messenger", "site", "company", "firm", "giant", "'s":
-			return true
-		}
+func (w *words) contextLicenses(toks []token, m match) bool {
+	if m.start > 0 && w.serviceHeads[toks[m.start-1].lower] {
+		return true
 	}
 	for k := m.end; k < len(toks) && k < m.end+6; k++ {
-		switch toks[k].lower {
-		case "formerly", "previously", "platform", "network", "site":
+		if w.serviceAppositions[toks[k].lower] {
 			return true
 		}
 		if toks[k].text != "," && toks[k].text != "(" && toks[k].tag != "DT" && !strings.HasPrefix(toks[k].tag, "JJ") && toks[k].lower != "social" && toks[k].lower != "media" && toks[k].lower != "known" && toks[k].lower != "as" {
@@ -327,7 +320,7 @@ func (x *Extractor) namedPlainly(a *analysis, slug string) bool {
 		title := isTitleCase(s.toks)
 		for _, m := range x.gaz.find(s.toks) {
 			for _, e := range m.entries {
-				if e.role == roleService && e.service == slug && (!e.ambiguous || m.start > 0 && !title && len(s.toks[m.start].text) > 2 || contextLicenses(s.toks, m)) {
+				if e.role == roleService && e.service == slug && (!e.ambiguous || m.start > 0 && !title && len(s.toks[m.start].text) > 2 || x.lex.words.contextLicenses(s.toks, m)) {
 					found = true
 				}
 			}
@@ -351,7 +344,7 @@ func (x *Extractor) namedPlainly(a *analysis, slug string) bool {
 // few sentences. An indefinite noun ("an alternative app") refers to
 // nothing.
 func (x *Extractor) resolveGeneric(a *analysis, s *sentence, m match) string {
-	if !definiteBefore(s.toks, m.start) {
+	if !x.lex.words.definiteBefore(s.toks, m.start) {
 		return ""
 	}
 	// "the messaging app Telegram": an apposition names the service itself.
@@ -378,7 +371,7 @@ func (x *Extractor) anaphors(a *analysis, s *sentence, matched []bool) []mention
 		return svc == nil || !svc.IsNetwork() && svc.Kind != "company" && slug != "vpn"
 	}
 	for i, t := range s.toks {
-		if matched[i] || !definiteBefore(s.toks, i) {
+		if matched[i] || !x.lex.words.definiteBefore(s.toks, i) {
 			continue
 		}
 		if i+1 < len(s.toks) && (isServiceAt(x, s.toks, i+1) || strings.HasPrefix(s.toks[i+1].tag, "NNP") && isCapitalized(s.toks[i+1].text)) {
@@ -387,8 +380,8 @@ func (x *Extractor) anaphors(a *analysis, s *sentence, matched []bool) []mention
 		if i > 0 && strings.HasPrefix(s.toks[i-1].tag, "NNP") && !matched[i-1] {
 			continue // "the Smart Voting website" names something we do not know
 		}
-		switch t.lower {
-		case "company", "firm":
+		switch w := t.lower; {
+		case w == "company" || w == "firm":
 			// The company behind the service named last: its owner when the
 			// article names it.
 			slug := lastService(a, s, i, func(slug string) bool {
@@ -401,18 +394,18 @@ func (x *Extractor) anaphors(a *analysis, s *sentence, matched []bool) []mention
 			if slug != "" {
 				out = append(out, mention{start: i, end: i + 1, role: roleGeneric, service: slug, coref: true})
 			}
-		case "app", "application", "service", "platform", "site", "website", "messenger":
+		case x.lex.words.serviceAnaphors[w]:
 			if covered(s.mentions, i) {
 				continue
 			}
 			if slug := lastService(a, s, i, notNetwork); slug != "" {
 				out = append(out, mention{start: i, end: i + 1, role: roleGeneric, service: slug, coref: true})
 			}
-		case "apps", "applications", "services", "platforms", "sites", "websites", "networks", "messengers", "companies", "firms":
+		case x.lex.words.servicesAnaphors[w]:
 			for _, slug := range lastServices(a, s, i) {
 				out = append(out, mention{start: i, end: i + 1, role: roleGeneric, service: slug, coref: true})
 			}
-		case "country", "nation":
+		case w == "country" || w == "nation":
 			// "its services in that country" after Russia in the same
 			// sentence is Russia; otherwise "the country" is the one the
 			// story is about, not whichever was named last.
@@ -449,12 +442,13 @@ func covered(ms []mention, i int) bool {
 // definiteBefore reports whether the noun phrase ending before toks[i]
 // starts with a definite determiner: "the", "this", "that", possibly with
 // adjectives between ("the encrypted messaging app").
-func definiteBefore(toks []token, i int) bool {
+func (w *words) definiteBefore(toks []token, i int) bool {
 	for j := i - 1; j >= 0 && j >= i-4; j-- {
 		switch toks[j].lower {
 		case "the", "this", "that", "its":
 			return true
-		case "a", "an", "another", "any", "every", "each", "alternative", "other", "own", "home-grown", "local", "domestic":
+		}
+		if w.indefiniteDeterminers[toks[j].lower] {
 			return false
 		}
 		tag := toks[j].tag
@@ -492,7 +486,7 @@ func lastService(a *analysis, s *sentence, before int, ok func(string) bool) str
 // and the three before it, the latest on a tie. "Iran blocked it in
 // January, after users flocked to it from WhatsApp" in a story about
 // Signal means Signal.
-func topicService(a *analysis, s *sentence, before int) string {
+func (w *words) topicService(a *analysis, s *sentence, before int) string {
 	count := make(map[string]int)
 	last := make(map[string]int)
 	n := 0
@@ -502,11 +496,8 @@ func topicService(a *analysis, s *sentence, before int) string {
 		}
 		// "flocked to it from WhatsApp", "more popular than WhatsApp":
 		// a source or a comparison, not the topic.
-		if m.start > 0 {
-			switch p.toks[m.start-1].lower {
-			case "from", "than", "like", "unlike":
-				return
-			}
+		if m.start > 0 && w.comparisons[p.toks[m.start-1].lower] {
+			return
 		}
 		n++
 		count[m.service] += weight
@@ -610,19 +601,16 @@ func (x *Extractor) classifyCountry(toks []token, m *mention) {
 	// "Google Ireland", "Meta Platforms Ireland": a company's name.
 	if m.role == roleCountry && m.start > 0 {
 		if p := toks[m.start-1]; isCapitalized(p.text) && strings.HasPrefix(p.tag, "NNP") && m.start-1 > 0 && !x.lex.government[p.lower] {
-			if len(x.gaz.find(toks[m.start-1:m.start])) > 0 || p.lower == "platforms" || p.lower == "inc" || p.lower == "holdings" || p.lower == "technologies" {
+			if len(x.gaz.find(toks[m.start-1:m.start])) > 0 || x.lex.words.companySuffixes[p.lower] {
 				m.origin = true
 				return
 			}
 		}
 	}
 	// "based in", "headquartered in", "registered in", "founded in"
-	if m.start >= 2 && toks[m.start-1].lower == "in" {
-		switch toks[m.start-2].lower {
-		case "based", "headquartered", "registered", "incorporated", "founded", "born", "made", "listed":
-			m.origin = true
-			return
-		}
+	if m.start >= 2 && toks[m.start-1].lower == "in" && x.lex.words.originVerbs[toks[m.start-2].lower] {
+		m.origin = true
+		return
 	}
 	// Look past the possessive and adjectives to the head noun:
 	// "Iran's net regulator", "Russian state security services".
@@ -704,19 +692,12 @@ func (x *Extractor) classifyService(toks []token, m *mention) {
 		switch toks[start-1].lower {
 		case "on", "via", "in":
 			for k := start - 2; k >= 0 && k >= start-2; k-- {
-				if speechWords[toks[k].lower] {
+				if x.lex.words.speech[toks[k].lower] {
 					m.channel = true
 				}
 			}
 		}
 	}
-}
-
-var speechWords = map[string]bool{
-	"said": true, "says": true, "say": true, "wrote": true, "writes": true, "posted": true, "posts": true,
-	"announced": true, "announces": true, "statement": true, "post": true, "message": true, "tweeted": true,
-	"published": true, "shared": true, "video": true, "interview": true, "appeared": true, "speaking": true,
-	"live": true, "warned": true, "declared": true, "confirmed": true, "told": true,
 }
 
 // markOwners marks a parent company named beside one of its products in

@@ -34,11 +34,9 @@ func (x *Extractor) validReason(toks []token, i, end int) bool {
 	if end >= len(toks) {
 		return false
 	}
-	switch w {
-	case "after", "following", "over", "amid":
-		if x.temporalAfter(toks, end-1) {
-			return false
-		}
+	words := x.lex.words
+	if words.timeMarkers[w] && x.temporalAfter(toks, end-1) {
+		return false
 	}
 	switch w {
 	case "over":
@@ -49,15 +47,11 @@ func (x *Extractor) validReason(toks []token, i, end int) bool {
 			return false // "over 50 million", "calls made over internet apps"
 		}
 
-		switch n.lower {
-		case "internet", "networks", "network", "phone", "phones", "wifi", "wi-fi", "satellite", "vpns", "vpn":
+		if words.overMeans[n.lower] {
 			return false
 		}
-		if (n.lower == "a" || n.lower == "the") && end+1 < len(toks) {
-			switch toks[end+1].lower {
-			case "third", "quarter", "half", "dozen", "hundred", "thousand", "million", "decade", "period", "phone", "internet", "network":
-				return false
-			}
+		if (n.lower == "a" || n.lower == "the") && end+1 < len(toks) && words.overAmounts[toks[end+1].lower] {
+			return false
 		}
 		return true
 	case "for":
@@ -67,7 +61,7 @@ func (x *Extractor) validReason(toks []token, i, end int) bool {
 		}
 		for k := end; k < len(toks) && k < end+5; k++ {
 			if x.lex.justification[toks[k].lower] {
-				return n.lower == "its" || n.lower == "their" || n.lower == "the" || n.lower == "his" || n.lower == "her"
+				return words.reasonPossessives[n.lower]
 			}
 		}
 		return false
@@ -101,10 +95,10 @@ func (x *Extractor) reasonFor(s *sentence, c cueMatch, start int) (string, int) 
 			if x.hasJustification(toks, end, min(len(toks), end+maxReasonTokens)) {
 				rank++
 			}
-			switch toks[start].lower {
-			case "because", "due", "owing", "citing", "cited", "accused", "accusing", "alleging", "claiming", "saying", "for", "on", "to", "in":
+			switch w := toks[start].lower; {
+			case x.lex.words.causalMarkers[w]:
 				rank++
-			case "amid":
+			case w == "amid":
 				rank = 1
 			}
 			if s.title || s.lead {
@@ -169,12 +163,10 @@ func (x *Extractor) reasonText(s *sentence, i int) string {
 				goto done
 			}
 			if j+1 < len(toks) {
-				switch toks[j+1].lower {
-				case "which", "who", "while", "but", "although", "though", "whereas", "as", "after",
-					"citing", "saying", "despite", "with", "amid", "the", "a", "an", "it", "he", "she", "they",
-					"adding", "and", "in", "on", "prompting", "leading", "officials", "reports":
+				switch w := toks[j+1].lower; {
+				case x.lex.words.reasonEnders[w]:
 					goto done
-				case "said", "says", "according":
+				case x.lex.words.attributions[w]:
 					// ", officials said" ends a reason; in "its owner, Meta,
 					// said it would ..." the reason has barely begun.
 					if j-i >= 5 {
@@ -188,7 +180,7 @@ func (x *Extractor) reasonText(s *sentence, i int) string {
 			}
 		case `"`:
 			// ',"the regulator said' closes a quotation the reason was in.
-			if j > i && toks[j-1].text == "," || j+1 < len(toks) && speechWords[toks[j+1].lower] {
+			if j > i && toks[j-1].text == "," || j+1 < len(toks) && x.lex.words.speech[toks[j+1].lower] {
 				goto done
 			}
 		}
@@ -307,7 +299,7 @@ func (x *Extractor) speaker(a *analysis, s *sentence, i int) string {
 		return country
 	}
 	for k := max(0, i-6); k < i; k++ {
-		if w := s.toks[k].lower; x.lex.government[w] && w != "state" && w != "security" && w != "telecoms" && w != "communications" {
+		if w := s.toks[k].lower; x.lex.government[w] && !x.lex.words.governmentModifiers[w] {
 			return contextCountry(a, s)
 		}
 	}

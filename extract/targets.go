@@ -109,17 +109,12 @@ func (t *targetSearch) usable(m mention) bool {
 		return false
 	}
 	// "without a VPN", "using VPNs", "through Telegram": a means.
-	if m.start > 0 {
-		switch s.toks[m.start-1].lower {
-		case "without", "using", "through":
-			return false
-		}
-		if m.start > 1 && s.toks[m.start-1].tag == "DT" {
-			switch s.toks[m.start-2].lower {
-			case "without", "using", "through":
-				return false
-			}
-		}
+	means := t.x.lex.words.means
+	if m.start > 0 && means[s.toks[m.start-1].lower] {
+		return false
+	}
+	if m.start > 1 && s.toks[m.start-1].tag == "DT" && means[s.toks[m.start-2].lower] {
+		return false
 	}
 	return true
 }
@@ -157,13 +152,10 @@ func (t *targetSearch) nounPhrase() {
 		lo--
 	}
 	end := c.end
-	if end < len(s.toks) {
-		switch s.toks[end].lower {
-		case "on", "of", "against", "targeting", "affecting", "for", "to":
+	if end < len(s.toks) && t.x.lex.words.nounTargets[s.toks[end].lower] {
+		end++
+		for end < t.hi && !strings.HasPrefix(s.toks[end].tag, "VB") && !t.x.startsClause(s.toks, end, false) {
 			end++
-			for end < t.hi && !strings.HasPrefix(s.toks[end].tag, "VB") && !t.x.startsClause(s.toks, end, false) {
-				end++
-			}
 		}
 	}
 	for _, m := range s.mentions {
@@ -178,13 +170,12 @@ func (t *targetSearch) nounPhrase() {
 func (t *targetSearch) penaltySubject() {
 	s, c := t.s, t.c
 	for k := c.start - 1; k >= t.l && k >= c.start-3; k-- {
-		switch s.toks[k].lower {
-		case "face", "faces", "facing", "faced", "risk", "risks", "risking", "incur", "incurs", "received", "receives", "got", "gets",
-			"subjected", "subject", "under", "hit":
-			for _, m := range s.mentions {
-				if m.end <= k && m.start >= t.l && t.usable(m) && !m.isCountry() {
-					t.add(m)
-				}
+		if !t.x.lex.words.penaltyVerbs[s.toks[k].lower] {
+			continue
+		}
+		for _, m := range s.mentions {
+			if m.end <= k && m.start >= t.l && t.usable(m) && !m.isCountry() {
+				t.add(m)
 			}
 		}
 	}
@@ -194,11 +185,11 @@ func (t *targetSearch) penaltySubject() {
 // ("Telegram was blocked"), and on what the sentence adds after ("...
 // were inaccessible, along with YouTube and Viber").
 func (t *targetSearch) passiveSubject() {
-	if !t.passive && t.c.cue.kind != kindState && !undergoes(t.s.toks, t.c) {
+	if !t.passive && t.c.cue.kind != kindState && !t.x.lex.words.undergoes(t.s.toks, t.c) {
 		return
 	}
 	t.collect(func(m mention) bool { return m.start < t.c.start })
-	t.collect(func(m mention) bool { return m.start >= t.c.start && alongWith(t.s.toks, m.start) })
+	t.collect(func(m mention) bool { return m.start >= t.c.start && t.x.lex.words.alongWith(t.s.toks, m.start) })
 }
 
 // countryOffline: "the whole country dropped offline" cuts the network
@@ -223,8 +214,7 @@ func (t *targetSearch) listedAfter() {
 		return
 	}
 	for k := c.end + 1; k < t.hi && k < c.end+5; k++ {
-		switch s.toks[k].lower {
-		case "include", "included", "includes", "including", "are", "were":
+		if t.x.lex.words.inclusion[s.toks[k].lower] {
 			t.collect(func(m mention) bool { return m.start > k })
 		}
 		if len(t.in) > 0 {
@@ -252,7 +242,7 @@ func (t *targetSearch) relativeObject() {
 // before a participle.
 func (t *targetSearch) participleObject() {
 	s, c := t.s, t.c
-	if t.passive || !(strings.HasPrefix(s.toks[c.start].tag, "VBN") || causedBefore(s.toks, c.start)) {
+	if t.passive || !(strings.HasPrefix(s.toks[c.start].tag, "VBN") || t.x.lex.words.causedBefore(s.toks, c.start)) {
 		return
 	}
 	t.collect(func(m mention) bool { return m.end == c.start })
@@ -311,7 +301,7 @@ func (t *targetSearch) pronounObject() {
 	}
 	switch s.toks[c.end].lower {
 	case "it": // not "its": "cut its workforce" acts on the workforce
-		if slug := topicService(t.a, s, c.start); slug != "" {
+		if slug := t.x.lex.words.topicService(t.a, s, c.start); slug != "" {
 			t.in = append(t.in, mention{start: c.end, end: c.end + 1, service: slug, coref: true})
 		}
 	case "them":
@@ -338,13 +328,12 @@ func barredFrom(toks []token, c cueMatch, r int) int {
 // causedBefore reports a causative verb shortly before a participle's
 // object: "ordered the social network X blocked", which a tagger may read
 // as two finite verbs.
-func causedBefore(toks []token, at int) bool {
+func (w *words) causedBefore(toks []token, at int) bool {
 	if !strings.HasSuffix(toks[at].lower, "ed") {
 		return false
 	}
 	for k := at - 1; k >= 0 && k >= at-6; k-- {
-		switch toks[k].lower {
-		case "ordered", "orders", "order", "declared", "had", "got", "wanted", "ruled", "deemed", "kept":
+		if w.causatives[toks[k].lower] {
 			return true
 		}
 	}
@@ -370,10 +359,9 @@ func joinedMentions(s *sentence, a, b mention) bool {
 // undergoes reports an action its subject suffers rather than does:
 // "have been subjected to bandwidth throttling", "X, YouTube and TikTok
 // slowed to a crawl".
-func undergoes(toks []token, c cueMatch) bool {
+func (w *words) undergoes(toks []token, c cueMatch) bool {
 	for k := c.start - 1; k >= 0 && k >= c.start-3; k-- {
-		switch toks[k].lower {
-		case "subjected", "subject", "faced", "facing", "faces", "face", "suffered", "suffering", "experienced", "experiencing":
+		if w.undergoVerbs[toks[k].lower] {
 			return true
 		}
 	}
@@ -382,12 +370,12 @@ func undergoes(toks []token, c cueMatch) bool {
 
 // alongWith reports a mention added to a list after the verb: "along
 // with YouTube", "as well as Viber".
-func alongWith(toks []token, i int) bool {
+func (w *words) alongWith(toks []token, i int) bool {
 	for j := i - 1; j >= 0 && j >= i-4; j-- {
-		switch toks[j].lower {
-		case "along", "alongside", "well", "together", "plus":
+		if w.along[toks[j].lower] {
 			return true
-		case ",", "and", "the", "app", "messaging", "with", "as":
+		}
+		if w.alongFillers[toks[j].lower] {
 			continue
 		}
 		if !strings.HasPrefix(toks[j].tag, "NN") {
