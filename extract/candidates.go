@@ -1,45 +1,13 @@
-// Candidates: a cue with its arguments.
+// Stage 2, candidates: the cues of a sentence, each with its arguments.
 
 package extract
 
 import "strings"
 
-// candidate is one sentence's evidence for an event, before merging.
-type candidate struct {
-	country, service string
-	action           Action
-	sent             *sentence
-
-	date         date
-	dateStrength int // 2 in the action's clause, 1 elsewhere in the sentence, 0 none
-	reason       string
-	reasonRank   int // 3 stated with the action, 2 justification word too, 1 from elsewhere
-
-	history bool // "a similar ban in 2018"
-	partial bool // a block narrowed to part of the public: a restriction
-
-	// How directly the sentence states it, for confidence.
-	cstrength int     // 4 an authority in the clause ... 0 from context
-	inClause  bool    // the service is named in the action's clause
-	coref     bool    // the service was referred to, not named
-	kind      cueKind // verb, noun or state
-	via       via
-	// cause links a collateral event to the action that caused it, whose
-	// date it takes: (country, service, action) of the cause.
-	cause *triple
-	// why is how it was found, kept only for a trace.
-	why *why
-}
-
-type triple struct {
-	country, service string
-	action           Action
-}
-
-// cueSite is a cue in its sentence, with what decide reads around it:
+// candidate is a cue in its sentence, with what decide reads around it:
 // its clause, its voice and where the reason the sentence states for it
 // starts (-1 if none).
-type cueSite struct {
+type candidate struct {
 	s           *sentence
 	c           cueMatch
 	l, r        int
@@ -48,11 +16,11 @@ type cueSite struct {
 }
 
 // candidates is the second stage: it finds the cues of a sentence that
-// may report an action, with their clauses, for decide; and the cues that
+// may report an action, with their clauses, for decide to judge; and the cues that
 // report a service hit by another action ("affected"), for collateral. A
 // sentence without cues may still state a government's justification or
 // refer to an action, which is noted for later.
-func (x *Extractor) candidates(a *analysis, s *sentence) (sites []cueSite, affects []cueMatch) {
+func (x *Extractor) candidates(a *analysis, s *sentence) (cands []candidate, affects []cueMatch) {
 	cues := x.lex.findCues(s.toks)
 	cues = x.dropFalseCues(a, s, cues)
 	x.noteReferences(a, s)
@@ -80,19 +48,19 @@ func (x *Extractor) candidates(a *analysis, s *sentence) (sites []cueSite, affec
 			a.trace.reject(s, c, rejectInReason)
 			continue
 		}
-		sites = append(sites, x.site(s, c))
+		cands = append(cands, x.newCandidate(s, c))
 	}
-	return sites, affects
+	return cands, affects
 }
 
-// site reads a cue's clause, voice and reason.
-func (x *Extractor) site(s *sentence, c cueMatch) cueSite {
+// newCandidate reads a cue's clause, voice and reason.
+func (x *Extractor) newCandidate(s *sentence, c cueMatch) candidate {
 	l, r := x.clause(s, c.start, c.end)
 	passive := false
 	for i := c.start; i < c.end && c.cue.kind == kindVerb; i++ {
 		passive = passive || x.isPassive(s.toks, i)
 	}
-	return cueSite{s: s, c: c, l: l, r: r, passive: passive, reasonStart: x.reasonStart(s, c.end)}
+	return candidate{s: s, c: c, l: l, r: r, passive: passive, reasonStart: x.reasonStart(s, c.end)}
 }
 
 func (w *words) mentionsLicence(toks []token) bool {

@@ -1,3 +1,5 @@
+// Cues: the action words of data/cues.yaml and how they match tokens.
+
 package extract
 
 import (

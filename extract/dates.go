@@ -1,3 +1,6 @@
+// Dates: the time expressions of a sentence, resolved against the
+// publication date.
+
 package extract
 
 import (

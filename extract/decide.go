@@ -1,18 +1,51 @@
-// Decisions: whether a cue reports an event, and which.
+// Stage 3, decide: whether a cue reports an event, and which.
 
 package extract
 
-// decide is the third stage: it turns one cue into candidates, or into
-// none, saying why when a trace is kept. The words around the cue decide
-// whether it happened (a negation, a hypothetical, talk, a company acting
-// are no event); then what it acts on, which state acts, and the action,
-// date and reason of each candidate.
-func (x *Extractor) decide(a *analysis, site cueSite) []candidate {
-	if why := x.unreported(site); why != "" {
-		a.trace.reject(site.s, site.c, why)
+// decision is a cue's verdict: one sentence's evidence for an event,
+// before merging.
+type decision struct {
+	country, service string
+	action           Action
+	sent             *sentence
+
+	date         date
+	dateStrength int // 2 in the action's clause, 1 elsewhere in the sentence, 0 none
+	reason       string
+	reasonRank   int // 3 stated with the action, 2 justification word too, 1 from elsewhere
+
+	history bool // "a similar ban in 2018"
+	partial bool // a block narrowed to part of the public: a restriction
+
+	// How directly the sentence states it, for confidence.
+	cstrength int     // 4 an authority in the clause ... 0 from context
+	inClause  bool    // the service is named in the action's clause
+	coref     bool    // the service was referred to, not named
+	kind      cueKind // verb, noun or state
+	via       via
+	// cause links a collateral event to the action that caused it, whose
+	// date it takes: (country, service, action) of the cause.
+	cause *triple
+	// why is how it was found, kept only for a trace.
+	why *why
+}
+
+type triple struct {
+	country, service string
+	action           Action
+}
+
+// decide is the third stage: it turns one candidate into decisions, one
+// per state and service, or into none, saying why when a trace is kept.
+// The words around the cue decide whether it happened (a negation, a
+// hypothetical, talk, a company acting are no event); then what it acts
+// on, which state acts, and the action, date and reason of each.
+func (x *Extractor) decide(a *analysis, cand candidate) []decision {
+	if why := x.unreported(cand); why != "" {
+		a.trace.reject(cand.s, cand.c, why)
 		return nil
 	}
-	s, c, l, r := site.s, site.c, site.l, site.r
+	s, c, l, r := cand.s, cand.c, cand.l, cand.r
 	toks := s.toks
 	action := c.cue.action
 	hedged, threat := x.hedged(s, l, r, c)
@@ -20,11 +53,11 @@ func (x *Extractor) decide(a *analysis, site cueSite) []candidate {
 		a.trace.reject(s, c, rejectHedged) // talk, or a promise to lift a ban
 		return nil
 	}
-	passive, reasonStart := site.passive, site.reasonStart
+	passive, reasonStart := cand.passive, cand.reasonStart
 
 	targets, targetRule := x.targets(a, s, c, l, r, passive, reasonStart)
 	if len(targets) == 0 {
-		x.untargeted(a, site, targetRule == ownAccount)
+		x.untargeted(a, cand, targetRule == ownAccount)
 		return nil
 	}
 	if c.cue.kind == kindVerb && !passive && !x.lex.words.undergoes(s.toks, c) && x.companyActs(s, l, c.start) {
@@ -64,7 +97,7 @@ func (x *Extractor) decide(a *analysis, site cueSite) []candidate {
 		targets, partial = kept, true
 	}
 
-	var out []candidate
+	var out []decision
 	for _, t := range targets {
 		svc := x.gaz.Service(t.service)
 		act := resolveAction(action, svc, partial)
@@ -80,7 +113,7 @@ func (x *Extractor) decide(a *analysis, site cueSite) []candidate {
 				action: actionRule(s, c, act, svc, partial, hedged && threat)}
 		}
 		for _, code := range countries {
-			out = append(out, candidate{
+			out = append(out, decision{
 				country: code, service: t.service, action: act, sent: s,
 				date: date, dateStrength: dstrength, reason: reason, reasonRank: rrank,
 				history:   history,
@@ -96,8 +129,8 @@ func (x *Extractor) decide(a *analysis, site cueSite) []candidate {
 // unreported names why a cue reports no action of a state, or is "" when
 // it may: the tests are in the order the rules were written, each a kind
 // of sentence that uses an action word for something else.
-func (x *Extractor) unreported(site cueSite) string {
-	s, c, l, r := site.s, site.c, site.l, site.r
+func (x *Extractor) unreported(cand candidate) string {
+	s, c, l, r := cand.s, cand.c, cand.l, cand.r
 	toks := s.toks
 	action := c.cue.action
 	switch {
@@ -125,10 +158,10 @@ func (x *Extractor) unreported(site cueSite) string {
 // state's measure on services it does not name ("decided to block the
 // sites to prevent rumours", "blocked 26 platforms on 4 September") gives
 // its reason and date to the state's events named elsewhere.
-func (x *Extractor) untargeted(a *analysis, site cueSite, own bool) {
-	s, c, l, r := site.s, site.c, site.l, site.r
+func (x *Extractor) untargeted(a *analysis, cand candidate, own bool) {
+	s, c, l, r := cand.s, cand.c, cand.l, cand.r
 	if (c.cue.kind == kindNoun && x.lex.words.definiteBefore(s.toks, c.start)) || (c.cue.action == Unblock && liftsDefinite(s.toks, c)) {
-		a.pending = append(a.pending, reference{s, c, l, r, site.reasonStart})
+		a.pending = append(a.pending, reference{s, c, l, r, cand.reasonStart})
 		return
 	}
 	if own {
@@ -144,9 +177,9 @@ func (x *Extractor) untargeted(a *analysis, site cueSite, own bool) {
 			return // it names services, none of them acted on ("his Telegram channel")
 		}
 	}
-	countries, _, _ := x.actors(a, s, c, l, r, site.passive, site.reasonStart, nil)
-	reason, rank := x.reasonFor(s, c, site.reasonStart)
-	d, strength := x.dateFor(s, c, l, r, site.reasonStart)
+	countries, _, _ := x.actors(a, s, c, l, r, cand.passive, cand.reasonStart, nil)
+	reason, rank := x.reasonFor(s, c, cand.reasonStart)
+	d, strength := x.dateFor(s, c, l, r, cand.reasonStart)
 	for _, code := range countries {
 		if reason != "" && rank >= 2 {
 			a.justifications = append(a.justifications, justification{country: code, text: reason, index: s.index})

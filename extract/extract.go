@@ -1,3 +1,5 @@
+// The Extractor and the order of its stages.
+
 package extract
 
 import (
@@ -78,12 +80,13 @@ func (x *Extractor) Explain(doc Document) ([]Event, *Trace) {
 //
 //	mentions   (mentions.go)   Document -> sentences with the countries,
 //	                           authorities, services and dates they name
-//	candidates (candidates.go) a sentence -> the cues in it that may
-//	                           report an action, each with its clause
-//	decide     (decide.go)     a cue -> candidates: whether it happened,
-//	                           what it acts on (targets.go), which state
-//	                           acts, the action, date and reason
-//	merge      (merge.go)      candidates -> one event per (country,
+//	candidates (candidates.go) a sentence -> candidates: the cues in it
+//	                           that may report an action, with their clauses
+//	decide     (decide.go)     a candidate -> decisions: whether it
+//	                           happened, what it acts on (targets.go),
+//	                           which state acts (actors.go), the action,
+//	                           date and reason
+//	merge      (merge.go)      decisions -> one event per (country,
 //	                           service, action), its date, reason and
 //	                           confidence (confidence.go)
 //
@@ -100,19 +103,19 @@ func (x *Extractor) extract(doc Document, tr *Trace, keepFeatures bool) ([]Event
 	if keepFeatures {
 		a.features = make(map[triple][]float64)
 	}
-	var cands []candidate
+	var decided []decision
 	for _, s := range a.sents {
-		sites, affects := x.candidates(a, s)
-		var found []candidate
-		for _, site := range sites {
-			found = append(found, x.decide(a, site)...)
+		cands, affects := x.candidates(a, s)
+		var found []decision
+		for _, c := range cands {
+			found = append(found, x.decide(a, c)...)
 		}
 		for _, c := range affects {
 			found = append(found, x.collateral(a, s, c, found)...)
 		}
 		a.prior = append(a.prior, found...)
-		cands = append(cands, found...)
+		decided = append(decided, found...)
 	}
-	cands = append(cands, x.resolveReferences(a, cands)...)
-	return x.merge(a, cands), a.features
+	decided = append(decided, x.resolveReferences(a, decided)...)
+	return x.merge(a, decided), a.features
 }

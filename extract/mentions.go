@@ -1,3 +1,6 @@
+// Stage 1, mentions: the sentences of an article and the countries,
+// authorities, services and dates each names.
+
 package extract
 
 import (
@@ -17,8 +20,8 @@ type analysis struct {
 	// justifications are reasons a government gives in sentences that
 	// report no action, by country.
 	justifications []justification
-	// prior are the candidates found so far, for context.
-	prior []candidate
+	// prior are the decisions made so far, for context.
+	prior []decision
 	// pending are references to actions ("the ban") to resolve once all
 	// sentences are read.
 	pending []reference

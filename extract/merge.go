@@ -1,3 +1,6 @@
+// Stage 4, merge: decisions into events, one per (country, service,
+// action) per article.
+
 package extract
 
 import (
@@ -7,14 +10,14 @@ import (
 	"time"
 )
 
-// merge is the last stage: it folds candidates into events, one per
+// merge is the last stage: it folds decisions into events, one per
 // (country, service, action), as SCHEMA.md asks: the most specific date,
 // the clearest reason, every sentence as evidence, and a confidence from
 // the fitted model.
-func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
-	groups := make(map[triple][]candidate)
+func (x *Extractor) merge(a *analysis, decided []decision) []Event {
+	groups := make(map[triple][]decision)
 	var order []triple
-	for _, c := range cands {
+	for _, c := range decided {
 		k := triple{c.country, c.service, c.action}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
@@ -41,7 +44,7 @@ func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
 					dateRules[k] = fmt.Sprintf("; %q is history: the headline reports the action as news", dateText(g[best].sent, d))
 				}
 			} else if a.trace != nil && !d.zero() {
-				dateRules[k] = candidateDateRule(g[best])
+				dateRules[k] = decisionDateRule(g[best])
 			}
 		}
 	}
@@ -125,9 +128,9 @@ func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
 }
 
 // eventTrace tells how an event was decided, naming each field's rule;
-// the first candidate found stands for the rest, which are recorded as
+// the first decision found stands for the rest, which are recorded as
 // duplicates merged into it.
-func (x *Extractor) eventTrace(a *analysis, ev Event, g []candidate, dateFrom, reasonFrom string, f []float64) EventTrace {
+func (x *Extractor) eventTrace(a *analysis, ev Event, g []decision, dateFrom, reasonFrom string, f []float64) EventTrace {
 	first := g[0]
 	for _, c := range g {
 		if c.sent.index < first.sent.index {
@@ -173,7 +176,7 @@ func sortTraces(ts []EventTrace) {
 // measure it threatens to extend ("fined for failing to appoint a
 // representative"). A lifted ban has its own reasons and neither gives nor
 // takes.
-func shareReasons(evs []Event, traces []EventTrace, groups map[triple][]candidate) {
+func shareReasons(evs []Event, traces []EventTrace, groups map[triple][]decision) {
 	// Only between events told close together: a list, or a measure and
 	// the threat that follows it, not a background paragraph's history.
 	near := func(a, b Event) bool {
@@ -214,11 +217,11 @@ func shareReasons(evs []Event, traces []EventTrace, groups map[triple][]candidat
 // current leaves out the history of an event dated recently: the reason
 // of "after a bomb attack in November 2022, Twitter was slowed" is not
 // the reason of this week's throttling.
-func current(g []candidate, d date, pub time.Time) []candidate {
+func current(g []decision, d date, pub time.Time) []decision {
 	if d.zero() || old(d, pub) {
 		return g
 	}
-	out := make([]candidate, 0, len(g))
+	out := make([]decision, 0, len(g))
 	for _, c := range g {
 		if c.dateStrength > 0 && !c.date.zero() && old(c.date, pub) {
 			continue
@@ -230,7 +233,7 @@ func current(g []candidate, d date, pub time.Time) []candidate {
 
 // featuresOf computes an event's features and keeps them for whoever
 // fits the confidence model.
-func (a *analysis) featuresOf(k triple, g []candidate) []float64 {
+func (a *analysis) featuresOf(k triple, g []decision) []float64 {
 	f := features(g, k.action)
 	if a.features != nil {
 		a.features[k] = f
@@ -241,7 +244,7 @@ func (a *analysis) featuresOf(k triple, g []candidate) []float64 {
 // dropSummaryConflicts lets the body overrule the headline: when the title
 // or standfirst says Iran blocks Telegram and the body reports that it
 // disrupted features, the event is the restriction.
-func dropSummaryConflicts(tr *Trace, groups map[triple][]candidate) {
+func dropSummaryConflicts(tr *Trace, groups map[triple][]decision) {
 	family := map[Action]bool{Block: true, Restrict: true, Throttle: true, Shutdown: true}
 	for k, g := range groups {
 		if !family[k.action] || !allSummary(g) {
@@ -264,7 +267,7 @@ func dropSummaryConflicts(tr *Trace, groups map[triple][]candidate) {
 // narrows elsewhere: "cut access to 11 domain names belonging to
 // Telegram" is the same measure as "blocked the web version of
 // Telegram", which is a restriction.
-func foldPartialBlocks(tr *Trace, groups map[triple][]candidate, order *[]triple) {
+func foldPartialBlocks(tr *Trace, groups map[triple][]decision, order *[]triple) {
 	for k, g := range groups {
 		if k.action != Restrict {
 			continue
@@ -297,7 +300,7 @@ func foldPartialBlocks(tr *Trace, groups map[triple][]candidate, order *[]triple
 	}
 }
 
-func allSummary(g []candidate) bool {
+func allSummary(g []decision) bool {
 	for _, c := range g {
 		if !c.sent.title && !c.sent.lead {
 			return false
@@ -320,7 +323,7 @@ func old(d date, pub time.Time) bool {
 
 // reportedAsNews reports a group the headline or standfirst states
 // without a date of its own.
-func reportedAsNews(g []candidate) bool {
+func reportedAsNews(g []decision) bool {
 	for _, c := range g {
 		if (c.sent.title || c.sent.lead) && c.dateStrength == 0 && !c.history {
 			return true
@@ -332,9 +335,9 @@ func reportedAsNews(g []candidate) bool {
 // bestDate prefers a date stated with the action in today's news over one
 // from history or from elsewhere in a sentence, and the body over the
 // headline.
-func bestDate(g []candidate) int {
+func bestDate(g []decision) int {
 	best := -1
-	rank := func(c candidate) int {
+	rank := func(c decision) int {
 		r := c.dateStrength * 4
 		if !c.history {
 			r += 16
@@ -357,7 +360,7 @@ func bestDate(g []candidate) int {
 
 // bestReason takes the clearest reason stated with the action; else a
 // justification the same state gave elsewhere in the article.
-func (x *Extractor) bestReason(a *analysis, k triple, g []candidate) (string, string) {
+func (x *Extractor) bestReason(a *analysis, k triple, g []decision) (string, string) {
 	best := -1
 	for i, c := range g {
 		if c.reason == "" {
@@ -388,15 +391,15 @@ func (x *Extractor) bestReason(a *analysis, k triple, g []candidate) (string, st
 	return "", "reason: none stated"
 }
 
-// reasonRule tells which of a candidate's words gave the reason.
-func reasonRule(c candidate, how string) string {
+// reasonRule tells which of a decision's words gave the reason.
+func reasonRule(c decision, how string) string {
 	if c.via == viaCollateral {
 		return fmt.Sprintf("reason: the action that caused it, sentence %d", c.sent.index)
 	}
 	return fmt.Sprintf("reason: %s (rank %d), sentence %d", how, c.reasonRank, c.sent.index)
 }
 
-func evidence(g []candidate) []string {
+func evidence(g []decision) []string {
 	var out []string
 	seen := make(map[int]bool)
 	idx := make([]*sentence, 0, len(g))

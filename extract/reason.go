@@ -1,3 +1,6 @@
+// Reasons: why a state says it acted, and the collateral damage of an
+// action.
+
 package extract
 
 import (
@@ -309,10 +312,10 @@ func (x *Extractor) speaker(a *analysis, s *sentence, i int) string {
 // collateral finds services hit by a state's action against another:
 // "the Telegram ban has also affected ... Amazon Web Services (AWS) or
 // Google infrastructure, such as Twitch and Spotify".
-func (x *Extractor) collateral(a *analysis, s *sentence, c cueMatch, same []candidate) []candidate {
+func (x *Extractor) collateral(a *analysis, s *sentence, c cueMatch, same []decision) []decision {
 	toks := s.toks
 	// The cause: a nominal action in the sentence, with its service.
-	var cause *candidate
+	var cause *decision
 	causeText := ""
 	causeLo, causeHi := -1, -1
 	for _, cm := range x.lex.findCues(toks) {
@@ -372,7 +375,7 @@ func (x *Extractor) collateral(a *analysis, s *sentence, c cueMatch, same []cand
 		}
 		hit = append(hit, m)
 	}
-	var out []candidate
+	var out []decision
 	for _, m := range dropOwners(x.gaz, s, hit) {
 		var w *why
 		if a.trace != nil {
@@ -380,7 +383,7 @@ func (x *Extractor) collateral(a *analysis, s *sentence, c cueMatch, same []cand
 			w = &why{cue: cueText(s, c), targets: "targets: services the cause also hit (collateral)",
 				actors: "country: that of the cause " + cause.String(), action: fmt.Sprintf("action: collateral %q of %s", cueText(s, c), cause)}
 		}
-		out = append(out, candidate{
+		out = append(out, decision{
 			why:     w,
 			country: cause.country, service: m.service, action: cause.action, sent: s,
 			reason: causeText, reasonRank: 3,

@@ -1,3 +1,5 @@
+// Sentences and tokens: the text as the rules read it.
+
 package extract
 
 import (

@@ -8,7 +8,7 @@ import (
 )
 
 // Trace records why an article gave the events it gave: for each event
-// the rules that decided its fields, and for each cue or candidate that
+// the rules that decided its fields, and for each cue or decision that
 // gave no event, why not. Explain builds one; Extract does not, and pays
 // nothing for it.
 type Trace struct {
@@ -34,7 +34,7 @@ type EventTrace struct {
 	ConfidenceRule string
 }
 
-// Rejection is a cue that gave no event, or a candidate that merging
+// Rejection is a cue that gave no event, or a decision that merging
 // dropped or folded into another.
 type Rejection struct {
 	Sentence string
@@ -45,7 +45,7 @@ type Rejection struct {
 	Detail string
 }
 
-// Why a cue or a candidate gave no event of its own. Tests and readers of
+// Why a cue or a decision gave no event of its own. Tests and readers of
 // traces match on these, so they are stable.
 const (
 	rejectFalseCue        = "not a cue here"       // "a fine idea", "in order to"
@@ -70,7 +70,7 @@ const (
 	rejectDuplicate       = "duplicate merged"     // one event per country, service and action
 )
 
-// why is how a candidate was found, kept only when tracing.
+// why is how a decision was made, kept only when tracing.
 type why struct {
 	cue     string
 	action  string
@@ -86,8 +86,8 @@ func (t *Trace) reject(s *sentence, c cueMatch, reason string) {
 	t.Rejected = append(t.Rejected, Rejection{Sentence: strings.TrimSpace(s.orig), Cue: cueText(s, c), Reason: reason})
 }
 
-// drop records a candidate that merging dropped or folded.
-func (t *Trace) drop(c candidate, reason, detail string) {
+// drop records a decision that merging dropped or folded.
+func (t *Trace) drop(c decision, reason, detail string) {
 	if t == nil {
 		return
 	}
@@ -106,7 +106,7 @@ func cueText(s *sentence, c cueMatch) string {
 	return s.text[s.toks[c.start].start:s.toks[c.end-1].end]
 }
 
-// actionRule tells how a cue's action became a candidate's.
+// actionRule tells how a cue's action became a decision's.
 func actionRule(s *sentence, c cueMatch, act Action, svc *Service, partial, threat bool) string {
 	base := string(c.cue.action)
 	if c.cue.action == actionCut {
@@ -138,8 +138,8 @@ func dateText(s *sentence, d date) string {
 	return d.String()
 }
 
-// candidateDateRule tells where the date of candidate c came from.
-func candidateDateRule(c candidate) string {
+// decisionDateRule tells where the date of decision c came from.
+func decisionDateRule(c decision) string {
 	switch c.dateStrength {
 	case 2:
 		return fmt.Sprintf("date: nearest date expression %q in the cue's clause, sentence %d", dateText(c.sent, c.date), c.sent.index)
