@@ -19,20 +19,22 @@ type candidate struct {
 // may report an action, with their clauses, for decide to judge; and the cues that
 // report a service hit by another action ("affected"), for collateral. A
 // sentence without cues may still state a government's justification or
-// refer to an action, which is noted for later.
-func (x *Extractor) candidates(a *analysis, s *sentence) (cands []candidate, affects []cueMatch) {
+// refer to an action, which is noted for later. The candidates are
+// appended to cands.
+func (x *Extractor) candidates(a *analysis, s *sentence, cands []candidate) ([]candidate, []cueMatch) {
+	var affects []cueMatch
 	cues := x.lex.findCues(s.toks)
 	cues = x.dropFalseCues(a, s, cues)
 	x.noteReferences(a, s)
 	if len(cues) == 0 {
 		x.noteJustification(a, s)
-		return nil, nil
+		return cands, nil
 	}
 	if strings.HasSuffix(strings.TrimRight(s.text, `"' `), "?") {
 		for _, c := range cues {
 			a.trace.reject(s, c, rejectQuestion) // "Will Iran block Telegram?"
 		}
-		return nil, nil
+		return cands, nil
 	}
 	for i, c := range cues {
 		if c.cue.kind == kindNoun && c.alt != nil && c.alt.kind == kindVerb && x.verbInContext(s, c) {

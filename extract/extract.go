@@ -104,8 +104,10 @@ func (x *Extractor) extract(doc Document, tr *Trace, keepFeatures bool) ([]Event
 		a.features = make(map[triple][]float64)
 	}
 	var decided []decision
+	var cands []candidate // reused from sentence to sentence: decide copies what it keeps
 	for _, s := range a.sents {
-		cands, affects := x.candidates(a, s)
+		var affects []cueMatch
+		cands, affects = x.candidates(a, s, cands[:0])
 		var found []decision
 		for _, c := range cands {
 			found = append(found, x.decide(a, c)...)

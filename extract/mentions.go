@@ -36,6 +36,8 @@ type analysis struct {
 	features map[triple][]float64
 	// trace records why, for Explain; nil for Extract.
 	trace *Trace
+	// search is targets' working state.
+	search targetSearch
 }
 
 // mentions is the first stage: it splits an article into sentences, tags

@@ -9,7 +9,11 @@ import "strings"
 // and on how the sentence is built, so the rules are tried in order and
 // the first that finds something wins: the order is the algorithm.
 func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, passive bool, reasonStart int) ([]mention, string) {
-	t := &targetSearch{x: x, a: a, s: s, c: c, l: l, hi: r, passive: passive, cueInAside: x.inAside(s.toks, c.start)}
+	// The search's state lives in the analysis, not on the heap afresh
+	// for every cue: the rules are called through a table, so the
+	// compiler cannot keep it on the stack.
+	t := &a.search
+	*t = targetSearch{x: x, a: a, s: s, c: c, l: l, hi: r, passive: passive, cueInAside: x.inAside(s.toks, c.start)}
 	if reasonStart >= 0 && reasonStart < t.hi {
 		t.hi = reasonStart
 	}
