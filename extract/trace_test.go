@@ -173,6 +173,41 @@ func TestExplainEvents(t *testing.T) {
 	}
 }
 
+// TestExplainAgrees checks on every labelled article that Explain finds
+// what Extract finds and names a rule for every field of every event.
+func TestExplainAgrees(t *testing.T) {
+	x := extractor(t)
+	article(t, "seed-iran-telegram") // loads the sets
+	for id := range traceArts {
+		d := article(t, id)
+		evs, tr := x.Explain(d)
+		if !reflect.DeepEqual(evs, x.Extract(d)) {
+			t.Errorf("%s: Explain and Extract disagree", id)
+			continue
+		}
+		if len(tr.Events) != len(evs) {
+			t.Errorf("%s: %d event traces for %d events", id, len(tr.Events), len(evs))
+			continue
+		}
+		for i, e := range tr.Events {
+			if e.Country != evs[i].Country || e.Service != evs[i].Service || e.Action != evs[i].Action {
+				t.Errorf("%s: trace %d is of %s %s %s, the event of %s %s %s", id, i, e.Country, e.Service, e.Action, evs[i].Country, evs[i].Service, evs[i].Action)
+			}
+			for name, rule := range map[string]string{"country": e.CountryRule, "service": e.ServiceRule, "action": e.ActionRule,
+				"date": e.DateRule, "reason": e.ReasonRule, "confidence": e.ConfidenceRule} {
+				if !strings.HasPrefix(rule, name+": ") && !(name == "service" && strings.HasPrefix(rule, "targets: ")) {
+					t.Errorf("%s: %s %s %s: %s rule %q", id, e.Country, e.Service, e.Action, name, rule)
+				}
+			}
+		}
+		for _, r := range tr.Rejected {
+			if r.Sentence == "" || r.Reason == "" {
+				t.Errorf("%s: rejection %+v lacks its sentence or reason", id, r)
+			}
+		}
+	}
+}
+
 // TestExtractKeepsNoTrace checks that Extract does the work of Explain
 // without its cost: no more allocations than before the trace existed
 // would be ideal, but at least far fewer than Explain's.
