@@ -169,7 +169,9 @@ func (x *Extractor) untargeted(a *analysis, cand candidate, own bool) {
 	} else {
 		a.trace.reject(s, c, rejectNoTarget)
 	}
-	if c.cue.action == actionAffect || c.cue.action == Threaten || c.cue.action == Unblock {
+	// A threat's or a lifting's reason and date are not those of the
+	// measures themselves.
+	if c.cue.action == Threaten || c.cue.action == Unblock {
 		return
 	}
 	for _, m := range s.mentions {
