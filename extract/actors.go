@@ -4,9 +4,10 @@ package extract
 
 import "strings"
 
-// actors returns the states acting for a cue and how directly the text
-// says so (4 an authority in the clause ... 0 from context).
-func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passive bool, reasonStart int, targets []mention) ([]string, int) {
+// actors returns the states acting for a cue, how directly the text says
+// so (4 an authority in the clause ... 0 from context) and the name of
+// the rule that found them.
+func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passive bool, reasonStart int, targets []mention) ([]string, int, string) {
 	inReason := func(m mention) bool { return reasonStart >= 0 && m.start >= reasonStart }
 	// A demonym that heads no government noun ("Ukrainian drone
 	// attacks", "Russian users") says nothing about who acts.
@@ -19,8 +20,8 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 		switch {
 		case c.cue.action == Order && m.start >= c.end && !(m.start > 0 && s.toks[m.start-1].lower == "by"):
 			continue // what an order is about is not who orders it
-		case m.start > 0 && isLocative(s.toks[m.start-1]),
-			len(loc) > 0 && joined(s, loc[len(loc)-1], m): // "in China, Iran and North Korea"
+		case m.start > 0 && x.lex.words.isLocative(s.toks[m.start-1]),
+			len(loc) > 0 && x.lex.words.joined(s, loc[len(loc)-1], m): // "in China, Iran and North Korea"
 			loc = append(loc, m)
 		case m.start > 0 && s.toks[m.start-1].lower == "by" && m.start >= c.end:
 			subj = append(subj, m) // "was blocked by Roskomnadzor"
@@ -53,7 +54,7 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 	}
 	switch {
 	case len(auth) > 0:
-		return strongest(auth), 4
+		return strongest(auth), 4, "country: authority in the cue's clause"
 	case len(loc) > 0:
 		var codes []string
 		for _, m := range loc {
@@ -61,11 +62,11 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 				codes = append(codes, m.country)
 			}
 		}
-		return codes, 3
+		return codes, 3, "country: where the action applies"
 	case len(subj) > 0:
-		return coordinated(s, subj), 3
+		return x.lex.words.coordinated(s, subj), 3, "country: subject of the cue"
 	case len(other) > 0:
-		return strongest(other), 2
+		return strongest(other), 2, "country: named in the cue's clause"
 	}
 	// Elsewhere in the sentence, outside the reason.
 	var rest []mention
@@ -76,7 +77,7 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 		}
 	}
 	if len(rest) > 0 {
-		return strongest(rest), 1
+		return strongest(rest), 1, "country: named elsewhere in the sentence"
 	}
 	// The state the article already reported acting on the same service:
 	// "X was first blocked in February 2024" in a story about Pakistan
@@ -84,7 +85,7 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 	for _, t := range targets {
 		for i := len(a.prior) - 1; i >= 0; i-- {
 			if p := a.prior[i]; p.service == t.service && p.sent.index < s.index && p.cstrength >= 2 {
-				return []string{p.country}, 0
+				return []string{p.country}, 0, "country: acted on the same service earlier"
 			}
 		}
 	}
@@ -94,33 +95,27 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 		// The people ("Tanzanians"), not an adjective ("Ukrainian drone
 		// attacks").
 		if m.role == roleDemonym && !m.origin && !inReason(m) && strings.HasSuffix(s.toks[m.end-1].lower, "s") && !x.inAside(s.toks, m.start) {
-			return []string{m.country}, 0
+			return []string{m.country}, 0, "country: its people named"
 		}
 	}
 	if code := contextCountry(a, s); code != "" {
-		return []string{code}, 0
+		return []string{code}, 0, "country: from context"
 	}
-	return nil, 0
+	return nil, 0, ""
 }
 
-func isLocative(t token) bool {
-	switch t.lower {
-	case "in", "across", "throughout", "inside", "within", "nationwide":
-		return true
-	}
-	return false
-}
+func (w *words) isLocative(t token) bool { return w.locatives[t.lower] }
 
 // coordinated keeps the mentions that form one list with the last one:
 // "in China, Iran and North Korea" is three states; "First Russia now
 // Iran" names Iran as the one acting.
-func coordinated(s *sentence, ms []mention) []string {
+func (w *words) coordinated(s *sentence, ms []mention) []string {
 	if len(ms) == 1 {
 		return []string{ms[0].country}
 	}
 	out := []string{ms[len(ms)-1].country}
 	for i := len(ms) - 2; i >= 0; i-- {
-		if !joined(s, ms[i], ms[i+1]) {
+		if !w.joined(s, ms[i], ms[i+1]) {
 			break
 		}
 		if !contains(out, ms[i].country) {
@@ -131,7 +126,7 @@ func coordinated(s *sentence, ms []mention) []string {
 }
 
 // joined reports whether only a conjunction or comma separates a and b.
-func joined(s *sentence, a, b mention) bool {
+func (w *words) joined(s *sentence, a, b mention) bool {
 	if b.start <= a.end {
 		return false
 	}
@@ -139,7 +134,7 @@ func joined(s *sentence, a, b mention) bool {
 		switch s.toks[k].lower {
 		case ",", "and", "or", "both", "as", "well", "the", "&":
 		default:
-			if !isLocative(s.toks[k]) {
+			if !w.isLocative(s.toks[k]) {
 				return false
 			}
 		}
@@ -200,8 +195,7 @@ func (x *Extractor) dateFor(s *sentence, c cueMatch, l, r, reasonStart int) (dat
 	if len(s.dates) == 0 {
 		return date{}, 0
 	}
-	lo, hi := s.toks[l].start, s.text[len(s.text):]
-	_ = hi
+	lo := s.toks[l].start
 	hiOff := len(s.text)
 	if r < len(s.toks) {
 		hiOff = s.toks[r].start

@@ -130,18 +130,19 @@ func (x *Extractor) startsClause(toks []token, i int, backward bool) bool {
 	case "-":
 		return i > 0 && toks[i-1].end < t.start // a spaced dash
 	}
-	switch t.lower {
-	case "which", "who", "whose", "while", "whereas", "although", "though", "because", "citing", "saying", "despite", "when", "where", "leaving", "prompting":
+	words := x.lex.words
+	switch w := t.lower; {
+	case words.clauseStarters[w]:
 		return true
-	case "since":
+	case w == "since":
 		return !x.temporalAfter(toks, i) && !(i+1 < len(toks) && isCapitalized(toks[i+1].text) && monthNum(toks[i+1].text) > 0)
-	case "but":
+	case w == "but":
 		return i > 0 && toks[i-1].text == "," && i+1 < len(toks) && !strings.HasPrefix(toks[i+1].tag, "JJ") && !strings.HasPrefix(toks[i+1].tag, "RB")
-	case "as":
+	case w == "as":
 		// ", as protests spread" starts a clause; ", as well as Yandex"
 		// continues a list.
 		return i > 0 && toks[i-1].text == "," && !(i+1 < len(toks) && toks[i+1].lower == "well")
-	case "after", "following", "amid", "over", "accused", "alleging", "claiming":
+	case words.reasonClauseStarters[w]:
 		end := x.lex.reasons.at(toks, i)
 		return end > 0 && x.validReason(toks, i, end)
 	}
@@ -158,24 +159,19 @@ func (x *Extractor) temporalAfter(toks []token, i int) bool {
 	if n.tag == "CD" || monthNum(n.text) > 0 && isCapitalized(n.text) {
 		return true
 	}
-	switch n.lower {
-	case "that", "this", "years", "months", "weeks", "days", "hours", "decades", "which", "it", "half":
+	words := x.lex.words
+	switch w := n.lower; {
+	case words.timeFollowers[w]:
 		return true
-	case "more", "less", "nearly", "almost", "about", "some", "roughly", "around", "just", "only":
+	case words.approximators[w]:
 		// "after more than seven months", "over nearly a decade"
 		for k := i + 2; k < len(toks) && k < i+6; k++ {
-			switch strings.TrimSuffix(toks[k].lower, "s") {
-			case "day", "week", "month", "year", "decade", "hour", "minute", "third", "quarter", "half":
+			if words.timeUnits[strings.TrimSuffix(toks[k].lower, "s")] {
 				return true
 			}
 		}
-	case "the", "a":
-		if i+2 < len(toks) {
-			switch toks[i+2].lower {
-			case "weekend", "past", "next", "last", "years", "course", "summer", "winter", "spring", "autumn", "week", "month", "year", "decade", "end", "first", "second", "same", "phone", "holiday", "holidays", "period":
-				return true
-			}
-		}
+	case w == "the" || w == "a":
+		return i+2 < len(toks) && words.timeNouns[toks[i+2].lower]
 	}
 	return false
 }
@@ -186,8 +182,7 @@ func (x *Extractor) isPassive(toks []token, i int) bool {
 		return false
 	}
 	for j := i - 1; j >= 0 && j >= i-4; j-- {
-		switch toks[j].lower {
-		case "is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "remains", "remain", "remained", "stayed", "stay", "stays", "become", "became":
+		if x.lex.words.passiveAuxiliaries[toks[j].lower] {
 			return true
 		}
 		if isBoundary(toks[j]) {

@@ -1,3 +1,5 @@
+// Confidence: the fitted model that scores a merged event.
+
 package extract
 
 import (
@@ -7,7 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// How a candidate was found, for confidence.
+// How a decision was reached, for confidence.
 type via uint8
 
 const (
@@ -68,8 +70,8 @@ func loadConfidence() (*confidenceModel, error) {
 	return &m, nil
 }
 
-// features describes an event by its candidates.
-func features(g []candidate, a Action) []float64 {
+// features describes an event by its decisions.
+func features(g []decision, a Action) []float64 {
 	f := make([]float64, len(featureNames))
 	set := func(name string, v bool) {
 		if v {

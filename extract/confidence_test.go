@@ -51,7 +51,7 @@ func labelledEvents(t *testing.T, x *Extractor) []labelled {
 				t.Fatalf("%s: %v", path, err)
 			}
 			pub, _ := time.Parse("2006-01-02", a.Published)
-			evs, feats := x.extract(Document{ID: a.ID, Title: a.Title, Text: a.Text, Published: pub}, true)
+			evs, feats := x.extract(Document{ID: a.ID, Title: a.Title, Text: a.Text, Published: pub}, nil, true)
 			for _, e := range evs {
 				right := false
 				for _, g := range a.Events {

@@ -1,3 +1,5 @@
+// Cues: the action words of data/cues.yaml and how they match tokens.
+
 package extract
 
 import (
@@ -15,6 +17,18 @@ const (
 	kindNoun                     // "the Telegram ban"
 	kindState                    // "Telegram is inaccessible"
 )
+
+func (k cueKind) String() string {
+	switch k {
+	case kindVerb:
+		return "verb"
+	case kindNoun:
+		return "noun"
+	case kindState:
+		return "state"
+	}
+	return "reference"
+}
 
 // Actions the code resolves further; see cues.yaml.
 const (
@@ -81,6 +95,7 @@ type lexicon struct {
 	denials, hedges, threats, partial, history, indefinite,
 	reasons, justify, nonstate phrases
 	government, origin, accounts, own, justification, networkNot, references, watchers map[string]bool
+	words                                                                              *words
 }
 
 func loadLexicon() (*lexicon, error) {
@@ -143,6 +158,9 @@ func loadLexicon() (*lexicon, error) {
 	lx.networkNot = wordSet(f.NetworkNot)
 	lx.references = wordSet(f.References)
 	lx.watchers = wordSet(f.Watchers)
+	if lx.words, err = loadWords(); err != nil {
+		return nil, err
+	}
 	return lx, nil
 }
 
@@ -272,6 +290,12 @@ func (ph phrases) in(toks []token, from, to int) (int, bool) {
 		}
 	}
 	return -1, false
+}
+
+// has reports whether a phrase starts in toks[from:to].
+func (ph phrases) has(toks []token, from, to int) bool {
+	_, ok := ph.in(toks, from, to)
+	return ok
 }
 
 // cueMatch is an action cue found in a sentence.

@@ -1,3 +1,6 @@
+// Dates: the time expressions of a sentence, resolved against the
+// publication date.
+
 package extract
 
 import (
@@ -7,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/policywatch/policywatch/extract/internal/prefilter"
 )
 
 // date is a calendar date at the precision the text supports: month and
@@ -160,10 +165,10 @@ var dateRules = []dateRule{
 
 // datePrefilters are the rules' prefilters, by rule: most sentences give
 // no date, and most rules need a word the sentence lacks.
-var datePrefilters = func() []prefilter {
-	out := make([]prefilter, len(dateRules))
+var datePrefilters = func() []prefilter.Prefilter {
+	out := make([]prefilter.Prefilter, len(dateRules))
 	for i, r := range dateRules {
-		out[i] = newPrefilter(r.re)
+		out[i] = prefilter.New(r.re)
 	}
 	return out
 }()
@@ -315,9 +320,9 @@ func findDates(text string, pub time.Time) []dateExpr {
 func findDatesIn(text string, c dateContext) []dateExpr {
 	pub := c.pub
 	var all []dateExpr
-	folded := foldASCII(text)
+	folded := prefilter.FoldASCII(text)
 	for ri, r := range dateRules {
-		if !datePrefilters[ri].admits(text, folded) {
+		if !datePrefilters[ri].Admits(text, folded) {
 			continue
 		}
 		for _, loc := range r.re.FindAllStringSubmatchIndex(text, -1) {

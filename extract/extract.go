@@ -1,23 +1,23 @@
+// The Extractor and the order of its stages.
+
 package extract
 
 import (
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/jdkato/prose/v2"
+	"github.com/policywatch/policywatch/extract/nlp"
 )
 
 // Extractor finds events in articles. It is safe for concurrent use; build
 // one per process, because loading the tagger model takes a while.
 type Extractor struct {
-	gaz   *Gazetteer
-	lex   *lexicon
-	conf  *confidenceModel
-	model *prose.Model // for named entities
-	tags  *tagger
-	seg   *segmenter
+	gaz  *Gazetteer
+	lex  *lexicon
+	conf *confidenceModel
+	ents *nlp.Recognizer
+	tags *nlp.Tagger
+	seg  *nlp.Segmenter
 }
 
 // New loads the embedded gazetteer, cue lexicon, prose's English models
@@ -28,10 +28,10 @@ func New() (*Extractor, error) {
 	// included, and the port's tagger weights are decoded from the same
 	// embedded data: decoding them side by side halves the wait on two
 	// cores.
-	var model *prose.Model
+	var ents *nlp.Recognizer
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	wg.Go(func() { model = prose.ModelFromData("policywatch") })
+	wg.Go(func() { ents = nlp.NewRecognizer() })
 	gaz, err := LoadGazetteer()
 	if err != nil {
 		return nil, err
@@ -44,16 +44,16 @@ func New() (*Extractor, error) {
 	if err != nil {
 		return nil, err
 	}
-	tags, err := newTagger()
+	tags, err := nlp.NewTagger()
 	if err != nil {
 		return nil, err
 	}
-	seg, err := newSegmenter()
+	seg, err := nlp.NewSegmenter()
 	if err != nil {
 		return nil, err
 	}
 	wg.Wait()
-	return &Extractor{gaz: gaz, lex: lex, conf: conf, model: model, tags: tags, seg: seg}, nil
+	return &Extractor{gaz: gaz, lex: lex, conf: conf, ents: ents, tags: tags, seg: seg}, nil
 }
 
 // Gazetteer returns the names the extractor knows, for resolving user
@@ -63,131 +63,61 @@ func (x *Extractor) Gazetteer() *Gazetteer { return x.gaz }
 // Extract returns the events an article reports, at most one per
 // (country, service, action), ordered by country, service and action.
 func (x *Extractor) Extract(doc Document) []Event {
-	evs, _ := x.extract(doc, false)
+	evs, _ := x.extract(doc, nil, false)
 	return evs
 }
 
-// extract is Extract, keeping each event's confidence features when asked.
-func (x *Extractor) extract(doc Document, keepFeatures bool) ([]Event, map[triple][]float64) {
+// Explain is Extract, also saying why: for each event, the rules that
+// decided its fields, and for each cue that gave no event, why not. It
+// costs more than Extract, which builds none of this.
+func (x *Extractor) Explain(doc Document) ([]Event, *Trace) {
+	tr := &Trace{}
+	evs, _ := x.extract(doc, tr, false)
+	return evs, tr
+}
+
+// extract runs the stages, one after another, on an article:
+//
+//	mentions   (mentions.go)   Document -> sentences with the countries,
+//	                           authorities, services and dates they name
+//	candidates (candidates.go) a sentence -> candidates: the cues in it
+//	                           that may report an action, with their clauses
+//	decide     (decide.go)     a candidate -> decisions: whether it
+//	                           happened, what it acts on (targets.go),
+//	                           which state acts (actors.go), the action,
+//	                           date and reason
+//	merge      (merge.go)      decisions -> one event per (country,
+//	                           service, action), its date, reason and
+//	                           confidence (confidence.go)
+//
+// Sentences are decided in reading order because a sentence's context
+// ("it", "the ban", the state a paragraph is about) is what the ones
+// before it found. tr, when not nil, records why; keepFeatures keeps each
+// event's confidence features for fitting the model.
+func (x *Extractor) extract(doc Document, tr *Trace, keepFeatures bool) ([]Event, map[triple][]float64) {
 	if doc.Published.IsZero() {
 		doc.Published = time.Now().UTC()
 	}
-	a := x.analyze(doc)
+	a := x.mentions(doc)
+	a.trace = tr
 	if keepFeatures {
 		a.features = make(map[triple][]float64)
 	}
-	var cands []candidate
+	var decided []decision
+	var cands []candidate // reused from sentence to sentence: decide copies what it keeps
 	for _, s := range a.sents {
-		cands = append(cands, x.sentenceEvents(a, s)...)
-	}
-	cands = append(cands, x.resolveReferences(a, cands)...)
-	return x.merge(a, cands), a.features
-}
-
-// analysis is a document split into analysed sentences, with the running
-// context that coreference needs.
-type analysis struct {
-	doc   Document
-	sents []*sentence
-	// named reports which services the article names unambiguously
-	// anywhere, which licenses their ambiguous aliases ("X").
-	named map[string]bool
-	// justifications are reasons a government gives in sentences that
-	// report no action, by country.
-	justifications []justification
-	// prior are the candidates found so far, for context.
-	prior []candidate
-	// pending are references to actions ("the ban") to resolve once all
-	// sentences are read.
-	pending []reference
-	// current is the sentence whose mentions are being found.
-	current *sentence
-	// generalDates are the dates an article gives a state's measures on
-	// services it does not name there ("blocked 26 platforms on 4
-	// September"), by country: events with no date of their own take them.
-	generalDates map[string]date
-	// features are the confidence features of each event, kept only when
-	// the model is being fitted.
-	features map[triple][]float64
-}
-
-func (x *Extractor) analyze(doc Document) *analysis {
-	a := &analysis{doc: doc, named: make(map[string]bool), generalDates: make(map[string]date)}
-	title := strings.TrimSpace(normalizeText(doc.Title))
-	paras := splitParagraphs(normalizeText(doc.Text))
-	// Some sources repeat the headline as the first line of the text.
-	if len(paras) > 0 && title != "" && strings.EqualFold(paras[0], title) {
-		paras = paras[1:]
-	}
-	var sents []sentence
-	if title != "" {
-		sents = append(sents, sentence{orig: doc.Title, text: title, para: -1, title: true})
-	}
-	body := x.splitSentences(paras)
-	sents = append(sents, body...)
-	for i := range sents {
-		s := &sents[i]
-		s.index = i
-		if !s.title {
-			s.text = s.orig // splitSentences works on normalised text already
+		var affects []cueMatch
+		cands, affects = x.candidates(a, s, cands[:0])
+		var found []decision
+		for _, c := range cands {
+			found = append(found, x.decide(a, c)...)
 		}
-		x.tokenize(s)
-		// A first paragraph without final punctuation is a standfirst:
-		// a summary, like the headline.
-		if s.para == 0 && len(paras) > 1 && !endsSentence(paras[0]) {
-			s.lead = true
+		for _, c := range affects {
+			found = append(found, x.collateral(a, s, c, found)...)
 		}
-		a.sents = append(a.sents, s)
+		a.prior = append(a.prior, found...)
+		decided = append(decided, found...)
 	}
-	// Dates resolve in reading order: "in June that year" and "the same
-	// month" need what came before.
-	ctx := dateContext{pub: doc.Published}
-	for _, s := range a.sents {
-		x.findMentions(a, s)
-	}
-	dropUnconfirmedActors(a)
-	for _, s := range a.sents {
-		ctx.future = strings.Contains(" "+strings.ToLower(s.text)+" ", " will ")
-		s.dates = findDatesIn(s.text, ctx)
-		if ys := yearRE.FindAllString(s.text, -1); len(ys) > 0 {
-			ctx.year, _ = strconv.Atoi(ys[len(ys)-1])
-		}
-		if len(s.dates) > 0 {
-			ctx.last = s.dates[len(s.dates)-1].value
-		}
-	}
-	return a
-}
-
-// dropUnconfirmedActors forgets an authority whose state the article
-// never names when it names others: "ICTA" is Mauritius's regulator in a
-// story about Mauritius, though the gazetteer files the acronym under
-// Turkey's.
-func dropUnconfirmedActors(a *analysis) {
-	named := make(map[string]bool)
-	for _, s := range a.sents {
-		for _, m := range s.mentions {
-			if m.isCountry() && m.role != roleActor && !m.coref {
-				named[m.country] = true
-			}
-		}
-	}
-	if len(named) == 0 {
-		return
-	}
-	for _, s := range a.sents {
-		kept := s.mentions[:0]
-		for _, m := range s.mentions {
-			if m.role == roleActor && !named[m.country] {
-				continue
-			}
-			kept = append(kept, m)
-		}
-		s.mentions = kept
-	}
-}
-
-func endsSentence(p string) bool {
-	p = strings.TrimRight(p, `"') `)
-	return strings.HasSuffix(p, ".") || strings.HasSuffix(p, "!") || strings.HasSuffix(p, "?")
+	decided = append(decided, x.resolveReferences(a, decided)...)
+	return x.merge(a, decided), a.features
 }

@@ -1,11 +1,128 @@
+// Stage 1, mentions: the sentences of an article and the countries,
+// authorities, services and dates each names.
+
 package extract
 
 import (
 	"sort"
+	"strconv"
 	"strings"
-
-	"github.com/jdkato/prose/v2"
 )
+
+// analysis is a document split into analysed sentences, with the running
+// context that coreference needs.
+type analysis struct {
+	doc   Document
+	sents []*sentence
+	// named reports which services the article names unambiguously
+	// anywhere, which licenses their ambiguous aliases ("X").
+	named map[string]bool
+	// justifications are reasons a government gives in sentences that
+	// report no action, by country.
+	justifications []justification
+	// prior are the decisions made so far, for context.
+	prior []decision
+	// pending are references to actions ("the ban") to resolve once all
+	// sentences are read.
+	pending []reference
+	// current is the sentence whose mentions are being found.
+	current *sentence
+	// generalDates are the dates an article gives a state's measures on
+	// services it does not name there ("blocked 26 platforms on 4
+	// September"), by country: events with no date of their own take them.
+	generalDates map[string]date
+	// features are the confidence features of each event, kept only when
+	// the model is being fitted.
+	features map[triple][]float64
+	// trace records why, for Explain; nil for Extract.
+	trace *Trace
+	// search is targets' working state.
+	search targetSearch
+}
+
+// mentions is the first stage: it splits an article into sentences, tags
+// their words and finds the countries, authorities, services and dates
+// each names.
+func (x *Extractor) mentions(doc Document) *analysis {
+	a := &analysis{doc: doc, named: make(map[string]bool), generalDates: make(map[string]date)}
+	title := strings.TrimSpace(normalizeText(doc.Title))
+	paras := splitParagraphs(normalizeText(doc.Text))
+	// Some sources repeat the headline as the first line of the text.
+	if len(paras) > 0 && title != "" && strings.EqualFold(paras[0], title) {
+		paras = paras[1:]
+	}
+	var sents []sentence
+	if title != "" {
+		sents = append(sents, sentence{orig: doc.Title, text: title, para: -1, title: true})
+	}
+	body := x.splitSentences(paras)
+	sents = append(sents, body...)
+	for i := range sents {
+		s := &sents[i]
+		s.index = i
+		if !s.title {
+			s.text = s.orig // splitSentences works on normalised text already
+		}
+		x.tokenize(s)
+		// A first paragraph without final punctuation is a standfirst:
+		// a summary, like the headline.
+		if s.para == 0 && len(paras) > 1 && !endsSentence(paras[0]) {
+			s.lead = true
+		}
+		a.sents = append(a.sents, s)
+	}
+	// Dates resolve in reading order: "in June that year" and "the same
+	// month" need what came before.
+	ctx := dateContext{pub: doc.Published}
+	for _, s := range a.sents {
+		x.findMentions(a, s)
+	}
+	dropUnconfirmedActors(a)
+	for _, s := range a.sents {
+		ctx.future = strings.Contains(" "+strings.ToLower(s.text)+" ", " will ")
+		s.dates = findDatesIn(s.text, ctx)
+		if ys := yearRE.FindAllString(s.text, -1); len(ys) > 0 {
+			ctx.year, _ = strconv.Atoi(ys[len(ys)-1])
+		}
+		if len(s.dates) > 0 {
+			ctx.last = s.dates[len(s.dates)-1].value
+		}
+	}
+	return a
+}
+
+// dropUnconfirmedActors forgets an authority whose state the article
+// never names when it names others: "ICTA" is Mauritius's regulator in a
+// story about Mauritius, though the gazetteer files the acronym under
+// Turkey's.
+func dropUnconfirmedActors(a *analysis) {
+	named := make(map[string]bool)
+	for _, s := range a.sents {
+		for _, m := range s.mentions {
+			if m.isCountry() && m.role != roleActor && !m.coref {
+				named[m.country] = true
+			}
+		}
+	}
+	if len(named) == 0 {
+		return
+	}
+	for _, s := range a.sents {
+		kept := s.mentions[:0]
+		for _, m := range s.mentions {
+			if m.role == roleActor && !named[m.country] {
+				continue
+			}
+			kept = append(kept, m)
+		}
+		s.mentions = kept
+	}
+}
+
+func endsSentence(p string) bool {
+	p = strings.TrimRight(p, `"') `)
+	return strings.HasSuffix(p, ".") || strings.HasSuffix(p, "!") || strings.HasSuffix(p, "?")
+}
 
 // mention is a country, authority or service named in a sentence.
 type mention struct {
@@ -139,14 +256,8 @@ func (x *Extractor) entityLabels(s *sentence) []string {
 		return s.labels
 	}
 	s.labels = make([]string, len(s.toks)+1)
-	doc, err := prose.NewDocument(s.text, prose.UsingModel(x.model), prose.WithSegmentation(false))
-	if err != nil {
-		return s.labels
-	}
-	if toks := doc.Tokens(); len(toks) == len(s.toks) {
-		for i, t := range toks {
-			s.labels[i] = t.Label
-		}
+	if labels := x.ents.Labels(s.text); len(labels) == len(s.toks) {
+		copy(s.labels, labels)
 	}
 	return s.labels
 }
@@ -155,7 +266,7 @@ func (x *Extractor) licensed(a *analysis, toks []token, m match, slug string) bo
 	if a.named[slug] || x.namedPlainly(a, slug) {
 		return true
 	}
-	if contextLicenses(toks, m) {
+	if x.lex.words.contextLicenses(toks, m) {
 		return true
 	}
 	if s := a.current; s != nil && s.listed != nil && s.listed(m) {
@@ -174,11 +285,8 @@ func (x *Extractor) licensed(a *analysis, toks []token, m match, slug string) bo
 			return true
 		}
 	}
-	if m.start > 0 {
-		switch toks[m.start-1].lower {
-		case "platform", "app", "service", "network", "messenger", "site", "company", "firm", "giant", "'s":
-			return true
-		}
+	if m.start > 0 && x.lex.words.serviceHeads[toks[m.start-1].lower] {
+		return true
 	}
 	return false
 }
@@ -187,16 +295,12 @@ func (x *Extractor) licensed(a *analysis, toks []token, m match, slug string) bo
 // the service: a noun before it ("the platform X", "Musk's X"), or an
 // apposition after it ("X, the social network formerly known as
 // Twitter", "X (formerly Twitter)").
-func contextLicenses(toks []token, m match) bool {
-	if m.start > 0 {
-		switch toks[m.start-1].lower {
-		case "platform", "app", "service", "network", "messenger", "site", "company", "firm", "giant", "'s":
-			return true
-		}
+func (w *words) contextLicenses(toks []token, m match) bool {
+	if m.start > 0 && w.serviceHeads[toks[m.start-1].lower] {
+		return true
 	}
 	for k := m.end; k < len(toks) && k < m.end+6; k++ {
-		switch toks[k].lower {
-		case "formerly", "previously", "platform", "network", "site":
+		if w.serviceAppositions[toks[k].lower] {
 			return true
 		}
 		if toks[k].text != "," && toks[k].text != "(" && toks[k].tag != "DT" && !strings.HasPrefix(toks[k].tag, "JJ") && toks[k].lower != "social" && toks[k].lower != "media" && toks[k].lower != "known" && toks[k].lower != "as" {
@@ -221,7 +325,7 @@ func (x *Extractor) namedPlainly(a *analysis, slug string) bool {
 		title := isTitleCase(s.toks)
 		for _, m := range x.gaz.find(s.toks) {
 			for _, e := range m.entries {
-				if e.role == roleService && e.service == slug && (!e.ambiguous || m.start > 0 && !title && len(s.toks[m.start].text) > 2 || contextLicenses(s.toks, m)) {
+				if e.role == roleService && e.service == slug && (!e.ambiguous || m.start > 0 && !title && len(s.toks[m.start].text) > 2 || x.lex.words.contextLicenses(s.toks, m)) {
 					found = true
 				}
 			}
@@ -245,7 +349,7 @@ func (x *Extractor) namedPlainly(a *analysis, slug string) bool {
 // few sentences. An indefinite noun ("an alternative app") refers to
 // nothing.
 func (x *Extractor) resolveGeneric(a *analysis, s *sentence, m match) string {
-	if !definiteBefore(s.toks, m.start) {
+	if !x.lex.words.definiteBefore(s.toks, m.start) {
 		return ""
 	}
 	// "the messaging app Telegram": an apposition names the service itself.
@@ -272,7 +376,7 @@ func (x *Extractor) anaphors(a *analysis, s *sentence, matched []bool) []mention
 		return svc == nil || !svc.IsNetwork() && svc.Kind != "company" && slug != "vpn"
 	}
 	for i, t := range s.toks {
-		if matched[i] || !definiteBefore(s.toks, i) {
+		if matched[i] || !x.lex.words.definiteBefore(s.toks, i) {
 			continue
 		}
 		if i+1 < len(s.toks) && (isServiceAt(x, s.toks, i+1) || strings.HasPrefix(s.toks[i+1].tag, "NNP") && isCapitalized(s.toks[i+1].text)) {
@@ -281,8 +385,8 @@ func (x *Extractor) anaphors(a *analysis, s *sentence, matched []bool) []mention
 		if i > 0 && strings.HasPrefix(s.toks[i-1].tag, "NNP") && !matched[i-1] {
 			continue // "the Smart Voting website" names something we do not know
 		}
-		switch t.lower {
-		case "company", "firm":
+		switch w := t.lower; {
+		case w == "company" || w == "firm":
 			// The company behind the service named last: its owner when the
 			// article names it.
 			slug := lastService(a, s, i, func(slug string) bool {
@@ -295,18 +399,18 @@ func (x *Extractor) anaphors(a *analysis, s *sentence, matched []bool) []mention
 			if slug != "" {
 				out = append(out, mention{start: i, end: i + 1, role: roleGeneric, service: slug, coref: true})
 			}
-		case "app", "application", "service", "platform", "site", "website", "messenger":
+		case x.lex.words.serviceAnaphors[w]:
 			if covered(s.mentions, i) {
 				continue
 			}
 			if slug := lastService(a, s, i, notNetwork); slug != "" {
 				out = append(out, mention{start: i, end: i + 1, role: roleGeneric, service: slug, coref: true})
 			}
-		case "apps", "applications", "services", "platforms", "sites", "websites", "networks", "messengers", "companies", "firms":
+		case x.lex.words.servicesAnaphors[w]:
 			for _, slug := range lastServices(a, s, i) {
 				out = append(out, mention{start: i, end: i + 1, role: roleGeneric, service: slug, coref: true})
 			}
-		case "country", "nation":
+		case w == "country" || w == "nation":
 			// "its services in that country" after Russia in the same
 			// sentence is Russia; otherwise "the country" is the one the
 			// story is about, not whichever was named last.
@@ -343,12 +447,13 @@ func covered(ms []mention, i int) bool {
 // definiteBefore reports whether the noun phrase ending before toks[i]
 // starts with a definite determiner: "the", "this", "that", possibly with
 // adjectives between ("the encrypted messaging app").
-func definiteBefore(toks []token, i int) bool {
+func (w *words) definiteBefore(toks []token, i int) bool {
 	for j := i - 1; j >= 0 && j >= i-4; j-- {
 		switch toks[j].lower {
 		case "the", "this", "that", "its":
 			return true
-		case "a", "an", "another", "any", "every", "each", "alternative", "other", "own", "home-grown", "local", "domestic":
+		}
+		if w.indefiniteDeterminers[toks[j].lower] {
 			return false
 		}
 		tag := toks[j].tag
@@ -386,7 +491,7 @@ func lastService(a *analysis, s *sentence, before int, ok func(string) bool) str
 // and the three before it, the latest on a tie. "Iran blocked it in
 // January, after users flocked to it from WhatsApp" in a story about
 // Signal means Signal.
-func topicService(a *analysis, s *sentence, before int) string {
+func (w *words) topicService(a *analysis, s *sentence, before int) string {
 	count := make(map[string]int)
 	last := make(map[string]int)
 	n := 0
@@ -396,11 +501,8 @@ func topicService(a *analysis, s *sentence, before int) string {
 		}
 		// "flocked to it from WhatsApp", "more popular than WhatsApp":
 		// a source or a comparison, not the topic.
-		if m.start > 0 {
-			switch p.toks[m.start-1].lower {
-			case "from", "than", "like", "unlike":
-				return
-			}
+		if m.start > 0 && w.comparisons[p.toks[m.start-1].lower] {
+			return
 		}
 		n++
 		count[m.service] += weight
@@ -504,19 +606,16 @@ func (x *Extractor) classifyCountry(toks []token, m *mention) {
 	// "Google Ireland", "Meta Platforms Ireland": a company's name.
 	if m.role == roleCountry && m.start > 0 {
 		if p := toks[m.start-1]; isCapitalized(p.text) && strings.HasPrefix(p.tag, "NNP") && m.start-1 > 0 && !x.lex.government[p.lower] {
-			if len(x.gaz.find(toks[m.start-1:m.start])) > 0 || p.lower == "platforms" || p.lower == "inc" || p.lower == "holdings" || p.lower == "technologies" {
+			if len(x.gaz.find(toks[m.start-1:m.start])) > 0 || x.lex.words.companySuffixes[p.lower] {
 				m.origin = true
 				return
 			}
 		}
 	}
 	// "based in", "headquartered in", "registered in", "founded in"
-	if m.start >= 2 && toks[m.start-1].lower == "in" {
-		switch toks[m.start-2].lower {
-		case "based", "headquartered", "registered", "incorporated", "founded", "born", "made", "listed":
-			m.origin = true
-			return
-		}
+	if m.start >= 2 && toks[m.start-1].lower == "in" && x.lex.words.originVerbs[toks[m.start-2].lower] {
+		m.origin = true
+		return
 	}
 	// Look past the possessive and adjectives to the head noun:
 	// "Iran's net regulator", "Russian state security services".
@@ -555,15 +654,14 @@ func (x *Extractor) classifyCountry(toks []token, m *mention) {
 }
 
 func isServiceAt(x *Extractor, toks []token, j int) bool {
-	for _, m := range x.gaz.find(toks[j:min(j+4, len(toks))]) {
-		if m.start == 0 {
-			for _, e := range m.entries {
-				if e.role == roleService {
-					return true
-				}
-			}
+	ms := x.gaz.find(toks[j:min(j+4, len(toks))])
+	if len(ms) == 0 || ms[0].start != 0 {
+		return false
+	}
+	for _, e := range ms[0].entries {
+		if e.role == roleService {
+			return true
 		}
-		break
 	}
 	return false
 }
@@ -599,19 +697,12 @@ func (x *Extractor) classifyService(toks []token, m *mention) {
 		switch toks[start-1].lower {
 		case "on", "via", "in":
 			for k := start - 2; k >= 0 && k >= start-2; k-- {
-				if speechWords[toks[k].lower] {
+				if x.lex.words.speech[toks[k].lower] {
 					m.channel = true
 				}
 			}
 		}
 	}
-}
-
-var speechWords = map[string]bool{
-	"said": true, "says": true, "say": true, "wrote": true, "writes": true, "posted": true, "posts": true,
-	"announced": true, "announces": true, "statement": true, "post": true, "message": true, "tweeted": true,
-	"published": true, "shared": true, "video": true, "interview": true, "appeared": true, "speaking": true,
-	"live": true, "warned": true, "declared": true, "confirmed": true, "told": true,
 }
 
 // markOwners marks a parent company named beside one of its products in

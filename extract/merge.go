@@ -1,53 +1,69 @@
+// Stage 4, merge: decisions into events, one per (country, service,
+// action) per article.
+
 package extract
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"time"
 )
 
-// merge folds candidates into events, one per (country, service, action),
-// as SCHEMA.md asks: the most specific date, the clearest reason, and
-// every sentence as evidence.
-func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
-	groups := make(map[triple][]candidate)
+// merge is the last stage: it folds decisions into events, one per
+// (country, service, action), as SCHEMA.md asks: the most specific date,
+// the clearest reason, every sentence as evidence, and a confidence from
+// the fitted model.
+func (x *Extractor) merge(a *analysis, decided []decision) []Event {
+	groups := make(map[triple][]decision)
 	var order []triple
-	for _, c := range cands {
+	for _, c := range decided {
 		k := triple{c.country, c.service, c.action}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
 		groups[k] = append(groups[k], c)
 	}
-	dropSummaryConflicts(groups)
-	foldPartialBlocks(groups, &order)
+	dropSummaryConflicts(a.trace, groups)
+	foldPartialBlocks(a.trace, groups, &order)
 
 	dates := make(map[triple]date)
+	dateRules := make(map[triple]string)
 	for _, k := range order {
 		if g, ok := groups[k]; ok {
-			dates[k] = bestDate(g)
+			best := bestDate(g)
+			if best >= 0 {
+				dates[k] = g[best].date
+			}
 			// A headline reporting the action as news, with the only date
 			// months old, means the old date is history told in the body
 			// ("after a bomb attack in November 2022, Twitter was slowed").
 			if d := dates[k]; !d.zero() && old(d, a.doc.Published) && reportedAsNews(g) {
 				dates[k] = date{}
+				if a.trace != nil {
+					dateRules[k] = fmt.Sprintf("; %q is history: the headline reports the action as news", dateText(g[best].sent, d))
+				}
+			} else if a.trace != nil && !d.zero() {
+				dateRules[k] = decisionDateRule(g[best])
 			}
 		}
 	}
 	pub := dayOf(a.doc.Published)
 	var out []Event
+	var traces []EventTrace
 	for _, k := range order {
 		g, ok := groups[k]
 		if !ok {
 			continue
 		}
 		d := dates[k]
+		dateFrom := ""
 		if d.zero() {
 			// A collateral event happened when its cause did.
 			for _, c := range g {
 				if c.cause != nil {
 					if cd, ok := dates[*c.cause]; ok && !cd.zero() {
-						d = cd
+						d, dateFrom = cd, "date: that of its cause, "+c.cause.String()
 						break
 					}
 				}
@@ -57,21 +73,23 @@ func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
 			// The date the article gives the state's measures in general:
 			// "the government blocked 26 platforms on 4 September".
 			if gd, ok := a.generalDates[k.country]; ok && !old(gd, a.doc.Published) {
-				d = gd
+				d, dateFrom = gd, "date: the date the article gives the state's measures in general"
 			}
 		}
 		if d.zero() {
-			d = pub
+			d, dateFrom = pub, "date: the publication date: the article gives no time"
 		}
+		reason, reasonFrom := x.bestReason(a, k, current(g, d, a.doc.Published))
+		f := a.featuresOf(k, g)
 		ev := Event{
 			ID:          EventID(a.doc.ID, k.country, k.service, k.action),
 			Country:     k.country,
 			Service:     k.service,
 			Action:      k.action,
 			Date:        d.String(),
-			Reason:      x.bestReason(a, k, current(g, d, a.doc.Published)),
+			Reason:      reason,
 			Evidence:    evidence(g),
-			Confidence:  x.conf.confidence(a.featuresOf(k, g)),
+			Confidence:  x.conf.confidence(f),
 			ArticleID:   a.doc.ID,
 			SourceURL:   a.doc.URL,
 			SourceTitle: a.doc.Title,
@@ -79,8 +97,21 @@ func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
 			Feed:        a.doc.Feed,
 		}
 		out = append(out, ev)
+		if a.trace != nil {
+			if dateFrom == "" {
+				dateFrom = dateRules[k]
+			} else {
+				dateFrom += dateRules[k]
+			}
+			traces = append(traces, x.eventTrace(a, ev, g, dateFrom, reasonFrom, f))
+		}
 	}
-	shareReasons(out, groups)
+	shareReasons(out, traces, groups)
+	if a.trace != nil {
+		for i := range out {
+			a.trace.Events = append(a.trace.Events, traces[i])
+		}
+	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Country != out[j].Country {
 			return out[i].Country < out[j].Country
@@ -90,7 +121,53 @@ func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
 		}
 		return out[i].Action < out[j].Action
 	})
+	if a.trace != nil {
+		sortTraces(a.trace.Events)
+	}
 	return out
+}
+
+// eventTrace tells how an event was decided, naming each field's rule;
+// the first decision found stands for the rest, which are recorded as
+// duplicates merged into it.
+func (x *Extractor) eventTrace(a *analysis, ev Event, g []decision, dateFrom, reasonFrom string, f []float64) EventTrace {
+	first := g[0]
+	for _, c := range g {
+		if c.sent.index < first.sent.index {
+			first = c
+		}
+	}
+	w := first.why
+	if w == nil {
+		w = &why{}
+	}
+	for _, c := range g {
+		if c.sent != first.sent || c.why != first.why {
+			a.trace.drop(c, rejectDuplicate, fmt.Sprintf("merged into %s %s %s", ev.Country, ev.Service, ev.Action))
+		}
+	}
+	return EventTrace{
+		Country: ev.Country, Service: ev.Service, Action: ev.Action, Evidence: ev.Evidence,
+		CountryRule:    w.actors,
+		ServiceRule:    w.targets,
+		ActionRule:     w.action,
+		DateRule:       dateFrom,
+		ReasonRule:     reasonFrom,
+		ConfidenceRule: x.conf.rule(f, ev.Confidence),
+	}
+}
+
+// sortTraces orders event traces as merge orders events.
+func sortTraces(ts []EventTrace) {
+	sort.Slice(ts, func(i, j int) bool {
+		if ts[i].Country != ts[j].Country {
+			return ts[i].Country < ts[j].Country
+		}
+		if ts[i].Service != ts[j].Service {
+			return ts[i].Service < ts[j].Service
+		}
+		return ts[i].Action < ts[j].Action
+	})
 }
 
 // shareReasons gives an event that states no reason the reason the
@@ -99,7 +176,7 @@ func (x *Extractor) merge(a *analysis, cands []candidate) []Event {
 // measure it threatens to extend ("fined for failing to appoint a
 // representative"). A lifted ban has its own reasons and neither gives nor
 // takes.
-func shareReasons(evs []Event, groups map[triple][]candidate) {
+func shareReasons(evs []Event, traces []EventTrace, groups map[triple][]decision) {
 	// Only between events told close together: a list, or a measure and
 	// the threat that follows it, not a background paragraph's history.
 	near := func(a, b Event) bool {
@@ -112,13 +189,13 @@ func shareReasons(evs []Event, groups map[triple][]candidate) {
 		}
 		return false
 	}
-	from := func(e Event, ok func(o Event) bool) string {
+	from := func(e Event, ok func(o Event) bool) (string, string) {
 		for _, o := range evs {
 			if o.Reason != "" && o.Action != Unblock && ok(o) && near(e, o) {
-				return o.Reason
+				return o.Reason, fmt.Sprintf("reason: shared with %s %s %s, told close by", o.Country, o.Service, o.Action)
 			}
 		}
-		return ""
+		return "", ""
 	}
 	for i := range evs {
 		e := &evs[i]
@@ -126,10 +203,13 @@ func shareReasons(evs []Event, groups map[triple][]candidate) {
 		if e.Reason != "" || e.Action == Unblock || e.Action == Shutdown {
 			continue
 		}
-		if r := from(*e, func(o Event) bool { return o.Country == e.Country && o.Action == e.Action }); r != "" {
-			e.Reason = r
-		} else if e.Action == Threaten {
-			e.Reason = from(*e, func(o Event) bool { return o.Country == e.Country && o.Service == e.Service })
+		r, rule := from(*e, func(o Event) bool { return o.Country == e.Country && o.Action == e.Action })
+		if r == "" && e.Action == Threaten {
+			r, rule = from(*e, func(o Event) bool { return o.Country == e.Country && o.Service == e.Service })
+		}
+		e.Reason = r
+		if traces != nil && r != "" {
+			traces[i].ReasonRule = rule
 		}
 	}
 }
@@ -137,11 +217,11 @@ func shareReasons(evs []Event, groups map[triple][]candidate) {
 // current leaves out the history of an event dated recently: the reason
 // of "after a bomb attack in November 2022, Twitter was slowed" is not
 // the reason of this week's throttling.
-func current(g []candidate, d date, pub time.Time) []candidate {
+func current(g []decision, d date, pub time.Time) []decision {
 	if d.zero() || old(d, pub) {
 		return g
 	}
-	out := make([]candidate, 0, len(g))
+	out := make([]decision, 0, len(g))
 	for _, c := range g {
 		if c.dateStrength > 0 && !c.date.zero() && old(c.date, pub) {
 			continue
@@ -153,7 +233,7 @@ func current(g []candidate, d date, pub time.Time) []candidate {
 
 // featuresOf computes an event's features and keeps them for whoever
 // fits the confidence model.
-func (a *analysis) featuresOf(k triple, g []candidate) []float64 {
+func (a *analysis) featuresOf(k triple, g []decision) []float64 {
 	f := features(g, k.action)
 	if a.features != nil {
 		a.features[k] = f
@@ -164,7 +244,7 @@ func (a *analysis) featuresOf(k triple, g []candidate) []float64 {
 // dropSummaryConflicts lets the body overrule the headline: when the title
 // or standfirst says Iran blocks Telegram and the body reports that it
 // disrupted features, the event is the restriction.
-func dropSummaryConflicts(groups map[triple][]candidate) {
+func dropSummaryConflicts(tr *Trace, groups map[triple][]decision) {
 	family := map[Action]bool{Block: true, Restrict: true, Throttle: true, Shutdown: true}
 	for k, g := range groups {
 		if !family[k.action] || !allSummary(g) {
@@ -173,6 +253,9 @@ func dropSummaryConflicts(groups map[triple][]candidate) {
 		for other, og := range groups {
 			if other.country == k.country && other.service == k.service && other.action != k.action &&
 				family[other.action] && !allSummary(og) {
+				for _, c := range g {
+					tr.drop(c, rejectSummaryConflict, "the body reports "+other.String())
+				}
 				delete(groups, k)
 				break
 			}
@@ -184,7 +267,7 @@ func dropSummaryConflicts(groups map[triple][]candidate) {
 // narrows elsewhere: "cut access to 11 domain names belonging to
 // Telegram" is the same measure as "blocked the web version of
 // Telegram", which is a restriction.
-func foldPartialBlocks(groups map[triple][]candidate, order *[]triple) {
+func foldPartialBlocks(tr *Trace, groups map[triple][]decision, order *[]triple) {
 	for k, g := range groups {
 		if k.action != Restrict {
 			continue
@@ -199,17 +282,25 @@ func foldPartialBlocks(groups map[triple][]candidate, order *[]triple) {
 		b := triple{k.country, k.service, Block}
 		if bg, ok := groups[b]; ok {
 			for _, c := range bg {
-				if !c.history {
-					c.action = Restrict
-					groups[k] = append(groups[k], c)
+				if c.history {
+					tr.drop(c, rejectFoldedPartial, "history of a block narrowed elsewhere")
+					continue
 				}
+				c.action = Restrict
+				if c.why != nil {
+					w := *c.why
+					w.action += ", a block the article narrows elsewhere: restrict"
+					c.why = &w
+				}
+				groups[k] = append(groups[k], c)
+				tr.drop(c, rejectFoldedPartial, "folded into "+k.String())
 			}
 			delete(groups, b)
 		}
 	}
 }
 
-func allSummary(g []candidate) bool {
+func allSummary(g []decision) bool {
 	for _, c := range g {
 		if !c.sent.title && !c.sent.lead {
 			return false
@@ -232,7 +323,7 @@ func old(d date, pub time.Time) bool {
 
 // reportedAsNews reports a group the headline or standfirst states
 // without a date of its own.
-func reportedAsNews(g []candidate) bool {
+func reportedAsNews(g []decision) bool {
 	for _, c := range g {
 		if (c.sent.title || c.sent.lead) && c.dateStrength == 0 && !c.history {
 			return true
@@ -244,9 +335,9 @@ func reportedAsNews(g []candidate) bool {
 // bestDate prefers a date stated with the action in today's news over one
 // from history or from elsewhere in a sentence, and the body over the
 // headline.
-func bestDate(g []candidate) date {
+func bestDate(g []decision) int {
 	best := -1
-	rank := func(c candidate) int {
+	rank := func(c decision) int {
 		r := c.dateStrength * 4
 		if !c.history {
 			r += 16
@@ -264,15 +355,12 @@ func bestDate(g []candidate) date {
 			best = i
 		}
 	}
-	if best < 0 {
-		return date{}
-	}
-	return g[best].date
+	return best
 }
 
 // bestReason takes the clearest reason stated with the action; else a
 // justification the same state gave elsewhere in the article.
-func (x *Extractor) bestReason(a *analysis, k triple, g []candidate) string {
+func (x *Extractor) bestReason(a *analysis, k triple, g []decision) (string, string) {
 	best := -1
 	for i, c := range g {
 		if c.reason == "" {
@@ -283,27 +371,35 @@ func (x *Extractor) bestReason(a *analysis, k triple, g []candidate) string {
 		}
 	}
 	if best >= 0 && g[best].reasonRank >= 3 {
-		return g[best].reason
+		return g[best].reason, reasonRule(g[best], "stated with the action")
 	}
 	for _, j := range a.justifications {
 		if j.country == k.country && j.service == k.service {
-			return j.text
+			return j.text, fmt.Sprintf("reason: the state's justification for the service, sentence %d", j.index)
 		}
 	}
 	// A reason the state gave for its measures in general ("decided to
 	// block the sites to prevent rumours").
 	for _, j := range a.justifications {
 		if j.country == k.country && j.service == "" {
-			return j.text
+			return j.text, fmt.Sprintf("reason: the state's justification for its measures in general, sentence %d", j.index)
 		}
 	}
 	if best >= 0 {
-		return g[best].reason
+		return g[best].reason, reasonRule(g[best], "the clearest stated")
 	}
-	return ""
+	return "", "reason: none stated"
 }
 
-func evidence(g []candidate) []string {
+// reasonRule tells which of a decision's words gave the reason.
+func reasonRule(c decision, how string) string {
+	if c.via == viaCollateral {
+		return fmt.Sprintf("reason: the action that caused it, sentence %d", c.sent.index)
+	}
+	return fmt.Sprintf("reason: %s (rank %d), sentence %d", how, c.reasonRank, c.sent.index)
+}
+
+func evidence(g []decision) []string {
 	var out []string
 	seen := make(map[int]bool)
 	idx := make([]*sentence, 0, len(g))

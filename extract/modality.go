@@ -19,8 +19,7 @@ func (x *Extractor) hypotheticalGerund(s *sentence, c cueMatch, r int) bool {
 		}
 	}
 	for k := c.end; k < r; k++ {
-		switch toks[k].lower {
-		case "would", "could", "might", "will":
+		if x.lex.words.hypotheticalModals[toks[k].lower] {
 			return true
 		}
 	}
@@ -55,12 +54,10 @@ func (x *Extractor) companySpeaks(s *sentence, c cueMatch) bool {
 	if !we {
 		return false
 	}
-	for i, m := range s.mentions {
-		_ = i
+	for _, m := range s.mentions {
 		if m.isService() && m.start > c.end {
 			for k := m.end; k < len(s.toks) && k < m.end+3; k++ {
-				switch s.toks[k].lower {
-				case "spokesperson", "spokesman", "spokeswoman", "representative", "executive", "said", "says":
+				if x.lex.words.companySpeakers[s.toks[k].lower] {
 					return true
 				}
 			}
@@ -78,7 +75,7 @@ func (x *Extractor) officialSubject(s *sentence, l, at int) bool {
 		}
 	}
 	for k := l; k < at; k++ {
-		if w := s.toks[k].lower; x.lex.government[w] && w != "security" && w != "telecoms" && w != "communications" && w != "state" {
+		if w := s.toks[k].lower; x.lex.government[w] && !x.lex.words.governmentModifiers[w] {
 			return true
 		}
 	}
@@ -117,8 +114,7 @@ func (x *Extractor) negated(s *sentence, l int, c cueMatch) bool {
 	// Inside the cue's own gap: "did not block"; but "no longer
 	// permitted" is itself a cue.
 	for i := c.start; i < c.end; i++ {
-		switch toks[i].lower {
-		case "not", "n't", "never":
+		if w := toks[i].lower; x.lex.negators[w] && !x.lex.words.cueNegators[w] {
 			return true
 		}
 	}
@@ -167,30 +163,28 @@ func (x *Extractor) hedged(s *sentence, l, r int, c cueMatch) (hedged, threat bo
 	if len(toks) > 0 && (toks[0].lower == "if" || toks[0].lower == "should") && c.start > 2 {
 		return true, false
 	}
+	words := x.lex.words
 	for i := c.end; i < len(toks); i++ {
-		switch toks[i].lower {
-		case "once", "provided", "providing":
+		switch w := toks[i].lower; {
+		case words.modalConditions[w]:
 			// "calls would be restored once their owners comply"; in a
 			// past narrative "restoring access once the unrest ended" is
 			// a time.
 			modal := false
 			for k := 0; k < i; k++ {
-				switch toks[k].lower {
-				case "would", "will", "could", "can", "'ll":
-					modal = true
-				}
+				modal = modal || words.modals[toks[k].lower]
 			}
 			if modal && i < r+4 {
 				found = append(found, i)
 			}
-		case "if", "unless":
+		case words.conditions[w]:
 			// A condition binds the clause it follows, not the whole
 			// sentence: "degraded the site and gave it 48 hours, warning
 			// that it would be blocked if ..." conditions only the block.
 			if i < r+4 {
 				found = append(found, i)
 			}
-		case "considered", "proposed", "planned", "mooted", "discussed", "debated":
+		case words.proposals[w]:
 			if i < r {
 				found = append(found, i)
 			}
@@ -203,14 +197,11 @@ func (x *Extractor) hedged(s *sentence, l, r int, c cueMatch) (hedged, threat bo
 	}
 	speech := false
 	for i := 0; i < c.start; i++ {
-		speech = speech || speechWords[toks[i].lower]
+		speech = speech || words.speech[toks[i].lower]
 	}
 	conditional := false
 	for _, i := range found {
-		switch toks[i].lower {
-		case "if", "unless", "once", "provided", "providing":
-			conditional = true
-		}
+		conditional = conditional || words.conditions[toks[i].lower] || words.modalConditions[toks[i].lower]
 	}
 	hedges := 0
 	for _, i := range found {
@@ -239,12 +230,13 @@ func (x *Extractor) officialSpeaks(s *sentence, at int) bool {
 		}
 		// "Vietnam has threatened to shut down Facebook": a state as the
 		// subject before the threat.
-		if m.role == roleCountry && !m.origin && m.end <= at && !(m.start > 0 && isLocative(s.toks[m.start-1])) {
+		if m.role == roleCountry && !m.origin && m.end <= at && !(m.start > 0 && x.lex.words.isLocative(s.toks[m.start-1])) {
 			return true
 		}
 	}
 	for _, t := range s.toks {
-		if x.lex.government[t.lower] && t.lower != "state" && t.lower != "security" && t.lower != "communications" {
+		// Here "telecoms" is official: "telecoms officials told the BBC".
+		if x.lex.government[t.lower] && (!x.lex.words.governmentModifiers[t.lower] || t.lower == "telecoms") {
 			return true
 		}
 	}
@@ -252,7 +244,7 @@ func (x *Extractor) officialSpeaks(s *sentence, at int) bool {
 	// a named person or a pronoun speaking in an article about a state's
 	// measures, unless the speaker is one who watches them.
 	for k := 0; k < at; k++ {
-		if !speechWords[s.toks[k].lower] && !strings.HasPrefix(s.toks[k].lower, "warn") && !strings.HasPrefix(s.toks[k].lower, "threat") {
+		if !x.lex.words.speech[s.toks[k].lower] && !strings.HasPrefix(s.toks[k].lower, "warn") && !strings.HasPrefix(s.toks[k].lower, "threat") {
 			continue
 		}
 		if k == 0 {
@@ -282,7 +274,7 @@ func (x *Extractor) companyActs(s *sentence, l, cueStart int) bool {
 	if participle && comma {
 		for i := range s.mentions {
 			m := &s.mentions[i]
-			if m.end <= cueStart && !m.origin && !(m.start > 0 && isLocative(s.toks[m.start-1])) {
+			if m.end <= cueStart && !m.origin && !(m.start > 0 && x.lex.words.isLocative(s.toks[m.start-1])) {
 				if m.isService() {
 					return !x.stateMade(s)
 				}
@@ -320,8 +312,7 @@ func (x *Extractor) companyActs(s *sentence, l, cueStart int) bool {
 // request of", "on Beijing's orders", "to comply".
 func (x *Extractor) stateMade(s *sentence) bool {
 	for i := range s.toks {
-		switch s.toks[i].lower {
-		case "request", "demand", "demands", "behest", "orders", "ordered", "pressure", "comply", "complying", "required", "forced", "compelled":
+		if x.lex.words.coercion[s.toks[i].lower] {
 			return true
 		}
 	}

@@ -1,6 +1,10 @@
+// Reasons: why a state says it acted, and the collateral damage of an
+// action.
+
 package extract
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -33,11 +37,9 @@ func (x *Extractor) validReason(toks []token, i, end int) bool {
 	if end >= len(toks) {
 		return false
 	}
-	switch w {
-	case "after", "following", "over", "amid":
-		if x.temporalAfter(toks, end-1) {
-			return false
-		}
+	words := x.lex.words
+	if words.timeMarkers[w] && x.temporalAfter(toks, end-1) {
+		return false
 	}
 	switch w {
 	case "over":
@@ -48,15 +50,11 @@ func (x *Extractor) validReason(toks []token, i, end int) bool {
 			return false // "over 50 million", "calls made over internet apps"
 		}
 
-		switch n.lower {
-		case "internet", "networks", "network", "phone", "phones", "wifi", "wi-fi", "satellite", "vpns", "vpn":
+		if words.overMeans[n.lower] {
 			return false
 		}
-		if (n.lower == "a" || n.lower == "the") && end+1 < len(toks) {
-			switch toks[end+1].lower {
-			case "third", "quarter", "half", "dozen", "hundred", "thousand", "million", "decade", "period", "phone", "internet", "network":
-				return false
-			}
+		if (n.lower == "a" || n.lower == "the") && end+1 < len(toks) && words.overAmounts[toks[end+1].lower] {
+			return false
 		}
 		return true
 	case "for":
@@ -66,7 +64,7 @@ func (x *Extractor) validReason(toks []token, i, end int) bool {
 		}
 		for k := end; k < len(toks) && k < end+5; k++ {
 			if x.lex.justification[toks[k].lower] {
-				return n.lower == "its" || n.lower == "their" || n.lower == "the" || n.lower == "his" || n.lower == "her"
+				return words.reasonPossessives[n.lower]
 			}
 		}
 		return false
@@ -100,10 +98,10 @@ func (x *Extractor) reasonFor(s *sentence, c cueMatch, start int) (string, int) 
 			if x.hasJustification(toks, end, min(len(toks), end+maxReasonTokens)) {
 				rank++
 			}
-			switch toks[start].lower {
-			case "because", "due", "owing", "citing", "cited", "accused", "accusing", "alleging", "claiming", "saying", "for", "on", "to", "in":
+			switch w := toks[start].lower; {
+			case x.lex.words.causalMarkers[w]:
 				rank++
-			case "amid":
+			case w == "amid":
 				rank = 1
 			}
 			if s.title || s.lead {
@@ -168,12 +166,10 @@ func (x *Extractor) reasonText(s *sentence, i int) string {
 				goto done
 			}
 			if j+1 < len(toks) {
-				switch toks[j+1].lower {
-				case "which", "who", "while", "but", "although", "though", "whereas", "as", "after",
-					"citing", "saying", "despite", "with", "amid", "the", "a", "an", "it", "he", "she", "they",
-					"adding", "and", "in", "on", "prompting", "leading", "officials", "reports":
+				switch w := toks[j+1].lower; {
+				case x.lex.words.reasonEnders[w]:
 					goto done
-				case "said", "says", "according":
+				case x.lex.words.attributions[w]:
 					// ", officials said" ends a reason; in "its owner, Meta,
 					// said it would ..." the reason has barely begun.
 					if j-i >= 5 {
@@ -187,7 +183,7 @@ func (x *Extractor) reasonText(s *sentence, i int) string {
 			}
 		case `"`:
 			// ',"the regulator said' closes a quotation the reason was in.
-			if j > i && toks[j-1].text == "," || j+1 < len(toks) && speechWords[toks[j+1].lower] {
+			if j > i && toks[j-1].text == "," || j+1 < len(toks) && x.lex.words.speech[toks[j+1].lower] {
 				goto done
 			}
 		}
@@ -306,7 +302,7 @@ func (x *Extractor) speaker(a *analysis, s *sentence, i int) string {
 		return country
 	}
 	for k := max(0, i-6); k < i; k++ {
-		if w := s.toks[k].lower; x.lex.government[w] && w != "state" && w != "security" && w != "telecoms" && w != "communications" {
+		if w := s.toks[k].lower; x.lex.government[w] && !x.lex.words.governmentModifiers[w] {
 			return contextCountry(a, s)
 		}
 	}
@@ -316,10 +312,10 @@ func (x *Extractor) speaker(a *analysis, s *sentence, i int) string {
 // collateral finds services hit by a state's action against another:
 // "the Telegram ban has also affected ... Amazon Web Services (AWS) or
 // Google infrastructure, such as Twitch and Spotify".
-func (x *Extractor) collateral(a *analysis, s *sentence, c cueMatch, same []candidate) []candidate {
+func (x *Extractor) collateral(a *analysis, s *sentence, c cueMatch, same []decision) []decision {
 	toks := s.toks
 	// The cause: a nominal action in the sentence, with its service.
-	var cause *candidate
+	var cause *decision
 	causeText := ""
 	causeLo, causeHi := -1, -1
 	for _, cm := range x.lex.findCues(toks) {
@@ -379,12 +375,18 @@ func (x *Extractor) collateral(a *analysis, s *sentence, c cueMatch, same []cand
 		}
 		hit = append(hit, m)
 	}
-	var out []candidate
+	var out []decision
 	for _, m := range dropOwners(x.gaz, s, hit) {
-		conf := clamp(cause.confidence-0.1, 0.05, 0.9)
-		out = append(out, candidate{
+		var w *why
+		if a.trace != nil {
+			cause := triple{cause.country, cause.service, cause.action}
+			w = &why{cue: cueText(s, c), targets: "targets: services the cause also hit (collateral)",
+				actors: "country: that of the cause " + cause.String(), action: fmt.Sprintf("action: collateral %q of %s", cueText(s, c), cause)}
+		}
+		out = append(out, decision{
+			why:     w,
 			country: cause.country, service: m.service, action: cause.action, sent: s,
-			reason: causeText, reasonRank: 3, confidence: conf,
+			reason: causeText, reasonRank: 3,
 			cause:     &triple{cause.country, cause.service, cause.action},
 			cstrength: cause.cstrength, inClause: true, kind: c.cue.kind, via: viaCollateral,
 		})

@@ -3,7 +3,10 @@
 
 package extract
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // reference is a definite nominal with no service of its own ("the
 // blackout", "lifted the ban"), resolved once the whole article is read.
@@ -17,8 +20,8 @@ type reference struct {
 // refers to: the last action of its kind before it, else the first after
 // it (a lead may lift "the ban" the article only reports later). Its
 // sentence adds evidence and, often, the date.
-func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidate {
-	var out []candidate
+func (x *Extractor) resolveReferences(a *analysis, decided []decision) []decision {
+	var out []decision
 	for _, ref := range a.pending {
 		c := ref.c
 		fits := func(p Action) bool {
@@ -34,9 +37,9 @@ func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidat
 			}
 			return p == c.cue.action
 		}
-		var target *candidate
-		for i := range cands {
-			p := &cands[i]
+		var target *decision
+		for i := range decided {
+			p := &decided[i]
 			if p.cause != nil || !fits(p.action) {
 				continue
 			}
@@ -54,10 +57,11 @@ func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidat
 		// "announced the suspension on June 4 last year" in a story about
 		// its lifting: the lift implies the ban it ends.
 		if target == nil && (c.cue.action == actionCut || c.cue.action == Block) {
-			out = append(out, x.impliedBans(ref, cands)...)
+			out = append(out, x.impliedBans(a, ref, decided)...)
 			continue
 		}
 		if target == nil {
+			a.trace.reject(ref.s, c, rejectNoAntecedent)
 			continue
 		}
 		date, strength := x.dateFor(ref.s, c, ref.l, ref.r, ref.reasonStart)
@@ -70,11 +74,18 @@ func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidat
 		if c.cue.action == Unblock {
 			action = Unblock
 		}
-		out = append(out, candidate{
-			country: target.country, service: target.service, action: action, sent: ref.s,
+		var w *why
+		if a.trace != nil {
+			w = &why{cue: cueText(ref.s, c), targets: "targets: those of the action referred to, sentence " + fmt.Sprint(target.sent.index),
+				actors: "country: that of the action referred to", action: fmt.Sprintf("action: reference %q to %s", cueText(ref.s, c), triple{target.country, target.service, target.action})}
+			if c.cue.action == Unblock {
+				w.action = fmt.Sprintf("action: cue %q lifts %s", cueText(ref.s, c), triple{target.country, target.service, target.action})
+			}
+		}
+		out = append(out, decision{
+			country: target.country, service: target.service, action: action, sent: ref.s, why: w,
 			date: date, dateStrength: strength, reason: reason, reasonRank: rank,
-			confidence: clamp(target.confidence-0.2, 0.05, 0.9),
-			cstrength:  target.cstrength, kind: c.cue.kind, via: viaReference, coref: true,
+			cstrength: target.cstrength, kind: c.cue.kind, via: viaReference, coref: true,
 		})
 	}
 	return out
@@ -83,22 +94,26 @@ func (x *Extractor) resolveReferences(a *analysis, cands []candidate) []candidat
 // impliedBans turns "announced the suspension on June 4 last year" in a
 // story about a lifted ban into the ban the lift ends, for every service
 // it lifted.
-func (x *Extractor) impliedBans(ref reference, cands []candidate) []candidate {
-	var out []candidate
+func (x *Extractor) impliedBans(a *analysis, ref reference, decided []decision) []decision {
+	var out []decision
 	seen := make(map[string]bool)
 	date, strength := x.dateFor(ref.s, ref.c, ref.l, ref.r, ref.reasonStart)
 	reason, rank := x.reasonFor(ref.s, ref.c, ref.reasonStart)
-	for _, u := range cands {
+	for _, u := range decided {
 		if u.action != Unblock || u.cause != nil || seen[u.country+u.service] {
 			continue
 		}
 		seen[u.country+u.service] = true
-		out = append(out, candidate{
-			country: u.country, service: u.service, sent: ref.s,
+		var w *why
+		if a.trace != nil {
+			w = &why{cue: cueText(ref.s, ref.c), targets: "targets: those of the lifting, sentence " + fmt.Sprint(u.sent.index),
+				actors: "country: that of the lifting", action: fmt.Sprintf("action: %q, the ban lifted by %s", cueText(ref.s, ref.c), triple{u.country, u.service, u.action})}
+		}
+		out = append(out, decision{
+			country: u.country, service: u.service, sent: ref.s, why: w,
 			action: resolveAction(ref.c.cue.action, x.gaz.Service(u.service), false),
 			date:   date, dateStrength: strength, reason: reason, reasonRank: rank,
-			confidence: clamp(u.confidence-0.25, 0.05, 0.9),
-			cstrength:  u.cstrength, kind: ref.c.cue.kind, via: viaImplied, coref: true,
+			cstrength: u.cstrength, kind: ref.c.cue.kind, via: viaImplied, coref: true,
 		})
 	}
 	return out

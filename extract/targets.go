@@ -4,208 +4,315 @@ package extract
 
 import "strings"
 
-// targets returns the services a cue acts on.
-func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, passive bool, reasonStart int) []mention {
-	cueInAside := x.inAside(s.toks, c.start)
-	usable := func(m mention) bool {
-		if !m.isService() || m.channel || m.account && m.own {
-			return false
-		}
-		if !cueInAside && x.inAside(s.toks, m.start) {
-			return false
-		}
-		// "without a VPN", "using VPNs", "through Telegram": a means.
-		if m.start > 0 {
-			switch s.toks[m.start-1].lower {
-			case "without", "using", "through":
-				return false
-			}
-			if m.start > 1 && s.toks[m.start-1].tag == "DT" {
-				switch s.toks[m.start-2].lower {
-				case "without", "using", "through":
-					return false
-				}
-			}
-		}
-		return true
+// targets returns the services a cue acts on and the name of the rule
+// that found them. Which words a cue acts on depends on the kind of cue
+// and on how the sentence is built, so the rules are tried in order and
+// the first that finds something wins: the order is the algorithm.
+func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, passive bool, reasonStart int) ([]mention, string) {
+	// The search's state lives in the analysis, not on the heap afresh
+	// for every cue: the rules are called through a table, so the
+	// compiler cannot keep it on the stack.
+	t := &a.search
+	*t = targetSearch{x: x, a: a, s: s, c: c, l: l, hi: r, passive: passive, cueInAside: x.inAside(s.toks, c.start)}
+	if reasonStart >= 0 && reasonStart < t.hi {
+		t.hi = reasonStart
 	}
-	own := false
-	var in []mention
-	add := func(m mention) {
-		for _, have := range in {
-			if have.service == m.service {
-				return
-			}
-		}
-		in = append(in, m)
+	rules := verbTargetRules
+	if c.cue.kind == kindNoun {
+		rules = nounTargetRules
 	}
-	hi := r
-	if reasonStart >= 0 && reasonStart < hi {
-		hi = reasonStart
-	}
-	switch c.cue.kind {
-	case kindNoun:
-		// "the Telegram ban", "Russia's ban on Telegram, WhatsApp and Signal"
-		lo := c.start
-		for lo > l && isNounPhrase(s.toks[lo-1]) {
-			lo--
-		}
-		end := c.end
-		if end < len(s.toks) {
-			switch s.toks[end].lower {
-			case "on", "of", "against", "targeting", "affecting", "for", "to":
-				end++
-				for end < hi && !strings.HasPrefix(s.toks[end].tag, "VB") && !x.startsClause(s.toks, end, false) {
-					end++
-				}
-			}
-		}
-		for _, m := range s.mentions {
-			if m.start >= lo && m.end <= end && usable(m) {
-				add(m)
-			}
-		}
-		// "the companies would face a further fine", "risks a ban": the
-		// penalty falls on the subject of the verb before it.
-		if len(in) == 0 {
-			for k := c.start - 1; k >= l && k >= c.start-3; k-- {
-				switch s.toks[k].lower {
-				case "face", "faces", "facing", "faced", "risk", "risks", "risking", "incur", "incurs", "received", "receives", "got", "gets",
-					"subjected", "subject", "under", "hit":
-					for _, m := range s.mentions {
-						if m.end <= k && m.start >= l && usable(m) && !m.isCountry() {
-							add(m)
-						}
-					}
-				}
-			}
-		}
-	default:
-		// An active verb acts on what follows it ("Russia blocked
-		// Telegram"); a passive or a state on what precedes it
-		// ("Telegram was blocked"), else on what follows.
-		after := func(m mention) bool { return m.start >= c.start }
-		collect := func(keep func(mention) bool) {
-			for _, m := range s.mentions {
-				if !m.isService() || m.start < l || m.end > hi || !keep(m) {
-					continue
-				}
-				if m.own && m.account {
-					own = true
-				}
-				if usable(m) {
-					add(m)
-				}
-			}
-		}
-		if passive || c.cue.kind == kindState || undergoes(s.toks, c) {
-			collect(func(m mention) bool { return !after(m) })
-			// "... were inaccessible, along with YouTube and Viber"
-			collect(func(m mention) bool { return after(m) && alongWith(s.toks, m.start) })
-		}
-		// "the whole country dropped offline": the network itself.
-		if len(in) == 0 && c.cue.action == actionCut && c.cue.kind == kindState {
-			for _, m := range s.mentions {
-				if m.role == roleCountry && m.start >= l && m.end <= c.start && c.start-m.end <= 3 {
-					in = append(in, mention{start: m.start, end: m.end, service: "internet", coref: true})
-					break
-				}
-			}
-		}
-		// "the blocked sites also included Dota 2, Counter-Strike and
-		// Origin": a participle naming a set, listed after.
-		if len(in) == 0 && c.end < len(s.toks) && strings.HasPrefix(s.toks[c.end].tag, "NNS") {
-			for k := c.end + 1; k < hi && k < c.end+5; k++ {
-				switch s.toks[k].lower {
-				case "include", "included", "includes", "including", "are", "were":
-					collect(func(m mention) bool { return m.start > k })
-				}
-				if len(in) > 0 {
-					break
-				}
-			}
-		}
-		// "VPN services that providers were told to block": the object
-		// of a relative clause stands before it.
-		if len(in) == 0 && !passive && c.cue.kind == kindVerb {
-			for k := c.start - 1; k >= l && k >= c.start-8; k-- {
-				if w := s.toks[k].lower; w == "that" || w == "which" {
-					collect(func(m mention) bool { return m.end == k || m.end == k-1 && s.toks[k-1].text == "," })
-					break
-				}
-			}
-		}
-		// "ordered the social network X blocked": the object before a
-		// participle.
-		if len(in) == 0 && !passive && (strings.HasPrefix(s.toks[c.start].tag, "VBN") || causedBefore(s.toks, c.start)) {
-			collect(func(m mention) bool { return m.end == c.start })
-		}
-		if len(in) == 0 {
-			// The object ends where the next finite verb starts another
-			// predicate.
-			stop := hi
-			for k := c.end; k < hi; k++ {
-				t := s.toks[k].tag
-				finite := t == "VBD" || t == "VBZ" || t == "VBP" || t == "MD"
-				coordinated := strings.HasPrefix(t, "VB") && t != "VBG" && (s.toks[k-1].lower == "and" || s.toks[k-1].lower == "then")
-				if (finite || coordinated) && !covered(s.mentions, k) {
-					stop = k
-					break
-				}
-			}
-			collect(func(m mention) bool { return after(m) && m.end <= stop })
-			// An order is addressed to the first party after it: "ordered
-			// Apple to remove WhatsApp" orders Apple.
-			if c.cue.action == Order && len(in) > 1 {
-				// ... and to those listed with it: "ordered Apple and
-				// Google to help stop users".
-				n := 1
-				for n < len(in) && joinedMentions(s, in[n-1], in[n]) {
-					n++
-				}
-				in = in[:n]
-			}
-		}
+	rule := t.try(rules)
+	if c.cue.kind != kindNoun {
 		// "pulled WhatsApp from the App Store": the store is where, not what.
 		if strings.Contains(c.cue.text, "store") {
-			kept := in[:0]
-			for _, m := range in {
+			kept := t.in[:0]
+			for _, m := range t.in {
 				if svc := x.gaz.Service(m.service); svc == nil || svc.Kind != "appstore" {
 					kept = append(kept, m)
 				}
 			}
-			in = kept
+			t.in = kept
 		}
-		if own && len(in) == 0 {
-			return nil // "shut down his Telegram channel"
+		if t.own && len(t.in) == 0 {
+			return nil, ownAccount // "shut down his Telegram channel"
 		}
-		// "they would be barred", "their bandwidth would be cut": the
-		// services named together last.
-		if len(in) == 0 && (passive || c.cue.kind == kindState || c.cue.kind == kindNoun) {
-			for k := max(l, c.start-8); k < c.start; k++ {
-				if w := s.toks[k].lower; w == "they" || w == "their" {
-					for _, slug := range lastServices(a, s, k) {
-						in = append(in, mention{start: k, end: k + 1, service: slug, coref: true})
-					}
-					break
-				}
-			}
+		if len(t.in) == 0 {
+			rule = t.try(pronounTargetRules)
 		}
-		// "Russia blocked it": a pronoun right after an active cue.
-		if len(in) == 0 && !passive && c.end < len(s.toks) {
-			switch s.toks[c.end].lower {
-			case "it": // not "its": "cut its workforce" acts on the workforce
-				if slug := topicService(a, s, c.start); slug != "" {
-					in = append(in, mention{start: c.end, end: c.end + 1, service: slug, coref: true})
-				}
-			case "them": // "the government cut them"
-				for _, slug := range lastServices(a, s, c.end) {
-					in = append(in, mention{start: c.end, end: c.end + 1, service: slug, coref: true})
-				}
+	}
+	return dropOwners(x.gaz, s, t.in), rule
+}
+
+// ownAccount is what targets says when a cue acts only on someone's own
+// account.
+const ownAccount = "own account"
+
+// A targetRule is one way of finding what a cue acts on; it adds what it
+// finds to t.in.
+type targetRule struct {
+	name string
+	find func(t *targetSearch)
+}
+
+// The rules for a nominal cue ("the Telegram ban").
+var nounTargetRules = []targetRule{
+	{"targets: in the cue's noun phrase", (*targetSearch).nounPhrase},
+	{"targets: what faces the penalty", (*targetSearch).penaltySubject},
+}
+
+// The rules for a verb or a state, before the pronouns: the services a
+// sentence names beat those it refers to.
+var verbTargetRules = []targetRule{
+	{"targets: subject of passive or state cue", (*targetSearch).passiveSubject},
+	{"targets: the country's network", (*targetSearch).countryOffline},
+	{"targets: set listed after participle", (*targetSearch).listedAfter},
+	{"targets: object of relative clause", (*targetSearch).relativeObject},
+	{"targets: object before participle", (*targetSearch).participleObject},
+	{"targets: object of cue", (*targetSearch).object},
+}
+
+// The rules that resolve pronouns, tried when the sentence names nothing
+// the cue acts on.
+var pronounTargetRules = []targetRule{
+	{"targets: services named together last ('they')", (*targetSearch).theyServices},
+	{"targets: pronoun after cue ('it', 'them')", (*targetSearch).pronounObject},
+}
+
+// targetSearch is the state of the search for one cue's targets.
+type targetSearch struct {
+	x          *Extractor
+	a          *analysis
+	s          *sentence
+	c          cueMatch
+	l, hi      int // the clause, up to the reason
+	passive    bool
+	cueInAside bool
+	in         []mention
+	own        bool // a service met was someone's own account
+}
+
+// try runs rules in order until one finds a target, and names it.
+func (t *targetSearch) try(rules []targetRule) string {
+	for _, r := range rules {
+		r.find(t)
+		if len(t.in) > 0 {
+			return r.name
+		}
+	}
+	return ""
+}
+
+// usable reports a mention that can be acted on: a service as a whole,
+// not one account or a means ("without a VPN").
+func (t *targetSearch) usable(m mention) bool {
+	s := t.s
+	if !m.isService() || m.channel || m.account && m.own {
+		return false
+	}
+	if !t.cueInAside && t.x.inAside(s.toks, m.start) {
+		return false
+	}
+	// "without a VPN", "using VPNs", "through Telegram": a means.
+	means := t.x.lex.words.means
+	if m.start > 0 && means[s.toks[m.start-1].lower] {
+		return false
+	}
+	if m.start > 1 && s.toks[m.start-1].tag == "DT" && means[s.toks[m.start-2].lower] {
+		return false
+	}
+	return true
+}
+
+func (t *targetSearch) add(m mention) {
+	for _, have := range t.in {
+		if have.service == m.service {
+			return
+		}
+	}
+	t.in = append(t.in, m)
+}
+
+// collect adds the usable services of the clause that keep accepts.
+func (t *targetSearch) collect(keep func(mention) bool) {
+	for _, m := range t.s.mentions {
+		if !m.isService() || m.start < t.l || m.end > t.hi || !keep(m) {
+			continue
+		}
+		if m.own && m.account {
+			t.own = true
+		}
+		if t.usable(m) {
+			t.add(m)
+		}
+	}
+}
+
+// nounPhrase: "the Telegram ban", "Russia's ban on Telegram, WhatsApp and
+// Signal".
+func (t *targetSearch) nounPhrase() {
+	s, c := t.s, t.c
+	lo := c.start
+	for lo > t.l && isNounPhrase(s.toks[lo-1]) {
+		lo--
+	}
+	end := c.end
+	if end < len(s.toks) && t.x.lex.words.nounTargets[s.toks[end].lower] {
+		end++
+		for end < t.hi && !strings.HasPrefix(s.toks[end].tag, "VB") && !t.x.startsClause(s.toks, end, false) {
+			end++
+		}
+	}
+	for _, m := range s.mentions {
+		if m.start >= lo && m.end <= end && t.usable(m) {
+			t.add(m)
+		}
+	}
+}
+
+// penaltySubject: "the companies would face a further fine", "risks a
+// ban": the penalty falls on the subject of the verb before it.
+func (t *targetSearch) penaltySubject() {
+	s, c := t.s, t.c
+	for k := c.start - 1; k >= t.l && k >= c.start-3; k-- {
+		if !t.x.lex.words.penaltyVerbs[s.toks[k].lower] {
+			continue
+		}
+		for _, m := range s.mentions {
+			if m.end <= k && m.start >= t.l && t.usable(m) && !m.isCountry() {
+				t.add(m)
 			}
 		}
 	}
-	return dropOwners(x.gaz, s, in)
+}
+
+// passiveSubject: a passive or a state acts on what precedes it
+// ("Telegram was blocked"), and on what the sentence adds after ("...
+// were inaccessible, along with YouTube and Viber").
+func (t *targetSearch) passiveSubject() {
+	if !t.passive && t.c.cue.kind != kindState && !t.x.lex.words.undergoes(t.s.toks, t.c) {
+		return
+	}
+	t.collect(func(m mention) bool { return m.start < t.c.start })
+	t.collect(func(m mention) bool { return m.start >= t.c.start && t.x.lex.words.alongWith(t.s.toks, m.start) })
+}
+
+// countryOffline: "the whole country dropped offline" cuts the network
+// itself.
+func (t *targetSearch) countryOffline() {
+	if t.c.cue.action != actionCut || t.c.cue.kind != kindState {
+		return
+	}
+	for _, m := range t.s.mentions {
+		if m.role == roleCountry && m.start >= t.l && m.end <= t.c.start && t.c.start-m.end <= 3 {
+			t.in = append(t.in, mention{start: m.start, end: m.end, service: "internet", coref: true})
+			return
+		}
+	}
+}
+
+// listedAfter: "the blocked sites also included Dota 2, Counter-Strike
+// and Origin": a participle naming a set, listed after.
+func (t *targetSearch) listedAfter() {
+	s, c := t.s, t.c
+	if c.end >= len(s.toks) || !strings.HasPrefix(s.toks[c.end].tag, "NNS") {
+		return
+	}
+	for k := c.end + 1; k < t.hi && k < c.end+5; k++ {
+		if t.x.lex.words.inclusion[s.toks[k].lower] {
+			t.collect(func(m mention) bool { return m.start > k })
+		}
+		if len(t.in) > 0 {
+			return
+		}
+	}
+}
+
+// relativeObject: "VPN services that providers were told to block": the
+// object of a relative clause stands before it.
+func (t *targetSearch) relativeObject() {
+	s, c := t.s, t.c
+	if t.passive || c.cue.kind != kindVerb {
+		return
+	}
+	for k := c.start - 1; k >= t.l && k >= c.start-8; k-- {
+		if w := s.toks[k].lower; w == "that" || w == "which" {
+			t.collect(func(m mention) bool { return m.end == k || m.end == k-1 && s.toks[k-1].text == "," })
+			return
+		}
+	}
+}
+
+// participleObject: "ordered the social network X blocked": the object
+// before a participle.
+func (t *targetSearch) participleObject() {
+	s, c := t.s, t.c
+	if t.passive || !(strings.HasPrefix(s.toks[c.start].tag, "VBN") || t.x.lex.words.causedBefore(s.toks, c.start)) {
+		return
+	}
+	t.collect(func(m mention) bool { return m.end == c.start })
+}
+
+// object: an active verb acts on what follows it ("Russia blocked
+// Telegram"), up to where the next finite verb starts another predicate.
+func (t *targetSearch) object() {
+	s, c := t.s, t.c
+	stop := t.hi
+	for k := c.end; k < t.hi; k++ {
+		tag := s.toks[k].tag
+		finite := tag == "VBD" || tag == "VBZ" || tag == "VBP" || tag == "MD"
+		coordinated := strings.HasPrefix(tag, "VB") && tag != "VBG" && (s.toks[k-1].lower == "and" || s.toks[k-1].lower == "then")
+		if (finite || coordinated) && !covered(s.mentions, k) {
+			stop = k
+			break
+		}
+	}
+	t.collect(func(m mention) bool { return m.start >= c.start && m.end <= stop })
+	// An order is addressed to the first party after it ("ordered Apple
+	// to remove WhatsApp" orders Apple), and to those listed with it
+	// ("ordered Apple and Google to help stop users").
+	if c.cue.action == Order && len(t.in) > 1 {
+		n := 1
+		for n < len(t.in) && joinedMentions(s, t.in[n-1], t.in[n]) {
+			n++
+		}
+		t.in = t.in[:n]
+	}
+}
+
+// theyServices: "they would be barred", "their bandwidth would be cut":
+// the services named together last.
+func (t *targetSearch) theyServices() {
+	s, c := t.s, t.c
+	if !t.passive && c.cue.kind != kindState {
+		return
+	}
+	for k := max(t.l, c.start-8); k < c.start; k++ {
+		if w := s.toks[k].lower; w == "they" || w == "their" {
+			for _, slug := range lastServices(t.a, s, k) {
+				t.in = append(t.in, mention{start: k, end: k + 1, service: slug, coref: true})
+			}
+			return
+		}
+	}
+}
+
+// pronounObject: "Russia blocked it", "the government cut them": a
+// pronoun right after an active cue.
+func (t *targetSearch) pronounObject() {
+	s, c := t.s, t.c
+	if t.passive || c.end >= len(s.toks) {
+		return
+	}
+	switch s.toks[c.end].lower {
+	case "it": // not "its": "cut its workforce" acts on the workforce
+		if slug := t.x.lex.words.topicService(t.a, s, c.start); slug != "" {
+			t.in = append(t.in, mention{start: c.end, end: c.end + 1, service: slug, coref: true})
+		}
+	case "them":
+		for _, slug := range lastServices(t.a, s, c.end) {
+			t.in = append(t.in, mention{start: c.end, end: c.end + 1, service: slug, coref: true})
+		}
+	}
 }
 
 // barredFrom returns the index of the gerund in "bar <someone> from
@@ -225,13 +332,12 @@ func barredFrom(toks []token, c cueMatch, r int) int {
 // causedBefore reports a causative verb shortly before a participle's
 // object: "ordered the social network X blocked", which a tagger may read
 // as two finite verbs.
-func causedBefore(toks []token, at int) bool {
+func (w *words) causedBefore(toks []token, at int) bool {
 	if !strings.HasSuffix(toks[at].lower, "ed") {
 		return false
 	}
 	for k := at - 1; k >= 0 && k >= at-6; k-- {
-		switch toks[k].lower {
-		case "ordered", "orders", "order", "declared", "had", "got", "wanted", "ruled", "deemed", "kept":
+		if w.causatives[toks[k].lower] {
 			return true
 		}
 	}
@@ -257,10 +363,9 @@ func joinedMentions(s *sentence, a, b mention) bool {
 // undergoes reports an action its subject suffers rather than does:
 // "have been subjected to bandwidth throttling", "X, YouTube and TikTok
 // slowed to a crawl".
-func undergoes(toks []token, c cueMatch) bool {
+func (w *words) undergoes(toks []token, c cueMatch) bool {
 	for k := c.start - 1; k >= 0 && k >= c.start-3; k-- {
-		switch toks[k].lower {
-		case "subjected", "subject", "faced", "facing", "faces", "face", "suffered", "suffering", "experienced", "experiencing":
+		if w.undergoVerbs[toks[k].lower] {
 			return true
 		}
 	}
@@ -269,12 +374,12 @@ func undergoes(toks []token, c cueMatch) bool {
 
 // alongWith reports a mention added to a list after the verb: "along
 // with YouTube", "as well as Viber".
-func alongWith(toks []token, i int) bool {
+func (w *words) alongWith(toks []token, i int) bool {
 	for j := i - 1; j >= 0 && j >= i-4; j-- {
-		switch toks[j].lower {
-		case "along", "alongside", "well", "together", "plus":
+		if w.along[toks[j].lower] {
 			return true
-		case ",", "and", "the", "app", "messaging", "with", "as":
+		}
+		if w.alongFillers[toks[j].lower] {
 			continue
 		}
 		if !strings.HasPrefix(toks[j].tag, "NN") {

@@ -1,3 +1,5 @@
+// Sentences and tokens: the text as the rules read it.
+
 package extract
 
 import (
@@ -104,13 +106,13 @@ func align(s string, words []string) []token {
 
 // tokenize splits a sentence into tokens with offsets and tags them.
 func (x *Extractor) tokenize(s *sentence) {
-	w := x.tags.words(s.text)
-	s.toks = align(s.text, w.text)
+	w := x.tags.Words(s.text)
+	s.toks = align(s.text, w.Text)
 	if isTitleCase(s.toks) {
 		x.tagHeadline(s)
 		return
 	}
-	for i, tag := range x.tags.tag(w) {
+	for i, tag := range x.tags.Tag(w) {
 		s.toks[i].tag = tag
 	}
 }
@@ -132,11 +134,11 @@ func (x *Extractor) tagHeadline(s *sentence) {
 			copy(b[t.start:t.end], lower)
 		}
 	}
-	w := x.tags.words(string(b))
-	if len(w.text) != len(s.toks) {
+	w := x.tags.Words(string(b))
+	if len(w.Text) != len(s.toks) {
 		return
 	}
-	for i, tag := range x.tags.tag(w) {
+	for i, tag := range x.tags.Tag(w) {
 		s.toks[i].tag = tag
 	}
 }
@@ -147,7 +149,7 @@ func (x *Extractor) tagHeadline(s *sentence) {
 func (x *Extractor) splitSentences(paras []string) []sentence {
 	full := strings.Join(paras, "\n\n")
 	var pieces []string
-	for _, s := range x.seg.segment(full) {
+	for _, s := range x.seg.Segment(full) {
 		for _, line := range strings.Split(s, "\n") {
 			if line = strings.TrimSpace(line); line != "" {
 				pieces = append(pieces, line)

@@ -1,4 +1,7 @@
-package extract
+// Package prefilter derives, from a regular expression, strings a text
+// must contain for the expression to match, so that most texts are
+// rejected without running the regexp engine.
+package prefilter
 
 import (
 	"regexp"
@@ -8,19 +11,19 @@ import (
 	"unicode/utf8"
 )
 
-// A prefilter is a necessary condition for a regular expression to match:
+// A Prefilter is a necessary condition for a regular expression to match:
 // the text must contain one of a few strings the expression cannot match
 // without. Most date rules need a month name or a word such as "week",
 // which most sentences lack; checking for them is far cheaper than letting
 // the regexp engine try every position of the sentence.
-type prefilter struct {
-	any []string // nil: no condition is known, always run the expression
-	// fold says any is in lower case and is sought in the folded text,
+type Prefilter struct {
+	Any []string // nil: no condition is known, always run the expression
+	// Fold says Any is in lower case and is sought in the folded text,
 	// because part of the expression ignores case.
-	fold bool
+	Fold bool
 }
 
-// maxLits bounds the sets of strings tracked while deriving a prefilter,
+// maxLits bounds the sets of strings tracked while deriving a Prefilter,
 // so that classes and repeats do not multiply without end; maxClass
 // bounds a character class tracked as a set of strings: one wider than
 // the digits (\w, \s or [a-z]) is no condition worth checking.
@@ -29,16 +32,16 @@ const (
 	maxClass = 10
 )
 
-// admits reports whether text, whose folded form (see foldASCII) is
+// Admits reports whether text, whose folded form (see FoldASCII) is
 // folded, may match.
-func (p prefilter) admits(text, folded string) bool {
-	if p.any == nil {
+func (p Prefilter) Admits(text, folded string) bool {
+	if p.Any == nil {
 		return true
 	}
-	if p.fold {
+	if p.Fold {
 		text = folded
 	}
-	for _, s := range p.any {
+	for _, s := range p.Any {
 		if strings.Contains(text, s) {
 			return true
 		}
@@ -46,23 +49,23 @@ func (p prefilter) admits(text, folded string) bool {
 	return false
 }
 
-// match reports whether re, whose prefilter p is, matches text.
-func (p prefilter) match(re *regexp.Regexp, text string) bool {
+// Match reports whether re, whose Prefilter p is, matches text.
+func (p Prefilter) Match(re *regexp.Regexp, text string) bool {
 	folded := text
-	if p.fold {
-		folded = foldASCII(text)
+	if p.Fold {
+		folded = FoldASCII(text)
 	}
-	return p.admits(text, folded) && re.MatchString(text)
+	return p.Admits(text, folded) && re.MatchString(text)
 }
 
-// newPrefilter derives re's prefilter from its syntax tree.
-func newPrefilter(re *regexp.Regexp) prefilter {
+// New derives re's Prefilter from its syntax tree.
+func New(re *regexp.Regexp) Prefilter {
 	tree, err := syntax.Parse(re.String(), syntax.Perl)
 	if err != nil {
-		return prefilter{}
+		return Prefilter{}
 	}
 	p := literalsOf(tree).needed()
-	p.any = minimal(p.any)
+	p.Any = minimal(p.Any)
 	return p
 }
 
@@ -84,33 +87,33 @@ type lits struct {
 	exact []string
 	// need is a condition every match satisfies: it contains one of
 	// need.any.
-	need prefilter
+	need Prefilter
 	// fold says exact is in lower case, compared with folded text.
 	fold bool
 }
 
 // needed is the best condition l gives.
-func (l lits) needed() prefilter {
-	return better(l.need, prefilter{any: l.exact, fold: l.fold})
+func (l lits) needed() Prefilter {
+	return better(l.need, Prefilter{Any: l.exact, Fold: l.fold})
 }
 
 // better returns the more selective of two conditions: the one whose
 // shortest string is longer, and a case-sensitive one on a tie. A set
 // holding the empty string says nothing.
-func better(a, b prefilter) prefilter {
-	score := func(p prefilter) int {
-		if p.any == nil {
+func better(a, b Prefilter) Prefilter {
+	score := func(p Prefilter) int {
+		if p.Any == nil {
 			return -1
 		}
-		n := len(p.any[0])
-		for _, s := range p.any {
+		n := len(p.Any[0])
+		for _, s := range p.Any {
 			n = min(n, len(s))
 		}
 		if n == 0 {
 			return -1
 		}
 		n *= 2
-		if !p.fold {
+		if !p.Fold {
 			n++
 		}
 		return n
@@ -119,13 +122,13 @@ func better(a, b prefilter) prefilter {
 		return b
 	}
 	if score(a) < 0 {
-		return prefilter{}
+		return Prefilter{}
 	}
 	return a
 }
 
 // literalsOf walks a syntax tree. Only ASCII literals are tracked, so that
-// ignoring case is the folding foldASCII does.
+// ignoring case is the folding FoldASCII does.
 func literalsOf(re *syntax.Regexp) lits {
 	switch re.Op {
 	case syntax.OpLiteral:
@@ -190,7 +193,7 @@ func optional(sub lits) lits {
 // "day|night" is "today|tonight") and keeps the best condition any part
 // or run gives.
 func concatLits(subs []*syntax.Regexp) lits {
-	var best prefilter
+	var best Prefilter
 	var run []string // the product of the current run of exact parts
 	runFold, whole := false, true
 	for _, sub := range subs {
@@ -198,18 +201,18 @@ func concatLits(subs []*syntax.Regexp) lits {
 		best = better(best, l.needed())
 		switch {
 		case l.exact == nil:
-			best = better(best, prefilter{any: run, fold: runFold})
+			best = better(best, Prefilter{Any: run, Fold: runFold})
 			run, whole = nil, false
 		case run == nil:
 			run, runFold = l.exact, l.fold
 		case len(run)*len(l.exact) <= maxLits:
 			run, runFold = product(run, runFold, l.exact, l.fold)
 		default:
-			best = better(best, prefilter{any: run, fold: runFold})
+			best = better(best, Prefilter{Any: run, Fold: runFold})
 			run, runFold, whole = l.exact, l.fold, false
 		}
 	}
-	best = better(best, prefilter{any: run, fold: runFold})
+	best = better(best, Prefilter{Any: run, Fold: runFold})
 	if whole && run != nil {
 		return lits{exact: run, need: best, fold: runFold}
 	}
@@ -245,8 +248,8 @@ func alternateLits(subs []*syntax.Regexp) lits {
 		} else {
 			exactOK = false
 		}
-		if n := l.needed(); needOK && n.any != nil && len(need)+len(n.any) <= maxLits {
-			need, needFold = union(need, needFold, n.any, n.fold)
+		if n := l.needed(); needOK && n.Any != nil && len(need)+len(n.Any) <= maxLits {
+			need, needFold = union(need, needFold, n.Any, n.Fold)
 		} else {
 			needOK = false
 		}
@@ -256,7 +259,7 @@ func alternateLits(subs []*syntax.Regexp) lits {
 		out.exact, out.fold = exact, exactFold
 	}
 	if needOK {
-		out.need = prefilter{any: need, fold: needFold}
+		out.need = Prefilter{Any: need, Fold: needFold}
 	}
 	return out
 }
@@ -276,10 +279,10 @@ func union(a []string, aFold bool, b []string, bFold bool) ([]string, bool) {
 	return out, fold
 }
 
-// foldASCII folds text as a case-insensitive match of an ASCII literal
+// FoldASCII folds text as a case-insensitive match of an ASCII literal
 // sees it: ASCII letters in lower case, and the two non-ASCII runes that
 // match ASCII letters, long s and the Kelvin sign, as "s" and "k".
-func foldASCII(text string) string {
+func FoldASCII(text string) string {
 	var b strings.Builder
 	b.Grow(len(text))
 	for _, r := range text {

@@ -1,6 +1,6 @@
 // Ported from prose v2.0.0's tokenize.go; see LICENSE.prose.
 
-package extract
+package nlp
 
 import (
 	"regexp"
@@ -9,9 +9,9 @@ import (
 	"unicode/utf8"
 )
 
-// wordList is a sentence's tokens as prose's tokenizer gives them.
-type wordList struct {
-	text []string
+// Words is a sentence's tokens as prose's tokenizer gives them.
+type Words struct {
+	Text []string
 	// same[i] is the first position holding the same token as i. prose
 	// caches the tokens of each whitespace-separated chunk and hands the
 	// same token values out again when the chunk recurs in the sentence,
@@ -42,22 +42,22 @@ var (
 
 // tokenize splits text into words as prose's tokenizer does; symbols are
 // the emoticons it keeps whole.
-func tokenize(text string, symbols map[string]bool) wordList {
-	var w wordList
+func tokenize(text string, symbols map[string]bool) Words {
+	var w Words
 	clean := proseSanitizer.Replace(text)
 	seen := make(map[string]int) // chunk -> position of its first token
 	add := func(chunk string, cached bool) {
 		toks := splitChunk(chunk, symbols)
 		first, ok := seen[chunk]
 		if cached && !ok {
-			seen[chunk] = len(w.text)
+			seen[chunk] = len(w.Text)
 		}
 		for j, t := range toks {
-			w.text = append(w.text, t)
+			w.Text = append(w.Text, t)
 			if cached && ok {
 				w.same = append(w.same, w.same[first+j])
 			} else {
-				w.same = append(w.same, len(w.text)-1)
+				w.same = append(w.same, len(w.Text)-1)
 			}
 		}
 	}

@@ -1,36 +1,46 @@
-package extract
+package nlp
 
 import (
+	"bufio"
+	"encoding/json"
+	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jdkato/prose/v2"
 )
 
 var (
-	testXOnce sync.Once
-	testX     *Extractor
-	testXErr  error
+	testOnce sync.Once
+	testTags *Tagger
+	testSeg  *Segmenter
+	testEnts *Recognizer
+	testErr  error
 )
 
-// testExtractor builds one Extractor for the package's internal tests.
-func testExtractor(t *testing.T) *Extractor {
+// testModels loads the models once for all tests: they are only read.
+func testModels(t *testing.T) (*Tagger, *Segmenter, *Recognizer) {
 	t.Helper()
-	testXOnce.Do(func() { testX, testXErr = New() })
-	if testXErr != nil {
-		t.Fatal(testXErr)
+	testOnce.Do(func() {
+		testEnts = NewRecognizer()
+		if testTags, testErr = NewTagger(); testErr != nil {
+			return
+		}
+		testSeg, testErr = NewSegmenter()
+	})
+	if testErr != nil {
+		t.Fatal(testErr)
 	}
-	return testX
+	return testTags, testSeg, testEnts
 }
 
 // proseTagged is prose's own tokenization and tagging of text: the oracle
 // the port must agree with.
-func proseTagged(t *testing.T, x *Extractor, text string) (words, tags []string) {
+func proseTagged(t *testing.T, r *Recognizer, text string) (words, tags []string) {
 	t.Helper()
-	doc, err := prose.NewDocument(text, prose.UsingModel(x.model), prose.WithSegmentation(false), prose.WithExtraction(false))
+	doc, err := prose.NewDocument(text, prose.UsingModel(r.model), prose.WithSegmentation(false), prose.WithExtraction(false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,9 +51,34 @@ func proseTagged(t *testing.T, x *Extractor, text string) (words, tags []string)
 	return words, tags
 }
 
+// articleTexts reads the titles and texts of a labelled set, one after
+// the other.
+func articleTexts(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var a struct{ Title, Text string }
+		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, a.Title, a.Text)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return out
+}
+
 // tied reports whether tagging words meets a tie between the two best
 // classes anywhere: prose's choice there depends on map order.
-func tied(tg *tagger, words []string) bool {
+func tied(tg *Tagger, words []string) bool {
 	tags := tg.predict(words)
 	ctx := tg.context(words)
 	sc := tg.newScorer()
@@ -79,32 +114,35 @@ func tied(tg *tagger, words []string) bool {
 // prose: the words must be the same, and so must the tags wherever no two
 // classes tie.
 func TestTaggerMatchesProse(t *testing.T) {
-	x := testExtractor(t)
+	tg, seg, ents := testModels(t)
 	var texts []string
-	for _, f := range []string{"../testdata/eval/seed.jsonl", "../testdata/eval/train/extra.jsonl", "../testdata/eval/train/holdout.jsonl",
-		"../testdata/eval/train/holdout2.jsonl", "../testdata/eval/train/holdout3.jsonl", "../demo/corpus/gold.jsonl"} {
+	for _, f := range []string{"../../testdata/eval/seed.jsonl", "../../testdata/eval/train/extra.jsonl", "../../testdata/eval/train/holdout.jsonl",
+		"../../testdata/eval/train/holdout2.jsonl", "../../testdata/eval/train/holdout3.jsonl", "../../demo/corpus/gold.jsonl"} {
 		arts := articleTexts(t, f)
 		for i := 0; i+1 < len(arts); i += 2 {
-			a := x.analyze(Document{Title: arts[i], Text: arts[i+1], Published: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)})
-			for _, s := range a.sents {
-				texts = append(texts, s.text)
+			texts = append(texts, arts[i], strings.ToLower(arts[i]))
+			for _, s := range seg.Segment(arts[i+1]) {
+				for _, line := range strings.Split(s, "\n") {
+					if line = strings.TrimSpace(line); line != "" {
+						texts = append(texts, line)
+					}
+				}
 			}
-			texts = append(texts, strings.ToLower(arts[i]))
 		}
 	}
 	ties := 0
 	for _, text := range texts {
-		wantWords, wantTags := proseTagged(t, x, text)
-		w := x.tags.words(text)
-		if !slices.Equal(w.text, wantWords) {
-			t.Errorf("%q:\n got words %q\nwant words %q", text, w.text, wantWords)
+		wantWords, wantTags := proseTagged(t, ents, text)
+		w := tg.Words(text)
+		if !slices.Equal(w.Text, wantWords) {
+			t.Errorf("%q:\n got words %q\nwant words %q", text, w.Text, wantWords)
 			continue
 		}
-		if tied(x.tags, w.text) {
+		if tied(tg, w.Text) {
 			ties++
 			continue
 		}
-		if got := x.tags.tag(w); !slices.Equal(got, wantTags) {
+		if got := tg.Tag(w); !slices.Equal(got, wantTags) {
 			t.Errorf("%q:\n got tags %q\nwant tags %q", text, got, wantTags)
 		}
 	}
@@ -117,7 +155,7 @@ func TestTaggerMatchesProse(t *testing.T) {
 // TestTokenizerQuirks compares the port with prose on text where prose's
 // tokenizer does something particular.
 func TestTokenizerQuirks(t *testing.T) {
-	x := testExtractor(t)
+	tg, _, ents := testModels(t)
 	for _, text := range []string{
 		"The U.S. and Mr. Smith don't agree; it's $100 (or so).",
 		// A chunk starting with a contraction is dropped.
@@ -130,10 +168,10 @@ func TestTokenizerQuirks(t *testing.T) {
 		"",
 		" ",
 	} {
-		wantWords, wantTags := proseTagged(t, x, text)
-		w := x.tags.words(text)
-		if got := x.tags.tag(w); !slices.Equal(w.text, wantWords) || !slices.Equal(got, wantTags) {
-			t.Errorf("%q:\n got %q %q\nwant %q %q", text, w.text, got, wantWords, wantTags)
+		wantWords, wantTags := proseTagged(t, ents, text)
+		w := tg.Words(text)
+		if got := tg.Tag(w); !slices.Equal(w.Text, wantWords) || !slices.Equal(got, wantTags) {
+			t.Errorf("%q:\n got %q %q\nwant %q %q", text, w.Text, got, wantWords, wantTags)
 		}
 	}
 }
@@ -141,11 +179,11 @@ func TestTokenizerQuirks(t *testing.T) {
 // TestTaggerSharedChunks checks the quirk the port keeps: prose tags each
 // occurrence of a repeated chunk with the tag of the last.
 func TestTaggerSharedChunks(t *testing.T) {
-	x := testExtractor(t)
-	w := x.tags.words("He said that the law that banned it was as well drafted as any.")
-	raw, tags := x.tags.predict(w.text), x.tags.tag(w)
+	tg, _, _ := testModels(t)
+	w := tg.Words("He said that the law that banned it was as well drafted as any.")
+	raw, tags := tg.predict(w.Text), tg.Tag(w)
 	var thats, ases []int
-	for i, word := range w.text {
+	for i, word := range w.Text {
 		switch word {
 		case "that":
 			thats = append(thats, i)
@@ -158,7 +196,7 @@ func TestTaggerSharedChunks(t *testing.T) {
 			t.Fatalf("positions %v do not share a token: %v", same, w.same)
 		}
 		if tags[same[0]] != raw[same[1]] || tags[same[1]] != raw[same[1]] {
-			t.Errorf("%q at %v tagged %q, want both %q (the last)", w.text[same[0]], same, []string{tags[same[0]], tags[same[1]]}, raw[same[1]])
+			t.Errorf("%q at %v tagged %q, want both %q (the last)", w.Text[same[0]], same, []string{tags[same[0]], tags[same[1]]}, raw[same[1]])
 		}
 	}
 	if raw[thats[0]] == raw[thats[1]] && raw[ases[0]] == raw[ases[1]] {
@@ -169,12 +207,12 @@ func TestTaggerSharedChunks(t *testing.T) {
 // TestTaggerSymbols checks data/tagger.yaml against prose: each emoticon
 // stays one token, tagged SYM.
 func TestTaggerSymbols(t *testing.T) {
-	x := testExtractor(t)
-	if len(x.tags.symbols) == 0 {
+	tg, _, ents := testModels(t)
+	if len(tg.symbols) == 0 {
 		t.Fatal("no symbols loaded")
 	}
-	for s := range x.tags.symbols {
-		words, tags := proseTagged(t, x, s)
+	for s := range tg.symbols {
+		words, tags := proseTagged(t, ents, s)
 		if len(words) != 1 || words[0] != s || tags[0] != "SYM" {
 			t.Errorf("prose gives %q %q for %q, want it whole and SYM", words, tags, s)
 		}

@@ -3,7 +3,7 @@
 // decoded once per Extractor while sentences split exactly as prose
 // splits them. See LICENSE.prose.
 
-package extract
+package nlp
 
 import (
 	"fmt"
@@ -14,23 +14,23 @@ import (
 	"gopkg.in/neurosnap/sentences.v1/data"
 )
 
-// segmenter splits text into sentences with the Punkt algorithm and
+// Segmenter splits text into sentences with the Punkt algorithm and
 // prose's English model. It is safe for concurrent use: tokenizing only
 // reads the training data.
-type segmenter struct {
+type Segmenter struct {
 	tok *sentences.DefaultSentenceTokenizer
 }
 
-// newSegmenter decodes the English Punkt training data, which costs about
+// NewSegmenter decodes the English Punkt training data, which costs about
 // as much as extracting ten articles, and builds prose's tokenizer on it.
-func newSegmenter() (*segmenter, error) {
+func NewSegmenter() (*Segmenter, error) {
 	b, err := data.Asset("data/english.json")
 	if err != nil {
-		return nil, fmt.Errorf("extract: punkt english model: %w", err)
+		return nil, fmt.Errorf("nlp: punkt english model: %w", err)
 	}
 	training, err := sentences.LoadTraining(b)
 	if err != nil {
-		return nil, fmt.Errorf("extract: punkt english model: %w", err)
+		return nil, fmt.Errorf("nlp: punkt english model: %w", err)
 	}
 	// Abbreviations prose adds to the trained ones.
 	for _, abbr := range []string{"sgt", "gov", "no", "mt"} {
@@ -51,7 +51,7 @@ func newSegmenter() (*segmenter, error) {
 		TokenGrouper: &sentences.DefaultTokenGrouper{},
 		Ortho:        ortho,
 	}
-	return &segmenter{tok: &sentences.DefaultSentenceTokenizer{
+	return &Segmenter{tok: &sentences.DefaultSentenceTokenizer{
 		Storage:       training,
 		PunctStrings:  lang,
 		WordTokenizer: word,
@@ -59,8 +59,8 @@ func newSegmenter() (*segmenter, error) {
 	}}, nil
 }
 
-// segment splits text into sentences, trimmed as prose trims them.
-func (sg *segmenter) segment(text string) []string {
+// Segment splits text into sentences, trimmed as prose trims them.
+func (sg *Segmenter) Segment(text string) []string {
 	sents := sg.tok.Tokenize(text)
 	out := make([]string, len(sents))
 	for i, s := range sents {

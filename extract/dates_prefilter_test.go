@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/policywatch/policywatch/extract/internal/prefilter"
 )
 
 func TestPrefilterDerived(t *testing.T) {
@@ -33,15 +35,15 @@ func TestPrefilterDerived(t *testing.T) {
 		{`ſtop`, nil, false},
 	}
 	for _, tt := range tests {
-		p := newPrefilter(regexp.MustCompile(tt.expr))
-		if !slices.Equal(p.any, tt.want) || p.any != nil && p.fold != tt.fold {
-			t.Errorf("%s: prefilter %q fold=%v, want %q fold=%v", tt.expr, p.any, p.fold, tt.want, tt.fold)
+		p := prefilter.New(regexp.MustCompile(tt.expr))
+		if !slices.Equal(p.Any, tt.want) || p.Any != nil && p.Fold != tt.fold {
+			t.Errorf("%s: prefilter %q fold=%v, want %q fold=%v", tt.expr, p.Any, p.Fold, tt.want, tt.fold)
 		}
 	}
 }
 
 func TestPrefilterFolding(t *testing.T) {
-	if got, want := foldASCII("LAST ſunday, \u212aiev, Zürich"), "last sunday, kiev, zürich"; got != want {
+	if got, want := prefilter.FoldASCII("LAST ſunday, \u212aiev, Zürich"), "last sunday, kiev, zürich"; got != want {
 		t.Errorf("foldASCII = %q, want %q", got, want)
 	}
 	// Ignoring case, "s" matches a long s and "k" the Kelvin sign: the
@@ -51,7 +53,7 @@ func TestPrefilterFolding(t *testing.T) {
 		if !re.MatchString(text) {
 			t.Fatalf("%q does not match %s", text, re)
 		}
-		if !newPrefilter(re).admits(text, foldASCII(text)) {
+		if !prefilter.New(re).Admits(text, prefilter.FoldASCII(text)) {
 			t.Errorf("%s: prefilter rejects %q", re, text)
 		}
 	}
@@ -73,10 +75,10 @@ func TestPrefilterAdmitsMatches(t *testing.T) {
 	}
 	matched, skipped, tried := 0, 0, 0
 	for _, p := range paras {
-		folded := foldASCII(p)
+		folded := prefilter.FoldASCII(p)
 		for i, r := range dateRules {
 			tried++
-			admitted := datePrefilters[i].admits(p, folded)
+			admitted := datePrefilters[i].Admits(p, folded)
 			if !admitted {
 				skipped++
 			}

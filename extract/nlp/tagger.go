@@ -1,6 +1,6 @@
 // Ported from prose v2.0.0's tag.go; see LICENSE.prose.
 
-package extract
+package nlp
 
 import (
 	"bytes"
@@ -13,20 +13,21 @@ import (
 
 	"github.com/jdkato/prose/v2"
 	"github.com/mingrammer/commonregex"
+	"github.com/policywatch/policywatch/extract/internal/prefilter"
 	"go.yaml.in/yaml/v3"
 )
 
-// tagger is prose v2.0.0's tokenizer and part-of-speech tagger, an
+// Tagger is prose v2.0.0's tokenizer and part-of-speech Tagger, an
 // averaged perceptron (a port of TextBlob's), run on prose's own trained
 // weights. prose builds each word's features as a map of strings and
 // scores the classes through a map per feature, which made tagging most
 // of extraction's time; here the features are built in one reused buffer
 // and scored into an array. The tags are prose's, but where two classes
 // score the same: there prose's choice depends on the order it iterates
-// its maps in, and this tagger takes the first class of the model's list.
+// its maps in, and this Tagger takes the first class of the model's list.
 //
-// A tagger only reads its tables, so it is safe for concurrent use.
-type tagger struct {
+// A Tagger only reads its tables, so it is safe for concurrent use.
+type Tagger struct {
 	classes []string
 	// tagMap holds the words the model always gives one tag.
 	tagMap map[string]string
@@ -47,12 +48,12 @@ var (
 	reNone = regexp.MustCompile(`^(?:0|\*[\w?]\*|\*\-\d{1,3}|\*[A-Z]+\*\-\d{1,3}|\*)$`)
 	reKeep = regexp.MustCompile(`^\-[A-Z]{3}\-$`)
 	// prose tags links and e-mail addresses NN; few tokens can be one.
-	linkPre  = newPrefilter(commonregex.LinkRegex)
-	emailPre = newPrefilter(commonregex.EmailRegex)
+	linkPre  = prefilter.New(commonregex.LinkRegex)
+	emailPre = prefilter.New(commonregex.EmailRegex)
 )
 
-// newTagger decodes prose's perceptron model.
-func newTagger() (*tagger, error) {
+// NewTagger decodes prose's perceptron model.
+func NewTagger() (*Tagger, error) {
 	var classes []string
 	var tagMap map[string]string
 	var weights map[string]map[string]float64
@@ -66,13 +67,13 @@ func newTagger() (*tagger, error) {
 	} {
 		b, err := prose.Asset(f.name)
 		if err != nil {
-			return nil, fmt.Errorf("extract: prose tagger model: %w", err)
+			return nil, fmt.Errorf("nlp: prose Tagger model: %w", err)
 		}
 		if err := gob.NewDecoder(bytes.NewReader(b)).Decode(f.v); err != nil {
-			return nil, fmt.Errorf("extract: prose tagger model %s: %w", f.name, err)
+			return nil, fmt.Errorf("nlp: prose Tagger model %s: %w", f.name, err)
 		}
 	}
-	t := &tagger{classes: classes, tagMap: tagMap, weights: make(map[string][]classWeight, len(weights))}
+	t := &Tagger{classes: classes, tagMap: tagMap, weights: make(map[string][]classWeight, len(weights))}
 	index := make(map[string]int, len(classes))
 	for i, c := range classes {
 		index[c] = i
@@ -82,7 +83,7 @@ func newTagger() (*tagger, error) {
 		for class, w := range ws {
 			i, ok := index[class]
 			if !ok {
-				return nil, fmt.Errorf("extract: prose tagger model: feature %q weighs unknown class %q", feat, class)
+				return nil, fmt.Errorf("nlp: prose Tagger model: feature %q weighs unknown class %q", feat, class)
 			}
 			cws = append(cws, classWeight{i, w})
 		}
@@ -90,11 +91,11 @@ func newTagger() (*tagger, error) {
 	}
 	b, err := dataFS.ReadFile("data/tagger.yaml")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("nlp: %w", err)
 	}
 	var f struct{ Symbols []string }
 	if err := yaml.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("extract: data/tagger.yaml: %w", err)
+		return nil, fmt.Errorf("nlp: data/tagger.yaml: %w", err)
 	}
 	t.symbols = make(map[string]bool, len(f.Symbols))
 	for _, s := range f.Symbols {
@@ -103,14 +104,14 @@ func newTagger() (*tagger, error) {
 	return t, nil
 }
 
-// words splits text into words as prose does.
-func (t *tagger) words(text string) wordList { return tokenize(text, t.symbols) }
+// Words splits text into words as prose does.
+func (t *Tagger) Words(text string) Words { return tokenize(text, t.symbols) }
 
-// tag gives each word its Penn Treebank tag, in context, as prose
+// Tag gives each word its Penn Treebank tag, in context, as prose
 // reports it: a word that recurs in the sentence as the same chunk has the
-// tag of its last occurrence (see wordList).
-func (t *tagger) tag(w wordList) []string {
-	tags := t.predict(w.text)
+// tag of its last occurrence (see Words).
+func (t *Tagger) Tag(w Words) []string {
+	tags := t.predict(w.Text)
 	// A token shared by several positions keeps the tag written last.
 	final := make([]string, len(tags))
 	for i, tag := range tags {
@@ -123,7 +124,7 @@ func (t *tagger) tag(w wordList) []string {
 }
 
 // predict tags each word in turn, each tag becoming context for the next.
-func (t *tagger) predict(words []string) []string {
+func (t *Tagger) predict(words []string) []string {
 	tags := make([]string, len(words))
 	ctx := t.context(words)
 	sc := t.newScorer()
@@ -142,7 +143,7 @@ func (t *tagger) predict(words []string) []string {
 
 // context is the words as the perceptron sees them, with two places of
 // padding at each end.
-func (t *tagger) context(words []string) []string {
+func (t *Tagger) context(words []string) []string {
 	ctx := make([]string, len(words)+4)
 	ctx[0], ctx[1] = "-START-", "-START2-"
 	for i, word := range words {
@@ -154,13 +155,13 @@ func (t *tagger) context(words []string) []string {
 
 // fixed is the tag of a word that is not scored: punctuation and symbols
 // prose recognises, and words the model always tags alike.
-func (t *tagger) fixed(w string) (string, bool) {
+func (t *Tagger) fixed(w string) (string, bool) {
 	switch {
 	case w == "-":
 		return "-", true
 	case t.symbols[w]:
 		return "SYM", true
-	case linkPre.match(commonregex.LinkRegex, w), emailPre.match(commonregex.EmailRegex, w), strings.HasPrefix(w, "@"):
+	case linkPre.Match(commonregex.LinkRegex, w), emailPre.Match(commonregex.EmailRegex, w), strings.HasPrefix(w, "@"):
 		return "NN", true
 	case reNone.MatchString(w):
 		return "-NONE-", true
@@ -178,7 +179,7 @@ type scorer struct {
 	feats  perceptronFeatures
 }
 
-func (t *tagger) newScorer() *scorer {
+func (t *Tagger) newScorer() *scorer {
 	return &scorer{scores: make([]float64, len(t.classes)), scored: make([]bool, len(t.classes))}
 }
 
@@ -186,7 +187,7 @@ func (t *tagger) newScorer() *scorer {
 // feature weighs are not candidates, even when every score is negative:
 // prose keeps scores in a map and compares those in it. On a tie the
 // first class wins.
-func (sc *scorer) best(t *tagger) int {
+func (sc *scorer) best(t *Tagger) int {
 	sc.score(t)
 	win, top := 0, math.Inf(-1)
 	for c, s := range sc.scores {
@@ -198,7 +199,7 @@ func (sc *scorer) best(t *tagger) int {
 }
 
 // score sums the weights of the features for each class.
-func (sc *scorer) score(t *tagger) {
+func (sc *scorer) score(t *Tagger) {
 	clear(sc.scores)
 	clear(sc.scored)
 	start := 0

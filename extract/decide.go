@@ -1,0 +1,224 @@
+// Stage 3, decide: whether a cue reports an event, and which.
+
+package extract
+
+// decision is a cue's verdict: one sentence's evidence for an event,
+// before merging.
+type decision struct {
+	country, service string
+	action           Action
+	sent             *sentence
+
+	date         date
+	dateStrength int // 2 in the action's clause, 1 elsewhere in the sentence, 0 none
+	reason       string
+	reasonRank   int // 3 stated with the action, 2 justification word too, 1 from elsewhere
+
+	history bool // "a similar ban in 2018"
+	partial bool // a block narrowed to part of the public: a restriction
+
+	// How directly the sentence states it, for confidence.
+	cstrength int     // 4 an authority in the clause ... 0 from context
+	inClause  bool    // the service is named in the action's clause
+	coref     bool    // the service was referred to, not named
+	kind      cueKind // verb, noun or state
+	via       via
+	// cause links a collateral event to the action that caused it, whose
+	// date it takes: (country, service, action) of the cause.
+	cause *triple
+	// why is how it was found, kept only for a trace.
+	why *why
+}
+
+type triple struct {
+	country, service string
+	action           Action
+}
+
+// decide is the third stage: it turns one candidate into decisions, one
+// per state and service, or into none, saying why when a trace is kept.
+// The words around the cue decide whether it happened (a negation, a
+// hypothetical, talk, a company acting are no event); then what it acts
+// on, which state acts, and the action, date and reason of each.
+func (x *Extractor) decide(a *analysis, cand candidate) []decision {
+	if why := x.unreported(cand); why != "" {
+		a.trace.reject(cand.s, cand.c, why)
+		return nil
+	}
+	s, c, l, r := cand.s, cand.c, cand.l, cand.r
+	toks := s.toks
+	action := c.cue.action
+	hedged, threat := x.hedged(s, l, r, c)
+	if hedged && (!threat || action == Unblock) {
+		a.trace.reject(s, c, rejectHedged) // talk, or a promise to lift a ban
+		return nil
+	}
+	passive, reasonStart := cand.passive, cand.reasonStart
+
+	targets, targetRule := x.targets(a, s, c, l, r, passive, reasonStart)
+	if len(targets) == 0 {
+		x.untargeted(a, cand, targetRule == ownAccount)
+		return nil
+	}
+	if c.cue.kind == kindVerb && !passive && !x.lex.words.undergoes(s.toks, c) && x.companyActs(s, l, c.start) {
+		a.trace.reject(s, c, rejectCompany) // "Meta blocked news in Canada": a company, not a state
+		return nil
+	}
+	countries, cstrength, actorRule := x.actors(a, s, c, l, r, passive, reasonStart, targets)
+	if len(countries) == 0 {
+		a.trace.reject(s, c, rejectNoState)
+		return nil
+	}
+
+	date, dstrength := x.dateFor(s, c, l, r, reasonStart)
+	reason, rrank := x.reasonFor(s, c, reasonStart)
+	history := false
+	if _, ok := x.lex.history.in(toks, max(l, c.start-3), c.start); ok {
+		history = true
+	}
+	partial := false
+	if _, ok := x.lex.partial.in(toks, l, r); ok {
+		partial = true
+	}
+	// "bars companies from forcing users ...", "banned officials from
+	// using TikTok": a prohibition on conduct, which restricts the service
+	// named after the gerund, if any.
+	if from := barredFrom(toks, c, r); from >= 0 {
+		var kept []mention
+		for _, t := range targets {
+			if t.start > from {
+				kept = append(kept, t)
+			}
+		}
+		if len(kept) == 0 {
+			a.trace.reject(s, c, rejectBarredConduct)
+			return nil
+		}
+		targets, partial = kept, true
+	}
+
+	var out []decision
+	for _, t := range targets {
+		svc := x.gaz.Service(t.service)
+		act := resolveAction(action, svc, partial)
+		if hedged && threat {
+			act = Threaten
+		}
+		if act == "" {
+			continue
+		}
+		var w *why
+		if a.trace != nil {
+			w = &why{cue: cueText(s, c), targets: targetRule, actors: actorRule,
+				action: actionRule(s, c, act, svc, partial, hedged && threat)}
+		}
+		for _, code := range countries {
+			out = append(out, decision{
+				country: code, service: t.service, action: act, sent: s,
+				date: date, dateStrength: dstrength, reason: reason, reasonRank: rrank,
+				history:   history,
+				partial:   partial && act == Restrict && (action == Block || action == actionCut),
+				cstrength: cstrength, inClause: !t.coref && t.start >= l && t.end <= r, coref: t.coref,
+				kind: c.cue.kind, via: viaCue, why: w,
+			})
+		}
+	}
+	return out
+}
+
+// unreported names why a cue reports no action of a state, or is "" when
+// it may: the tests are in the order the rules were written, each a kind
+// of sentence that uses an action word for something else.
+func (x *Extractor) unreported(cand candidate) string {
+	s, c, l, r := cand.s, cand.c, cand.l, cand.r
+	toks := s.toks
+	action := c.cue.action
+	switch {
+	case x.negated(s, l, c):
+		return rejectNegated
+	case x.lex.indefinite.has(toks, c.start, r+1):
+		return rejectBackground // "has disrupted the internet before"
+	case action == Order && x.orderOfAction(s, c, r):
+		return rejectOrderOfAction // "ordered operators to deny access": the action is the event
+	case action == Order && !x.isPassive(toks, c.start) && !x.officialSubject(s, l, c.start):
+		return rejectUnofficialOrder // "hardline newspapers demanded that the app be filtered"
+	case (action == actionCut || action == Block || action == Restrict) && x.notByState(s):
+		return rejectNotByState // "waves of outages knocked the platform offline, blamed on a cyberattack"
+	case x.hypotheticalGerund(s, c, r):
+		return rejectHypothetical // "cutting the internet would damage the economy"
+	case x.companySpeaks(s, c):
+		return rejectCompanySpeaks // "we have blocked access to the apps," a Google spokesperson said
+	}
+	return ""
+}
+
+// untargeted handles a cue that acts on no service the sentence names. A
+// definite noun ("the blackout") or a lifting ("lifted the ban") refers
+// to an action told elsewhere, resolved once the article is read; a
+// state's measure on services it does not name ("decided to block the
+// sites to prevent rumours", "blocked 26 platforms on 4 September") gives
+// its reason and date to the state's events named elsewhere.
+func (x *Extractor) untargeted(a *analysis, cand candidate, own bool) {
+	s, c, l, r := cand.s, cand.c, cand.l, cand.r
+	if (c.cue.kind == kindNoun && x.lex.words.definiteBefore(s.toks, c.start)) || (c.cue.action == Unblock && liftsDefinite(s.toks, c)) {
+		a.pending = append(a.pending, reference{s, c, l, r, cand.reasonStart})
+		return
+	}
+	if own {
+		a.trace.reject(s, c, rejectOwnAccount)
+	} else {
+		a.trace.reject(s, c, rejectNoTarget)
+	}
+	// A threat's or a lifting's reason and date are not those of the
+	// measures themselves.
+	if c.cue.action == Threaten || c.cue.action == Unblock {
+		return
+	}
+	for _, m := range s.mentions {
+		if m.isService() && m.start >= l && m.end <= r {
+			return // it names services, none of them acted on ("his Telegram channel")
+		}
+	}
+	countries, _, _ := x.actors(a, s, c, l, r, cand.passive, cand.reasonStart, nil)
+	reason, rank := x.reasonFor(s, c, cand.reasonStart)
+	d, strength := x.dateFor(s, c, l, r, cand.reasonStart)
+	for _, code := range countries {
+		if reason != "" && rank >= 2 {
+			a.justifications = append(a.justifications, justification{country: code, text: reason, index: s.index})
+		}
+		if _, ok := a.generalDates[code]; !ok && strength == 2 && !d.zero() {
+			a.generalDates[code] = d
+		}
+	}
+}
+
+// resolveAction maps a cue's action onto the vocabulary for a target: a
+// network is shut down, not blocked; a partial block is a restriction.
+func resolveAction(a Action, svc *Service, partial bool) Action {
+	network := svc != nil && svc.IsNetwork()
+	switch a {
+	case actionCut:
+		if network {
+			return Shutdown
+		}
+		if partial {
+			return Restrict
+		}
+		return Block
+	case Block:
+		if network {
+			if partial {
+				return Restrict
+			}
+			return Shutdown
+		}
+		if partial {
+			return Restrict
+		}
+	case Shutdown:
+		if !network {
+			return Block
+		}
+	}
+	return a
+}

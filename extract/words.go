@@ -1,0 +1,132 @@
+// The word lists of data/words.yaml.
+
+package extract
+
+import (
+	"bytes"
+	"fmt"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// words are the word lists of data/words.yaml, as sets; see the file for
+// what each is for and which rule reads it.
+type words struct {
+	locatives             map[string]bool
+	governmentModifiers   map[string]bool
+	companySpeakers       map[string]bool
+	coercion              map[string]bool
+	cueNegators           map[string]bool
+	hypotheticalModals    map[string]bool
+	modals                map[string]bool
+	modalConditions       map[string]bool
+	conditions            map[string]bool
+	proposals             map[string]bool
+	speech                map[string]bool
+	means                 map[string]bool
+	nounTargets           map[string]bool
+	penaltyVerbs          map[string]bool
+	undergoVerbs          map[string]bool
+	inclusion             map[string]bool
+	causatives            map[string]bool
+	along                 map[string]bool
+	alongFillers          map[string]bool
+	licences              map[string]bool
+	serviceHeads          map[string]bool
+	serviceAppositions    map[string]bool
+	serviceAnaphors       map[string]bool
+	servicesAnaphors      map[string]bool
+	indefiniteDeterminers map[string]bool
+	comparisons           map[string]bool
+	companySuffixes       map[string]bool
+	originVerbs           map[string]bool
+	clauseStarters        map[string]bool
+	reasonClauseStarters  map[string]bool
+	timeFollowers         map[string]bool
+	approximators         map[string]bool
+	timeUnits             map[string]bool
+	timeNouns             map[string]bool
+	passiveAuxiliaries    map[string]bool
+	timeMarkers           map[string]bool
+	overMeans             map[string]bool
+	overAmounts           map[string]bool
+	reasonPossessives     map[string]bool
+	causalMarkers         map[string]bool
+	reasonEnders          map[string]bool
+	attributions          map[string]bool
+	earlierEvents         map[string]bool
+}
+
+// loadWords reads data/words.yaml. Every list must be there and none
+// other: a list misnamed in the file would otherwise leave a rule silently
+// without its words.
+func loadWords() (*words, error) {
+	b, err := dataFS.ReadFile("data/words.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("extract: %w", err)
+	}
+	var f map[string][]string
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("extract: data/words.yaml: %w", err)
+	}
+	w := &words{}
+	lists := map[string]*map[string]bool{
+		"locatives":              &w.locatives,
+		"government_modifiers":   &w.governmentModifiers,
+		"company_speakers":       &w.companySpeakers,
+		"coercion":               &w.coercion,
+		"cue_negators":           &w.cueNegators,
+		"hypothetical_modals":    &w.hypotheticalModals,
+		"modals":                 &w.modals,
+		"modal_conditions":       &w.modalConditions,
+		"conditions":             &w.conditions,
+		"proposals":              &w.proposals,
+		"speech":                 &w.speech,
+		"means":                  &w.means,
+		"noun_targets":           &w.nounTargets,
+		"penalty_verbs":          &w.penaltyVerbs,
+		"undergo_verbs":          &w.undergoVerbs,
+		"inclusion":              &w.inclusion,
+		"causatives":             &w.causatives,
+		"along":                  &w.along,
+		"along_fillers":          &w.alongFillers,
+		"licences":               &w.licences,
+		"service_heads":          &w.serviceHeads,
+		"service_appositions":    &w.serviceAppositions,
+		"service_anaphors":       &w.serviceAnaphors,
+		"services_anaphors":      &w.servicesAnaphors,
+		"indefinite_determiners": &w.indefiniteDeterminers,
+		"comparisons":            &w.comparisons,
+		"company_suffixes":       &w.companySuffixes,
+		"origin_verbs":           &w.originVerbs,
+		"clause_starters":        &w.clauseStarters,
+		"reason_clause_starters": &w.reasonClauseStarters,
+		"time_followers":         &w.timeFollowers,
+		"approximators":          &w.approximators,
+		"time_units":             &w.timeUnits,
+		"time_nouns":             &w.timeNouns,
+		"passive_auxiliaries":    &w.passiveAuxiliaries,
+		"time_markers":           &w.timeMarkers,
+		"over_means":             &w.overMeans,
+		"over_amounts":           &w.overAmounts,
+		"reason_possessives":     &w.reasonPossessives,
+		"causal_markers":         &w.causalMarkers,
+		"reason_enders":          &w.reasonEnders,
+		"attributions":           &w.attributions,
+		"earlier_events":         &w.earlierEvents,
+	}
+	for name, list := range f {
+		dst, ok := lists[name]
+		if !ok {
+			return nil, fmt.Errorf("extract: data/words.yaml: unknown list %q", name)
+		}
+		*dst = wordSet(list)
+	}
+	for name, dst := range lists {
+		if len(*dst) == 0 {
+			return nil, fmt.Errorf("extract: data/words.yaml: no list %q", name)
+		}
+	}
+	return w, nil
+}
