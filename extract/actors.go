@@ -2,7 +2,11 @@
 
 package extract
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/policywatch/policywatch/event"
+)
 
 // actors returns the states acting for a cue, how directly the text says
 // so (4 an authority in the clause ... 0 from context) and the name of
@@ -18,7 +22,7 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 			continue
 		}
 		switch {
-		case c.cue.action == Order && m.start >= c.end && !(m.start > 0 && s.toks[m.start-1].lower == "by"):
+		case c.cue.action == event.Order && m.start >= c.end && !(m.start > 0 && s.toks[m.start-1].lower == "by"):
 			continue // what an order is about is not who orders it
 		case m.start > 0 && x.lex.words.isLocative(s.toks[m.start-1]),
 			len(loc) > 0 && x.lex.words.joined(s, loc[len(loc)-1], m): // "in China, Iran and North Korea"
@@ -72,7 +76,7 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 	var rest []mention
 	for _, m := range s.mentions {
 		if m.isCountry() && !m.origin && !weak(m) && !inReason(m) &&
-			!(c.cue.action == Order && m.start >= c.end) { // what an order is about is not who orders it
+			!(c.cue.action == event.Order && m.start >= c.end) { // what an order is about is not who orders it
 			rest = append(rest, m)
 		}
 	}
@@ -206,7 +210,7 @@ func (x *Extractor) dateFor(s *sentence, c cueMatch, l, r, reasonStart int) (dat
 	cueOff := s.toks[c.start].start
 	best, bestDist := date{}, -1
 	for _, d := range s.dates {
-		if d.until && c.cue.action != Unblock {
+		if d.until && c.cue.action != event.Unblock {
 			continue // "suspended access until November 11": when it ends
 		}
 		if d.start >= lo && d.end <= hiOff {
@@ -225,7 +229,7 @@ func (x *Extractor) dateFor(s *sentence, c cueMatch, l, r, reasonStart int) (dat
 		return date{}, 0
 	}
 	for _, d := range s.dates {
-		if reasonStart >= 0 && reasonStart < len(s.toks) && d.start >= s.toks[reasonStart].start || d.until && c.cue.action != Unblock {
+		if reasonStart >= 0 && reasonStart < len(s.toks) && d.start >= s.toks[reasonStart].start || d.until && c.cue.action != event.Unblock {
 			continue
 		}
 		return d.value, 1

@@ -7,6 +7,8 @@ import (
 	"math"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/policywatch/policywatch/event"
 )
 
 // How a decision was reached, for confidence.
@@ -71,7 +73,7 @@ func loadConfidence() (*confidenceModel, error) {
 }
 
 // features describes an event by its decisions.
-func features(g []decision, a Action) []float64 {
+func features(g []decision, a event.Action) []float64 {
 	f := make([]float64, len(featureNames))
 	set := func(name string, v bool) {
 		if v {
@@ -100,9 +102,9 @@ func features(g []decision, a Action) []float64 {
 	set("collateral", collateral)
 	set("reference_only", reference)
 	set("history_only", history)
-	set("threaten", a == Threaten)
-	set("order", a == Order)
-	set("unblock", a == Unblock)
+	set("threaten", a == event.Threaten)
+	set("order", a == event.Order)
+	set("unblock", a == event.Unblock)
 	f[featureIndex["evidence"]] = float64(min(len(g), 4)-1) / 3
 	set("dated", dated)
 	set("coref_only", coref)

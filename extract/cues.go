@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/policywatch/policywatch/event"
 )
 
 // cueKind says how an action is expressed.
@@ -32,8 +34,8 @@ func (k cueKind) String() string {
 
 // Actions the code resolves further; see cues.yaml.
 const (
-	actionCut    Action = "cut"
-	actionAffect Action = "affect"
+	actionCut    event.Action = "cut"
+	actionAffect event.Action = "affect"
 )
 
 // slot is one position of a pattern: a set of words, a gap, or optional.
@@ -57,7 +59,7 @@ type phrases struct {
 
 // cue is an action pattern.
 type cue struct {
-	action Action
+	action event.Action
 	kind   cueKind
 	pattern
 }
@@ -120,8 +122,8 @@ func loadLexicon() (*lexicon, error) {
 		default:
 			return nil, fmt.Errorf("extract: data/cues.yaml: action %s: unknown kind %q", c.Action, c.Kind)
 		}
-		a := Action(c.Action)
-		if !ValidAction(a) && a != actionCut && a != actionAffect {
+		a := event.Action(c.Action)
+		if !a.Valid() && a != actionCut && a != actionAffect {
 			return nil, fmt.Errorf("extract: data/cues.yaml: unknown action %q", c.Action)
 		}
 		for _, p := range c.Patterns {

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/policywatch/policywatch/event"
 )
 
 // The gazetteer files are data, but wrong data gives wrong events: these
@@ -16,13 +18,13 @@ import (
 // into the loader's own types.
 
 type (
-	testCountry = Country
+	testCountry = event.Country
 	testActor   = Actor
-	testService = Service
+	testService = event.Service
 )
 
 // terms lists every word sequence that names the country.
-func countryTerms(c Country) []string {
+func countryTerms(c event.Country) []string {
 	var out []string
 	out = append(out, c.Name)
 	for _, l := range [][]string{c.Aliases, c.Demonyms, c.Capitals, c.Cities} {
@@ -31,7 +33,7 @@ func countryTerms(c Country) []string {
 	return out
 }
 
-func serviceNames(s Service) []string { return append([]string{s.Name}, s.Aliases...) }
+func serviceNames(s event.Service) []string { return append([]string{s.Name}, s.Aliases...) }
 
 // decodeStrict reads a YAML list and fails on fields the structs do not
 // know, so a misspelt key ("alias:") cannot silently drop names.

@@ -2,11 +2,13 @@
 
 package extract
 
+import "github.com/policywatch/policywatch/event"
+
 // decision is a cue's verdict: one sentence's evidence for an event,
 // before merging.
 type decision struct {
 	country, service string
-	action           Action
+	action           event.Action
 	sent             *sentence
 
 	date         date
@@ -32,7 +34,7 @@ type decision struct {
 
 type triple struct {
 	country, service string
-	action           Action
+	action           event.Action
 }
 
 // decide is the third stage: it turns one candidate into decisions, one
@@ -49,7 +51,7 @@ func (x *Extractor) decide(a *analysis, cand candidate) []decision {
 	toks := s.toks
 	action := c.cue.action
 	hedged, threat := x.hedged(s, l, r, c)
-	if hedged && (!threat || action == Unblock) {
+	if hedged && (!threat || action == event.Unblock) {
 		a.trace.reject(s, c, rejectHedged) // talk, or a promise to lift a ban
 		return nil
 	}
@@ -102,7 +104,7 @@ func (x *Extractor) decide(a *analysis, cand candidate) []decision {
 		svc := x.gaz.Service(t.service)
 		act := resolveAction(action, svc, partial)
 		if hedged && threat {
-			act = Threaten
+			act = event.Threaten
 		}
 		if act == "" {
 			continue
@@ -117,7 +119,7 @@ func (x *Extractor) decide(a *analysis, cand candidate) []decision {
 				country: code, service: t.service, action: act, sent: s,
 				date: date, dateStrength: dstrength, reason: reason, reasonRank: rrank,
 				history:   history,
-				partial:   partial && act == Restrict && (action == Block || action == actionCut),
+				partial:   partial && act == event.Restrict && (action == event.Block || action == actionCut),
 				cstrength: cstrength, inClause: !t.coref && t.start >= l && t.end <= r, coref: t.coref,
 				kind: c.cue.kind, via: viaCue, why: w,
 			})
@@ -138,11 +140,11 @@ func (x *Extractor) unreported(cand candidate) string {
 		return rejectNegated
 	case x.lex.indefinite.has(toks, c.start, r+1):
 		return rejectBackground // "has disrupted the internet before"
-	case action == Order && x.orderOfAction(s, c, r):
+	case action == event.Order && x.orderOfAction(s, c, r):
 		return rejectOrderOfAction // "ordered operators to deny access": the action is the event
-	case action == Order && !x.isPassive(toks, c.start) && !x.officialSubject(s, l, c.start):
+	case action == event.Order && !x.isPassive(toks, c.start) && !x.officialSubject(s, l, c.start):
 		return rejectUnofficialOrder // "hardline newspapers demanded that the app be filtered"
-	case (action == actionCut || action == Block || action == Restrict) && x.notByState(s):
+	case (action == actionCut || action == event.Block || action == event.Restrict) && x.notByState(s):
 		return rejectNotByState // "waves of outages knocked the platform offline, blamed on a cyberattack"
 	case x.hypotheticalGerund(s, c, r):
 		return rejectHypothetical // "cutting the internet would damage the economy"
@@ -160,7 +162,7 @@ func (x *Extractor) unreported(cand candidate) string {
 // its reason and date to the state's events named elsewhere.
 func (x *Extractor) untargeted(a *analysis, cand candidate, own bool) {
 	s, c, l, r := cand.s, cand.c, cand.l, cand.r
-	if (c.cue.kind == kindNoun && x.lex.words.definiteBefore(s.toks, c.start)) || (c.cue.action == Unblock && liftsDefinite(s.toks, c)) {
+	if (c.cue.kind == kindNoun && x.lex.words.definiteBefore(s.toks, c.start)) || (c.cue.action == event.Unblock && liftsDefinite(s.toks, c)) {
 		a.pending = append(a.pending, reference{s, c, l, r, cand.reasonStart})
 		return
 	}
@@ -171,7 +173,7 @@ func (x *Extractor) untargeted(a *analysis, cand candidate, own bool) {
 	}
 	// A threat's or a lifting's reason and date are not those of the
 	// measures themselves.
-	if c.cue.action == Threaten || c.cue.action == Unblock {
+	if c.cue.action == event.Threaten || c.cue.action == event.Unblock {
 		return
 	}
 	for _, m := range s.mentions {
@@ -194,30 +196,30 @@ func (x *Extractor) untargeted(a *analysis, cand candidate, own bool) {
 
 // resolveAction maps a cue's action onto the vocabulary for a target: a
 // network is shut down, not blocked; a partial block is a restriction.
-func resolveAction(a Action, svc *Service, partial bool) Action {
+func resolveAction(a event.Action, svc *event.Service, partial bool) event.Action {
 	network := svc != nil && svc.IsNetwork()
 	switch a {
 	case actionCut:
 		if network {
-			return Shutdown
+			return event.Shutdown
 		}
 		if partial {
-			return Restrict
+			return event.Restrict
 		}
-		return Block
-	case Block:
+		return event.Block
+	case event.Block:
 		if network {
 			if partial {
-				return Restrict
+				return event.Restrict
 			}
-			return Shutdown
+			return event.Shutdown
 		}
 		if partial {
-			return Restrict
+			return event.Restrict
 		}
-	case Shutdown:
+	case event.Shutdown:
 		if !network {
-			return Block
+			return event.Block
 		}
 	}
 	return a

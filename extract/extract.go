@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/policywatch/policywatch/extract/nlp"
+
+	"github.com/policywatch/policywatch/event"
 )
 
 // Extractor finds events in articles. It is safe for concurrent use; build
@@ -62,7 +64,7 @@ func (x *Extractor) Gazetteer() *Gazetteer { return x.gaz }
 
 // Extract returns the events an article reports, at most one per
 // (country, service, action), ordered by country, service and action.
-func (x *Extractor) Extract(doc Document) []Event {
+func (x *Extractor) Extract(doc Document) []event.Event {
 	evs, _ := x.extract(doc, nil, false)
 	return evs
 }
@@ -70,7 +72,7 @@ func (x *Extractor) Extract(doc Document) []Event {
 // Explain is Extract, also saying why: for each event, the rules that
 // decided its fields, and for each cue that gave no event, why not. It
 // costs more than Extract, which builds none of this.
-func (x *Extractor) Explain(doc Document) ([]Event, *Trace) {
+func (x *Extractor) Explain(doc Document) ([]event.Event, *Trace) {
 	tr := &Trace{}
 	evs, _ := x.extract(doc, tr, false)
 	return evs, tr
@@ -94,7 +96,7 @@ func (x *Extractor) Explain(doc Document) ([]Event, *Trace) {
 // ("it", "the ban", the state a paragraph is about) is what the ones
 // before it found. tr, when not nil, records why; keepFeatures keeps each
 // event's confidence features for fitting the model.
-func (x *Extractor) extract(doc Document, tr *Trace, keepFeatures bool) ([]Event, map[triple][]float64) {
+func (x *Extractor) extract(doc Document, tr *Trace, keepFeatures bool) ([]event.Event, map[triple][]float64) {
 	if doc.Published.IsZero() {
 		doc.Published = time.Now().UTC()
 	}

@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/policywatch/policywatch/eval"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/extract"
 )
 
 // brief renders events as "IR/telegram/restrict/2018-04-20" for comparison.
-func brief(evs []extract.Event) []string {
+func brief(evs []event.Event) []string {
 	out := make([]string, len(evs))
 	for i, e := range evs {
 		out[i] = e.Country + "/" + e.Service + "/" + string(e.Action) + "/" + e.Date
@@ -183,7 +184,7 @@ func TestEventFields(t *testing.T) {
 		t.Fatalf("got %d events, want 1: %v", len(evs), brief(evs))
 	}
 	e := evs[0]
-	if e.ID != extract.EventID("a1", "RU", "telegram", extract.Block) {
+	if e.ID != event.ID("a1", "RU", "telegram", event.Block) {
 		t.Errorf("id %s is not the stable id", e.ID)
 	}
 	if e.Reason != "the app's refusal to hand over encryption keys" {
@@ -283,15 +284,15 @@ func TestExtractConcurrent(t *testing.T) {
 		docs = append(docs, d)
 	}
 	x := extractor(t)
-	want := make([][]extract.Event, len(docs))
+	want := make([][]event.Event, len(docs))
 	for i, d := range docs {
 		want[i] = x.Extract(d)
 	}
 	const workers = 4
-	got := make([][][]extract.Event, workers)
+	got := make([][][]event.Event, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		got[w] = make([][]extract.Event, len(docs))
+		got[w] = make([][]event.Event, len(docs))
 		wg.Go(func() {
 			// Each worker starts elsewhere in the corpus, so different
 			// articles are in flight at once.

@@ -76,8 +76,8 @@ func (n *trieNode) insert(tokens []string, e entry) {
 // Gazetteer holds the countries, actors and services extraction knows,
 // and finds them in token sequences.
 type Gazetteer struct {
-	countries map[string]*Country
-	services  map[string]*Service
+	countries map[string]*event.Country
+	services  map[string]*event.Service
 	actors    []Actor
 	exact     *trieNode         // proper names, matched case-sensitively
 	folded    *trieNode         // common nouns, matched on lower-cased tokens
@@ -115,10 +115,10 @@ func LoadGazetteer() (*Gazetteer, error) {
 	return newGazetteer(slices.Clone(cat.Countries()), actors, slices.Clone(cat.Services()))
 }
 
-func newGazetteer(countries []Country, actors []Actor, services []Service) (*Gazetteer, error) {
+func newGazetteer(countries []event.Country, actors []Actor, services []event.Service) (*Gazetteer, error) {
 	g := &Gazetteer{
-		countries: make(map[string]*Country),
-		services:  make(map[string]*Service),
+		countries: make(map[string]*event.Country),
+		services:  make(map[string]*event.Service),
 		actors:    actors,
 		exact:     &trieNode{},
 		folded:    &trieNode{},
@@ -217,10 +217,10 @@ func tokenizeName(name string) []string {
 }
 
 // Country returns the country with an ISO code, or nil.
-func (g *Gazetteer) Country(code string) *Country { return g.countries[code] }
+func (g *Gazetteer) Country(code string) *event.Country { return g.countries[code] }
 
 // Service returns the service with a slug, or nil.
-func (g *Gazetteer) Service(slug string) *Service { return g.services[slug] }
+func (g *Gazetteer) Service(slug string) *event.Service { return g.services[slug] }
 
 // LookupCountry resolves a code or any name of a country, case-insensitively:
 // "IR", "ir", "Iran", "Islamic Republic of Iran" all give "IR".

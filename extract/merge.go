@@ -8,13 +8,15 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/policywatch/policywatch/event"
 )
 
 // merge is the last stage: it folds decisions into events, one per
 // (country, service, action), as SCHEMA.md asks: the most specific date,
 // the clearest reason, every sentence as evidence, and a confidence from
 // the fitted model.
-func (x *Extractor) merge(a *analysis, decided []decision) []Event {
+func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 	groups := make(map[triple][]decision)
 	var order []triple
 	for _, c := range decided {
@@ -49,7 +51,7 @@ func (x *Extractor) merge(a *analysis, decided []decision) []Event {
 		}
 	}
 	pub := dayOf(a.doc.Published)
-	var out []Event
+	var out []event.Event
 	var traces []EventTrace
 	for _, k := range order {
 		g, ok := groups[k]
@@ -81,8 +83,8 @@ func (x *Extractor) merge(a *analysis, decided []decision) []Event {
 		}
 		reason, reasonFrom := x.bestReason(a, k, current(g, d, a.doc.Published))
 		f := a.featuresOf(k, g)
-		ev := Event{
-			ID:          EventID(a.doc.ID, k.country, k.service, k.action),
+		ev := event.Event{
+			ID:          event.ID(a.doc.ID, k.country, k.service, k.action),
 			Country:     k.country,
 			Service:     k.service,
 			Action:      k.action,
@@ -130,7 +132,7 @@ func (x *Extractor) merge(a *analysis, decided []decision) []Event {
 // eventTrace tells how an event was decided, naming each field's rule;
 // the first decision found stands for the rest, which are recorded as
 // duplicates merged into it.
-func (x *Extractor) eventTrace(a *analysis, ev Event, g []decision, dateFrom, reasonFrom string, f []float64) EventTrace {
+func (x *Extractor) eventTrace(a *analysis, ev event.Event, g []decision, dateFrom, reasonFrom string, f []float64) EventTrace {
 	first := g[0]
 	for _, c := range g {
 		if c.sent.index < first.sent.index {
@@ -176,10 +178,10 @@ func sortTraces(ts []EventTrace) {
 // measure it threatens to extend ("fined for failing to appoint a
 // representative"). A lifted ban has its own reasons and neither gives nor
 // takes.
-func shareReasons(evs []Event, traces []EventTrace, groups map[triple][]decision) {
+func shareReasons(evs []event.Event, traces []EventTrace, groups map[triple][]decision) {
 	// Only between events told close together: a list, or a measure and
 	// the threat that follows it, not a background paragraph's history.
-	near := func(a, b Event) bool {
+	near := func(a, b event.Event) bool {
 		for _, ca := range groups[triple{a.Country, a.Service, a.Action}] {
 			for _, cb := range groups[triple{b.Country, b.Service, b.Action}] {
 				if abs(ca.sent.index-cb.sent.index) <= 2 {
@@ -189,9 +191,9 @@ func shareReasons(evs []Event, traces []EventTrace, groups map[triple][]decision
 		}
 		return false
 	}
-	from := func(e Event, ok func(o Event) bool) (string, string) {
+	from := func(e event.Event, ok func(o event.Event) bool) (string, string) {
 		for _, o := range evs {
-			if o.Reason != "" && o.Action != Unblock && ok(o) && near(e, o) {
+			if o.Reason != "" && o.Action != event.Unblock && ok(o) && near(e, o) {
 				return o.Reason, fmt.Sprintf("reason: shared with %s %s %s, told close by", o.Country, o.Service, o.Action)
 			}
 		}
@@ -200,12 +202,12 @@ func shareReasons(evs []Event, traces []EventTrace, groups map[triple][]decision
 	for i := range evs {
 		e := &evs[i]
 		// A shutdown's cause is the moment's; each network's is its own.
-		if e.Reason != "" || e.Action == Unblock || e.Action == Shutdown {
+		if e.Reason != "" || e.Action == event.Unblock || e.Action == event.Shutdown {
 			continue
 		}
-		r, rule := from(*e, func(o Event) bool { return o.Country == e.Country && o.Action == e.Action })
-		if r == "" && e.Action == Threaten {
-			r, rule = from(*e, func(o Event) bool { return o.Country == e.Country && o.Service == e.Service })
+		r, rule := from(*e, func(o event.Event) bool { return o.Country == e.Country && o.Action == e.Action })
+		if r == "" && e.Action == event.Threaten {
+			r, rule = from(*e, func(o event.Event) bool { return o.Country == e.Country && o.Service == e.Service })
 		}
 		e.Reason = r
 		if traces != nil && r != "" {
@@ -245,7 +247,7 @@ func (a *analysis) featuresOf(k triple, g []decision) []float64 {
 // or standfirst says Iran blocks Telegram and the body reports that it
 // disrupted features, the event is the restriction.
 func dropSummaryConflicts(tr *Trace, groups map[triple][]decision) {
-	family := map[Action]bool{Block: true, Restrict: true, Throttle: true, Shutdown: true}
+	family := map[event.Action]bool{event.Block: true, event.Restrict: true, event.Throttle: true, event.Shutdown: true}
 	for k, g := range groups {
 		if !family[k.action] || !allSummary(g) {
 			continue
@@ -269,7 +271,7 @@ func dropSummaryConflicts(tr *Trace, groups map[triple][]decision) {
 // Telegram", which is a restriction.
 func foldPartialBlocks(tr *Trace, groups map[triple][]decision, order *[]triple) {
 	for k, g := range groups {
-		if k.action != Restrict {
+		if k.action != event.Restrict {
 			continue
 		}
 		narrowed := false
@@ -279,14 +281,14 @@ func foldPartialBlocks(tr *Trace, groups map[triple][]decision, order *[]triple)
 		if !narrowed {
 			continue
 		}
-		b := triple{k.country, k.service, Block}
+		b := triple{k.country, k.service, event.Block}
 		if bg, ok := groups[b]; ok {
 			for _, c := range bg {
 				if c.history {
 					tr.drop(c, rejectFoldedPartial, "history of a block narrowed elsewhere")
 					continue
 				}
-				c.action = Restrict
+				c.action = event.Restrict
 				if c.why != nil {
 					w := *c.why
 					w.action += ", a block the article narrows elsewhere: restrict"

@@ -2,7 +2,11 @@
 
 package extract
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/policywatch/policywatch/event"
+)
 
 // hypotheticalGerund reports an action named as a gerund subject of a
 // modal: "cutting the internet would damage the lifeblood of the
@@ -87,7 +91,7 @@ func (x *Extractor) officialSubject(s *sentence, l, at int) bool {
 // internet", "ordered the platform blocked").
 func (x *Extractor) orderOfAction(s *sentence, c cueMatch, r int) bool {
 	for _, o := range x.lex.findCues(s.toks) {
-		if o.start >= c.start && o.start < r && o.cue.action != Order && o.cue.action != Fine && o.cue.action != actionAffect &&
+		if o.start >= c.start && o.start < r && o.cue.action != event.Order && o.cue.action != event.Fine && o.cue.action != actionAffect &&
 			!(o.start == c.start && o.end == c.end) {
 			// The inner action counts only if it acts on a service:
 			// "ordered Facebook to restrict access to the group" is an

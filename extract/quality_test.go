@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/policywatch/policywatch/eval"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/extract"
 )
 
@@ -58,9 +59,9 @@ var (
 )
 
 // memo is an eval.Extractor that answers from extracted results.
-type memo map[string][]extract.Event
+type memo map[string][]event.Event
 
-func (m memo) Extract(d extract.Document) []extract.Event { return m[d.ID] }
+func (m memo) Extract(d extract.Document) []event.Event { return m[d.ID] }
 
 func labelled(t *testing.T) (map[string][]eval.Article, memo) {
 	t.Helper()

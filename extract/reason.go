@@ -6,6 +6,8 @@ package extract
 import (
 	"fmt"
 	"strings"
+
+	"github.com/policywatch/policywatch/event"
 )
 
 // justification is a reason a government gives in a sentence that reports
@@ -88,7 +90,7 @@ func (x *Extractor) reasonFor(s *sentence, c cueMatch, start int) (string, int) 
 		end := x.lex.reasons.at(toks, start)
 		// "restored ... after the leader issued a decree banning the
 		// service" tells the ban's history, not why it was lifted.
-		if c.cue.action == Unblock && x.statesBan(toks, end) {
+		if c.cue.action == event.Unblock && x.statesBan(toks, end) {
 			return "", 0
 		}
 		if text := x.reasonText(s, end); text != "" {
@@ -136,7 +138,7 @@ func (x *Extractor) reasonFor(s *sentence, c cueMatch, start int) (string, int) 
 func (x *Extractor) statesBan(toks []token, i int) bool {
 	for _, c := range x.lex.findCues(toks[i:min(len(toks), i+maxReasonTokens)]) {
 		switch c.cue.action {
-		case Block, actionCut, Restrict, Throttle:
+		case event.Block, actionCut, event.Restrict, event.Throttle:
 			return true
 		}
 	}
@@ -341,7 +343,7 @@ func (x *Extractor) collateral(a *analysis, s *sentence, c cueMatch, same []deci
 			}
 		}
 		for _, cd := range same {
-			if cd.sent == s && inNP[cd.service] && cd.action != Threaten {
+			if cd.sent == s && inNP[cd.service] && cd.action != event.Threaten {
 				cd := cd
 				cause = &cd
 				break
@@ -350,7 +352,7 @@ func (x *Extractor) collateral(a *analysis, s *sentence, c cueMatch, same []deci
 		if cause == nil && len(inNP) == 0 {
 			// "the ban": the last action the article reported.
 			for i := len(a.prior) - 1; i >= 0; i-- {
-				if p := a.prior[i]; p.action == Block || p.action == Shutdown || p.action == Restrict {
+				if p := a.prior[i]; p.action == event.Block || p.action == event.Shutdown || p.action == event.Restrict {
 					cause = &p
 					break
 				}

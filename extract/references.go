@@ -6,6 +6,8 @@ package extract
 import (
 	"fmt"
 	"strings"
+
+	"github.com/policywatch/policywatch/event"
 )
 
 // reference is a definite nominal with no service of its own ("the
@@ -24,16 +26,16 @@ func (x *Extractor) resolveReferences(a *analysis, decided []decision) []decisio
 	var out []decision
 	for _, ref := range a.pending {
 		c := ref.c
-		fits := func(p Action) bool {
+		fits := func(p event.Action) bool {
 			switch c.cue.action {
 			case "": // "the decision": whatever the state did
-				return p != Threaten
+				return p != event.Threaten
 			case actionCut:
-				return p == Shutdown || p == Block
-			case Block:
-				return p == Block || p == Shutdown
-			case Unblock: // lifting the ban refers to the ban
-				return p == Block || p == Shutdown || p == Restrict || p == Throttle
+				return p == event.Shutdown || p == event.Block
+			case event.Block:
+				return p == event.Block || p == event.Shutdown
+			case event.Unblock:
+				return p == event.Block || p == event.Shutdown || p == event.Restrict || p == event.Throttle
 			}
 			return p == c.cue.action
 		}
@@ -56,7 +58,7 @@ func (x *Extractor) resolveReferences(a *analysis, decided []decision) []decisio
 		}
 		// "announced the suspension on June 4 last year" in a story about
 		// its lifting: the lift implies the ban it ends.
-		if target == nil && (c.cue.action == actionCut || c.cue.action == Block) {
+		if target == nil && (c.cue.action == actionCut || c.cue.action == event.Block) {
 			out = append(out, x.impliedBans(a, ref, decided)...)
 			continue
 		}
@@ -71,14 +73,14 @@ func (x *Extractor) resolveReferences(a *analysis, decided []decision) []decisio
 			reason, rank = "", 0
 		}
 		action := target.action
-		if c.cue.action == Unblock {
-			action = Unblock
+		if c.cue.action == event.Unblock {
+			action = event.Unblock
 		}
 		var w *why
 		if a.trace != nil {
 			w = &why{cue: cueText(ref.s, c), targets: "targets: those of the action referred to, sentence " + fmt.Sprint(target.sent.index),
 				actors: "country: that of the action referred to", action: fmt.Sprintf("action: reference %q to %s", cueText(ref.s, c), triple{target.country, target.service, target.action})}
-			if c.cue.action == Unblock {
+			if c.cue.action == event.Unblock {
 				w.action = fmt.Sprintf("action: cue %q lifts %s", cueText(ref.s, c), triple{target.country, target.service, target.action})
 			}
 		}
@@ -100,7 +102,7 @@ func (x *Extractor) impliedBans(a *analysis, ref reference, decided []decision) 
 	date, strength := x.dateFor(ref.s, ref.c, ref.l, ref.r, ref.reasonStart)
 	reason, rank := x.reasonFor(ref.s, ref.c, ref.reasonStart)
 	for _, u := range decided {
-		if u.action != Unblock || u.cause != nil || seen[u.country+u.service] {
+		if u.action != event.Unblock || u.cause != nil || seen[u.country+u.service] {
 			continue
 		}
 		seen[u.country+u.service] = true

@@ -2,7 +2,11 @@
 
 package extract
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/policywatch/policywatch/event"
+)
 
 // targets returns the services a cue acts on and the name of the rule
 // that found them. Which words a cue acts on depends on the kind of cue
@@ -270,7 +274,7 @@ func (t *targetSearch) object() {
 	// An order is addressed to the first party after it ("ordered Apple
 	// to remove WhatsApp" orders Apple), and to those listed with it
 	// ("ordered Apple and Google to help stop users").
-	if c.cue.action == Order && len(t.in) > 1 {
+	if c.cue.action == event.Order && len(t.in) > 1 {
 		n := 1
 		for n < len(t.in) && joinedMentions(s, t.in[n-1], t.in[n]) {
 			n++
@@ -318,7 +322,7 @@ func (t *targetSearch) pronounObject() {
 // barredFrom returns the index of the gerund in "bar <someone> from
 // <doing>" after a block cue, or -1.
 func barredFrom(toks []token, c cueMatch, r int) int {
-	if c.cue.action != Block || c.cue.kind != kindVerb {
+	if c.cue.action != event.Block || c.cue.kind != kindVerb {
 		return -1
 	}
 	for k := c.end; k+1 < r && k < c.end+6; k++ {
@@ -369,7 +373,7 @@ func (w *words) undergoes(toks []token, c cueMatch) bool {
 			return true
 		}
 	}
-	return c.cue.action == Throttle && (c.end >= len(toks) || isBoundary(toks[c.end]) || toks[c.end].lower == "to" || toks[c.end].lower == "on")
+	return c.cue.action == event.Throttle && (c.end >= len(toks) || isBoundary(toks[c.end]) || toks[c.end].lower == "to" || toks[c.end].lower == "on")
 }
 
 // alongWith reports a mention added to a list after the verb: "along

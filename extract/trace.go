@@ -5,6 +5,8 @@ package extract
 import (
 	"fmt"
 	"strings"
+
+	"github.com/policywatch/policywatch/event"
 )
 
 // Trace records why an article gave the events it gave: for each event
@@ -23,7 +25,7 @@ type Trace struct {
 type EventTrace struct {
 	Country  string
 	Service  string
-	Action   Action
+	Action   event.Action
 	Evidence []string
 
 	CountryRule    string
@@ -107,7 +109,7 @@ func cueText(s *sentence, c cueMatch) string {
 }
 
 // actionRule tells how a cue's action became a decision's.
-func actionRule(s *sentence, c cueMatch, act Action, svc *Service, partial, threat bool) string {
+func actionRule(s *sentence, c cueMatch, act event.Action, svc *event.Service, partial, threat bool) string {
 	base := string(c.cue.action)
 	if c.cue.action == actionCut {
 		base = "cut"

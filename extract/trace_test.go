@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/policywatch/policywatch/eval"
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/extract"
 )
 
@@ -21,8 +22,8 @@ func article(t *testing.T, id string) extract.Document {
 	t.Helper()
 	traceArtsOnce.Do(func() {
 		traceArts = make(map[string]eval.Article)
-		for _, f := range []string{"dev", "extra", "holdout", "holdout2", "holdout3"} {
-			arts, err := eval.Load("../testdata/eval/" + f + ".jsonl")
+		for _, f := range []string{"seed.jsonl", "train/extra.jsonl", "train/holdout.jsonl", "train/holdout2.jsonl", "train/holdout3.jsonl"} {
+			arts, err := eval.Load("../testdata/eval/" + f)
 			if err != nil {
 				traceArtsErr = err
 				return
@@ -92,13 +93,13 @@ func TestExplainEvents(t *testing.T) {
 	x := extractor(t)
 	tests := []struct {
 		article, country, service string
-		action                    extract.Action
+		action                    event.Action
 		evidence                  string // part of one evidence sentence
 		// Parts the trace's rules must contain, field by field.
 		countryRule, serviceRule, actionRule, dateRule, reasonRule string
 	}{
 		{
-			article: "seed-iran-telegram", country: "RU", service: "telegram", action: extract.Block,
+			article: "seed-iran-telegram", country: "RU", service: "telegram", action: event.Block,
 			evidence:    "access to Telegram was shut down in Russia this month",
 			countryRule: "country: where the action applies",
 			serviceRule: "targets: subject of passive or state cue",
@@ -107,7 +108,7 @@ func TestExplainEvents(t *testing.T) {
 			reasonRule:  "reason: stated with the action",
 		},
 		{
-			article: "seed-iran-telegram", country: "RU", service: "google", action: extract.Block,
+			article: "seed-iran-telegram", country: "RU", service: "google", action: event.Block,
 			evidence:    "Google this week confirmed its services in that country were also being affected",
 			countryRule: "country: that of the cause RU/telegram/block",
 			serviceRule: "targets: services the cause also hit (collateral)",
@@ -115,7 +116,7 @@ func TestExplainEvents(t *testing.T) {
 			dateRule:    "date: that of its cause, RU/telegram/block",
 		},
 		{
-			article: "x-cn-signal-2021", country: "IR", service: "signal", action: extract.Block,
+			article: "x-cn-signal-2021", country: "IR", service: "signal", action: event.Block,
 			evidence:    "Iran blocked it in January",
 			countryRule: "country: subject of the cue",
 			serviceRule: "targets: pronoun after cue",
@@ -123,12 +124,12 @@ func TestExplainEvents(t *testing.T) {
 			dateRule:    `date: nearest date expression "in January"`,
 		},
 		{
-			article: "x-id-telegram-web", country: "ID", service: "telegram", action: extract.Restrict,
+			article: "x-id-telegram-web", country: "ID", service: "telegram", action: event.Restrict,
 			evidence:   "Indonesia has blocked access to the web version of the Telegram messaging service",
 			actionRule: "partial: restrict",
 		},
 		{
-			article: "seed-iran-telegram", country: "IR", service: "telegram", action: extract.Restrict,
+			article: "seed-iran-telegram", country: "IR", service: "telegram", action: event.Restrict,
 			evidence:   "swapping images and videos via the service was no longer permitted",
 			actionRule: `action: cue "no longer permitted" (restrict verb)`,
 			dateRule:   "date: the publication date: the article gives no time",
