@@ -311,3 +311,19 @@ func TestExtractConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// A company named where its product is meant takes the product's slug
+// (SCHEMA.md, "Deciding the hard cases"); a company fined for what it does
+// across its products stays itself.
+func TestCompanyForProduct(t *testing.T) {
+	runCases(t, []extractCase{
+		{name: "product in the sentence", text: "Italy's data protection authority fined ChatGPT maker OpenAI on Friday.",
+			want: []string{"IT/chatgpt/fine/2018-04-20"}},
+		{name: "one product elsewhere", text: "Italy's data protection authority fined OpenAI on Friday.\n\nThe regulator had examined how ChatGPT collects personal data.",
+			want: []string{"IT/chatgpt/fine/2018-04-20"}},
+		{name: "several products elsewhere", text: "Ireland's Data Protection Commission fined Meta 1.2 billion euros on Friday.\n\nThe company owns Facebook, Instagram and WhatsApp.",
+			want: []string{"IE/meta/fine/2018-04-20"}},
+		{name: "no product named", text: "Italy's data protection authority fined OpenAI on Friday.",
+			want: []string{"IT/openai/fine/2018-04-20"}},
+	})
+}

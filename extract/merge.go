@@ -17,6 +17,7 @@ import (
 // the clearest reason, every sentence as evidence, and a confidence from
 // the fitted model.
 func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
+	decided = x.forProducts(a, decided)
 	groups := make(map[triple][]decision)
 	var order []triple
 	for _, c := range decided {
