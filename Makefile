@@ -5,7 +5,7 @@ BIN     := bin/policywatch
 # query' works right after 'make run'. Re-running it stores nothing twice.
 DEMO_DB ?= policywatch.db
 
-.PHONY: all build run demo live test vet fuzz bench eval clean
+.PHONY: all build run demo live test vet fuzz bench eval train clean
 
 all: build
 
@@ -51,6 +51,11 @@ bench:
 
 eval: build
 	./$(BIN) eval testdata/eval/dev
+
+# Refit the learned decisions (extract/data/models.yaml) on the labelled
+# train set, calibrated on dev; deterministic, a few seconds.
+train:
+	$(GO) run ./internal/tools/train
 
 # Build outputs only: a database holds data, and is never removed here.
 clean:

@@ -24,6 +24,7 @@ type decision struct {
 	inClause  bool    // the service is named in the action's clause
 	coref     bool    // the service was referred to, not named
 	kind      cueKind // verb, noun or state
+	cue       string  // the cue's pattern ("shut down"), for the models; "" when found another way
 	via       via
 	// cause links a collateral event to the action that caused it, whose
 	// date it takes: (country, service, action) of the cause.
@@ -121,7 +122,7 @@ func (x *Extractor) decide(a *analysis, cand candidate) []decision {
 				history:   history,
 				partial:   partial && act == event.Restrict && (action == event.Block || action == actionCut),
 				cstrength: cstrength, inClause: !t.coref && t.start >= l && t.end <= r, coref: t.coref,
-				kind: c.cue.kind, via: viaCue, why: w,
+				kind: c.cue.kind, cue: c.cue.text, via: viaCue, why: w,
 			})
 		}
 	}

@@ -14,18 +14,32 @@ import (
 // Extractor finds events in articles. It is safe for concurrent use; build
 // one per process, because loading the tagger model takes a while.
 type Extractor struct {
-	gaz  *Gazetteer
-	lex  *lexicon
-	conf *confidenceModel
-	ents *nlp.Recognizer
-	tags *nlp.Tagger
-	seg  *nlp.Segmenter
+	gaz *Gazetteer
+	lex *lexicon
+	// models are the learned decisions; nil leaves them to the rules.
+	models *Models
+	ents   *nlp.Recognizer
+	tags   *nlp.Tagger
+	seg    *nlp.Segmenter
 }
 
-// New loads the embedded gazetteer, cue lexicon, prose's English models
-// (the tagger's weights and the named-entity recogniser) and the Punkt
-// sentence segmenter's training data.
+// New loads the embedded gazetteer, cue lexicon, learned models, prose's
+// English models (the tagger's weights and the named-entity recogniser)
+// and the Punkt sentence segmenter's training data.
 func New() (*Extractor, error) {
+	x, err := NewUntrained()
+	if err != nil {
+		return nil, err
+	}
+	if x.models, err = loadModels(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// NewUntrained is New without the learned models: every decision is the
+// rules', and events carry no confidence. Training starts from it.
+func NewUntrained() (*Extractor, error) {
 	// prose's model, which the named-entity recogniser needs whole, tagger
 	// included, and the port's tagger weights are decoded from the same
 	// embedded data: decoding them side by side halves the wait on two
@@ -42,10 +56,6 @@ func New() (*Extractor, error) {
 	if err != nil {
 		return nil, err
 	}
-	conf, err := loadConfidence()
-	if err != nil {
-		return nil, err
-	}
 	tags, err := nlp.NewTagger()
 	if err != nil {
 		return nil, err
@@ -55,7 +65,7 @@ func New() (*Extractor, error) {
 		return nil, err
 	}
 	wg.Wait()
-	return &Extractor{gaz: gaz, lex: lex, conf: conf, ents: ents, tags: tags, seg: seg}, nil
+	return &Extractor{gaz: gaz, lex: lex, ents: ents, tags: tags, seg: seg}, nil
 }
 
 // Gazetteer returns the names the extractor knows, for resolving user
@@ -65,8 +75,7 @@ func (x *Extractor) Gazetteer() *Gazetteer { return x.gaz }
 // Extract returns the events an article reports, at most one per
 // (country, service, action), ordered by country, service and action.
 func (x *Extractor) Extract(doc Document) []event.Event {
-	evs, _ := x.extract(doc, nil, false)
-	return evs
+	return x.extract(doc, nil, nil)
 }
 
 // Explain is Extract, also saying why: for each event, the rules that
@@ -74,8 +83,7 @@ func (x *Extractor) Extract(doc Document) []event.Event {
 // costs more than Extract, which builds none of this.
 func (x *Extractor) Explain(doc Document) ([]event.Event, *Trace) {
 	tr := &Trace{}
-	evs, _ := x.extract(doc, tr, false)
-	return evs, tr
+	return x.extract(doc, tr, nil), tr
 }
 
 // extract runs the stages, one after another, on an article:
@@ -89,22 +97,22 @@ func (x *Extractor) Explain(doc Document) ([]event.Event, *Trace) {
 //	                           which state acts (actors.go), the action,
 //	                           date and reason
 //	merge      (merge.go)      decisions -> one event per (country,
-//	                           service, action), its date, reason and
-//	                           confidence (confidence.go)
+//	                           service, action), its date and reason;
+//	                           the learned keep model (models.go) drops
+//	                           the unlikely and gives the confidence
 //
 // Sentences are decided in reading order because a sentence's context
 // ("it", "the ban", the state a paragraph is about) is what the ones
-// before it found. tr, when not nil, records why; keepFeatures keeps each
-// event's confidence features for fitting the model.
-func (x *Extractor) extract(doc Document, tr *Trace, keepFeatures bool) ([]event.Event, map[triple][]float64) {
+// before it found. tr, when not nil, records why; collect, when not nil,
+// receives every event the rules propose, with its features, and the keep
+// model drops none.
+func (x *Extractor) extract(doc Document, tr *Trace, collect *[]Candidate) []event.Event {
 	if doc.Published.IsZero() {
 		doc.Published = time.Now().UTC()
 	}
 	a := x.mentions(doc)
 	a.trace = tr
-	if keepFeatures {
-		a.features = make(map[triple][]float64)
-	}
+	a.collect = collect
 	var decided []decision
 	var cands []candidate // reused from sentence to sentence: decide copies what it keeps
 	for _, s := range a.sents {
@@ -121,5 +129,5 @@ func (x *Extractor) extract(doc Document, tr *Trace, keepFeatures bool) ([]event
 		decided = append(decided, found...)
 	}
 	decided = append(decided, x.resolveReferences(a, decided)...)
-	return x.merge(a, decided), a.features
+	return x.merge(a, decided)
 }

@@ -31,9 +31,8 @@ type analysis struct {
 	// services it does not name there ("blocked 26 platforms on 4
 	// September"), by country: events with no date of their own take them.
 	generalDates map[string]date
-	// features are the confidence features of each event, kept only when
-	// the model is being fitted.
-	features map[triple][]float64
+	// collect receives every event's features when training.
+	collect *[]Candidate
 	// trace records why, for Explain; nil for Extract.
 	trace *Trace
 	// search is targets' working state.

@@ -82,8 +82,18 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 		if d.zero() {
 			d, dateFrom = pub, "date: the publication date: the article gives no time"
 		}
+		f := features(g, k.action)
+		fs := x.eventFeatures(k, g, f)
+		keep, conf := x.keep(fs)
+		if a.collect != nil {
+			*a.collect = append(*a.collect, Candidate{Features: fs})
+		} else if !keep {
+			for _, c := range g {
+				a.trace.drop(c, rejectUnlikely, fmt.Sprintf("P(right) %.2f < %.2f (%s)", conf, x.models.Keep.Threshold, topFeatures(x.models.Keep.Contributions(fs), 3)))
+			}
+			continue
+		}
 		reason, reasonFrom := x.bestReason(a, k, current(g, d, a.doc.Published))
-		f := a.featuresOf(k, g)
 		ev := event.Event{
 			ID:          event.ID(a.doc.ID, k.country, k.service, k.action),
 			Country:     k.country,
@@ -92,7 +102,7 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 			Date:        d.String(),
 			Reason:      reason,
 			Evidence:    evidence(g),
-			Confidence:  x.conf.confidence(f),
+			Confidence:  conf,
 			ArticleID:   a.doc.ID,
 			SourceURL:   a.doc.URL,
 			SourceTitle: a.doc.Title,
@@ -100,13 +110,16 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 			Feed:        a.doc.Feed,
 		}
 		out = append(out, ev)
+		if a.collect != nil {
+			(*a.collect)[len(*a.collect)-1].Event = ev
+		}
 		if a.trace != nil {
 			if dateFrom == "" {
 				dateFrom = dateRules[k]
 			} else {
 				dateFrom += dateRules[k]
 			}
-			traces = append(traces, x.eventTrace(a, ev, g, dateFrom, reasonFrom, f))
+			traces = append(traces, x.eventTrace(a, ev, g, dateFrom, reasonFrom, fs))
 		}
 	}
 	shareReasons(out, traces, groups)
@@ -133,7 +146,7 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 // eventTrace tells how an event was decided, naming each field's rule;
 // the first decision found stands for the rest, which are recorded as
 // duplicates merged into it.
-func (x *Extractor) eventTrace(a *analysis, ev event.Event, g []decision, dateFrom, reasonFrom string, f []float64) EventTrace {
+func (x *Extractor) eventTrace(a *analysis, ev event.Event, g []decision, dateFrom, reasonFrom string, fs []string) EventTrace {
 	first := g[0]
 	for _, c := range g {
 		if c.sent.index < first.sent.index {
@@ -156,7 +169,7 @@ func (x *Extractor) eventTrace(a *analysis, ev event.Event, g []decision, dateFr
 		ActionRule:     w.action,
 		DateRule:       dateFrom,
 		ReasonRule:     reasonFrom,
-		ConfidenceRule: x.conf.rule(f, ev.Confidence),
+		ConfidenceRule: x.confidenceRule(fs, ev.Confidence),
 	}
 }
 
@@ -232,16 +245,6 @@ func current(g []decision, d date, pub time.Time) []decision {
 		out = append(out, c)
 	}
 	return out
-}
-
-// featuresOf computes an event's features and keeps them for whoever
-// fits the confidence model.
-func (a *analysis) featuresOf(k triple, g []decision) []float64 {
-	f := features(g, k.action)
-	if a.features != nil {
-		a.features[k] = f
-	}
-	return f
 }
 
 // dropSummaryConflicts lets the body overrule the headline: when the title

@@ -70,6 +70,7 @@ const (
 	rejectSummaryConflict = "headline overruled"   // the body says restrict, the title block
 	rejectFoldedPartial   = "narrowed elsewhere"   // a block the article narrows to a restriction
 	rejectDuplicate       = "duplicate merged"     // one event per country, service and action
+	rejectUnlikely        = "model: not an event"  // the keep model's probability is below its threshold
 )
 
 // why is how a decision was made, kept only when tracing.
@@ -149,23 +150,6 @@ func decisionDateRule(c decision) string {
 		return fmt.Sprintf("date: date expression %q elsewhere in the cue's sentence %d", dateText(c.sent, c.date), c.sent.index)
 	}
 	return fmt.Sprintf("date: %q in sentence %d", dateText(c.sent, c.date), c.sent.index)
-}
-
-// confidenceRule spells out the model's sum.
-func (m *confidenceModel) rule(f []float64, p float64) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "confidence: model confidence.yaml: bias %.2f", m.Bias)
-	for i, v := range f {
-		if v != 0 {
-			fmt.Fprintf(&b, " + %s", featureNames[i])
-			if v != 1 {
-				fmt.Fprintf(&b, "=%.2f", v)
-			}
-			fmt.Fprintf(&b, " (%+.2f)", m.w[i])
-		}
-	}
-	fmt.Fprintf(&b, " -> %.2f", p)
-	return b.String()
 }
 
 // String lays the trace out for a reader, one line per field.

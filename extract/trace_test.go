@@ -161,7 +161,7 @@ func TestExplainEvents(t *testing.T) {
 					{"action", e.ActionRule, tt.actionRule},
 					{"date", e.DateRule, tt.dateRule},
 					{"reason", e.ReasonRule, tt.reasonRule},
-					{"confidence", e.ConfidenceRule, "confidence: model confidence.yaml"},
+					{"confidence", e.ConfidenceRule, "confidence: model keep (data/models.yaml): P(right)"},
 				} {
 					if !strings.Contains(f.got, f.want) {
 						t.Errorf("%s rule %q, want it to contain %q", f.name, f.got, f.want)

@@ -1,17 +1,13 @@
-// Confidence: the fitted model that scores a merged event.
+// How an event was found and stated: what the learned models read besides
+// its words.
 
 package extract
 
 import (
-	"fmt"
-	"math"
-
-	"go.yaml.in/yaml/v3"
-
 	"github.com/policywatch/policywatch/event"
 )
 
-// How a decision was reached, for confidence.
+// How a decision was reached.
 type via uint8
 
 const (
@@ -21,9 +17,8 @@ const (
 	viaImplied               // a ban implied by its lifting
 )
 
-// The features of an event that its confidence is computed from. Their
-// weights are fitted on the labelled sets (see confidence_test.go) and
-// kept in data/confidence.yaml.
+// How directly the article states an event: features the models read
+// (models.go) beside the event's words.
 var featureNames = []string{
 	"authority",      // an authority acts in the action's clause
 	"named_state",    // the state is named where the action applies or as its subject
@@ -40,36 +35,6 @@ var featureNames = []string{
 	"evidence", // how many sentences state it: 0 for one, 1 for four or more
 	"dated",    // a date is stated with the action
 	"coref_only",
-}
-
-// confidenceModel is a logistic model: P(event right) = σ(bias + w·x).
-type confidenceModel struct {
-	Bias    float64            `yaml:"bias"`
-	Weights map[string]float64 `yaml:"weights"`
-	w       []float64
-}
-
-func loadConfidence() (*confidenceModel, error) {
-	b, err := dataFS.ReadFile("data/confidence.yaml")
-	if err != nil {
-		return nil, err
-	}
-	var m confidenceModel
-	if err := yaml.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("extract: data/confidence.yaml: %w", err)
-	}
-	m.w = make([]float64, len(featureNames))
-	for i, n := range featureNames {
-		v, ok := m.Weights[n]
-		if !ok {
-			return nil, fmt.Errorf("extract: data/confidence.yaml: no weight for %q", n)
-		}
-		m.w[i] = v
-	}
-	if len(m.Weights) != len(featureNames) {
-		return nil, fmt.Errorf("extract: data/confidence.yaml: %d weights, want %d", len(m.Weights), len(featureNames))
-	}
-	return &m, nil
 }
 
 // features describes an event by its decisions.
@@ -118,14 +83,3 @@ var featureIndex = func() map[string]int {
 	}
 	return m
 }()
-
-// confidence is the model's probability, to two decimals, kept off 0 and
-// 1: a rule system is never certain.
-func (m *confidenceModel) confidence(f []float64) float64 {
-	z := m.Bias
-	for i, v := range f {
-		z += m.w[i] * v
-	}
-	p := 1 / (1 + math.Exp(-z))
-	return math.Round(min(max(p, 0.01), 0.99)*100) / 100
-}

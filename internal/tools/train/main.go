@@ -1,0 +1,197 @@
+// Command train fits extraction's learned decisions on the labelled train
+// set, calibrates them on dev, and writes extract/data/models.yaml:
+//
+//	go run ./internal/tools/train    (make train)
+//
+// It never reads a blind batch. The same labelled files give the same
+// file, byte for byte: examples are read in file order and the learner is
+// deterministic.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/policywatch/policywatch/eval"
+	"github.com/policywatch/policywatch/event"
+	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/extract/learn"
+)
+
+func main() {
+	trainDir := flag.String("train", "testdata/eval/train", "labelled articles to fit on")
+	devDir := flag.String("dev", "testdata/eval/dev", "labelled articles to calibrate on")
+	out := flag.String("o", "extract/data/models.yaml", "where to write the models")
+	share := flag.Int("share", 100, "fit on this percent of train's articles (for learning curves)")
+	flag.Parse()
+	if err := run(*trainDir, *devDir, *out, *share); err != nil {
+		fmt.Fprintln(os.Stderr, "train:", err)
+		os.Exit(1)
+	}
+}
+
+func triples(arts []eval.Article) map[string]map[string]bool {
+	m := make(map[string]map[string]bool, len(arts))
+	for _, a := range arts {
+		m[a.ID] = map[string]bool{}
+		for _, e := range a.Events {
+			m[a.ID][e.Country+"|"+e.Service+"|"+e.Action] = true
+		}
+	}
+	return m
+}
+
+func key(e event.Event) string { return e.Country + "|" + e.Service + "|" + string(e.Action) }
+
+// candidates runs x over arts, in order.
+func candidates(x *extract.Extractor, arts []eval.Article) ([][]extract.Candidate, error) {
+	out := make([][]extract.Candidate, len(arts))
+	for i, a := range arts {
+		d, err := a.Document()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = x.Candidates(d)
+	}
+	return out, nil
+}
+
+func run(trainDir, devDir, out string, share int) error {
+	start := time.Now()
+	train, err := eval.LoadAll(trainDir)
+	if err != nil {
+		return err
+	}
+	if share < 100 {
+		// Every k-th article, so that a share spans every batch.
+		var part []eval.Article
+		for i, a := range train {
+			if i*share/100 != (i+1)*share/100 {
+				part = append(part, a)
+			}
+		}
+		train = part
+	}
+	dev, err := eval.LoadAll(devDir)
+	if err != nil {
+		return err
+	}
+	base, err := extract.NewUntrained()
+	if err != nil {
+		return err
+	}
+	trainGold, devGold := triples(train), triples(dev)
+
+	models := &extract.Models{}
+	// Keep or drop: fitted on what the rules propose, right when the
+	// labels hold the same triple.
+	rules := base.WithModels(nil)
+	keepExamples := func(arts []eval.Article, g map[string]map[string]bool) ([]learn.Example, int, error) {
+		cs, err := candidates(rules, arts)
+		if err != nil {
+			return nil, 0, err
+		}
+		var ex []learn.Example
+		gold := 0
+		for i, a := range arts {
+			gold += len(g[a.ID])
+			for _, c := range cs[i] {
+				ex = append(ex, learn.Example{Features: c.Features, Label: g[a.ID][key(c.Event)]})
+			}
+		}
+		return ex, gold, nil
+	}
+	trainKeep, trainGoldN, err := keepExamples(train, trainGold)
+	if err != nil {
+		return err
+	}
+	devKeep, devGoldN, err := keepExamples(dev, devGold)
+	if err != nil {
+		return err
+	}
+	keep := learn.Train(trainKeep, learn.Options{MinCount: 3})
+	// The threshold is chosen on train's own scores, before calibration,
+	// as the score that maximises train's F1; calibration then maps it.
+	threshold := bestThreshold(keep, trainKeep, trainGoldN)
+	if err := keep.Calibrate(devKeep); err != nil {
+		return fmt.Errorf("keep model: %w", err)
+	}
+	models.Keep = extract.KeepModel{Model: *keep}
+	models.Keep.Threshold = round2(sigmoid(keep.A*threshold + keep.B))
+
+	header := fmt.Sprintf(`The learned decisions of extraction, made by make train
+(go run ./internal/tools/train) from testdata/eval: fitted on train
+(%d articles, %d events the rules propose), calibrated on dev
+(%d articles). Do not edit by hand: change the data or the
+features (extract/models.go) and run make train.
+dev after calibration: %s`, len(train), len(trainKeep), len(dev), summary(keep, models.Keep.Threshold, devKeep, devGoldN))
+	b, err := extract.MarshalModels(models, header)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("wrote %s in %s\n%s\n", out, time.Since(start).Round(time.Second), strings.ReplaceAll(header, "\n", " "))
+	return nil
+}
+
+// bestThreshold is the raw score above which keeping events gives the
+// best F1 on the examples, gold counting every labelled event.
+func bestThreshold(m *learn.Model, ex []learn.Example, gold int) float64 {
+	type scored struct {
+		s     float64
+		right bool
+	}
+	var ss []scored
+	for _, e := range ex {
+		ss = append(ss, scored{m.Score(e.Features), e.Label})
+	}
+	slices.SortFunc(ss, func(a, b scored) int {
+		switch {
+		case a.s > b.s:
+			return -1
+		case a.s < b.s:
+			return 1
+		}
+		return 0
+	})
+	best, bestF1, tp := ss[len(ss)-1].s-1, 0.0, 0
+	for i, s := range ss {
+		if s.right {
+			tp++
+		}
+		f1 := 2 * float64(tp) / float64(i+1+gold)
+		if f1 > bestF1 && (i+1 == len(ss) || ss[i+1].s < s.s) {
+			bestF1, best = f1, s.s
+		}
+	}
+	return best
+}
+
+func summary(m *learn.Model, threshold float64, ex []learn.Example, gold int) string {
+	var kept, right, all int
+	for _, e := range ex {
+		if e.Label {
+			all++
+		}
+		if m.Prob(e.Features) >= threshold {
+			kept++
+			if e.Label {
+				right++
+			}
+		}
+	}
+	p := float64(right) / float64(max(kept, 1))
+	r := float64(right) / float64(max(gold, 1))
+	return fmt.Sprintf("keep precision %.3f, recall %.3f of %d gold (rules alone: %d of %d right)", p, r, gold, all, len(ex))
+}
+
+func round2(v float64) float64 { return float64(int(v*100+0.5)) / 100 }
+
+func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
