@@ -1,7 +1,6 @@
 package eval
 
 import (
-	"fmt"
 	"hash/fnv"
 	"strings"
 )
@@ -10,10 +9,12 @@ import (
 // episode sits on both sides. Articles are grouped by their Story and by
 // any gold event (country, service, action, date) they share. A group
 // holding an article of knownTrain goes to train, one holding an article
-// of knownDev to dev (both is an error); any other goes wholly to dev
-// when a hash of its first key falls below devPercent. The split depends
-// only on the articles, so it is the same on every run.
-func SplitByStory(knownTrain, knownDev, fresh []Article, devPercent int) (train, dev []Article, err error) {
+// of knownDev to dev; any other goes wholly to dev when a hash of its
+// first key falls below devPercent. A fresh article that ties an episode
+// of train to one of dev puts both in train: moved lists the knownDev
+// articles that must then leave dev. The split depends only on the
+// articles, so it is the same on every run.
+func SplitByStory(knownTrain, knownDev, fresh []Article, devPercent int) (train, dev, moved []Article, err error) {
 	var arts []Article
 	arts = append(arts, knownTrain...)
 	arts = append(arts, knownDev...)
@@ -49,10 +50,14 @@ func SplitByStory(knownTrain, knownDev, fresh []Article, devPercent int) (train,
 			s = "dev"
 		}
 		root := find(i)
-		if prev, ok := side[root]; ok && prev != s {
-			return nil, nil, fmt.Errorf("article %s ties an episode of train to one of dev", arts[i].ID)
+		if prev, ok := side[root]; !ok || prev == "dev" {
+			side[root] = s // train wins a tie
 		}
-		side[root] = s
+	}
+	for i := len(knownTrain); i < len(knownTrain)+len(knownDev); i++ {
+		if side[find(i)] == "train" {
+			moved = append(moved, arts[i])
+		}
 	}
 	for i := len(knownTrain) + len(knownDev); i < len(arts); i++ {
 		root := find(i)
@@ -69,7 +74,7 @@ func SplitByStory(knownTrain, knownDev, fresh []Article, devPercent int) (train,
 			train = append(train, arts[i])
 		}
 	}
-	return train, dev, nil
+	return train, dev, moved, nil
 }
 
 // storyKeys are what ties an article to others about the same episode;

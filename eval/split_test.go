@@ -2,7 +2,6 @@ package eval
 
 import (
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -18,9 +17,9 @@ func TestSplitByStory(t *testing.T) {
 		Article{ID: "x2", Story: "china-gmail-block", Events: []GoldEvent{ev("CN", "gmail", "block", "2014-12-26")}})
 	knownTrain := []Article{{ID: "old", Story: "story-B"}}
 	knownDev := []Article{{ID: "older", Story: "story-C"}}
-	train, dev, err := SplitByStory(knownTrain, knownDev, arts, 30)
-	if err != nil {
-		t.Fatal(err)
+	train, dev, moved, err := SplitByStory(knownTrain, knownDev, arts, 30)
+	if err != nil || len(moved) != 0 {
+		t.Fatal(err, moved)
 	}
 	if len(train)+len(dev) != len(arts) || len(dev) == 0 || len(train) == 0 {
 		t.Fatalf("%d train, %d dev of %d", len(train), len(dev), len(arts))
@@ -50,7 +49,7 @@ func TestSplitByStory(t *testing.T) {
 	if inTrain != slices.ContainsFunc(train, func(a Article) bool { return a.ID == "x2" }) {
 		t.Error("two reports of one event were split")
 	}
-	again, _, _ := SplitByStory(knownTrain, knownDev, arts, 30)
+	again, _, _, _ := SplitByStory(knownTrain, knownDev, arts, 30)
 	if !slices.EqualFunc(train, again, func(a, b Article) bool { return a.ID == b.ID }) {
 		t.Error("the split is not the same on every run")
 	}
@@ -58,14 +57,16 @@ func TestSplitByStory(t *testing.T) {
 
 // The labelled sets as committed: no episode is in both train and dev, so
 // a score on dev is a score on stories never fitted on.
-func TestSplitConflict(t *testing.T) {
+// A new report that ties an episode of train to one of dev takes both to
+// train: the dev article moves out.
+func TestSplitTie(t *testing.T) {
 	tie := Article{ID: "tie", Events: []GoldEvent{{Country: "IR", Service: "x", Action: "block", Date: "2020"}, {Country: "IR", Service: "y", Action: "block", Date: "2020"}}}
-	_, _, err := SplitByStory(
+	train, dev, moved, err := SplitByStory(
 		[]Article{{ID: "t", Events: tie.Events[:1]}},
 		[]Article{{ID: "d", Events: tie.Events[1:]}},
 		[]Article{tie}, 30)
-	if err == nil || !strings.Contains(err.Error(), "tie") {
-		t.Errorf("err = %v", err)
+	if err != nil || len(train) != 1 || len(dev) != 0 || len(moved) != 1 || moved[0].ID != "d" {
+		t.Errorf("train %v, dev %v, moved %v, err %v", train, dev, moved, err)
 	}
 }
 

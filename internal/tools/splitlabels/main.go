@@ -74,8 +74,11 @@ func run(batches []string, out string, devPercent int, cat *event.Catalog) error
 	if err != nil {
 		return err
 	}
-	train, dev, err := eval.SplitByStory(knownTrain, knownDev, all, devPercent)
+	train, dev, moved, err := eval.SplitByStory(knownTrain, knownDev, all, devPercent)
 	if err != nil {
+		return err
+	}
+	if err := moveToTrain(out, moved); err != nil {
 		return err
 	}
 	for side, set := range map[string][]eval.Article{"train": train, "dev": dev} {
@@ -140,6 +143,66 @@ func refoldAll(out string, cat *event.Catalog) error {
 		}
 	}
 	return nil
+}
+
+// moveToTrain moves articles from the dev files to the train files of the
+// same batch: a new report tied their episode to one train holds.
+func moveToTrain(out string, arts []eval.Article) error {
+	if len(arts) == 0 {
+		return nil
+	}
+	leaving := map[string]bool{}
+	for _, a := range arts {
+		leaving[a.ID] = true
+	}
+	files, err := filepath.Glob(filepath.Join(out, "dev", "*.jsonl"))
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		devArts, err := eval.Load(f)
+		if err != nil {
+			return err
+		}
+		var stay, goes []eval.Article
+		for _, a := range devArts {
+			if leaving[a.ID] {
+				goes = append(goes, a)
+			} else {
+				stay = append(stay, a)
+			}
+		}
+		if len(goes) == 0 {
+			continue
+		}
+		trainFile := filepath.Join(out, "train", filepath.Base(f))
+		trainArts, err := loadFile(trainFile)
+		if err != nil {
+			return err
+		}
+		if err := write(trainFile, append(trainArts, goes...)); err != nil {
+			return err
+		}
+		if len(stay) == 0 {
+			if err := os.Remove(f); err != nil {
+				return err
+			}
+		} else if err := write(f, stay); err != nil {
+			return err
+		}
+		for _, a := range goes {
+			fmt.Printf("%s: moved from dev to train, tied to an episode train holds\n", a.ID)
+		}
+	}
+	return nil
+}
+
+// loadFile reads a gold file; a missing one is no articles.
+func loadFile(path string) ([]eval.Article, error) {
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		return nil, nil
+	}
+	return eval.Load(path)
 }
 
 // loadDir reads the gold files of dir; none is no articles.
