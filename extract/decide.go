@@ -25,7 +25,11 @@ type decision struct {
 	coref     bool    // the service was referred to, not named
 	kind      cueKind // verb, noun or state
 	cue       string  // the cue's pattern ("shut down"), for the models; "" when found another way
-	via       via
+	// soft names the rule that would have rejected the decision, when
+	// that rule only doubts it: the keep model, which knows how often
+	// such doubts are wrong, decides. Empty for a decision no rule doubts.
+	soft string
+	via  via
 	// cause links a collateral event to the action that caused it, whose
 	// date it takes: (country, service, action) of the cause.
 	cause *triple
@@ -44,9 +48,13 @@ type triple struct {
 // hypothetical, talk, a company acting are no event); then what it acts
 // on, which state acts, and the action, date and reason of each.
 func (x *Extractor) decide(a *analysis, cand candidate) []decision {
+	soft := ""
 	if why := x.unreported(cand); why != "" {
 		a.trace.reject(cand.s, cand.c, why)
-		return nil
+		if !softRejects[why] {
+			return nil
+		}
+		soft = why
 	}
 	s, c, l, r := cand.s, cand.c, cand.l, cand.r
 	toks := s.toks
@@ -54,18 +62,26 @@ func (x *Extractor) decide(a *analysis, cand candidate) []decision {
 	hedged, threat := x.hedged(s, l, r, c)
 	if hedged && (!threat || action == event.Unblock) {
 		a.trace.reject(s, c, rejectHedged) // talk, or a promise to lift a ban
-		return nil
+		if !softRejects[rejectHedged] {
+			return nil
+		}
+		soft, hedged = rejectHedged, false
 	}
 	passive, reasonStart := cand.passive, cand.reasonStart
 
 	targets, targetRule := x.targets(a, s, c, l, r, passive, reasonStart)
 	if len(targets) == 0 {
-		x.untargeted(a, cand, targetRule == ownAccount)
+		if soft == "" { // a doubted cue lends no reason, date or reference
+			x.untargeted(a, cand, targetRule == ownAccount)
+		}
 		return nil
 	}
 	if c.cue.kind == kindVerb && !passive && !x.lex.words.undergoes(s.toks, c) && x.companyActs(s, l, c.start) {
 		a.trace.reject(s, c, rejectCompany) // "Meta blocked news in Canada": a company, not a state
-		return nil
+		if !softRejects[rejectCompany] {
+			return nil
+		}
+		soft = rejectCompany
 	}
 	countries, cstrength, actorRule := x.actors(a, s, c, l, r, passive, reasonStart, targets)
 	if len(countries) == 0 {
@@ -122,11 +138,26 @@ func (x *Extractor) decide(a *analysis, cand candidate) []decision {
 				history:   history,
 				partial:   partial && act == event.Restrict && (action == event.Block || action == actionCut),
 				cstrength: cstrength, inClause: !t.coref && t.start >= l && t.end <= r, coref: t.coref,
-				kind: c.cue.kind, cue: c.cue.text, via: viaCue, why: w,
+				kind: c.cue.kind, cue: c.cue.text, via: viaCue, why: w, soft: soft,
 			})
 		}
 	}
 	return out
+}
+
+// softRejects are the rules whose doubts the keep model weighs instead of
+// obeying: the decision is made anyway, marked soft, and becomes an event
+// only if the model, which has seen how often such doubts are wrong on
+// train, keeps it. Without a model, soft decisions are dropped.
+var softRejects = map[string]bool{
+	rejectBackground:      true,
+	rejectHedged:          true,
+	rejectCompany:         true,
+	rejectNotByState:      true,
+	rejectUnofficialOrder: true,
+	rejectHypothetical:    true,
+	rejectCompanySpeaks:   true,
+	rejectOrderOfAction:   true,
 }
 
 // unreported names why a cue reports no action of a state, or is "" when

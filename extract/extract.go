@@ -123,11 +123,22 @@ func (x *Extractor) extract(doc Document, tr *Trace, collect *[]Candidate) []eve
 			found = append(found, x.decide(a, c)...)
 		}
 		for _, c := range affects {
-			found = append(found, x.collateral(a, s, c, found)...)
+			found = append(found, x.collateral(a, s, c, hard(found))...)
 		}
-		a.prior = append(a.prior, found...)
+		a.prior = append(a.prior, hard(found)...) // doubted decisions give no context
 		decided = append(decided, found...)
 	}
-	decided = append(decided, x.resolveReferences(a, decided)...)
+	decided = append(decided, x.resolveReferences(a, hard(decided))...)
 	return x.merge(a, decided)
+}
+
+// hard returns the decisions no rule doubts.
+func hard(ds []decision) []decision {
+	var out []decision
+	for _, d := range ds {
+		if d.soft == "" {
+			out = append(out, d)
+		}
+	}
+	return out
 }

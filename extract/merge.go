@@ -27,6 +27,18 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 		}
 		groups[k] = append(groups[k], c)
 	}
+	// A doubted decision only ever founds an event of its own, and only
+	// for the keep model to judge: beside undoubted ones it adds nothing,
+	// and without a model the rules' doubts stand.
+	for k, g := range groups {
+		kept := hard(g)
+		switch {
+		case len(kept) > 0:
+			groups[k] = kept
+		case x.models == nil && a.collect == nil:
+			delete(groups, k)
+		}
+	}
 	dropSummaryConflicts(a.trace, groups)
 	foldPartialBlocks(a.trace, groups, &order)
 

@@ -100,6 +100,9 @@ func (x *Extractor) eventFeatures(k triple, g []decision, f []float64) []string 
 		if d.history {
 			out = append(out, "history")
 		}
+		if d.soft != "" {
+			out = append(out, "doubted", "doubted="+d.soft, "doubted="+d.soft+"|"+string(k.action))
+		}
 		if seen[d.sent] {
 			continue
 		}

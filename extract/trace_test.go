@@ -1,6 +1,7 @@
 package extract_test
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -90,7 +91,7 @@ func TestExplainRejections(t *testing.T) {
 // TestExplainEvents checks which rule, cue and expression the trace
 // credits with an event's fields.
 func TestExplainEvents(t *testing.T) {
-	x := extractor(t)
+	x := rules(t) // the rules' attributions; TestExplainModel checks the model's
 	tests := []struct {
 		article, country, service string
 		action                    event.Action
@@ -161,7 +162,7 @@ func TestExplainEvents(t *testing.T) {
 					{"action", e.ActionRule, tt.actionRule},
 					{"date", e.DateRule, tt.dateRule},
 					{"reason", e.ReasonRule, tt.reasonRule},
-					{"confidence", e.ConfidenceRule, "confidence: model keep (data/models.yaml): P(right)"},
+					{"confidence", e.ConfidenceRule, "confidence: no model"},
 				} {
 					if !strings.Contains(f.got, f.want) {
 						t.Errorf("%s rule %q, want it to contain %q", f.name, f.got, f.want)
@@ -171,6 +172,34 @@ func TestExplainEvents(t *testing.T) {
 			}
 			t.Errorf("no event %s %s %s in\n%s", tt.country, tt.service, tt.action, tr)
 		})
+	}
+}
+
+// TestExplainModel checks that the trace tells the keep model's part: the
+// features behind each kept event's confidence, and each event it dropped
+// as a rejection of its own kind.
+func TestExplainModel(t *testing.T) {
+	x := extractor(t)
+	article(t, "seed-iran-telegram") // loads the sets
+	dropped := 0
+	for id := range traceArts {
+		evs, tr := x.Explain(article(t, id))
+		for i, e := range tr.Events {
+			if !strings.HasPrefix(e.ConfidenceRule, "confidence: model keep (data/models.yaml): P(right) ") || !strings.Contains(e.ConfidenceRule, fmt.Sprintf("%.2f", evs[i].Confidence)) {
+				t.Errorf("%s: %s %s %s: confidence rule %q", id, e.Country, e.Service, e.Action, e.ConfidenceRule)
+			}
+		}
+		for _, r := range tr.Rejected {
+			if r.Reason == "model: not an event" {
+				dropped++
+				if !strings.Contains(r.Detail, "P(right)") {
+					t.Errorf("%s: a drop by the model without its probability: %+v", id, r)
+				}
+			}
+		}
+	}
+	if dropped == 0 {
+		t.Error("the model dropped nothing on the labelled sets, or the trace does not say so")
 	}
 }
 
