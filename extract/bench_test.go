@@ -15,12 +15,19 @@ func BenchmarkExtract(b *testing.B) {
 }
 
 // BenchmarkExtractDemo measures the demo corpus's articles alone: the
-// issue's yardstick of articles per second per core.
+// issue's yardstick of articles per second per core. "rules" leaves every
+// decision to the rules, "model" adds what the learned keep model costs
+// (and the doubted cues it weighs), side by side in one run.
 func BenchmarkExtractDemo(b *testing.B) {
-	benchmarkArticles(b, "../demo/corpus/gold.jsonl")
+	b.Run("model", func(b *testing.B) { benchmarkArticlesWith(b, extractor(b), "../demo/corpus/gold.jsonl") })
+	b.Run("rules", func(b *testing.B) { benchmarkArticlesWith(b, extractor(b).WithModels(nil), "../demo/corpus/gold.jsonl") })
 }
 
 func benchmarkArticles(b *testing.B, files ...string) {
+	benchmarkArticlesWith(b, extractor(b), files...)
+}
+
+func benchmarkArticlesWith(b *testing.B, x *extract.Extractor, files ...string) {
 	var docs []extract.Document
 	for _, f := range files {
 		arts, err := eval.Load(f)
@@ -35,7 +42,6 @@ func benchmarkArticles(b *testing.B, files ...string) {
 			docs = append(docs, d)
 		}
 	}
-	x := extractor(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
