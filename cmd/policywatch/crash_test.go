@@ -88,6 +88,9 @@ type newsroom struct {
 	*demotest.Newsroom
 	srv             *httptest.Server
 	feeds, articles atomic.Int64
+	// beforeArticle, when set before the first request, is called before
+	// an article page is answered, for a test to hold pages back.
+	beforeArticle func()
 }
 
 func newNewsroom(t *testing.T, opts demotest.Options) *newsroom {
@@ -98,6 +101,9 @@ func newNewsroom(t *testing.T, opts demotest.Options) *newsroom {
 	}
 	n := &newsroom{Newsroom: nr}
 	n.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.beforeArticle != nil && strings.HasPrefix(r.URL.Path, "/articles/") {
+			n.beforeArticle()
+		}
 		nr.ServeHTTP(w, r)
 		switch {
 		case strings.HasPrefix(r.URL.Path, "/feeds/"):
