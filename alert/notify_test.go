@@ -286,7 +286,9 @@ func TestNotifyHangingWebhook(t *testing.T) {
 	if got := sl.got(); len(got) < 2 || got[0] != DefaultBackoff || got[1] != 2*DefaultBackoff {
 		t.Errorf("slept %v; want 2 backoffs between the 3 requests", got)
 	}
-	if alive.Sent != 1 || ok.count() != 1 {
+	// The live hook answers well within the timeout, but on a loaded
+	// machine one of its requests may time out too and be tried again.
+	if alive.Sent != 1 || ok.count() < 1 {
 		t.Errorf("the rule after a dead one: %+v, %d posts", alive, ok.count())
 	}
 }
