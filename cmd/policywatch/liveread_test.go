@@ -147,6 +147,10 @@ func TestReadsDuringRun(t *testing.T) {
 	serve := start(t, "serve", "--db", path, "--addr", "127.0.0.1:0")
 	base := serve.stderr.await(t, regexp.MustCompile(`msg=serving url=(http://127\.0\.0\.1:\d+)/`))[1]
 
+	// A third of the way, article pages wait for the 4 readers below.
+	hold := newHalfway(nFeeds*nItems/3, 4)
+	page := hold.page
+	nr.beforeArticle.Store(&page)
 	run := start(t, "run", "--config", config, "--db", path, "--no-progress", "--json", "--commit-every", "100ms")
 	// The run creates the database before it fetches the first feed.
 	awaitCount(run, &nr.feeds, 1)
@@ -184,8 +188,9 @@ func TestReadsDuringRun(t *testing.T) {
 			return body.Events, nil
 		}},
 	}
-	hold := newHalfway(nFeeds*nItems/3, len(readers))
-	nr.beforeArticle = hold.page
+	if len(readers) != hold.want {
+		t.Fatalf("%d readers, the hold waits for %d", len(readers), hold.want)
+	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for _, r := range readers {
