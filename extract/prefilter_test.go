@@ -62,6 +62,7 @@ func TestPrefilterFolding(t *testing.T) {
 // is skipped where it would match, so findDatesIn finds what it would
 // find without prefilters; and that the prefilters do skip most rules.
 func TestPrefilterAdmitsMatches(t *testing.T) {
+	skipUnderRace(t)
 	var paras []string
 	for _, f := range []string{"../testdata/eval/dev.jsonl", "../testdata/eval/extra.jsonl", "../testdata/eval/holdout.jsonl",
 		"../testdata/eval/holdout2.jsonl", "../testdata/eval/holdout3.jsonl", "../demo/corpus/gold.jsonl"} {

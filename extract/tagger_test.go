@@ -79,6 +79,7 @@ func tied(tg *tagger, words []string) bool {
 // prose: the words must be the same, and so must the tags wherever no two
 // classes tie.
 func TestTaggerMatchesProse(t *testing.T) {
+	skipUnderRace(t)
 	x := testExtractor(t)
 	var texts []string
 	for _, f := range []string{"../testdata/eval/dev.jsonl", "../testdata/eval/extra.jsonl", "../testdata/eval/holdout.jsonl",
