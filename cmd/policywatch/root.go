@@ -101,13 +101,13 @@ func (a *app) logger(quietByDefault bool) (*slog.Logger, error) {
 	return nil, usagef("--log-format %q: want text or json", a.logFormat)
 }
 
-// gazetteer loads the names of countries and services once, for
-// resolving "--country Iran" and printing names.
 // newExtractor builds the extractor of run, demo and eval. It is a
 // variable so that the tests, which run many commands in one process,
 // share one: building it takes seconds under the race detector.
 var newExtractor = extract.New
 
+// gazetteer loads the names of countries and services once, for
+// resolving "--country Iran" and printing names.
 func (a *app) gazetteer() (*extract.Gazetteer, error) {
 	a.gazOnce.Do(func() { a.gaz, a.gazErr = extract.LoadGazetteer() })
 	return a.gaz, a.gazErr
