@@ -17,11 +17,13 @@ import (
 )
 
 // testFetcher returns a Fetcher with test-sized settings; adjust may change them.
+// testFetcher is a fetcher for the tests. Its timeout is only a failsafe,
+// however slow the machine: a test of timeouts sets a short one.
 func testFetcher(t *testing.T, adjust func(*Config)) *Fetcher {
 	t.Helper()
 	cfg := Config{
 		UserAgent:    "policywatch-test/1.0",
-		Timeout:      2 * time.Second,
+		Timeout:      time.Minute,
 		HostDelay:    time.Millisecond,
 		MaxBodyBytes: 1 << 20,
 	}
