@@ -86,8 +86,8 @@ type hook struct {
 
 type reply struct {
 	status     int
-	retryAfter string
-	hang       bool // never answer, until the client gives up
+	retryAfter string // or inAnHour
+	hang       bool   // never answer, until the client gives up
 }
 
 func newHook(t *testing.T, script ...reply) *hook {
@@ -107,7 +107,10 @@ func newHook(t *testing.T, script ...reply) *hook {
 			<-r.Context().Done()
 			return
 		}
-		if rep.retryAfter != "" {
+		if rep.retryAfter == inAnHour {
+			// An HTTP date made as it is sent, not when the test began.
+			w.Header().Set("Retry-After", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat))
+		} else if rep.retryAfter != "" {
 			w.Header().Set("Retry-After", rep.retryAfter)
 		}
 		w.WriteHeader(rep.status)
@@ -185,3 +188,7 @@ func parseFile(data []byte, name string, gaz *event.Catalog, getenv func(string)
 	}
 	return ParseRules(f.Alerts, name, gaz, getenv)
 }
+
+// inAnHour as a reply's retryAfter asks for an HTTP date an hour after the
+// reply is sent.
+const inAnHour = "in an hour"

@@ -20,7 +20,9 @@ func BenchmarkExtract(b *testing.B) {
 // (and the doubted cues it weighs), side by side in one run.
 func BenchmarkExtractDemo(b *testing.B) {
 	b.Run("model", func(b *testing.B) { benchmarkArticlesWith(b, extractor(b), "../demo/corpus/gold.jsonl") })
-	b.Run("rules", func(b *testing.B) { benchmarkArticlesWith(b, extractor(b).WithModels(nil), "../demo/corpus/gold.jsonl") })
+	b.Run("rules", func(b *testing.B) {
+		benchmarkArticlesWith(b, extractor(b).WithModels(nil), "../demo/corpus/gold.jsonl")
+	})
 }
 
 func benchmarkArticles(b *testing.B, files ...string) {

@@ -64,6 +64,7 @@ func TestPrefilterFolding(t *testing.T) {
 // is skipped where it would match, so findDatesIn finds what it would
 // find without prefilters; and that the prefilters do skip most rules.
 func TestPrefilterAdmitsMatches(t *testing.T) {
+	skipUnderRace(t)
 	var paras []string
 	for _, f := range []string{"../testdata/eval/seed.jsonl", "../testdata/eval/train/extra.jsonl", "../testdata/eval/train/holdout.jsonl",
 		"../testdata/eval/train/holdout2.jsonl", "../testdata/eval/train/holdout3.jsonl", "../demo/corpus/gold.jsonl"} {

@@ -97,6 +97,7 @@ func labelled(t *testing.T) (map[string][]eval.Article, memo) {
 }
 
 func TestQuality(t *testing.T) {
+	extract.SkipUnderRace(t)
 	sets, evs := labelled(t)
 	for _, fl := range floors {
 		r := eval.Score(sets[fl.file], evs)

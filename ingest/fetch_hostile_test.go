@@ -207,7 +207,7 @@ func TestFetchRetryAfter(t *testing.T) {
 			}))
 			defer srv.Close()
 			clock := &fakeClock{now: start}
-			f := newFetcher(Config{HostDelay: time.Millisecond, Timeout: 2 * time.Second}, nil, clock)
+			f := newFetcher(Config{HostDelay: time.Millisecond, Timeout: time.Minute}, nil, clock)
 			feed := Feed{Name: "Busy", URL: srv.URL + "/feed.json"}
 
 			res, err := f.FetchFeed(context.Background(), feed, FeedState{})

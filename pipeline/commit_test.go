@@ -3,39 +3,109 @@ package pipeline_test
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/policywatch/policywatch/pipeline"
 )
+
+// lockstep is a clock that moves only when a test says so, and a
+// pipeline.Progress that counts the results the run's writer has taken.
+type lockstep struct {
+	mu        sync.Mutex
+	changed   *sync.Cond
+	now       time.Time
+	processed int
+}
+
+func newLockstep() *lockstep {
+	l := &lockstep{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+	l.changed = sync.NewCond(&l.mu)
+	return l
+}
+
+func (l *lockstep) Now() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.now
+}
+
+func (l *lockstep) advance(d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.now = l.now.Add(d)
+}
+
+func (l *lockstep) Start(int) {}
+func (l *lockstep) Finish()   {}
+func (l *lockstep) Add(n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.processed += n
+	l.changed.Broadcast()
+}
+
+// awaitProcessed waits until the writer has taken n results. The bound
+// is only a failsafe against a hung run.
+func (l *lockstep) awaitProcessed(t *testing.T, n int) {
+	stop := time.AfterFunc(2*time.Minute, func() {
+		t.Errorf("the run's writer did not take result %d in 2 minutes", n)
+		l.Add(1 << 30) // let the run go on and end
+	})
+	defer stop.Stop()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for l.processed < n {
+		l.changed.Wait()
+	}
+}
 
 // A slow run commits what it has every CommitEvery rather than waiting
 // for a full batch, and a feed's state is never committed before the last
 // of its articles.
+//
+// "Slow" is on a clock the test moves: every article page takes 40 ms of
+// it, and a page is answered only once the writer has taken the result
+// before it, so the run sees the same time pass however fast or loaded
+// the machine is.
 func TestRunCommitsSlowWorkAsItGoes(t *testing.T) {
 	s := newSite(t)
 	feeds := s.demoFeeds()
 	demo := s.demo
+	clock := newLockstep()
+	var mu sync.Mutex
+	pages := 0
 	s.demo = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/articles/") {
-			time.Sleep(40 * time.Millisecond)
+			mu.Lock()
+			n := pages
+			pages++
+			mu.Unlock()
+			clock.awaitProcessed(t, n)
+			clock.advance(40 * time.Millisecond)
 		}
 		demo.ServeHTTP(w, r)
 	})
 
 	db := &countingStore{Store: openDB(t)}
 	r := newRunner(t, db)
+	r.Fetcher = newFetcher(2 * time.Minute) // a page may wait long for the writer
+	r.Progress = clock
 	r.BatchSize = 1000
 	r.CommitEvery = 150 * time.Millisecond
+	pipeline.SetClock(r, clock.Now)
 	sum := run(t, r, feeds...)
 	if sum.NewArticles == 0 {
 		t.Fatal("nothing stored")
 	}
 
-	withArticles := 0
+	var sizes []int                 // articles per commit
 	lastBatchOf := map[string]int{} // feed name -> last batch holding one of its articles
 	stateBatch := map[string]int{}  // feed URL -> batch holding its state
 	for i, b := range db.batches {
 		if len(b.Articles) > 0 {
-			withArticles++
+			sizes = append(sizes, len(b.Articles))
 		}
 		for _, a := range b.Articles {
 			lastBatchOf[a.Article.Feed] = i
@@ -44,9 +114,22 @@ func TestRunCommitsSlowWorkAsItGoes(t *testing.T) {
 			stateBatch[st.URL] = i
 		}
 	}
-	// 28 pages at 40 ms, one at a time on the one host: over a second.
-	if withArticles < 4 {
-		t.Errorf("%d commits with articles over the run; want one every %v", withArticles, r.CommitEvery)
+	// 28 pages at 40 ms, one at a time: over a second of the clock, and a
+	// commit each time 150 ms of it have passed. The writer may read the
+	// clock before or after the next page moved it, so a commit spans 3
+	// to 5 pages.
+	mu.Lock()
+	defer mu.Unlock()
+	if pages < 20 {
+		t.Fatalf("%d article pages fetched; the test needs more", pages)
+	}
+	if len(sizes) < 4 {
+		t.Errorf("articles per commit %v; want a commit every %v", sizes, r.CommitEvery)
+	}
+	for i, n := range sizes[:len(sizes)-1] {
+		if n < 3 || n > 5 {
+			t.Errorf("commit %d holds %d articles (all: %v); want the 3 or 4 pages of %v", i+1, n, sizes, r.CommitEvery)
+		}
 	}
 	for _, f := range feeds {
 		last, ok := lastBatchOf[f.Name]

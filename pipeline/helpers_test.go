@@ -188,7 +188,7 @@ func newFetcher(timeout time.Duration) *ingest.Fetcher {
 func newRunner(t *testing.T, db pipeline.Store) *pipeline.Runner {
 	t.Helper()
 	return &pipeline.Runner{
-		Fetcher:   newFetcher(5 * time.Second),
+		Fetcher:   newFetcher(time.Minute), // a failsafe, however slow the machine
 		Extractor: sharedExtractor(t),
 		DB:        db,
 	}
@@ -232,7 +232,7 @@ func (c *countingStore) Save(b store.Batch) (store.SaveStats, error) {
 // their items, to look the articles up in a store.
 func itemKeys(t *testing.T, feeds ...ingest.Feed) []string {
 	t.Helper()
-	f := newFetcher(5 * time.Second)
+	f := newFetcher(time.Minute)
 	var keys []string
 	for _, feed := range feeds {
 		res, err := f.FetchFeed(context.Background(), feed, ingest.FeedState{})

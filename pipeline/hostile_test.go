@@ -181,7 +181,7 @@ func TestRunHostileFeeds(t *testing.T) {
 		{ingest.Feed{Name: "Broken", URL: hostile.URL + "/broken"}, "HTTP 500 Internal Server Error"},
 		{ingest.Feed{Name: "Bomb", URL: hostile.URL + "/bomb"}, "body exceeds the limit of 5242880 bytes"},
 		{ingest.Feed{Name: "Endless", URL: hostile.URL + "/endless"}, "body exceeds the limit of 5242880 bytes"},
-		{ingest.Feed{Name: "Trickle", URL: slow.URL + "/trickle"}, "timeout after 5s"},
+		{ingest.Feed{Name: "Trickle", URL: slow.URL + "/trickle"}, "timeout after 15s"},
 		{ingest.Feed{Name: "Loop", URL: hostile.URL + "/loop"}, "stopped after 10 redirects"},
 		{ingest.Feed{Name: "Busy", URL: busy.URL + "/feed"}, "HTTP 429 Too Many Requests: its Retry-After of 1h0m0s is more than the max_retry_wait of 2m0s"},
 		{ingest.Feed{Name: "Untrusted", URL: untrusted.URL + "/feed"}, "certificate signed by unknown authority"},
@@ -198,9 +198,10 @@ func TestRunHostileFeeds(t *testing.T) {
 	r := newRunner(t, db)
 	r.Logger = logger
 	r.Fetcher = ingest.NewFetcher(ingest.Config{
-		// Long enough for a TLS handshake or 5 MB on a loaded machine
-		// under the race detector; the trickle outlasts it.
-		Timeout:      5 * time.Second,
+		// Long enough for a TLS handshake, 5 MB or ten redirects queued
+		// behind them on one host, on a loaded machine under the race
+		// detector; the trickle (100 s) outlasts it.
+		Timeout:      15 * time.Second,
 		MaxBodyBytes: ingest.DefaultMaxBodyBytes,
 		HostDelay:    time.Microsecond,
 	}, logger)

@@ -53,6 +53,8 @@ type Runner struct {
 	// keeps its work and shows readers its progress every so often, and
 	// a fast one commits full batches.
 	CommitEvery time.Duration
+
+	now func() time.Time // the clock CommitEvery is measured by; nil is time.Now
 }
 
 // Summary is what a run did, for the report at its end.
@@ -126,6 +128,10 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 	if commitEvery <= 0 {
 		commitEvery = 500 * time.Millisecond
 	}
+	now := r.now
+	if now == nil {
+		now = time.Now
+	}
 	log := r.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -198,12 +204,12 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 	// last article is in.
 	var batch store.Batch
 	var batchIDs [][]string
-	lastCommit := time.Now()
+	lastCommit := now()
 	flush := func() error {
 		if len(batch.Articles) == 0 && len(batch.Feeds) == 0 {
 			return nil
 		}
-		defer func() { lastCommit = time.Now() }()
+		defer func() { lastCommit = now() }()
 		st, err := r.DB.Save(batch)
 		if err != nil {
 			return fmt.Errorf("store batch of %d articles: %w", len(batch.Articles), err)
@@ -262,7 +268,7 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 		// after its last articles, never before. Committing as each feed
 		// finished meant, with twenty items a feed, a visit to the store
 		// every twenty articles.
-		if len(batch.Articles) >= batchSize || time.Since(lastCommit) >= commitEvery {
+		if len(batch.Articles) >= batchSize || now().Sub(lastCommit) >= commitEvery {
 			if storeErr = flush(); storeErr != nil {
 				stopWork()
 			}

@@ -88,11 +88,11 @@ func (l *consoleLog) errors() []string {
 	return out
 }
 
-// run is chromedp.Run with a deadline for one step and the test failed
-// on an error.
+// run is chromedp.Run with a deadline for one step, only a failsafe
+// against a browser that hangs, and the test failed on an error.
 func run[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	v, err := chromedp.Run(sctx, a)
 	if err != nil {

@@ -55,7 +55,7 @@ func (h *webhook) posts() []map[string]any {
 func alertsConfig(t *testing.T, alerts string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "feeds.yaml")
-	doc := "host_delay: 1ms\ntimeout: 5s\nfeeds:\n  - name: Test\n    url: https://feeds.test/rss\nalerts:\n" + alerts
+	doc := "host_delay: 1ms\ntimeout: 1m\nfeeds:\n  - name: Test\n    url: https://feeds.test/rss\nalerts:\n" + alerts
 	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/policywatch/policywatch/demo/demotest"
+	"github.com/policywatch/policywatch/extract"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/store"
 )
@@ -31,6 +32,15 @@ var crashSeed = flag.Uint64("crashseed", 0, "seed of TestRunSurvivesSIGKILL's ki
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	// Every command run in this process shares one extractor, which is
+	// safe for concurrent use; the policywatch binary still builds its own.
+	var once sync.Once
+	var x *extract.Extractor
+	var xErr error
+	newExtractor = func() (*extract.Extractor, error) {
+		once.Do(func() { x, xErr = extract.New() })
+		return x, xErr
+	}
 	code := m.Run()
 	bin.remove()
 	os.Exit(code)
@@ -88,6 +98,9 @@ type newsroom struct {
 	*demotest.Newsroom
 	srv             *httptest.Server
 	feeds, articles atomic.Int64
+	// beforeArticle, when set, is called before an article page is
+	// answered, for a test to hold pages back.
+	beforeArticle atomic.Pointer[func()]
 }
 
 func newNewsroom(t *testing.T, opts demotest.Options) *newsroom {
@@ -98,6 +111,9 @@ func newNewsroom(t *testing.T, opts demotest.Options) *newsroom {
 	}
 	n := &newsroom{Newsroom: nr}
 	n.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f := n.beforeArticle.Load(); f != nil && strings.HasPrefix(r.URL.Path, "/articles/") {
+			(*f)()
+		}
 		nr.ServeHTTP(w, r)
 		switch {
 		case strings.HasPrefix(r.URL.Path, "/feeds/"):

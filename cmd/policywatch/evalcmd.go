@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/policywatch/policywatch/eval"
-	"github.com/policywatch/policywatch/extract"
 )
 
 func (a *app) evalCmd() *cobra.Command {
@@ -38,7 +37,7 @@ missed and spurious events and the wrong dates and reasons.`,
 			if err != nil {
 				return err
 			}
-			x, err := extract.New()
+			x, err := newExtractor()
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -30,8 +31,9 @@ type reader struct {
 	errs   []string // reads that failed
 }
 
-// loop reads until stop is closed.
-func (r *reader) loop(stop <-chan struct{}) {
+// loop reads until stop is closed, and tells midRun of each read that
+// found events.
+func (r *reader) loop(stop <-chan struct{}, midRun func(*reader)) {
 	for {
 		select {
 		case <-stop:
@@ -43,8 +45,54 @@ func (r *reader) loop(stop <-chan struct{}) {
 			r.errs = append(r.errs, err.Error())
 		} else {
 			r.counts = append(r.counts, n)
+			if n > 0 {
+				midRun(r)
+			}
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// halfway holds a run's article pages, once a third of them have been
+// answered, until every reader has read some of what the run stored, so
+// that each reads mid-run however fast the machine runs the readers and
+// the run. The 2 minutes are only a failsafe.
+type halfway struct {
+	after   int64 // pages answered before the hold
+	started atomic.Int64
+	mu      sync.Mutex
+	read    map[*reader]bool
+	want    int
+	open    chan struct{}
+}
+
+func newHalfway(after int64, readers int) *halfway {
+	return &halfway{after: after, read: make(map[*reader]bool), want: readers, open: make(chan struct{})}
+}
+
+// page is the newsroom's beforeArticle.
+func (h *halfway) page() {
+	if h.started.Add(1) <= h.after {
+		return
+	}
+	select {
+	case <-h.open:
+	case <-time.After(2 * time.Minute):
+	}
+}
+
+// midRun records a reader's read of events while pages are held.
+func (h *halfway) midRun(r *reader) {
+	if h.started.Load() <= h.after {
+		return // not held yet
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.read[r] {
+		h.read[r] = true
+		if len(h.read) == h.want {
+			close(h.open)
+		}
 	}
 }
 
@@ -89,16 +137,20 @@ func getJSON(url string, v any) error {
 func TestReadsDuringRun(t *testing.T) {
 	t.Parallel()
 	bin := binary(t)
-	// 36 articles at 150 ms a page, two at a time: seconds of a run, with
-	// a commit every 100 ms.
+	// 36 articles at 50 ms a page, two at a time, with a commit every
+	// 100 ms; a third of the way, the pages wait for the readers.
 	const nFeeds, nItems = 6, 6
-	nr := newNewsroom(t, demotest.Options{Feeds: nFeeds, Items: nItems, PageDelay: 150 * time.Millisecond})
+	nr := newNewsroom(t, demotest.Options{Feeds: nFeeds, Items: nItems, PageDelay: 50 * time.Millisecond})
 	config := writeConfig(t, nr.Feeds(nr.srv.URL))
 	path := filepath.Join(t.TempDir(), "policywatch.db")
 
 	serve := start(t, "serve", "--db", path, "--addr", "127.0.0.1:0")
 	base := serve.stderr.await(t, regexp.MustCompile(`msg=serving url=(http://127\.0\.0\.1:\d+)/`))[1]
 
+	// A third of the way, article pages wait for the 4 readers below.
+	hold := newHalfway(nFeeds*nItems/3, 4)
+	page := hold.page
+	nr.beforeArticle.Store(&page)
 	run := start(t, "run", "--config", config, "--db", path, "--no-progress", "--json", "--commit-every", "100ms")
 	// The run creates the database before it fetches the first feed.
 	awaitCount(run, &nr.feeds, 1)
@@ -136,10 +188,13 @@ func TestReadsDuringRun(t *testing.T) {
 			return body.Events, nil
 		}},
 	}
+	if len(readers) != hold.want {
+		t.Fatalf("%d readers, the hold waits for %d", len(readers), hold.want)
+	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for _, r := range readers {
-		wg.Go(func() { r.loop(stop) })
+		wg.Go(func() { r.loop(stop, hold.midRun) })
 	}
 	code := run.wait(t)
 	close(stop)

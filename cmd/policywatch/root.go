@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/policywatch/policywatch/event"
+	"github.com/policywatch/policywatch/extract"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -100,6 +101,11 @@ func (a *app) logger(quietByDefault bool) (*slog.Logger, error) {
 	}
 	return nil, usagef("--log-format %q: want text or json", a.logFormat)
 }
+
+// newExtractor builds the extractor of run, demo and eval. It is a
+// variable so that the tests, which run many commands in one process,
+// share one: building it takes seconds under the race detector.
+var newExtractor = extract.New
 
 // gazetteer loads the names of countries and services once, for
 // resolving "--country Iran" and printing names.

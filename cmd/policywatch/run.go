@@ -13,7 +13,6 @@ import (
 
 	"github.com/policywatch/policywatch/alert"
 	"github.com/policywatch/policywatch/config"
-	"github.com/policywatch/policywatch/extract"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/pipeline"
 	"github.com/policywatch/policywatch/store"
@@ -129,7 +128,7 @@ func (a *app) runPipeline(cmd *cobra.Command, cfg ingest.Config, log *slog.Logge
 	if err := db.Do(func(*store.DB) error { return nil }); err != nil {
 		return pipeline.Summary{}, err
 	}
-	x, err := extract.New()
+	x, err := newExtractor()
 	if err != nil {
 		return pipeline.Summary{}, err
 	}

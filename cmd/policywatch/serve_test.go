@@ -16,13 +16,18 @@ import (
 // logSink collects what the command logs, and tells when a line matching
 // a pattern has appeared.
 type logSink struct {
-	mu  sync.Mutex
-	buf strings.Builder
+	mu      sync.Mutex
+	buf     strings.Builder
+	changed chan struct{} // closed, and replaced, on every write
 }
 
 func (l *logSink) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.changed != nil {
+		close(l.changed)
+		l.changed = nil
+	}
 	return l.buf.Write(p)
 }
 
@@ -32,17 +37,30 @@ func (l *logSink) String() string {
 	return l.buf.String()
 }
 
+// await waits for a log line matching re, written when the command gets
+// there however long that takes; the 2 minutes are only a failsafe.
 func (l *logSink) await(t *testing.T, re *regexp.Regexp) []string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if m := re.FindStringSubmatch(l.String()); m != nil {
+	failsafe := time.NewTimer(2 * time.Minute)
+	defer failsafe.Stop()
+	for {
+		l.mu.Lock()
+		m := re.FindStringSubmatch(l.buf.String())
+		if l.changed == nil {
+			l.changed = make(chan struct{})
+		}
+		changed := l.changed
+		l.mu.Unlock()
+		if m != nil {
 			return m
 		}
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case <-changed:
+		case <-failsafe.C:
+			t.Fatalf("no log line matching %s in 2 minutes:\n%s", re, l.String())
+			return nil
+		}
 	}
-	t.Fatalf("no log line matching %s in:\n%s", re, l.String())
-	return nil
 }
 
 // startServe runs `policywatch serve` as main would until the test cancels
@@ -62,8 +80,8 @@ func startServe(t *testing.T, args ...string) (base string, stop func() (int, st
 		select {
 		case code := <-done:
 			return code, stderr.String()
-		case <-time.After(15 * time.Second):
-			t.Fatal("serve did not stop when its context ended")
+		case <-time.After(2 * time.Minute):
+			t.Fatal("serve did not stop in 2 minutes after its context ended")
 			return 0, ""
 		}
 	}

@@ -3,6 +3,7 @@ package nlp
 import (
 	"bufio"
 	"encoding/json"
+	"github.com/policywatch/policywatch/internal/race"
 	"os"
 	"slices"
 	"strings"
@@ -114,6 +115,9 @@ func tied(tg *Tagger, words []string) bool {
 // prose: the words must be the same, and so must the tags wherever no two
 // classes tie.
 func TestTaggerMatchesProse(t *testing.T) {
+	if race.Enabled {
+		t.Skip("one goroutine over the whole corpus: run without -race (make test does)")
+	}
 	tg, seg, ents := testModels(t)
 	var texts []string
 	for _, f := range []string{"../../testdata/eval/seed.jsonl", "../../testdata/eval/train/extra.jsonl", "../../testdata/eval/train/holdout.jsonl",
