@@ -74,6 +74,11 @@ func run(batches []string, out string, devPercent int, cat *event.Catalog) error
 	if err != nil {
 		return err
 	}
+	for _, a := range append(knownTrain, knownDev...) {
+		if b, ok := from[a.ID]; ok {
+			return fmt.Errorf("%s: id %s is filed already: a batch is split once", b, a.ID)
+		}
+	}
 	train, dev, moved, err := eval.SplitByStory(knownTrain, knownDev, all, devPercent)
 	if err != nil {
 		return err

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/policywatch/policywatch/internal/race"
+)
+
+// copyLines writes the first n lines of src to dst.
+func copyLines(t *testing.T, src, dst string, n int) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, []byte(strings.Join(lines[:min(n, len(lines))], "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Training on real labelled articles writes a model file the extractor
+// reads back, and the same data give the same bytes.
+func TestTrainDeterministic(t *testing.T) {
+	if race.Enabled {
+		t.Skip("extraction over dozens of articles: run without -race (make test does)")
+	}
+	dir := t.TempDir()
+	copyLines(t, "../../../testdata/eval/train/extra.jsonl", filepath.Join(dir, "train", "a.jsonl"), 30)
+	copyLines(t, "../../../testdata/eval/train/holdout.jsonl", filepath.Join(dir, "dev", "b.jsonl"), 15)
+	var outs [][]byte
+	for i := range 2 {
+		out := filepath.Join(dir, "models"+string(rune('0'+i))+".yaml")
+		if err := run(filepath.Join(dir, "train"), filepath.Join(dir, "dev"), out, 100); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, b)
+	}
+	if !bytes.Equal(outs[0], outs[1]) {
+		t.Error("two trainings on the same data wrote different files")
+	}
+	for _, want := range []string{"# The learned decisions", "keep:", "threshold:", "platt_a:", "action="} {
+		if !bytes.Contains(outs[0], []byte(want)) {
+			t.Errorf("model file lacks %q:\n%.400s", want, outs[0])
+		}
+	}
+	if err := run(filepath.Join(dir, "missing"), filepath.Join(dir, "dev"), filepath.Join(dir, "x.yaml"), 100); err == nil {
+		t.Error("training on a missing directory succeeded")
+	}
+}
