@@ -53,46 +53,47 @@ func (r *reader) loop(stop <-chan struct{}, midRun func(*reader)) {
 	}
 }
 
-// halfway holds a run's article pages, once a third of them have been
-// answered, until every reader has read some of what the run stored, so
-// that each reads mid-run however fast the machine runs the readers and
-// the run. The 2 minutes are only a failsafe.
-type halfway struct {
-	after   int64 // pages answered before the hold
+// pageHold holds a run's article pages, once a number of them have been
+// asked for, until every reader has read some of what the run stored: so
+// each reads mid-run however fast the machine runs the readers and the
+// run. The 2 minutes are only a failsafe.
+type pageHold struct {
+	after   int64 // pages let through before the hold
 	started atomic.Int64
+	want    int // readers
 	mu      sync.Mutex
 	read    map[*reader]bool
-	want    int
 	open    chan struct{}
+	release sync.Once
 }
 
-func newHalfway(after int64, readers int) *halfway {
-	return &halfway{after: after, read: make(map[*reader]bool), want: readers, open: make(chan struct{})}
+func newPageHold(after int64, readers int) *pageHold {
+	return &pageHold{after: after, want: readers, read: make(map[*reader]bool), open: make(chan struct{})}
 }
+
+func (h *pageHold) let() { h.release.Do(func() { close(h.open) }) }
 
 // page is the newsroom's beforeArticle.
-func (h *halfway) page() {
+func (h *pageHold) page() {
 	if h.started.Add(1) <= h.after {
 		return
 	}
 	select {
 	case <-h.open:
 	case <-time.After(2 * time.Minute):
+		h.let()
 	}
 }
 
 // midRun records a reader's read of events while pages are held.
-func (h *halfway) midRun(r *reader) {
+func (h *pageHold) midRun(r *reader) {
 	if h.started.Load() <= h.after {
 		return // not held yet
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !h.read[r] {
-		h.read[r] = true
-		if len(h.read) == h.want {
-			close(h.open)
-		}
+	if h.read[r] = true; len(h.read) == h.want {
+		h.let()
 	}
 }
 
@@ -148,7 +149,7 @@ func TestReadsDuringRun(t *testing.T) {
 	base := serve.stderr.await(t, regexp.MustCompile(`msg=serving url=(http://127\.0\.0\.1:\d+)/`))[1]
 
 	// A third of the way, article pages wait for the 4 readers below.
-	hold := newHalfway(nFeeds*nItems/3, 4)
+	hold := newPageHold(nFeeds*nItems/3, 4)
 	page := hold.page
 	nr.beforeArticle.Store(&page)
 	run := start(t, "run", "--config", config, "--db", path, "--no-progress", "--json", "--commit-every", "100ms")
