@@ -161,6 +161,7 @@ func logErrors(t *testing.T, r eval.Report) {
 // confidence is close to the share of events that are right, and events
 // at or above 0.8 are surer than the whole.
 func TestConfidenceCalibrated(t *testing.T) {
+	extract.SkipUnderRace(t)
 	sets, evs := labelled(t)
 	var n, sum, right float64
 	bands := make([][2]int, 3) // < 0.5, 0.5-0.8, >= 0.8

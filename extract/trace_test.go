@@ -179,6 +179,7 @@ func TestExplainEvents(t *testing.T) {
 // features behind each kept event's confidence, and each event it dropped
 // as a rejection of its own kind.
 func TestExplainModel(t *testing.T) {
+	extract.SkipUnderRace(t)
 	x := extractor(t)
 	article(t, "seed-iran-telegram") // loads the sets
 	dropped := 0
@@ -206,6 +207,7 @@ func TestExplainModel(t *testing.T) {
 // TestExplainAgrees checks on every labelled article that Explain finds
 // what Extract finds and names a rule for every field of every event.
 func TestExplainAgrees(t *testing.T) {
+	extract.SkipUnderRace(t)
 	x := extractor(t)
 	article(t, "seed-iran-telegram") // loads the sets
 	for id := range traceArts {
