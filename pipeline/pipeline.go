@@ -99,8 +99,11 @@ func (s Summary) NothingFetched() bool {
 type feedWork struct {
 	feed    ingest.Feed
 	state   ingest.FeedState
-	pending int  // articles not yet done
-	failed  bool // some article failed: do not remember validators
+	pending int // articles not yet done
+	// interrupted is set when an article was given up because the run
+	// was stopped: the feed is then not done, however many are pending.
+	interrupted bool
+	failed      bool // some article failed: do not remember validators
 }
 
 type result struct {
@@ -250,12 +253,16 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 			sum.PerFeed[w.feed.Name]++
 		} else {
 			w.failed = true
-			if !errors.Is(res.err, context.Canceled) {
+			if errors.Is(res.err, context.Canceled) {
+				w.interrupted = true
+			} else {
 				sum.ArticlesFailed++
 				sum.Failures = append(sum.Failures, Failure{Feed: w.feed.Name, URL: res.item.Link, Error: res.err.Error()})
 			}
 		}
-		if w.pending == 0 {
+		// A feed whose articles were cut short by an interruption is not
+		// done: its state is not stored, so the next run fetches it again.
+		if w.pending == 0 && !w.interrupted {
 			st := w.state
 			if w.failed {
 				// Fetch the whole feed again next time so the failed
