@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -74,15 +73,13 @@ func (n *trieNode) insert(tokens []string, e entry) {
 }
 
 // Gazetteer holds the countries, actors and services extraction knows,
-// and finds them in token sequences.
+// and finds them in token sequences. The catalogue of package event, which
+// it embeds, looks countries and services up by code, slug or name.
 type Gazetteer struct {
-	countries map[string]*event.Country
-	services  map[string]*event.Service
-	actors    []Actor
-	exact     *trieNode         // proper names, matched case-sensitively
-	folded    *trieNode         // common nouns, matched on lower-cased tokens
-	names     map[string]string // lower-cased country name/alias/code -> code
-	svcNames  map[string]string // lower-cased service name/alias/slug -> slug
+	*event.Catalog
+	actors []Actor
+	exact  *trieNode // proper names, matched case-sensitively
+	folded *trieNode // common nouns, matched on lower-cased tokens
 	// fuzzy are the one-word service names long and distinctive enough
 	// to recognise misspelt by one letter ("Twich").
 	fuzzy []fuzzyName
@@ -111,30 +108,16 @@ func LoadGazetteer() (*Gazetteer, error) {
 	if err := dec.Decode(&actors); err != nil {
 		return nil, fmt.Errorf("extract: data/actors.yaml: %w", err)
 	}
-	// The gazetteer keeps pointers into these and never changes them.
-	return newGazetteer(slices.Clone(cat.Countries()), actors, slices.Clone(cat.Services()))
+	return newGazetteer(cat, actors)
 }
 
-func newGazetteer(countries []event.Country, actors []Actor, services []event.Service) (*Gazetteer, error) {
-	g := &Gazetteer{
-		countries: make(map[string]*event.Country),
-		services:  make(map[string]*event.Service),
-		actors:    actors,
-		exact:     &trieNode{},
-		folded:    &trieNode{},
-		names:     make(map[string]string),
-		svcNames:  make(map[string]string),
-	}
-	for i := range countries {
-		c := &countries[i]
-		if c.Code == "" || c.Name == "" {
-			return nil, fmt.Errorf("extract: countries.yaml: entry %d has no code or name", i+1)
-		}
-		g.countries[c.Code] = c
-		g.names[strings.ToLower(c.Code)] = c.Code
+// newGazetteer indexes the names of a checked catalogue and of actors
+// for matching in text.
+func newGazetteer(cat *event.Catalog, actors []Actor) (*Gazetteer, error) {
+	g := &Gazetteer{Catalog: cat, actors: actors, exact: &trieNode{}, folded: &trieNode{}}
+	for _, c := range cat.Countries() {
 		for _, n := range append([]string{c.Name}, c.Aliases...) {
 			g.add(g.exact, n, entry{role: roleCountry, country: c.Code})
-			g.names[strings.ToLower(n)] = c.Code
 		}
 		for _, n := range c.Demonyms {
 			g.add(g.exact, n, entry{role: roleDemonym, country: c.Code})
@@ -146,29 +129,21 @@ func newGazetteer(countries []event.Country, actors []Actor, services []event.Se
 			g.add(g.exact, n, entry{role: roleCity, country: c.Code})
 		}
 	}
-	for i, a := range actors {
-		if _, ok := g.countries[a.Country]; !ok {
+	for _, a := range actors {
+		if cat.Country(a.Country) == nil {
 			return nil, fmt.Errorf("extract: actors.yaml: %q names unknown country %q", a.Name, a.Country)
 		}
 		for _, n := range append([]string{a.Name}, a.Aliases...) {
 			g.add(g.exact, n, entry{role: roleActor, country: a.Country, actorKind: a.Kind})
 		}
-		_ = i
 	}
-	for i := range services {
-		s := &services[i]
-		if s.Slug == "" {
-			return nil, fmt.Errorf("extract: services.yaml: entry %d has no slug", i+1)
-		}
-		g.services[s.Slug] = s
-		g.svcNames[s.Slug] = s.Slug
+	for _, s := range cat.Services() {
 		ambiguous := make(map[string]bool)
 		for _, a := range s.Ambiguous {
 			ambiguous[a] = true
 		}
 		matchCase := s.MatchCase == nil || *s.MatchCase
 		for _, n := range append([]string{s.Name}, s.Aliases...) {
-			g.svcNames[strings.ToLower(n)] = s.Slug
 			e := entry{role: roleService, service: s.Slug, ambiguous: ambiguous[n]}
 			if matchCase {
 				g.add(g.exact, n, e)
@@ -184,11 +159,6 @@ func newGazetteer(countries []event.Country, actors []Actor, services []event.Se
 		}
 	}
 	sort.Slice(g.fuzzy, func(i, j int) bool { return g.fuzzy[i].name < g.fuzzy[j].name })
-	for _, s := range services {
-		if s.Owner != "" && g.services[s.Owner] == nil {
-			return nil, fmt.Errorf("extract: services.yaml: %s has unknown owner %q", s.Slug, s.Owner)
-		}
-	}
 	return g, nil
 }
 
@@ -213,35 +183,6 @@ func tokenizeName(name string) []string {
 	for i, t := range toks {
 		out[i] = t.Text
 	}
-	return out
-}
-
-// Country returns the country with an ISO code, or nil.
-func (g *Gazetteer) Country(code string) *event.Country { return g.countries[code] }
-
-// Service returns the service with a slug, or nil.
-func (g *Gazetteer) Service(slug string) *event.Service { return g.services[slug] }
-
-// LookupCountry resolves a code or any name of a country, case-insensitively:
-// "IR", "ir", "Iran", "Islamic Republic of Iran" all give "IR".
-func (g *Gazetteer) LookupCountry(s string) (string, bool) {
-	code, ok := g.names[strings.ToLower(strings.TrimSpace(s))]
-	return code, ok
-}
-
-// LookupService resolves a slug or any name of a service, case-insensitively.
-func (g *Gazetteer) LookupService(s string) (string, bool) {
-	slug, ok := g.svcNames[strings.ToLower(strings.TrimSpace(s))]
-	return slug, ok
-}
-
-// CountryCodes returns all known country codes, sorted.
-func (g *Gazetteer) CountryCodes() []string {
-	out := make([]string, 0, len(g.countries))
-	for c := range g.countries {
-		out = append(out, c)
-	}
-	sort.Strings(out)
 	return out
 }
 
@@ -284,7 +225,7 @@ func (g *Gazetteer) misspelt(t token) (entry, bool) {
 	if len(t.text) < minFuzzy || !isCapitalized(t.text) || (t.tag != "" && !strings.HasPrefix(t.tag, "NNP")) {
 		return entry{}, false
 	}
-	if _, ok := g.names[t.lower]; ok {
+	if _, ok := g.LookupCountry(t.lower); ok {
 		return entry{}, false
 	}
 	for _, f := range g.fuzzy {
