@@ -90,28 +90,26 @@ func run(trainDir, devDir, out string, share int) error {
 	// Keep or drop: fitted on what the rules propose, right when the
 	// labels hold the same triple.
 	rules := base.WithModels(nil)
-	keepExamples := func(arts []eval.Article, g map[string]map[string]bool) ([]learn.Example, []int, int, error) {
+	keepExamples := func(arts []eval.Article, g map[string]map[string]bool) ([]learn.Example, int, error) {
 		cs, err := candidates(rules, arts)
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, 0, err
 		}
 		var ex []learn.Example
-		var article []int
 		gold := 0
 		for i, a := range arts {
 			gold += len(g[a.ID])
 			for _, c := range cs[i] {
 				ex = append(ex, learn.Example{Features: c.Features, Label: g[a.ID][key(c.Event)]})
-				article = append(article, i)
 			}
 		}
-		return ex, article, gold, nil
+		return ex, gold, nil
 	}
-	trainKeep, _, _, err := keepExamples(train, trainGold)
+	trainKeep, _, err := keepExamples(train, trainGold)
 	if err != nil {
 		return err
 	}
-	devKeep, _, devGoldN, err := keepExamples(dev, devGold)
+	devKeep, devGoldN, err := keepExamples(dev, devGold)
 	if err != nil {
 		return err
 	}
