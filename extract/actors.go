@@ -93,6 +93,19 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 			}
 		}
 	}
+	// "Besides TikTok and WeChat, the banned list covers Weibo": the
+	// state the article reported taking the same action on a service this
+	// sentence names beside the targets.
+	for _, m := range s.mentions {
+		if !m.isService() {
+			continue
+		}
+		for i := len(a.prior) - 1; i >= 0; i-- {
+			if p := a.prior[i]; p.service == m.service && p.action == c.cue.action && p.sent.index < s.index && p.cstrength >= 2 {
+				return []string{p.country}, 0, "country: took the same action on a service named beside"
+			}
+		}
+	}
 	// "which many Tanzanians have used since the ban on X": a people
 	// named is better than the paragraph before.
 	for _, m := range s.mentions {

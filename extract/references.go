@@ -73,22 +73,43 @@ func (x *Extractor) resolveReferences(a *analysis, decided []decision) []decisio
 			reason, rank = "", 0
 		}
 		action := target.action
+		targets := []*decision{target}
 		if c.cue.action == event.Unblock {
 			action = event.Unblock
+			// A lifting ends the whole measure: "blocked Facebook and
+			// Messenger ... restoring access" restores both.
+			targets = sameMeasure(decided, target)
 		}
-		var w *why
-		if a.trace != nil {
-			w = &why{cue: cueText(ref.s, c), targets: "targets: those of the action referred to, sentence " + fmt.Sprint(target.sent.index),
-				actors: "country: that of the action referred to", action: fmt.Sprintf("action: reference %q to %s", cueText(ref.s, c), triple{target.country, target.service, target.action})}
-			if c.cue.action == event.Unblock {
-				w.action = fmt.Sprintf("action: cue %q lifts %s", cueText(ref.s, c), triple{target.country, target.service, target.action})
+		for _, t := range targets {
+			var w *why
+			if a.trace != nil {
+				w = &why{cue: cueText(ref.s, c), targets: "targets: those of the action referred to, sentence " + fmt.Sprint(t.sent.index),
+					actors: "country: that of the action referred to", action: fmt.Sprintf("action: reference %q to %s", cueText(ref.s, c), triple{t.country, t.service, t.action})}
+				if c.cue.action == event.Unblock {
+					w.action = fmt.Sprintf("action: cue %q lifts %s", cueText(ref.s, c), triple{t.country, t.service, t.action})
+				}
 			}
+			out = append(out, decision{
+				country: t.country, service: t.service, action: action, sent: ref.s, why: w,
+				date: date, dateStrength: strength, reason: reason, reasonRank: rank,
+				cstrength: t.cstrength, kind: c.cue.kind, via: viaReference, coref: true,
+			})
 		}
-		out = append(out, decision{
-			country: target.country, service: target.service, action: action, sent: ref.s, why: w,
-			date: date, dateStrength: strength, reason: reason, reasonRank: rank,
-			cstrength: target.cstrength, kind: c.cue.kind, via: viaReference, coref: true,
-		})
+	}
+	return out
+}
+
+// sameMeasure returns target and the other decisions of its sentence with
+// its country and action, one per service: the services one measure hit.
+func sameMeasure(decided []decision, target *decision) []*decision {
+	out := []*decision{target}
+	seen := map[string]bool{target.service: true}
+	for i := range decided {
+		p := &decided[i]
+		if p.sent == target.sent && p.country == target.country && p.action == target.action && p.cause == nil && !seen[p.service] {
+			seen[p.service] = true
+			out = append(out, p)
+		}
 	}
 	return out
 }

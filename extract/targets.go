@@ -218,11 +218,21 @@ func (t *targetSearch) countryOffline() {
 // and Origin": a participle naming a set, listed after.
 func (t *targetSearch) listedAfter() {
 	s, c := t.s, t.c
-	if c.end >= len(s.toks) || !strings.HasPrefix(s.toks[c.end].tag, "NNS") {
+	w := t.x.lex.words
+	if c.end >= len(s.toks) || !strings.HasPrefix(s.toks[c.end].tag, "NNS") && !w.setNouns[s.toks[c.end].lower] {
 		return
 	}
-	for k := c.end + 1; k < t.hi && k < c.end+5; k++ {
-		if t.x.lex.words.inclusion[s.toks[k].lower] {
+	// The list may follow an aside ("the banned titles, which also
+	// include ..."), so it is looked for past the clause's end, to the
+	// end of the sentence.
+	hi := t.hi
+	t.hi = len(s.toks)
+	defer func() { t.hi = hi }()
+	for k := c.end + 1; k < len(s.toks) && k < c.end+5; k++ {
+		if k >= hi && !w.inclusion[s.toks[k].lower] && s.toks[k].lower != "which" && s.toks[k].lower != "also" && s.toks[k].text != "," {
+			return
+		}
+		if w.inclusion[s.toks[k].lower] {
 			t.collect(func(m mention) bool { return m.start > k })
 		}
 		if len(t.in) > 0 {

@@ -28,6 +28,7 @@ type words struct {
 	penaltyVerbs          map[string]bool
 	undergoVerbs          map[string]bool
 	inclusion             map[string]bool
+	setNouns              map[string]bool
 	causatives            map[string]bool
 	along                 map[string]bool
 	alongFillers          map[string]bool
@@ -88,6 +89,7 @@ func loadWords() (*words, error) {
 		"penalty_verbs":          &w.penaltyVerbs,
 		"undergo_verbs":          &w.undergoVerbs,
 		"inclusion":              &w.inclusion,
+		"set_nouns":              &w.setNouns,
 		"causatives":             &w.causatives,
 		"along":                  &w.along,
 		"along_fillers":          &w.alongFillers,
