@@ -1,7 +1,11 @@
 package ingest
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -181,5 +185,76 @@ func TestShippedFeedsYAML(t *testing.T) {
 	}
 	if c.UserAgent == "" || c.Timeout <= 0 || c.HostDelay <= 0 {
 		t.Errorf("settings: %+v", c)
+	}
+}
+
+// A zero written in the file is meant: only a key left out takes its
+// default. Zero is no delay and no retries; where zero cannot work (a
+// zero timeout, body cap or concurrency) it is an error, not a default.
+func TestParseConfigZeroIsZero(t *testing.T) {
+	const feeds = "feeds:\n  - name: A\n    url: https://a.example/feed\n"
+	c, err := ParseConfig([]byte("host_delay: 0s\nmax_retries: 0\nmax_retry_wait: 0\n"+feeds), "feeds.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HostDelay != 0 || c.MaxRetries != 0 || c.MaxRetryWait != 0 {
+		t.Errorf("host_delay %s, max_retries %d, max_retry_wait %s; want all zero", c.HostDelay, c.MaxRetries, c.MaxRetryWait)
+	}
+	// NewFetcher keeps them zero too.
+	if got := NewFetcher(c, nil).Config(); got.HostDelay != 0 || got.MaxRetries != 0 || got.MaxRetryWait != 0 {
+		t.Errorf("fetcher runs with host_delay %s, max_retries %d, max_retry_wait %s; want all zero", got.HostDelay, got.MaxRetries, got.MaxRetryWait)
+	}
+
+	_, err = ParseConfig([]byte("user_agent: \"\"\nconcurrency: 0\ntimeout: 0s\nmax_body_bytes: 0\n"+feeds), "feeds.yaml")
+	for _, w := range []string{
+		"feeds.yaml: user_agent must not be empty",
+		"feeds.yaml: concurrency 0 must be at least 1",
+		"feeds.yaml: timeout 0s must be positive",
+		"feeds.yaml: max_body_bytes 0 must be positive",
+	} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error does not contain %q:\n%v", w, err)
+		}
+	}
+}
+
+// max_retries: 0 gives up on a 429 at once, and host_delay: 0s lets the
+// next request to the host go without waiting.
+func TestZeroRetriesAndDelayFetch(t *testing.T) {
+	var asked atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		if r.URL.Path == "/busy" {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		}
+		w.Header().Set("Content-Type", "application/feed+json")
+		w.Write(readTestdata(t, "feeds", "rights.json"))
+	}))
+	defer srv.Close()
+	c, err := ParseConfig([]byte("host_delay: 0s\nmax_retries: 0\nfeeds:\n"+
+		"  - name: Quick\n    url: "+srv.URL+"/feed\n"+
+		"  - name: Busy\n    url: "+srv.URL+"/busy\n"), "feeds.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	f := newFetcher(c, nil, clock)
+	for range 2 {
+		if _, err := f.FetchFeed(context.Background(), c.Feeds[0], FeedState{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w := clock.waits(); len(w) != 0 {
+		t.Errorf("waited %v between two requests to one host, want no wait", w)
+	}
+	asked.Store(0)
+	_, err = f.FetchFeed(context.Background(), c.Feeds[1], FeedState{})
+	if want := "HTTP 429 Too Many Requests: still so after 0 retries as its Retry-After asked"; err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("err = %v, want one ending %q", err, want)
+	}
+	if n := asked.Load(); n != 1 {
+		t.Errorf("server asked %d times, want once (no retry)", n)
 	}
 }

@@ -29,8 +29,9 @@ type Fetcher struct {
 	clock   clock
 }
 
-// NewFetcher returns a Fetcher for cfg's settings; zero settings take their
-// defaults. A nil logger discards.
+// NewFetcher returns a Fetcher for cfg's settings; those that cannot be
+// zero take their defaults when they are (see Config). A nil logger
+// discards.
 func NewFetcher(cfg Config, logger *slog.Logger) *Fetcher {
 	return newFetcher(cfg, logger, realClock{})
 }

@@ -207,7 +207,8 @@ func TestFetchRetryAfter(t *testing.T) {
 			}))
 			defer srv.Close()
 			clock := &fakeClock{now: start}
-			f := newFetcher(Config{HostDelay: time.Millisecond, Timeout: time.Minute}, nil, clock)
+			f := newFetcher(Config{HostDelay: time.Millisecond, Timeout: time.Minute,
+				MaxRetries: DefaultMaxRetries, MaxRetryWait: DefaultMaxRetryWait}, nil, clock)
 			feed := Feed{Name: "Busy", URL: srv.URL + "/feed.json"}
 
 			res, err := f.FetchFeed(context.Background(), feed, FeedState{})
@@ -271,7 +272,8 @@ func TestFetchRetryAfterWaits(t *testing.T) {
 		w.Write(body)
 	}))
 	defer srv.Close()
-	if _, err := testFetcher(t, nil).FetchFeed(context.Background(), Feed{Name: "Busy", URL: srv.URL}, FeedState{}); err != nil {
+	f := testFetcher(t, func(c *Config) { c.MaxRetries, c.MaxRetryWait = 1, time.Minute })
+	if _, err := f.FetchFeed(context.Background(), Feed{Name: "Busy", URL: srv.URL}, FeedState{}); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()

@@ -204,6 +204,8 @@ func TestRunHostileFeeds(t *testing.T) {
 		Timeout:      15 * time.Second,
 		MaxBodyBytes: ingest.DefaultMaxBodyBytes,
 		HostDelay:    time.Microsecond,
+		MaxRetries:   ingest.DefaultMaxRetries,
+		MaxRetryWait: ingest.DefaultMaxRetryWait,
 	}, logger)
 
 	sum := run(t, r, feeds...)
