@@ -161,9 +161,9 @@ func TestFeedItemsGUIDReused(t *testing.T) {
 <item><title>No link</title><guid>0</guid></item>
 </channel></rss>`
 	resp := &response{URL: "https://t.example/feed", Header: http.Header{}, Body: []byte(rss)}
-	items, skipped, err := parseFeed("T", resp, time.Now())
-	if err != nil || len(skipped) != 0 {
-		t.Fatalf("err %v, skipped %v", err, skipped)
+	items, notes, err := parseFeed("T", resp, time.Now())
+	if err != nil || len(notes.skipped) != 0 {
+		t.Fatalf("err %v, skipped %v", err, notes.skipped)
 	}
 	var got []string
 	for _, it := range items {
