@@ -38,7 +38,13 @@ type Config struct {
 	HostDelay    time.Duration `yaml:"host_delay"`     // min gap between two requests to one host
 	MaxRetries   int           `yaml:"max_retries"`    // retries of a 429 or 503 that says when to come back
 	MaxRetryWait time.Duration `yaml:"max_retry_wait"` // longest Retry-After honoured
-	Feeds        []Feed        `yaml:"feeds"`
+	// AllowPrivate lists the hosts the Fetcher may connect to although
+	// their addresses are loopback, private, link-local or otherwise
+	// inside the network (internalnets.yaml), which it refuses by
+	// default: host names (whatever they resolve to), IP addresses and
+	// CIDR prefixes.
+	AllowPrivate []string `yaml:"allow_private"`
+	Feeds        []Feed   `yaml:"feeds"`
 
 	// Where the configuration came from, so Validate can point at the
 	// file and the line of a bad feed. Zero for a Config built in code.
@@ -162,6 +168,11 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxRetryWait < 0 {
 		report(0, "max_retry_wait %s must not be negative", c.MaxRetryWait)
+	}
+	for _, a := range c.AllowPrivate {
+		if _, kind := parseAllowed(a); kind == allowBad {
+			report(0, "allow_private: %q is neither a host name, an IP address nor a CIDR prefix (a host is listed without scheme or port)", a)
+		}
 	}
 	if len(c.Feeds) == 0 {
 		report(0, "no feeds configured")

@@ -96,6 +96,12 @@ func TestParseConfigErrors(t *testing.T) {
 				"feeds.yaml: max_retries -1 must not be negative", "feeds.yaml: max_retry_wait -1m0s must not be negative"},
 		},
 		{
+			name: "allow_private entries that are not hosts",
+			data: "allow_private: [\"localhost:8080\", \"http://intranet\", 10.0.0.0/33, localhost]\nfeeds:\n  - name: A\n    url: https://a.example/feed\n",
+			want: []string{`feeds.yaml: allow_private: "localhost:8080" is neither a host name, an IP address nor a CIDR prefix`,
+				`allow_private: "http://intranet" is neither`, `allow_private: "10.0.0.0/33" is neither`},
+		},
+		{
 			name: "no feeds",
 			data: "timeout: 5s\n",
 			want: []string{"feeds.yaml: no feeds configured"},
@@ -233,7 +239,7 @@ func TestZeroRetriesAndDelayFetch(t *testing.T) {
 		w.Write(readTestdata(t, "feeds", "rights.json"))
 	}))
 	defer srv.Close()
-	c, err := ParseConfig([]byte("host_delay: 0s\nmax_retries: 0\nfeeds:\n"+
+	c, err := ParseConfig([]byte("host_delay: 0s\nmax_retries: 0\nallow_private: [127.0.0.1]\nfeeds:\n"+
 		"  - name: Quick\n    url: "+srv.URL+"/feed\n"+
 		"  - name: Busy\n    url: "+srv.URL+"/busy\n"), "feeds.yaml")
 	if err != nil {
@@ -256,5 +262,20 @@ func TestZeroRetriesAndDelayFetch(t *testing.T) {
 	}
 	if n := asked.Load(); n != 1 {
 		t.Errorf("server asked %d times, want once (no retry)", n)
+	}
+}
+
+func TestParseConfigAllowPrivate(t *testing.T) {
+	c, err := ParseConfig([]byte("allow_private: [localhost, 127.0.0.1, \"::1\", 10.1.2.0/24]\nfeeds:\n  - name: A\n    url: http://localhost:8080/feed\n"), "feeds.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.AllowPrivate, " "); got != "localhost 127.0.0.1 ::1 10.1.2.0/24" {
+		t.Errorf("allow_private = %s", got)
+	}
+	// Nothing is allowed unless listed.
+	c, err = ParseConfig([]byte("feeds:\n  - name: A\n    url: https://a.example/feed\n"), "feeds.yaml")
+	if err != nil || len(c.AllowPrivate) != 0 {
+		t.Errorf("allow_private = %q, %v; want none", c.AllowPrivate, err)
 	}
 }

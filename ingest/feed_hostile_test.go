@@ -118,7 +118,7 @@ func TestFetchFeedHostileItems(t *testing.T) {
 	}))
 	defer srv.Close()
 	var logs logBuffer
-	f := NewFetcher(Config{HostDelay: time.Millisecond}, logs.logger())
+	f := NewFetcher(Config{HostDelay: time.Millisecond, AllowPrivate: testServers}, logs.logger())
 	feed := Feed{Name: "Hostile", URL: srv.URL + "/rss"}
 	res, err := f.FetchFeed(context.Background(), feed, FeedState{})
 	if err != nil {

@@ -208,7 +208,7 @@ func TestFetchRetryAfter(t *testing.T) {
 			defer srv.Close()
 			clock := &fakeClock{now: start}
 			f := newFetcher(Config{HostDelay: time.Millisecond, Timeout: time.Minute,
-				MaxRetries: DefaultMaxRetries, MaxRetryWait: DefaultMaxRetryWait}, nil, clock)
+				MaxRetries: DefaultMaxRetries, MaxRetryWait: DefaultMaxRetryWait, AllowPrivate: testServers}, nil, clock)
 			feed := Feed{Name: "Busy", URL: srv.URL + "/feed.json"}
 
 			res, err := f.FetchFeed(context.Background(), feed, FeedState{})
@@ -408,7 +408,7 @@ func TestDefaultUserAgent(t *testing.T) {
 		http.NotFound(w, r)
 	}))
 	defer srv.Close()
-	f := NewFetcher(Config{HostDelay: time.Millisecond}, nil)
+	f := NewFetcher(Config{HostDelay: time.Millisecond, AllowPrivate: testServers}, nil)
 	f.FetchFeed(context.Background(), Feed{Name: "F", URL: srv.URL + "/feed"}, FeedState{})
 	f.FetchArticle(context.Background(), Item{Link: srv.URL + "/article", Summary: "x"})
 	mu.Lock()
