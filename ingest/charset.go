@@ -1,8 +1,6 @@
 package ingest
 
 import (
-	"bytes"
-	"mime"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -29,7 +27,7 @@ func decodeHTML(raw []byte, contentType string) string {
 		enc = unicode.UTF8
 	case name == "windows-1252" && !metaDeclared(raw),
 		name == "utf-8" && !utf8.Valid(raw): // a <meta> the bytes belie
-		enc = undeclaredEncoding(raw)
+		enc, _ = undeclaredEncoding(raw)
 	}
 	return toUTF8(raw, enc)
 }
@@ -68,12 +66,13 @@ func metaDeclared(raw []byte) bool {
 	return name != "utf-8"
 }
 
-// undeclaredEncoding is the encoding of text that declares none: UTF-8
-// when it is valid UTF-8, else the best guess of ICU's detector among the
-// encodings the web uses, else windows-1252 as the HTML standard has it.
-func undeclaredEncoding(raw []byte) encoding.Encoding {
+// undeclaredEncoding is the encoding of text that declares none, and its
+// WHATWG name: UTF-8 when it is valid UTF-8, else the best guess of ICU's
+// detector among the encodings the web uses, else windows-1252 as the
+// HTML standard has it.
+func undeclaredEncoding(raw []byte) (encoding.Encoding, string) {
 	if utf8.Valid(raw) {
-		return unicode.UTF8
+		return unicode.UTF8, "utf-8"
 	}
 	results, err := chardet.NewHtmlDetector().DetectAll(raw)
 	if err != nil {
@@ -105,8 +104,8 @@ func undeclaredEncoding(raw []byte) encoding.Encoding {
 		if c1 && strings.HasPrefix(r.Charset, "ISO-8859-") {
 			continue
 		}
-		if enc, _ := charset.Lookup(r.Charset); enc != nil {
-			return enc
+		if enc, name := charset.Lookup(r.Charset); enc != nil {
+			return enc, name
 		}
 	}
 	return windows1252()
@@ -116,9 +115,8 @@ func undeclaredEncoding(raw []byte) encoding.Encoding {
 // than the standard's fallback.
 const minConfidence = 10
 
-func windows1252() encoding.Encoding {
-	enc, _ := charset.Lookup("windows-1252")
-	return enc
+func windows1252() (encoding.Encoding, string) {
+	return charset.Lookup("windows-1252")
 }
 
 func hasC1(b []byte) bool {
@@ -128,36 +126,4 @@ func hasC1(b []byte) bool {
 		}
 	}
 	return false
-}
-
-// feedUTF8 returns the body of an XML feed in UTF-8 when the XML prolog does
-// not name its encoding: decoded by the Content-Type header's charset, or
-// guessed from the bytes when nothing names it and it is not UTF-8. An
-// encoding in the prolog is left to the XML decoder, which honours it;
-// JSON feeds are UTF-8 by definition.
-func feedUTF8(resp *response) []byte {
-	head := bytes.TrimLeft(resp.Body, "\ufeff \t\r\n")
-	if !bytes.HasPrefix(head, []byte("<")) {
-		return resp.Body
-	}
-	if bytes.HasPrefix(head, []byte("<?xml")) {
-		end := bytes.Index(head, []byte("?>"))
-		if end < 0 || bytes.Contains(head[:end], []byte("encoding")) {
-			return resp.Body
-		}
-	}
-	if utf8.Valid(resp.Body) {
-		// Valid UTF-8 is taken as such: servers label UTF-8 feeds
-		// ISO-8859-1 far more often than they serve legacy text that
-		// happens to be valid UTF-8.
-		return resp.Body
-	}
-	var enc encoding.Encoding
-	if _, params, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err == nil && params["charset"] != "" {
-		enc, _ = charset.Lookup(params["charset"])
-	}
-	if enc == nil {
-		enc = undeclaredEncoding(resp.Body)
-	}
-	return []byte(toUTF8(resp.Body, enc))
 }

@@ -25,6 +25,11 @@ const (
 )
 
 // Config is the fetching part of feeds.yaml: how to fetch, and what.
+//
+// In a file, a setting left out takes its default and a zero written is
+// meant. In code, a zero UserAgent, Concurrency, Timeout or MaxBodyBytes,
+// which could not work, takes its default, while a zero HostDelay,
+// MaxRetries or MaxRetryWait means no delay, no retries and no waiting.
 type Config struct {
 	UserAgent    string        `yaml:"user_agent"`
 	Concurrency  int           `yaml:"concurrency"`    // feeds/articles fetched at once
@@ -33,7 +38,13 @@ type Config struct {
 	HostDelay    time.Duration `yaml:"host_delay"`     // min gap between two requests to one host
 	MaxRetries   int           `yaml:"max_retries"`    // retries of a 429 or 503 that says when to come back
 	MaxRetryWait time.Duration `yaml:"max_retry_wait"` // longest Retry-After honoured
-	Feeds        []Feed        `yaml:"feeds"`
+	// AllowPrivate lists the hosts the Fetcher may connect to although
+	// their addresses are loopback, private, link-local or otherwise
+	// inside the network (internalnets.yaml), which it refuses by
+	// default: host names (whatever they resolve to), IP addresses and
+	// CIDR prefixes.
+	AllowPrivate []string `yaml:"allow_private"`
+	Feeds        []Feed   `yaml:"feeds"`
 
 	// Where the configuration came from, so Validate can point at the
 	// file and the line of a bad feed. Zero for a Config built in code.
@@ -49,9 +60,11 @@ type configFile struct {
 }
 
 // ParseConfig decodes ingest's part of a YAML configuration (see package
-// config), applies defaults and validates it. name is used in error
-// messages, normally the file's path.
+// config), gives the settings it leaves out their defaults and validates
+// it. name is used in error messages, normally the file's path.
 func ParseConfig(data []byte, name string) (Config, error) {
+	l := readLayout(data)
+	data = l.zeroDurations(data)
 	var file configFile
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -67,16 +80,17 @@ func ParseConfig(data []byte, name string) (Config, error) {
 	}
 	c := file.Config
 	c.source = name
-	c.feedLines = feedLines(data)
-	c.applyDefaults()
+	c.feedLines = l.feedLines
+	c.defaultsFor(func(key string) bool { return !l.keys[key] })
 	if err := errors.Join(decodeErr, c.Validate()); err != nil {
 		return Config{}, err
 	}
 	return c, nil
 }
 
-// applyDefaults fills the settings left at zero. A negative value is not
-// replaced: Validate reports it, as it is more likely a typo than a wish.
+// applyDefaults fills the settings of a Config built in code that cannot
+// be zero. A negative value is not replaced: Validate reports it, as it is
+// more likely a typo than a wish.
 func (c *Config) applyDefaults() {
 	if strings.TrimSpace(c.UserAgent) == "" {
 		c.UserAgent = DefaultUserAgent
@@ -90,13 +104,31 @@ func (c *Config) applyDefaults() {
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	if c.HostDelay == 0 {
+}
+
+// defaultsFor gives each setting for which absent reports true its
+// default. A file's zero is kept: "host_delay: 0s" means no delay, and a
+// zero that cannot work, like "timeout: 0s", is for Validate to report.
+func (c *Config) defaultsFor(absent func(key string) bool) {
+	if absent("user_agent") {
+		c.UserAgent = DefaultUserAgent
+	}
+	if absent("concurrency") {
+		c.Concurrency = DefaultConcurrency
+	}
+	if absent("timeout") {
+		c.Timeout = DefaultTimeout
+	}
+	if absent("max_body_bytes") {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if absent("host_delay") {
 		c.HostDelay = DefaultHostDelay
 	}
-	if c.MaxRetries == 0 {
+	if absent("max_retries") {
 		c.MaxRetries = DefaultMaxRetries
 	}
-	if c.MaxRetryWait == 0 {
+	if absent("max_retry_wait") {
 		c.MaxRetryWait = DefaultMaxRetryWait
 	}
 }
@@ -116,6 +148,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New(msg))
 	}
 
+	if strings.TrimSpace(c.UserAgent) == "" {
+		report(0, "user_agent must not be empty: sites are told who is fetching")
+	}
 	if c.Concurrency < 1 {
 		report(0, "concurrency %d must be at least 1", c.Concurrency)
 	}
@@ -133,6 +168,11 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxRetryWait < 0 {
 		report(0, "max_retry_wait %s must not be negative", c.MaxRetryWait)
+	}
+	for _, a := range c.AllowPrivate {
+		if _, kind := parseAllowed(a); kind == allowBad {
+			report(0, "allow_private: %q is neither a host name, an IP address nor a CIDR prefix (a host is listed without scheme or port)", a)
+		}
 	}
 	if len(c.Feeds) == 0 {
 		report(0, "no feeds configured")
@@ -177,29 +217,75 @@ func isHTTPURL(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && s == strings.TrimSpace(s)
 }
 
-// feedLines returns the line of each entry of the top-level feeds list, so
-// validation errors can point into the file. It is best effort: a document
-// it cannot read yields no lines, and the decode error is reported elsewhere.
-func feedLines(data []byte) []int {
+// layout is what the decoder into Config cannot tell: which top-level keys
+// the file holds, the line of each entry of its feeds list, so validation
+// errors can point into the file, and where it writes a duration as a
+// bare 0. It is best effort: a document it cannot read yields nothing,
+// and the decode error is reported elsewhere.
+type layout struct {
+	keys      map[string]bool
+	feedLines []int
+	zeros     []*yaml.Node // "host_delay: 0" and the like
+}
+
+func readLayout(data []byte) layout {
+	l := layout{keys: make(map[string]bool)}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil || len(doc.Content) == 0 {
-		return nil
+		return l
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil
+		return l
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value != "feeds" || root.Content[i+1].Kind != yaml.SequenceNode {
+		key, val := root.Content[i].Value, root.Content[i+1]
+		l.keys[key] = true
+		switch key {
+		case "feeds":
+			if val.Kind == yaml.SequenceNode {
+				for _, item := range val.Content {
+					l.feedLines = append(l.feedLines, item.Line)
+				}
+			}
+		case "timeout", "host_delay", "max_retry_wait":
+			if val.Kind == yaml.ScalarNode && val.Tag == "!!int" && val.Value == "0" {
+				l.zeros = append(l.zeros, val)
+			}
+		}
+	}
+	return l
+}
+
+// zeroDurations returns data with each duration written as a bare 0 given
+// a unit. Any other number without one stays an error, as 20 could be
+// seconds or minutes, but 0 is 0 in every unit: "max_retry_wait: 0" means
+// what it says. The lines stay where they were, for error messages.
+func (l layout) zeroDurations(data []byte) []byte {
+	if len(l.zeros) == 0 {
+		return data
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	for _, n := range l.zeros {
+		if n.Line < 1 || n.Line > len(lines) {
 			continue
 		}
-		var lines []int
-		for _, item := range root.Content[i+1].Content {
-			lines = append(lines, item.Line)
+		line, at := lines[n.Line-1], n.Column-1 // the column counts runes
+		if at < 0 || at >= len(line) || !isASCII(line[:at+1]) || line[at] != '0' {
+			continue // not where the parser said: leave the error to the decoder
 		}
-		return lines
+		lines[n.Line-1] = append(append(append([]byte(nil), line[:at+1]...), 's'), line[at+1:]...)
 	}
-	return nil
+	return bytes.Join(lines, nil)
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 var (

@@ -1,7 +1,11 @@
 package ingest
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -90,6 +94,12 @@ func TestParseConfigErrors(t *testing.T) {
 			data: "concurrency: -1\nhost_delay: -1s\nmax_retries: -1\nmax_retry_wait: -1m\nfeeds:\n  - name: A\n    url: https://a.example/feed\n",
 			want: []string{"feeds.yaml: concurrency -1 must be at least 1", "feeds.yaml: host_delay -1s must not be negative",
 				"feeds.yaml: max_retries -1 must not be negative", "feeds.yaml: max_retry_wait -1m0s must not be negative"},
+		},
+		{
+			name: "allow_private entries that are not hosts",
+			data: "allow_private: [\"localhost:8080\", \"http://intranet\", 10.0.0.0/33, localhost]\nfeeds:\n  - name: A\n    url: https://a.example/feed\n",
+			want: []string{`feeds.yaml: allow_private: "localhost:8080" is neither a host name, an IP address nor a CIDR prefix`,
+				`allow_private: "http://intranet" is neither`, `allow_private: "10.0.0.0/33" is neither`},
 		},
 		{
 			name: "no feeds",
@@ -181,5 +191,91 @@ func TestShippedFeedsYAML(t *testing.T) {
 	}
 	if c.UserAgent == "" || c.Timeout <= 0 || c.HostDelay <= 0 {
 		t.Errorf("settings: %+v", c)
+	}
+}
+
+// A zero written in the file is meant: only a key left out takes its
+// default. Zero is no delay and no retries; where zero cannot work (a
+// zero timeout, body cap or concurrency) it is an error, not a default.
+func TestParseConfigZeroIsZero(t *testing.T) {
+	const feeds = "feeds:\n  - name: A\n    url: https://a.example/feed\n"
+	c, err := ParseConfig([]byte("host_delay: 0s\nmax_retries: 0\nmax_retry_wait: 0\n"+feeds), "feeds.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HostDelay != 0 || c.MaxRetries != 0 || c.MaxRetryWait != 0 {
+		t.Errorf("host_delay %s, max_retries %d, max_retry_wait %s; want all zero", c.HostDelay, c.MaxRetries, c.MaxRetryWait)
+	}
+	// NewFetcher keeps them zero too.
+	if got := NewFetcher(c, nil).Config(); got.HostDelay != 0 || got.MaxRetries != 0 || got.MaxRetryWait != 0 {
+		t.Errorf("fetcher runs with host_delay %s, max_retries %d, max_retry_wait %s; want all zero", got.HostDelay, got.MaxRetries, got.MaxRetryWait)
+	}
+
+	_, err = ParseConfig([]byte("user_agent: \"\"\nconcurrency: 0\ntimeout: 0s\nmax_body_bytes: 0\n"+feeds), "feeds.yaml")
+	for _, w := range []string{
+		"feeds.yaml: user_agent must not be empty",
+		"feeds.yaml: concurrency 0 must be at least 1",
+		"feeds.yaml: timeout 0s must be positive",
+		"feeds.yaml: max_body_bytes 0 must be positive",
+	} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error does not contain %q:\n%v", w, err)
+		}
+	}
+}
+
+// max_retries: 0 gives up on a 429 at once, and host_delay: 0s lets the
+// next request to the host go without waiting.
+func TestZeroRetriesAndDelayFetch(t *testing.T) {
+	var asked atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		if r.URL.Path == "/busy" {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		}
+		w.Header().Set("Content-Type", "application/feed+json")
+		w.Write(readTestdata(t, "feeds", "rights.json"))
+	}))
+	defer srv.Close()
+	c, err := ParseConfig([]byte("host_delay: 0s\nmax_retries: 0\nallow_private: [127.0.0.1]\nfeeds:\n"+
+		"  - name: Quick\n    url: "+srv.URL+"/feed\n"+
+		"  - name: Busy\n    url: "+srv.URL+"/busy\n"), "feeds.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	f := newFetcher(c, nil, clock)
+	for range 2 {
+		if _, err := f.FetchFeed(context.Background(), c.Feeds[0], FeedState{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w := clock.waits(); len(w) != 0 {
+		t.Errorf("waited %v between two requests to one host, want no wait", w)
+	}
+	asked.Store(0)
+	_, err = f.FetchFeed(context.Background(), c.Feeds[1], FeedState{})
+	if want := "HTTP 429 Too Many Requests: still so after 0 retries as its Retry-After asked"; err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("err = %v, want one ending %q", err, want)
+	}
+	if n := asked.Load(); n != 1 {
+		t.Errorf("server asked %d times, want once (no retry)", n)
+	}
+}
+
+func TestParseConfigAllowPrivate(t *testing.T) {
+	c, err := ParseConfig([]byte("allow_private: [localhost, 127.0.0.1, \"::1\", 10.1.2.0/24]\nfeeds:\n  - name: A\n    url: http://localhost:8080/feed\n"), "feeds.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.AllowPrivate, " "); got != "localhost 127.0.0.1 ::1 10.1.2.0/24" {
+		t.Errorf("allow_private = %s", got)
+	}
+	// Nothing is allowed unless listed.
+	c, err = ParseConfig([]byte("feeds:\n  - name: A\n    url: https://a.example/feed\n"), "feeds.yaml")
+	if err != nil || len(c.AllowPrivate) != 0 {
+		t.Errorf("allow_private = %q, %v; want none", c.AllowPrivate, err)
 	}
 }

@@ -78,11 +78,14 @@ func (f *Fetcher) FetchFeed(ctx context.Context, feed Feed, prev FeedState) (Fee
 		return fail("fetch", resp.statusError())
 	}
 
-	items, skipped, err := parseFeed(feed.Name, resp, st.LastFetched)
+	items, notes, err := parseFeed(feed.Name, resp, st.LastFetched)
+	for _, r := range notes.repairs {
+		f.log.WarnContext(ctx, "feed repaired", "feed", feed.Name, "url", feed.URL, "repair", r)
+	}
 	if err != nil {
 		return fail("parse", err)
 	}
-	for _, sk := range skipped {
+	for _, sk := range notes.skipped {
 		f.log.WarnContext(ctx, "feed item skipped", "feed", feed.Name, "url", feed.URL, "item", sk.item, "reason", sk.reason)
 	}
 	res.Items = items
@@ -107,14 +110,25 @@ type skippedItem struct {
 	reason string
 }
 
+// feedNotes is what reading a feed did besides: the items it left out,
+// and what it repaired in the document so as to read it at all.
+type feedNotes struct {
+	skipped []skippedItem
+	repairs []string
+}
+
 // parseFeed turns a fetched feed document into its items, as of now: RSS,
 // Atom or JSON Feed, in any encoding the document or its header names or
-// that can be told from its bytes.
-func parseFeed(feedName string, resp *response, now time.Time) ([]Item, []skippedItem, error) {
+// that can be told from its bytes, repaired where it is broken (see
+// repairFeed). The repairs are noted even when the feed cannot be read.
+func parseFeed(feedName string, resp *response, now time.Time) ([]Item, feedNotes, error) {
+	var notes feedNotes
 	if len(bytes.TrimSpace(resp.Body)) == 0 {
-		return nil, nil, errors.New("empty body")
+		return nil, notes, errors.New("empty body")
 	}
-	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(feedUTF8(resp)))
+	body, repairs := repairFeed(resp.Body, resp.Header.Get("Content-Type"))
+	notes.repairs = repairs
+	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
 	if err != nil {
 		switch {
 		case !errors.Is(err, gofeed.ErrFeedTypeNotDetected):
@@ -123,11 +137,12 @@ func parseFeed(feedName string, resp *response, now time.Time) ([]Item, []skippe
 		default:
 			err = fmt.Errorf("neither RSS, Atom nor JSON Feed (%s)", http.DetectContentType(resp.Body))
 		}
-		return nil, nil, err
+		return nil, notes, err
 	}
 	base, _ := url.Parse(resp.URL)
-	items, skipped := feedItems(feedName, base, parsed, now)
-	return items, skipped, nil
+	var items []Item
+	items, notes.skipped = feedItems(feedName, base, parsed, now)
+	return items, notes, nil
 }
 
 // feedItems converts gofeed's items: links resolved against the feed's own

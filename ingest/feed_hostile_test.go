@@ -118,7 +118,7 @@ func TestFetchFeedHostileItems(t *testing.T) {
 	}))
 	defer srv.Close()
 	var logs logBuffer
-	f := NewFetcher(Config{HostDelay: time.Millisecond}, logs.logger())
+	f := NewFetcher(Config{HostDelay: time.Millisecond, AllowPrivate: testServers}, logs.logger())
 	feed := Feed{Name: "Hostile", URL: srv.URL + "/rss"}
 	res, err := f.FetchFeed(context.Background(), feed, FeedState{})
 	if err != nil {
@@ -161,9 +161,9 @@ func TestFeedItemsGUIDReused(t *testing.T) {
 <item><title>No link</title><guid>0</guid></item>
 </channel></rss>`
 	resp := &response{URL: "https://t.example/feed", Header: http.Header{}, Body: []byte(rss)}
-	items, skipped, err := parseFeed("T", resp, time.Now())
-	if err != nil || len(skipped) != 0 {
-		t.Fatalf("err %v, skipped %v", err, skipped)
+	items, notes, err := parseFeed("T", resp, time.Now())
+	if err != nil || len(notes.skipped) != 0 {
+		t.Fatalf("err %v, skipped %v", err, notes.skipped)
 	}
 	var got []string
 	for _, it := range items {

@@ -26,12 +26,16 @@ func testFetcher(t *testing.T, adjust func(*Config)) *Fetcher {
 		Timeout:      time.Minute,
 		HostDelay:    time.Millisecond,
 		MaxBodyBytes: 1 << 20,
+		AllowPrivate: testServers, // the tests' servers are on loopback
 	}
 	if adjust != nil {
 		adjust(&cfg)
 	}
 	return NewFetcher(cfg, nil)
 }
+
+// testServers allows what httptest.NewServer listens on.
+var testServers = []string{"127.0.0.1"}
 
 // serveFile answers every request with a testdata file.
 func serveFile(t *testing.T, contentType string, elem ...string) http.HandlerFunc {

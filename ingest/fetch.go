@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -24,13 +25,15 @@ type Fetcher struct {
 	cfg     Config
 	client  *http.Client
 	limiter *hostLimiter
+	guard   *addrGuard
 	robots  *robotsCache
 	log     *slog.Logger
 	clock   clock
 }
 
-// NewFetcher returns a Fetcher for cfg's settings; zero settings take their
-// defaults. A nil logger discards.
+// NewFetcher returns a Fetcher for cfg's settings; those that cannot be
+// zero take their defaults when they are (see Config). A nil logger
+// discards.
 func NewFetcher(cfg Config, logger *slog.Logger) *Fetcher {
 	return newFetcher(cfg, logger, realClock{})
 }
@@ -42,6 +45,7 @@ func newFetcher(cfg Config, logger *slog.Logger, c clock) *Fetcher {
 	}
 	f := &Fetcher{
 		cfg:     cfg,
+		guard:   newAddrGuard(cfg.AllowPrivate),
 		limiter: newHostLimiter(cfg.HostDelay, cfg.MaxRetryWait, c),
 		robots:  newRobotsCache(),
 		log:     logger,
@@ -53,8 +57,8 @@ func newFetcher(cfg Config, logger *slog.Logger, c clock) *Fetcher {
 		// No Accept-Encoding is ever set by hand, so the transport asks for
 		// gzip and decompresses it itself.
 		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           dialer.DialContext,
+			Proxy:                 func(req *http.Request) (*url.URL, error) { return f.guard.proxyFor(req) },
+			DialContext:           f.guard.dialContext(dialer),
 			ForceAttemptHTTP2:     true,
 			TLSHandshakeTimeout:   dialTimeout,
 			ResponseHeaderTimeout: cfg.Timeout,
@@ -192,6 +196,22 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 type hop struct {
 	robots  bool
 	release func()
+
+	mu    sync.Mutex // proxy is set by the transport's goroutines
+	proxy string     // host:port of the proxy the request goes through
+}
+
+func (h *hop) setProxy(addr string) {
+	h.mu.Lock()
+	h.proxy = addr
+	h.mu.Unlock()
+}
+
+// viaProxy reports whether a dial of addr is to the request's proxy.
+func (h *hop) viaProxy(addr string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.proxy != "" && h.proxy == addr
 }
 
 type hopKey struct{}
@@ -257,7 +277,7 @@ func (f *Fetcher) getOnce(ctx context.Context, u *url.URL, header http.Header, r
 
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return nil, f.requestError(ctx, err)
+		return nil, f.requestError(ctx, u, err)
 	}
 	defer resp.Body.Close()
 
@@ -280,7 +300,7 @@ func (f *Fetcher) getOnce(ctx context.Context, u *url.URL, header http.Header, r
 	// so a small compressed bomb is stopped as early as a large page.
 	body, err := io.ReadAll(io.LimitReader(resp.Body, f.cfg.MaxBodyBytes+1))
 	if err != nil {
-		return out, f.requestError(ctx, err)
+		return out, f.requestError(ctx, u, err)
 	}
 	if int64(len(body)) > f.cfg.MaxBodyBytes {
 		return out, &tooLargeError{f.cfg.MaxBodyBytes}
@@ -290,10 +310,19 @@ func (f *Fetcher) getOnce(ctx context.Context, u *url.URL, header http.Header, r
 }
 
 // requestError names a timeout as such, and strips the "Get URL:" prefix
-// of url.Error, since callers name the URL themselves.
-func (f *Fetcher) requestError(parent context.Context, err error) error {
+// of url.Error, since callers name the URL they asked for themselves; an
+// internal address refused on the way names the redirect that led there.
+func (f *Fetcher) requestError(parent context.Context, u *url.URL, err error) error {
 	if parent.Err() != nil {
 		return parent.Err() // the caller gave up; not the server's fault
+	}
+	var ie *internalAddrError
+	if errors.As(err, &ie) {
+		var ue *url.Error
+		if errors.As(err, &ue) && ue.URL != u.String() {
+			return fmt.Errorf("redirected to %s: %w", ue.URL, ie)
+		}
+		return ie
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {

@@ -207,7 +207,8 @@ func TestFetchRetryAfter(t *testing.T) {
 			}))
 			defer srv.Close()
 			clock := &fakeClock{now: start}
-			f := newFetcher(Config{HostDelay: time.Millisecond, Timeout: time.Minute}, nil, clock)
+			f := newFetcher(Config{HostDelay: time.Millisecond, Timeout: time.Minute,
+				MaxRetries: DefaultMaxRetries, MaxRetryWait: DefaultMaxRetryWait, AllowPrivate: testServers}, nil, clock)
 			feed := Feed{Name: "Busy", URL: srv.URL + "/feed.json"}
 
 			res, err := f.FetchFeed(context.Background(), feed, FeedState{})
@@ -271,7 +272,8 @@ func TestFetchRetryAfterWaits(t *testing.T) {
 		w.Write(body)
 	}))
 	defer srv.Close()
-	if _, err := testFetcher(t, nil).FetchFeed(context.Background(), Feed{Name: "Busy", URL: srv.URL}, FeedState{}); err != nil {
+	f := testFetcher(t, func(c *Config) { c.MaxRetries, c.MaxRetryWait = 1, time.Minute })
+	if _, err := f.FetchFeed(context.Background(), Feed{Name: "Busy", URL: srv.URL}, FeedState{}); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
@@ -406,7 +408,7 @@ func TestDefaultUserAgent(t *testing.T) {
 		http.NotFound(w, r)
 	}))
 	defer srv.Close()
-	f := NewFetcher(Config{HostDelay: time.Millisecond}, nil)
+	f := NewFetcher(Config{HostDelay: time.Millisecond, AllowPrivate: testServers}, nil)
 	f.FetchFeed(context.Background(), Feed{Name: "F", URL: srv.URL + "/feed"}, FeedState{})
 	f.FetchArticle(context.Background(), Item{Link: srv.URL + "/article", Summary: "x"})
 	mu.Lock()

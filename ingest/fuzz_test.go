@@ -30,12 +30,13 @@ func FuzzParseFeed(f *testing.F) {
 	f.Add([]byte(`<rss><channel><item><link>javascript:alert(1)</link><guid>x</guid><pubDate>Mon, 01 Jan 0001 00:00:00 +0000</pubDate></item></channel></rss>`), "text/xml; charset=windows-1256")
 	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","content_html":"<p>a</p>"},{"id":"1","url":"/x"}]}`), "application/feed+json")
 	f.Add([]byte("<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>\xcf\xf0\xe8</title><id>1</id></entry></feed>"), "")
+	f.Add([]byte("<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss><channel><item><title>Caf\xe9\x0b \xe2\x80\x94</title><guid>1</guid></item></channel></rss>"), "text/xml; charset=latin1")
 
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
 		resp := &response{URL: "https://feeds.example/news/rss", Header: http.Header{"Content-Type": {contentType}}, Body: body}
-		items, skipped, err := parseFeed("Fuzz", resp, fuzzNow)
-		items2, skipped2, err2 := parseFeed("Fuzz", resp, fuzzNow)
-		if fmt.Sprint(err) != fmt.Sprint(err2) || !reflect.DeepEqual(items, items2) || !reflect.DeepEqual(skipped, skipped2) {
+		items, notes, err := parseFeed("Fuzz", resp, fuzzNow)
+		items2, notes2, err2 := parseFeed("Fuzz", resp, fuzzNow)
+		if fmt.Sprint(err) != fmt.Sprint(err2) || !reflect.DeepEqual(items, items2) || !reflect.DeepEqual(notes, notes2) {
 			t.Fatalf("two parses differ:\n%+v %v\n%+v %v", items, err, items2, err2)
 		}
 		if err != nil {

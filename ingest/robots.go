@@ -102,7 +102,8 @@ func (f *Fetcher) fetchRobots(ctx context.Context, site string) (*robotstxt.Robo
 	loc := site + "/robots.txt"
 	resp, err := f.get(ctx, loc, nil, false)
 	switch {
-	case errors.As(err, new(*backoffError)):
+	case errors.As(err, new(*backoffError)), errors.As(err, new(*internalAddrError)):
+		// Not the site's failing: the site is not to be asked.
 		return nil, err
 	case errors.Is(err, errTooManyRedirects):
 		f.log.DebugContext(ctx, "robots.txt redirects in a loop; all allowed", "url", loc)

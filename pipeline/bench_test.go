@@ -33,7 +33,7 @@ func BenchmarkRunDemo(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	fetcher := ingest.NewFetcher(ingest.Config{Concurrency: 4, Timeout: 10 * time.Second, HostDelay: time.Microsecond}, nil)
+	fetcher := ingest.NewFetcher(ingest.Config{Concurrency: 4, Timeout: 10 * time.Second, HostDelay: time.Microsecond, AllowPrivate: []string{"127.0.0.1"}}, nil)
 	dir := b.TempDir()
 	b.ReportAllocs()
 	i := 0

@@ -3,13 +3,16 @@ package pipeline_test
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"log"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -134,9 +137,26 @@ func TestRunHostileFeeds(t *testing.T) {
 		w.Write([]byte("User-agent: *\nDisallow: /articles/ve-x-block.html\n"))
 	}))
 	s.route("/articles/broken.html", status(http.StatusInternalServerError))
+	// An internal server, on a loopback address the fetcher is not
+	// allowed: a feed of its own and a link from a good feed lead there.
+	var insideAsked atomic.Int32
+	inside := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		insideAsked.Add(1)
+		io.WriteString(w, "<html><body><p>Internal.</p></body></html>")
+	}))
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inside.Listener.Close()
+	inside.Listener = ln
+	inside.Start()
+	defer inside.Close()
+	internalLink := inside.URL + "/wiki/secrets"
 	s.route("/custom.rss", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/rss+xml")
 		w.Write([]byte(`<?xml version="1.0"?><rss version="2.0"><channel><title>Custom</title>
+<item><title>Internal wiki</title><link>` + internalLink + `</link><description>Russia blocks Telegram, the feed says.</description></item>
 <item><title>Broken page, no text</title><link>/articles/broken.html</link></item>
 <item><title>Neither link nor GUID</title><description>Lost.</description></item>
 <item><title>Pakistan lifts its TikTok ban</title><link>/articles/pk-tiktok-unblock.html</link><guid>custom-1</guid><pubDate>Mon, 04 Feb 2999 10:00:00 +0000</pubDate></item>
@@ -186,6 +206,7 @@ func TestRunHostileFeeds(t *testing.T) {
 		{ingest.Feed{Name: "Busy", URL: busy.URL + "/feed"}, "HTTP 429 Too Many Requests: its Retry-After of 1h0m0s is more than the max_retry_wait of 2m0s"},
 		{ingest.Feed{Name: "Untrusted", URL: untrusted.URL + "/feed"}, "certificate signed by unknown authority"},
 		{ingest.Feed{Name: "Down", URL: downURL}, "connection refused"},
+		{ingest.Feed{Name: "Internal", URL: inside.URL + "/feed"}, "refused to connect to 127.0.0.2, a loopback address"},
 	}
 	feeds := append([]ingest.Feed(nil), good...)
 	for _, b := range bad {
@@ -204,6 +225,9 @@ func TestRunHostileFeeds(t *testing.T) {
 		Timeout:      15 * time.Second,
 		MaxBodyBytes: ingest.DefaultMaxBodyBytes,
 		HostDelay:    time.Microsecond,
+		MaxRetries:   ingest.DefaultMaxRetries,
+		MaxRetryWait: ingest.DefaultMaxRetryWait,
+		AllowPrivate: []string{"127.0.0.1"}, // not inside's 127.0.0.2
 	}, logger)
 
 	sum := run(t, r, feeds...)
@@ -237,9 +261,20 @@ func TestRunHostileFeeds(t *testing.T) {
 		t.Errorf("%d failures, want %d: %+v", len(sum.Failures), len(bad)+1, sum.Failures)
 	}
 	disallowedURL := s.srv.URL + "/articles/ve-x-block.html"
-	if len(sum.Unavailable) != 1 || sum.Unavailable[0].URL != disallowedURL ||
-		sum.Unavailable[0].Error != "fetch article "+disallowedURL+": disallowed by robots.txt" || sum.FromFeedText != 1 {
-		t.Errorf("pages unavailable %+v (%d from feed text), want the one robots.txt disallows", sum.Unavailable, sum.FromFeedText)
+	unavailable := make(map[string]string)
+	for _, u := range sum.Unavailable {
+		unavailable[u.URL] = u.Error
+	}
+	wantUnavailable := map[string]string{
+		disallowedURL: "fetch article " + disallowedURL + ": disallowed by robots.txt",
+		internalLink: "fetch article " + internalLink + ": refused to connect to 127.0.0.2, a loopback address; " +
+			"list it under allow_private in the configuration to fetch it",
+	}
+	if fmt.Sprint(unavailable) != fmt.Sprint(wantUnavailable) || sum.FromFeedText != 2 {
+		t.Errorf("pages unavailable %+v (%d from feed text), want the one robots.txt disallows and the internal one", sum.Unavailable, sum.FromFeedText)
+	}
+	if n := insideAsked.Load(); n != 0 {
+		t.Errorf("the internal server was asked %d times", n)
 	}
 	if !logs.logged("article page unavailable, using feed text", disallowedURL, "disallowed by robots.txt") {
 		t.Errorf("no log line for the disallowed article")

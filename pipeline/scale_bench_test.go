@@ -73,6 +73,7 @@ func scaleFetcher() *ingest.Fetcher {
 		Timeout:      20 * time.Second,
 		MaxBodyBytes: ingest.DefaultMaxBodyBytes,
 		HostDelay:    time.Nanosecond,
+		AllowPrivate: []string{"127.0.0.1"},
 	}, nil)
 }
 

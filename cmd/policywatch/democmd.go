@@ -90,6 +90,9 @@ alerts test' first:
 				Timeout:      10 * time.Second,
 				MaxBodyBytes: ingest.DefaultMaxBodyBytes,
 				HostDelay:    time.Millisecond, // one loopback host: politeness is moot
+				// The corpus is served on loopback, which is refused
+				// unless allowed; nothing else inside is.
+				AllowPrivate: []string{ln.Addr().(*net.TCPAddr).IP.String()},
 				Feeds:        feeds,
 			}
 			fmt.Fprintf(a.stdout, "Serving the demo corpus (%d feeds) at %s\n\n", len(feeds), base)

@@ -15,11 +15,12 @@ import (
 )
 
 // writeConfig writes a feeds.yaml for feeds, with settings fit for a
-// loopback server (a timeout that is only a failsafe on a loaded machine).
+// loopback server (allowed; a timeout that is only a failsafe on a loaded
+// machine).
 func writeConfig(t *testing.T, feeds []ingest.Feed) string {
 	t.Helper()
 	var b strings.Builder
-	b.WriteString("user_agent: policywatch-test\nconcurrency: 2\ntimeout: 1m\nhost_delay: 1ms\nfeeds:\n")
+	b.WriteString("user_agent: policywatch-test\nconcurrency: 2\ntimeout: 1m\nhost_delay: 1ms\nallow_private: [127.0.0.1]\nfeeds:\n")
 	for _, f := range feeds {
 		fmt.Fprintf(&b, "  - name: %q\n    url: %q\n", f.Name, f.URL)
 	}
