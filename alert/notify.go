@@ -26,6 +26,9 @@ type Store interface {
 	FinishAlert(rule, story string, state store.AlertState, lastError string, at time.Time) (store.AlertRecord, error)
 	AlertsCovered() (time.Time, error)
 	SetAlertsCovered(t time.Time) error
+	AlertsHeld(rule string) (time.Time, error)
+	HoldAlerts(rule string, t time.Time) error
+	ReleaseAlerts(rule string) error
 }
 
 // Notifier posts the stories of a run to the webhooks of the rules that
@@ -133,7 +136,8 @@ func (r Report) Totals() (t RuleReport) {
 // back to the last Notify that finished (see store.DB.AlertsCovered), so
 // the stories that run made are posted now; those already posted are
 // not, as the store remembers them. A Notify that finishes marks every
-// story made before it began as covered.
+// story made before it began as covered. A rule that Hold kept back
+// reaches back to its hold, and is released once its alerts are done.
 func (n *Notifier) Notify(ctx context.Context, rules Rules, since time.Time) (Report, error) {
 	var rep Report
 	began := n.now()
@@ -145,19 +149,58 @@ func (n *Notifier) Notify(ctx context.Context, rules Rules, since time.Time) (Re
 		since = covered
 	}
 	for _, r := range rules {
-		rr, err := n.notifyRule(ctx, r, since)
+		held, err := n.Store.AlertsHeld(r.Name)
+		if err != nil {
+			return rep, fmt.Errorf("alert %q: %w", r.Name, err)
+		}
+		rsince := since
+		if !held.IsZero() && held.Before(rsince) {
+			rsince = held
+		}
+		rr, err := n.notifyRule(ctx, r, rsince)
 		rep.Rules = append(rep.Rules, rr)
 		if err != nil {
 			return rep, fmt.Errorf("alert %q: %w", r.Name, err)
 		}
 		if ctx.Err() != nil {
 			rep.Interrupted = true
+			continue
+		}
+		if !held.IsZero() {
+			if err := n.Store.ReleaseAlerts(r.Name); err != nil {
+				return rep, fmt.Errorf("alert %q: %w", r.Name, err)
+			}
 		}
 	}
 	if rep.Interrupted {
 		return rep, nil
 	}
 	return rep, n.Store.SetAlertsCovered(began)
+}
+
+// Hold keeps back the stories of the rules named, which a run could not
+// use (see BrokenRules), from the time alerts are covered to (or since,
+// the start of the run, when that is later or unknown): the first Notify
+// that has the rule again posts what it missed, however many runs later.
+// Call it before Notify or Skip moves that time on.
+func Hold(s Store, names []string, since time.Time) error {
+	if len(names) == 0 {
+		return nil
+	}
+	covered, err := s.AlertsCovered()
+	if err != nil {
+		return err
+	}
+	from := since
+	if !covered.IsZero() && covered.Before(since) {
+		from = covered
+	}
+	for _, name := range names {
+		if err := s.HoldAlerts(name, from); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Skip marks every story made until now as covered, as a run that

@@ -645,3 +645,40 @@ func TestSkip(t *testing.T) {
 		t.Errorf("after a skipped run: %+v; want only the TR story of the alerting run", rep)
 	}
 }
+
+// A rule a run had to skip, broken for a while, posts what it missed
+// once it is fixed; the rules that ran meanwhile do not post it again.
+func TestHoldSkippedRule(t *testing.T) {
+	t.Parallel()
+	db := openStore(t)
+	h := newHook(t)
+	n, _ := notifier(db)
+	good, fixed := rule("good", h.URL+"/good"), rule("fixed", h.URL+"/fixed")
+	if _, err := n.Notify(t.Context(), Rules{good, fixed}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	// Two runs while "fixed" is broken: its webhook variable is unset.
+	for _, r := range []report{irTelegram, ruTwitter} {
+		since := save(t, db, r)
+		if err := Hold(db, []string{"fixed"}, since); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Notify(t.Context(), Rules{good}, since); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Fixed: it posts both stories it missed and the new one.
+	since := save(t, db, trWikipedia)
+	rep, err := n.Notify(t.Context(), Rules{good, fixed}, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Rules[0].Sent != 1 || rep.Rules[1].Sent != 3 {
+		t.Errorf("report %+v; want good to post the new story and fixed all 3", rep)
+	}
+	// Released: the next run posts nothing again.
+	if rep, err = n.Notify(t.Context(), Rules{good, fixed}, time.Now()); err != nil || rep.Totals().Sent != 0 || h.count() != 6 {
+		t.Errorf("run after: %+v, %v, %d posts; want 6 posts in all", rep, err, h.count())
+	}
+}

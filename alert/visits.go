@@ -64,3 +64,16 @@ func (v visits) AlertsCovered() (t time.Time, err error) {
 func (v visits) SetAlertsCovered(t time.Time) error {
 	return v.h.Do(func(db *store.DB) error { return db.SetAlertsCovered(t) })
 }
+
+func (v visits) AlertsHeld(rule string) (t time.Time, err error) {
+	err = v.read(func(db *store.DB) error { t, err = db.AlertsHeld(rule); return err })
+	return t, err
+}
+
+func (v visits) HoldAlerts(rule string, t time.Time) error {
+	return v.h.Do(func(db *store.DB) error { return db.HoldAlerts(rule, t) })
+}
+
+func (v visits) ReleaseAlerts(rule string) error {
+	return v.h.Do(func(db *store.DB) error { return db.ReleaseAlerts(rule) })
+}

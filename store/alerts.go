@@ -403,3 +403,75 @@ func (db *DB) SetAlertsCovered(t time.Time) error {
 	}
 	return nil
 }
+
+// keyAlertsHeld prefixes, in bucketAlertsMeta, the hold of each rule
+// that a run had to skip: the time from which it has missed stories.
+var keyAlertsHeld = []byte("held\x00")
+
+// AlertsHeld returns the time from which rule has missed stories, as
+// HoldAlerts recorded it; zero when it has missed none.
+func (db *DB) AlertsHeld(rule string) (time.Time, error) {
+	var t time.Time
+	err := db.bolt.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketAlertsMeta)
+		if b == nil {
+			return nil
+		}
+		raw := b.Get(append(bytes.Clone(keyAlertsHeld), rule...))
+		if raw == nil {
+			return nil
+		}
+		return t.UnmarshalText(raw)
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("alerts held for %s in %s: %w", rule, db.path, err)
+	}
+	return t, nil
+}
+
+// HoldAlerts records that rule misses the stories made from t on, as a
+// run could not use it: the first run that can considers them, however
+// far AlertsCovered has moved on. Of two holds the earlier stands.
+func (db *DB) HoldAlerts(rule string, t time.Time) error {
+	if rule == "" {
+		return fmt.Errorf("hold alerts in %s: no rule named", db.path)
+	}
+	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketAlertsMeta)
+		if err != nil {
+			return err
+		}
+		key := append(bytes.Clone(keyAlertsHeld), rule...)
+		if raw := b.Get(key); raw != nil {
+			var prev time.Time
+			if err := prev.UnmarshalText(raw); err == nil && !t.Before(prev) {
+				return nil
+			}
+		}
+		raw, err := t.UTC().MarshalText()
+		if err != nil {
+			return err
+		}
+		return b.Put(key, raw)
+	})
+	if err != nil {
+		return fmt.Errorf("hold alerts for %s in %s: %w", rule, db.path, err)
+	}
+	return nil
+}
+
+// ReleaseAlerts drops rule's hold, once a run has considered the stories
+// it missed.
+func (db *DB) ReleaseAlerts(rule string) error {
+	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketAlertsMeta)
+		if b == nil {
+			return nil
+		}
+		return b.Delete(append(bytes.Clone(keyAlertsHeld), rule...))
+	})
+	if err != nil {
+		return fmt.Errorf("release alerts for %s in %s: %w", rule, db.path, err)
+	}
+	return nil
+}

@@ -359,3 +359,29 @@ func TestClearAlerts(t *testing.T) {
 		}
 	}
 }
+
+func TestAlertsHeld(t *testing.T) {
+	t.Parallel()
+	db := openTemp(t)
+	t1 := time.Date(2024, 5, 1, 3, 0, 0, 0, time.UTC)
+	if got, err := db.AlertsHeld("r"); err != nil || !got.IsZero() {
+		t.Fatalf("fresh store: %v, %v", got, err)
+	}
+	for _, at := range []time.Time{t1, t1.Add(time.Hour)} { // the earlier stands
+		if err := db.HoldAlerts("r", at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := db.AlertsHeld("r"); err != nil || !got.Equal(t1) {
+		t.Errorf("held %v, %v; want %v", got, err, t1)
+	}
+	if got, _ := db.AlertsHeld("other"); !got.IsZero() {
+		t.Errorf("another rule is held from %v", got)
+	}
+	if err := db.ReleaseAlerts("r"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.AlertsHeld("r"); err != nil || !got.IsZero() {
+		t.Errorf("after release: %v, %v", got, err)
+	}
+}
