@@ -208,3 +208,27 @@ func TestSlowWebhookBreaks(t *testing.T) {
 		}
 	}
 }
+
+// An alert put back by ClearAlerts is posted by the next run, though it
+// is no longer among the run's stories.
+func TestNotifyPostsCleared(t *testing.T) {
+	t.Parallel()
+	db := openStore(t)
+	h := newHook(t, reply{status: 504})
+	n, _ := notifier(db)
+	rules := Rules{rule("r", h.URL)}
+	since := save(t, db, irTelegram)
+	if rep, err := n.Notify(t.Context(), rules, since); err != nil || rep.Rules[0].Unknown != 1 {
+		t.Fatalf("run 1: %+v, %v", rep, err)
+	}
+	if rep, err := n.Notify(t.Context(), rules, time.Now()); err != nil || h.count() != 1 || len(rep.Rules[0].Deliveries) != 0 {
+		t.Fatalf("run 2 touched the unknown alert: %+v, %v, %d posts", rep, err, h.count())
+	}
+	if got, err := db.ClearAlerts("r", "", []store.AlertState{store.AlertUnknown}, time.Now()); err != nil || len(got) != 1 {
+		t.Fatalf("clear: %v, %v", got, err)
+	}
+	rep, err := n.Notify(t.Context(), rules, time.Now())
+	if err != nil || rep.Rules[0].Sent != 1 || h.count() != 2 {
+		t.Errorf("run after clear: %+v, %v, %d posts; want it posted", rep, err, h.count())
+	}
+}
