@@ -118,9 +118,16 @@ type configFile struct {
 }
 
 // ParseRules reads alert's part of a configuration (see package config),
-// the alerts section, and validates
-// every rule, reporting all problems at once, each naming the file (name),
-// the line, the rule and the field. A file without alerts has no rules.
+// the alerts section, and validates every rule, reporting all problems at
+// once, each naming the file (name), the line, the rule and the field. A
+// file without alerts has no rules.
+//
+// A rule with a problem is left out and the others are returned, with a
+// BrokenRules error listing what was left out: one broken rule, say one
+// whose webhook reads an environment variable that cron does not set,
+// must not keep the rest from posting, nor the batch from running. Any
+// other error means the section as a whole could not be read, and no rule
+// is returned.
 //
 // Countries are resolved by code or name and services by slug or alias
 // through gaz (nil loads the embedded one). In webhook.url and header
@@ -144,7 +151,7 @@ func ParseRules(data []byte, name string, gaz *event.Catalog, getenv func(string
 	var file configFile
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	var errs []error
+	bad := map[int][]error{} // rule index -> what the decoder found wrong
 	if err := dec.Decode(&file); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
@@ -152,24 +159,64 @@ func ParseRules(data []byte, name string, gaz *event.Catalog, getenv func(string
 		}
 		// The rest is decoded: validate it too, so that one run of the
 		// command shows every problem.
+		var unplaced []error
 		for _, m := range te.Errors {
-			errs = append(errs, loc.typeError(name, m))
+			i, err := loc.typeError(name, m)
+			if i < 0 {
+				unplaced = append(unplaced, err)
+				continue
+			}
+			bad[i] = append(bad[i], err)
+		}
+		if len(unplaced) > 0 {
+			// Not within a rule: which rules it spoils is not known.
+			return nil, errors.Join(unplaced...)
 		}
 	}
 
 	v := validator{file: name, gaz: gaz, getenv: getenv, loc: loc, seen: map[string]int{}}
 	var rules Rules
+	var broken BrokenRules
 	for i := range file.Alerts {
 		r, rerrs := v.rule(i, &file.Alerts[i])
-		errs = append(errs, rerrs...)
-		if len(rerrs) == 0 {
-			rules = append(rules, r)
+		if errs := append(bad[i], rerrs...); len(errs) > 0 {
+			broken = append(broken, RuleError{Rule: r.Name, Index: i + 1, Line: loc.ruleLine(i), Problems: errs})
+			continue
+		}
+		rules = append(rules, r)
+	}
+	// A rule the decoder could not even list is broken all the same.
+	for _, i := range slices.Sorted(maps.Keys(bad)) {
+		if i >= len(file.Alerts) {
+			broken = append(broken, RuleError{Rule: loc.ruleName(i), Index: i + 1, Line: loc.ruleLine(i), Problems: bad[i]})
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if len(broken) > 0 {
+		return rules, broken
 	}
 	return rules, nil
+}
+
+// RuleError is a rule of the configuration that cannot be used.
+type RuleError struct {
+	Rule  string // its name; empty when it has none
+	Index int    // its place in the alerts list, from 1
+	Line  int    // the line it starts on; 0 when not known
+	// Problems each name the file, line, rule and field.
+	Problems []error
+}
+
+func (e RuleError) Error() string { return errors.Join(e.Problems...).Error() }
+
+// BrokenRules are the rules ParseRules left out, in file order.
+type BrokenRules []RuleError
+
+func (b BrokenRules) Error() string {
+	msgs := make([]string, len(b))
+	for i, e := range b {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
 }
 
 var (

@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"errors"
 	"os"
 	"regexp"
 	"slices"
@@ -217,6 +218,61 @@ func TestFeedsYAMLExample(t *testing.T) {
 	for _, f := range Formats {
 		if !formats[f] {
 			t.Errorf("the example shows no %s rule", f)
+		}
+	}
+}
+
+// A broken rule is left out with what is wrong with it; the others are
+// returned, so that one bad rule does not stop the rest.
+func TestParseRulesSkipsBroken(t *testing.T) {
+	t.Parallel()
+	const doc = `feeds: []
+alerts:
+  - name: good
+    webhook: {url: https://example.org/good, format: json}
+  - name: cron-env
+    webhook:
+      url: https://hooks.slack.com/services/${SLACK_WEBHOOK_PATH}
+      format: slack
+  - name: typed
+    min_confidence: high
+    webhook: {url: https://example.org/typed, format: json}
+  - name: misspelt
+    countrys: [IR]
+    webhook: {url: https://example.org/misspelt, format: json}
+  - name: bad-filter
+    countries: [Narnia]
+    webhook: {url: https://example.org/narnia, format: json}
+  - webhook: {url: https://example.org/anon, format: json}
+  - name: also-good
+    webhook: {url: https://example.org/also, format: discord}
+`
+	rules, err := parseFile([]byte(doc), "feeds.yaml", gaz(), env(nil))
+	if got := rules.Names(); !slices.Equal(got, []string{"good", "also-good"}) {
+		t.Errorf("rules %v; want the two good ones", got)
+	}
+	var broken BrokenRules
+	if !errors.As(err, &broken) {
+		t.Fatalf("error %v (%T); want BrokenRules", err, err)
+	}
+	want := []struct {
+		rule        string
+		index, line int
+		problem     string
+	}{
+		{"cron-env", 2, 5, `feeds.yaml:7: alert "cron-env": webhook.url uses environment variable SLACK_WEBHOOK_PATH, which is not set`},
+		{"typed", 3, 9, `feeds.yaml:10: alert "typed": min_confidence: "high" is not a number`},
+		{"misspelt", 4, 12, `feeds.yaml:13: alert "misspelt": unknown key "countrys"`},
+		{"bad-filter", 5, 15, `feeds.yaml:16: alert "bad-filter": countries "Narnia" is not a country code or name policywatch knows`},
+		{"", 6, 18, `feeds.yaml:18: alert 6: name is missing`},
+	}
+	if len(broken) != len(want) {
+		t.Fatalf("broken %v; want %d rules", broken, len(want))
+	}
+	for i, w := range want {
+		b := broken[i]
+		if b.Rule != w.rule || b.Index != w.index || b.Line != w.line || !strings.HasPrefix(b.Error(), w.problem) {
+			t.Errorf("broken[%d] = %q (%d, line %d): %v\nwant %q (%d, line %d): %s", i, b.Rule, b.Index, b.Line, b, w.rule, w.index, w.line, w.problem)
 		}
 	}
 }

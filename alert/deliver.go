@@ -9,9 +9,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,6 +25,7 @@ const (
 	DefaultMaxRetryAfter = 30 * time.Second
 	DefaultMaxDeliveries = 5
 	DefaultBreakAfter    = 3
+	DefaultStaleAfter    = 15 * time.Minute
 )
 
 // NewClient is the HTTP client a Notifier uses when given none: it gives
@@ -43,10 +46,14 @@ type Result struct {
 	Requests int `json:"requests"`
 	// Status is the HTTP status of the last answer; 0 if none came.
 	Status int `json:"status,omitempty"`
-	// Err says why it failed; nil when the webhook accepted the message.
+	// Err says why it failed or why its outcome is unknown; nil when the
+	// webhook accepted the message.
 	Err error `json:"-"`
-	// Unknown means the run was stopped while a request was in flight:
-	// the webhook may or may not have the message.
+	// Unknown means the last request may have reached the webhook but no
+	// answer said what became of it: it timed out after the request was
+	// sent, the connection broke then, the run was stopped while waiting,
+	// or a gateway answered 504. The webhook may or may not have the
+	// message, so it is not sent again.
 	Unknown bool `json:"unknown,omitempty"`
 }
 
@@ -63,8 +70,13 @@ func (n *Notifier) Send(ctx context.Context, rule Rule, m Message) Result {
 	return n.post(ctx, rule.Webhook, body)
 }
 
-// post delivers body, retrying 5xx answers, 429s and transport errors
-// (timeouts among them) with backoff, up to n.Attempts requests.
+// post delivers body, up to n.Attempts requests, one at a time. A
+// request is tried again, after a backoff, only when the webhook surely
+// did not take the message: it answered 5xx (but 504) or 429, or the
+// request never left (the connection was refused or could not be made).
+// Once a request has been sent, a missing answer ends the delivery as
+// unknown: another request could post the message twice, and would
+// overlap the first if that one is still being served.
 func (n *Notifier) post(ctx context.Context, wh Webhook, body []byte) Result {
 	attempts := cmp.Or(n.Attempts, DefaultAttempts)
 	wait := cmp.Or(n.Backoff, DefaultBackoff)
@@ -76,30 +88,29 @@ func (n *Notifier) post(ctx context.Context, wh Webhook, body []byte) Result {
 			return res
 		}
 		res.Requests++
-		status, retry, retryAfter, err := n.request(ctx, wh, body)
-		res.Status, res.Err = status, err
-		if err == nil {
+		a := n.request(ctx, wh, body)
+		res.Status, res.Err, res.Unknown = a.status, a.err, a.unknown
+		if a.err == nil || a.unknown {
 			return res
 		}
 		if ctx.Err() != nil {
-			// Stopped mid-request: it may have arrived. A stop between
-			// requests is a plain failure, as every answer was a refusal.
-			res.Unknown = status == 0
+			// Stopped before the request was sent, or between requests
+			// after a refusal: the webhook does not have it.
 			return res
 		}
-		if !retry || res.Requests >= attempts {
-			if retry && res.Requests > 1 {
-				res.Err = fmt.Errorf("%w (after %d requests)", err, res.Requests)
+		if !a.retry || res.Requests >= attempts {
+			if a.retry && res.Requests > 1 {
+				res.Err = fmt.Errorf("%w (after %d requests)", a.err, res.Requests)
 			}
 			return res
 		}
 		d := wait
-		if retryAfter > 0 {
-			if max := cmp.Or(n.MaxRetryAfter, DefaultMaxRetryAfter); retryAfter > max {
-				res.Err = fmt.Errorf("%w; Retry-After %s is longer than this run waits (%s)", err, retryAfter, max)
+		if a.retryAfter > 0 {
+			if max := cmp.Or(n.MaxRetryAfter, DefaultMaxRetryAfter); a.retryAfter > max {
+				res.Err = fmt.Errorf("%w; Retry-After %s is longer than this run waits (%s)", a.err, a.retryAfter, max)
 				return res
 			}
-			d = retryAfter
+			d = a.retryAfter
 		}
 		if err := n.sleep(ctx, d); err != nil {
 			res.Err = fmt.Errorf("%w; stopped before retrying", res.Err)
@@ -109,12 +120,35 @@ func (n *Notifier) post(ctx context.Context, wh Webhook, body []byte) Result {
 	}
 }
 
-// request makes one POST. It says whether a failure is worth retrying
-// and how long the server asked to wait.
-func (n *Notifier) request(ctx context.Context, wh Webhook, body []byte) (status int, retry bool, retryAfter time.Duration, err error) {
+// answer is how one request went.
+type answer struct {
+	status     int
+	err        error
+	retry      bool          // the webhook surely lacks the message: worth another request
+	retryAfter time.Duration // as the server asked
+	unknown    bool          // it may have the message, but no answer says so
+}
+
+// request makes one POST and tells what its failure means.
+func (n *Notifier) request(ctx context.Context, wh Webhook, body []byte) answer {
+	// Whether the request left decides what a missing answer means:
+	// before a connection was had, the webhook cannot have the message;
+	// once writing may have begun, it may. Counting from the connection,
+	// not from the end of writing, leaves no moment in which bytes are on
+	// their way but the request is thought unsent. The transport reports
+	// writing from its own goroutine.
+	var connected, wrote atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				wrote.Store(true)
+			}
+		},
+	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, wh.URL, bytes.NewReader(body))
 	if err != nil {
-		return 0, false, 0, fmt.Errorf("build request: %w", redact(err))
+		return answer{err: fmt.Errorf("build request: %w", redact(err))}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", cmp.Or(n.UserAgent, "policywatch-alerts"))
@@ -125,11 +159,23 @@ func (n *Notifier) request(ctx context.Context, wh Webhook, body []byte) (status
 	if err != nil {
 		err = redact(err)
 		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return 0, true, 0, fmt.Errorf("timed out: %w", err)
+		timeout := errors.As(err, &ne) && ne.Timeout()
+		when := "while sending the request"
+		if wrote.Load() {
+			when = "after the request was sent"
 		}
-		// Refused connections and resets are as passing as a 503.
-		return 0, true, 0, err
+		switch {
+		case !connected.Load() && timeout:
+			return answer{retry: true, err: fmt.Errorf("timed out before the request was sent: %w", err)}
+		case !connected.Load():
+			// Refused connections and the like are as passing as a 503.
+			return answer{retry: true, err: err}
+		case ctx.Err() != nil:
+			return answer{unknown: true, err: fmt.Errorf("stopped %s, so it may have arrived: %w", when, err)}
+		case timeout:
+			return answer{unknown: true, err: fmt.Errorf("no answer: timed out %s, so it may have arrived: %w", when, err)}
+		}
+		return answer{unknown: true, err: fmt.Errorf("no answer: the connection failed %s, so it may have arrived: %w", when, err)}
 	}
 	defer resp.Body.Close()
 	// Read a little of the answer: a webhook says what it disliked there
@@ -137,22 +183,28 @@ func (n *Notifier) request(ctx context.Context, wh Webhook, body []byte) (status
 	// connection can be reused.
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	a := answer{status: resp.StatusCode}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp.StatusCode, false, 0, nil
+		return a
 	}
-	err = fmt.Errorf("HTTP %s", resp.Status)
+	a.err = fmt.Errorf("HTTP %s", resp.Status)
 	if s := strings.Join(strings.Fields(string(snippet)), " "); s != "" {
-		err = fmt.Errorf("%w: %s", err, truncate(s, 200))
+		a.err = fmt.Errorf("%w: %s", a.err, truncate(s, 200))
 	}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
-		return resp.StatusCode, true, parseRetryAfter(resp.Header.Get("Retry-After"), n.now()), err
+		a.retry, a.retryAfter = true, parseRetryAfter(resp.Header.Get("Retry-After"), n.now())
+	case resp.StatusCode == http.StatusGatewayTimeout:
+		// A gateway gave up waiting on the server behind it, which may
+		// have posted the message all the same: as our own timeout.
+		a.unknown = true
+		a.err = fmt.Errorf("%w; a gateway gave up waiting on the webhook, so it may have arrived", a.err)
 	case resp.StatusCode >= 500:
-		return resp.StatusCode, true, 0, err
+		a.retry = true
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		return resp.StatusCode, false, 0, fmt.Errorf("%w (redirects are not followed: set webhook.url to where it points)", err)
+		a.err = fmt.Errorf("%w (redirects are not followed: set webhook.url to where it points)", a.err)
 	}
-	return resp.StatusCode, false, 0, err
+	return a
 }
 
 // parseRetryAfter reads a Retry-After header: seconds, or an HTTP date.

@@ -85,6 +85,13 @@ func (l locations) ruleLine(i int) int {
 	return 0
 }
 
+func (l locations) ruleName(i int) string {
+	if i < len(l.rules) {
+		return l.rules[i].name
+	}
+	return ""
+}
+
 // isBad reports whether the decoder failed on the key (or a key above
 // it) of rule i.
 func (l locations) isBad(i int, path string) bool {
@@ -142,20 +149,23 @@ var (
 
 // typeError rewrites one of the decoder's messages into "file:line: alert
 // "name": field problem" form, and notes the field as bad so that
-// validation does not report it a second time, as missing.
-func (l locations) typeError(file, msg string) error {
+// validation does not report it a second time, as missing. It returns
+// the index of the rule the message is about, or -1 when it is about
+// none.
+func (l locations) typeError(file, msg string) (int, error) {
 	sub := yamlLineRe.FindStringSubmatch(msg)
 	if sub == nil {
-		return fmt.Errorf("%s: %s", file, msg)
+		return -1, fmt.Errorf("%s: %s", file, msg)
 	}
 	line, _ := strconv.Atoi(sub[1])
 	msg = sub[2]
 	where := fmt.Sprintf("%s:%d", file, line)
 	rule, path := l.at(line)
 	if rule == nil {
-		return fmt.Errorf("%s: %s", where, msg)
+		return -1, fmt.Errorf("%s: %s", where, msg)
 	}
-	what := fmt.Sprintf("alert %d", slices.IndexFunc(l.rules, func(r ruleLocation) bool { return r.line == rule.line })+1)
+	i := slices.IndexFunc(l.rules, func(r ruleLocation) bool { return r.line == rule.line })
+	what := fmt.Sprintf("alert %d", i+1)
 	if rule.name != "" {
 		what = fmt.Sprintf("alert %q", rule.name)
 	}
@@ -164,7 +174,7 @@ func (l locations) typeError(file, msg string) error {
 		if path != "" && (path == key || strings.HasSuffix(path, "."+key)) {
 			key = path
 		}
-		return fmt.Errorf("%s: %s: unknown key %q", where, what, key)
+		return i, fmt.Errorf("%s: %s: unknown key %q", where, what, key)
 	}
 	if path != "" {
 		rule.bad[path] = true
@@ -188,10 +198,10 @@ func (l locations) typeError(file, msg string) error {
 		}
 		switch {
 		case got != "" && path != "":
-			return fmt.Errorf("%s: %s: %s: %s is not %s", where, what, path, got, want)
+			return i, fmt.Errorf("%s: %s: %s: %s is not %s", where, what, path, got, want)
 		case got != "":
-			return fmt.Errorf("%s: %s: %s is not a rule: want a mapping with a name and a webhook", where, what, got)
+			return i, fmt.Errorf("%s: %s: %s is not a rule: want a mapping with a name and a webhook", where, what, got)
 		}
 	}
-	return fmt.Errorf("%s: %s: %s", where, what, msg)
+	return i, fmt.Errorf("%s: %s: %s", where, what, msg)
 }

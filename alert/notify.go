@@ -21,9 +21,14 @@ type Store interface {
 	Story(id string) (store.Story, []event.Record, error)
 	Alerts(rule string) ([]store.AlertRecord, error)
 	ClaimAlert(rule, story string, at time.Time) (store.AlertRecord, bool, error)
+	ResendAlert(rule, story string, at, staleBefore time.Time) (store.AlertRecord, error)
+	ExpireAlertClaims(rule string, staleBefore, at time.Time) ([]store.AlertRecord, error)
 	FinishAlert(rule, story string, state store.AlertState, lastError string, at time.Time) (store.AlertRecord, error)
 	AlertsCovered() (time.Time, error)
 	SetAlertsCovered(t time.Time) error
+	AlertsHeld(rule string) (time.Time, error)
+	HoldAlerts(rule string, t time.Time) error
+	ReleaseAlerts(rule string) error
 }
 
 // Notifier posts the stories of a run to the webhooks of the rules that
@@ -57,6 +62,12 @@ type Notifier struct {
 	// recorded as failed without being tried, for the next run: a dead
 	// webhook should cost a run seconds, not its backoff for every story.
 	BreakAfter int
+	// StaleAfter is how old a claim must be to have been left by a run
+	// that died while posting (DefaultStaleAfter); a younger one may be
+	// another run's, posting now. It must be longer than a delivery can
+	// take: Attempts requests of the client's timeout, with the waits
+	// between them.
+	StaleAfter time.Duration
 	UserAgent  string
 }
 
@@ -75,10 +86,13 @@ type RuleReport struct {
 	// Failed will be tried again by the next run; GaveUp will not.
 	Failed int `json:"failed"`
 	GaveUp int `json:"gave_up"`
-	// Unknown are deliveries whose outcome nobody knows: claimed by a
-	// run that stopped while posting. They are never posted again.
+	// Unknown are deliveries whose outcome nobody knows: the request
+	// may have reached the webhook, but no answer came; and claims found
+	// left by a run that died while posting. They are never posted again
+	// by a run (see 'policywatch alerts resend' and 'alerts clear').
 	Unknown int `json:"unknown"`
-	// Deliveries lists every alert tried, and every unknown one.
+	// Deliveries lists every alert tried, and every claim found left by
+	// a dead run.
 	Deliveries []Delivery `json:"deliveries,omitempty"`
 }
 
@@ -90,6 +104,13 @@ type Delivery struct {
 	Requests int              `json:"requests"` // HTTP requests in this run
 	Status   int              `json:"status,omitempty"`
 	Error    string           `json:"error,omitempty"`
+}
+
+// NotSent reports whether some delivery of the report failed, was given
+// up or is of unknown outcome.
+func (r Report) NotSent() bool {
+	t := r.Totals()
+	return t.Failed+t.GaveUp+t.Unknown > 0
 }
 
 // Totals sums the counts of every rule.
@@ -115,7 +136,8 @@ func (r Report) Totals() (t RuleReport) {
 // back to the last Notify that finished (see store.DB.AlertsCovered), so
 // the stories that run made are posted now; those already posted are
 // not, as the store remembers them. A Notify that finishes marks every
-// story made before it began as covered.
+// story made before it began as covered. A rule that Hold kept back
+// reaches back to its hold, and is released once its alerts are done.
 func (n *Notifier) Notify(ctx context.Context, rules Rules, since time.Time) (Report, error) {
 	var rep Report
 	began := n.now()
@@ -127,19 +149,58 @@ func (n *Notifier) Notify(ctx context.Context, rules Rules, since time.Time) (Re
 		since = covered
 	}
 	for _, r := range rules {
-		rr, err := n.notifyRule(ctx, r, since)
+		held, err := n.Store.AlertsHeld(r.Name)
+		if err != nil {
+			return rep, fmt.Errorf("alert %q: %w", r.Name, err)
+		}
+		rsince := since
+		if !held.IsZero() && held.Before(rsince) {
+			rsince = held
+		}
+		rr, err := n.notifyRule(ctx, r, rsince)
 		rep.Rules = append(rep.Rules, rr)
 		if err != nil {
 			return rep, fmt.Errorf("alert %q: %w", r.Name, err)
 		}
 		if ctx.Err() != nil {
 			rep.Interrupted = true
+			continue
+		}
+		if !held.IsZero() {
+			if err := n.Store.ReleaseAlerts(r.Name); err != nil {
+				return rep, fmt.Errorf("alert %q: %w", r.Name, err)
+			}
 		}
 	}
 	if rep.Interrupted {
 		return rep, nil
 	}
 	return rep, n.Store.SetAlertsCovered(began)
+}
+
+// Hold keeps back the stories of the rules named, which a run could not
+// use (see BrokenRules), from the time alerts are covered to (or since,
+// the start of the run, when that is later or unknown): the first Notify
+// that has the rule again posts what it missed, however many runs later.
+// Call it before Notify or Skip moves that time on.
+func Hold(s Store, names []string, since time.Time) error {
+	if len(names) == 0 {
+		return nil
+	}
+	covered, err := s.AlertsCovered()
+	if err != nil {
+		return err
+	}
+	from := since
+	if !covered.IsZero() && covered.Before(since) {
+		from = covered
+	}
+	for _, name := range names {
+		if err := s.HoldAlerts(name, from); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Skip marks every story made until now as covered, as a run that
@@ -157,17 +218,30 @@ func (n *Notifier) notifyRule(ctx context.Context, r Rule, since time.Time) (Rul
 	if err != nil {
 		return rr, err
 	}
+	now := n.now()
+	staleBefore := now.Add(-n.staleAfter())
+	if slices.ContainsFunc(recs, func(rec store.AlertRecord) bool {
+		return rec.State == store.AlertSending && rec.At.Before(staleBefore)
+	}) {
+		// Only then write: most runs find none.
+		dead, err := n.Store.ExpireAlertClaims(r.Name, staleBefore, now)
+		if err != nil {
+			return rr, err
+		}
+		for _, rec := range dead {
+			log.Warn("alert delivery unknown", "story", rec.Story, "err", rec.LastError)
+			rr.Unknown++
+			rr.Deliveries = append(rr.Deliveries, Delivery{Story: rec.Story, State: rec.State, Attempts: rec.Attempts, Error: rec.LastError})
+		}
+	}
 	known := make(map[string]store.AlertRecord, len(recs))
 	var retry []string
 	for _, rec := range recs {
 		known[rec.Story] = rec
-		switch rec.State {
-		case store.AlertSending:
-			// No claim of this run exists yet, so an earlier run left it.
-			rr.Unknown++
-			rr.Deliveries = append(rr.Deliveries, Delivery{Story: rec.Story, State: rec.State, Attempts: rec.Attempts,
-				Error: cmp.Or(rec.LastError, "a run stopped while posting it; not posted again, as it may have arrived")})
-		case store.AlertFailed:
+		switch {
+		case rec.State == store.AlertSending && !rec.At.Before(staleBefore):
+			log.Info("alert is being posted by another run", "story", rec.Story, "claimed", rec.At)
+		case rec.State.Claimable():
 			retry = append(retry, rec.Story)
 		}
 	}
@@ -191,16 +265,18 @@ func (n *Notifier) notifyRule(ctx context.Context, r Rule, since time.Time) (Rul
 		}
 		var skip error
 		if failures >= breakAfter {
-			skip = fmt.Errorf("not tried: the webhook failed %d deliveries in a row in this run", failures)
+			skip = fmt.Errorf("not tried: the webhook failed or did not answer %d deliveries in a row in this run", failures)
 		}
-		d, err := n.deliver(ctx, log, r, id, since, known[id].State == store.AlertFailed, skip)
+		d, err := n.deliver(ctx, log, r, id, since, known[id].State.Claimable(), skip)
 		if err != nil {
 			return rr, err
 		}
 		switch {
 		case d.State == store.AlertSent:
 			failures = 0
-		case d.Requests > 0 && d.State != store.AlertSending:
+		case d.Requests > 0:
+			// A webhook that takes longer than the timeout would cost the
+			// run a timeout per story, and leave each unknown.
 			failures++
 		}
 		switch d.State {
@@ -212,7 +288,7 @@ func (n *Notifier) notifyRule(ctx context.Context, r Rule, since time.Time) (Rul
 			rr.Failed++
 		case store.AlertGaveUp:
 			rr.GaveUp++
-		case store.AlertSending:
+		case store.AlertUnknown:
 			rr.Unknown++
 		}
 		rr.Deliveries = append(rr.Deliveries, d)
@@ -264,7 +340,6 @@ func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, r Rule, id str
 		log.Debug("alert already taken", "story", id, "state", rec.State)
 		return Delivery{}, nil
 	}
-	d := Delivery{Story: id, Attempts: rec.Attempts}
 
 	var res Result
 	switch {
@@ -277,12 +352,18 @@ func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, r Rule, id str
 	default:
 		res = n.Send(ctx, r, Message{Rule: r.Name, Story: s, Events: events})
 	}
-	d.Requests, d.Status = res.Requests, res.Status
+	return n.finish(log, r, rec, res, missing)
+}
 
+// finish records how the delivery of a claimed alert went.
+func (n *Notifier) finish(log *slog.Logger, r Rule, rec store.AlertRecord, res Result, missing bool) (Delivery, error) {
+	id := rec.Story
+	d := Delivery{Story: id, Attempts: rec.Attempts, Requests: res.Requests, Status: res.Status}
 	state, msg := store.AlertSent, ""
 	switch {
 	case res.Unknown:
-		state, msg = store.AlertSending, "stopped while posting; not posted again, as it may have arrived"
+		state = store.AlertUnknown
+		msg = res.Err.Error() + "; not posted again"
 	case res.Err != nil:
 		msg = res.Err.Error()
 		state = store.AlertFailed
@@ -291,20 +372,44 @@ func (n *Notifier) deliver(ctx context.Context, log *slog.Logger, r Rule, id str
 		}
 	}
 	if _, err := n.Store.FinishAlert(r.Name, id, state, msg, n.now()); err != nil {
-		// The claim stays: next run reports the alert as unknown rather
-		// than risk posting it twice.
+		// The claim stays: a later run finds it stale and reports the
+		// alert as unknown rather than risk posting it twice.
 		return Delivery{}, err
 	}
 	d.State, d.Error = state, msg
 	switch state {
 	case store.AlertSent:
 		log.Info("alert sent", "story", id, "requests", d.Requests, "status", d.Status)
-	case store.AlertSending:
-		log.Warn("alert delivery unknown", "story", id)
+	case store.AlertUnknown:
+		log.Warn("alert delivery unknown", "story", id, "requests", d.Requests, "err", msg)
 	default:
 		log.Warn("alert failed", "story", id, "state", state, "attempt", d.Attempts, "requests", d.Requests, "err", msg)
 	}
 	return d, nil
+}
+
+// Resend posts rule's alert for a story again on purpose, whatever
+// became of it before: sent, failed, given up, unknown, or never tried.
+// Only an alert that a run is posting now is refused, so that two
+// requests for it are never in flight at once. How it went is recorded
+// as a run's delivery is; a store that fails is the error.
+func (n *Notifier) Resend(ctx context.Context, r Rule, id string) (Delivery, error) {
+	s, events, err := n.Store.Story(id)
+	if err != nil {
+		return Delivery{}, err
+	}
+	now := n.now()
+	rec, err := n.Store.ResendAlert(r.Name, id, now, now.Add(-n.staleAfter()))
+	if err != nil {
+		return Delivery{}, err
+	}
+	log := n.logger().With("rule", r.Name)
+	res := n.Send(ctx, r, Message{Rule: r.Name, Story: s, Events: events})
+	return n.finish(log, r, rec, res, false)
+}
+
+func (n *Notifier) staleAfter() time.Duration {
+	return cmp.Or(n.StaleAfter, DefaultStaleAfter)
 }
 
 func (n *Notifier) logger() *slog.Logger {

@@ -41,6 +41,16 @@ func (v visits) ClaimAlert(rule, story string, at time.Time) (rec store.AlertRec
 	return rec, ok, err
 }
 
+func (v visits) ResendAlert(rule, story string, at, staleBefore time.Time) (rec store.AlertRecord, err error) {
+	err = v.h.Do(func(db *store.DB) error { rec, err = db.ResendAlert(rule, story, at, staleBefore); return err })
+	return rec, err
+}
+
+func (v visits) ExpireAlertClaims(rule string, staleBefore, at time.Time) (out []store.AlertRecord, err error) {
+	err = v.h.Do(func(db *store.DB) error { out, err = db.ExpireAlertClaims(rule, staleBefore, at); return err })
+	return out, err
+}
+
 func (v visits) FinishAlert(rule, story string, state store.AlertState, lastError string, at time.Time) (rec store.AlertRecord, err error) {
 	err = v.h.Do(func(db *store.DB) error { rec, err = db.FinishAlert(rule, story, state, lastError, at); return err })
 	return rec, err
@@ -53,4 +63,17 @@ func (v visits) AlertsCovered() (t time.Time, err error) {
 
 func (v visits) SetAlertsCovered(t time.Time) error {
 	return v.h.Do(func(db *store.DB) error { return db.SetAlertsCovered(t) })
+}
+
+func (v visits) AlertsHeld(rule string) (t time.Time, err error) {
+	err = v.read(func(db *store.DB) error { t, err = db.AlertsHeld(rule); return err })
+	return t, err
+}
+
+func (v visits) HoldAlerts(rule string, t time.Time) error {
+	return v.h.Do(func(db *store.DB) error { return db.HoldAlerts(rule, t) })
+}
+
+func (v visits) ReleaseAlerts(rule string) error {
+	return v.h.Do(func(db *store.DB) error { return db.ReleaseAlerts(rule) })
 }

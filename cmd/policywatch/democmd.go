@@ -48,8 +48,9 @@ alerts test' first:
 				return err
 			}
 			var rules alert.Rules
+			var skipped []skippedRule
 			if alertsConfig != "" {
-				if rules, err = a.alertRules(alertsConfig); err != nil {
+				if rules, skipped, err = a.alertRules(alertsConfig); err != nil {
 					return err
 				}
 			}
@@ -102,10 +103,11 @@ alerts test' first:
 				return err
 			}
 			printSummary(a.stdout, sum)
-			rep, err := a.alertsAfterRun(cmd.Context(), rules, start, log)
+			rep, err := a.alertsAfterRun(cmd.Context(), rules, skipped, start, log)
 			if rep != nil {
 				printAlertReport(a.stdout, *rep)
 			}
+			printSkippedRules(a.stdout, skipped)
 			if err != nil {
 				return err
 			}

@@ -17,6 +17,10 @@ const (
 	exitOK      = 0
 	exitFailure = 1 // the command ran and failed
 	exitUsage   = 2 // the command line was wrong
+	// exitAlertsNotSent is run's "the data is stored, but some alerts
+	// were not sent": a rule was skipped as broken, or a delivery of the
+	// run failed, was given up or is of unknown outcome.
+	exitAlertsNotSent = 3
 
 	exitInterrupted = 130 // stopped by SIGINT or SIGTERM
 )

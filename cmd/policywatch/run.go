@@ -40,12 +40,25 @@ an interrupted run resumes where it stopped.
 
 After storing, each alert rule of the configuration (see 'policywatch alerts')
 posts the new stories it matches to its webhook, and the summary says what was
-sent. A webhook that fails does not fail the run; its alerts are tried again
-by the next one.
+sent. A webhook that fails does not stop the run (it exits 3); its alerts are
+tried again by the next one, but for those whose request may have arrived
+unanswered, which are never posted twice (see 'policywatch alerts status').
 
-The exit code is 0 when at least one feed could be fetched (failures of single
-feeds and articles are logged and listed in the summary), 1 when none could,
-and 2 for a wrong command line.`,
+An alert rule that cannot be used (a webhook variable that is not set, a bad
+URL or filter) is reported with its line in the configuration and skipped; the
+batch runs and the other rules post. The stories a skipped rule misses are
+posted by the first run after it is fixed.
+
+Exit codes:
+  0    at least one feed could be fetched, and every alert of the run was sent
+       (failures of single feeds and articles are logged and listed)
+  1    no feed could be fetched, the configuration's feeds cannot be read,
+       or the database failed
+  2    a wrong command line
+  3    the data is stored, but some alerts were not sent: a rule was skipped,
+       or a delivery of this run failed, was given up or has an unknown outcome
+       (see the summary and 'policywatch alerts status')
+  130  interrupted; what was done is stored`,
 		Example: `  policywatch run
   policywatch run --config feeds.yaml --db /var/lib/policywatch/policywatch.db
   policywatch run --json > summary.json
@@ -61,15 +74,16 @@ and 2 for a wrong command line.`,
 				return err
 			}
 			var rules alert.Rules
+			var skipped []skippedRule
 			if !o.noAlerts {
 				gaz, err := a.gazetteer()
 				if err != nil {
 					return err
 				}
-				// A bad rule fails now, not after an hour of fetching.
-				if rules, err = alert.ParseRules(file.Alerts, file.Name, gaz, a.getenv); err != nil {
-					return err
-				}
+				// A broken rule is reported and skipped: the batch must
+				// collect the data whatever the alerts' state, and the
+				// other rules still post.
+				rules, skipped = skipBroken(alert.ParseRules(file.Alerts, file.Name, gaz, a.getenv))
 			}
 			if o.concurrency > 0 {
 				cfg.Concurrency = o.concurrency
@@ -79,14 +93,17 @@ and 2 for a wrong command line.`,
 			if err != nil {
 				return err
 			}
+			for _, sk := range skipped {
+				log.Warn("alert rule skipped", "rule", sk.Rule, "line", sk.Line, "err", sk.Error)
+			}
 			start := time.Now()
 			sum, err := a.runPipeline(cmd, cfg, log, showProgress, time.Duration(o.storyWindow), o.commitEvery)
 			if err != nil {
 				return err
 			}
-			alerts, alertErr := a.alertsAfterRun(cmd.Context(), rules, start, log)
+			alerts, alertErr := a.alertsAfterRun(cmd.Context(), rules, skipped, start, log)
 			if o.json {
-				if err := writeJSON(a.stdout, runReport{Summary: sum, Alerts: alerts}); err != nil {
+				if err := writeJSON(a.stdout, runReport{Summary: sum, Alerts: alerts, Skipped: skipped}); err != nil {
 					return err
 				}
 			} else {
@@ -94,6 +111,7 @@ and 2 for a wrong command line.`,
 				if alerts != nil {
 					printAlertReport(a.stdout, *alerts)
 				}
+				printSkippedRules(a.stdout, skipped)
 			}
 			if alertErr != nil {
 				return alertErr
@@ -104,6 +122,9 @@ and 2 for a wrong command line.`,
 			}
 			if sum.NothingFetched() {
 				return &exitError{code: exitFailure, msg: "no feed could be fetched"}
+			}
+			if msg := alertsNotSent(skipped, alerts); msg != "" {
+				return &exitError{code: exitAlertsNotSent, msg: msg}
 			}
 			return nil
 		},
