@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -377,9 +378,10 @@ func TestRunSkipsBrokenRule(t *testing.T) {
 	feeds = feeds[1:2] // one feed: extraction is slow under -race
 	hook := newWebhook(t, http.StatusOK)
 	cfgPath := writeConfig(t, feeds)
-	appendConfig(t, cfgPath, "alerts:\n"+ // line 8
+	base := lineCount(t, cfgPath)
+	appendConfig(t, cfgPath, "alerts:\n"+ // line base+1
 		"  - name: good\n    webhook: {url: \""+hook.URL+"/good\", format: json}\n"+
-		"  - name: cron-env\n"+ // line 11
+		"  - name: cron-env\n"+ // line base+4
 		"    webhook:\n      url: \""+hook.URL+"/${HOOK_PATH}\"\n      format: json\n")
 	db := filepath.Join(t.TempDir(), "policywatch.db")
 
@@ -394,9 +396,9 @@ func TestRunSkipsBrokenRule(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
-	wantErr := cfgPath + `:13: alert "cron-env": webhook.url uses environment variable HOOK_PATH, which is not set`
-	if len(rep.Skipped) != 1 || rep.Skipped[0] != (skippedRule{Rule: "cron-env", Index: 2, Line: 11, Error: wantErr}) {
-		t.Errorf("alert_rules_skipped %+v; want cron-env at line 11: %s", rep.Skipped, wantErr)
+	wantErr := fmt.Sprintf(`%s:%d: alert "cron-env": webhook.url uses environment variable HOOK_PATH, which is not set`, cfgPath, base+6)
+	if len(rep.Skipped) != 1 || rep.Skipped[0] != (skippedRule{Rule: "cron-env", Index: 2, Line: base + 4, Error: wantErr}) {
+		t.Errorf("alert_rules_skipped %+v; want cron-env at line %d: %s", rep.Skipped, base+4, wantErr)
 	}
 	if !strings.Contains(r.stdout, `"alert_rules_skipped": [`) {
 		t.Errorf("run --json has no alert_rules_skipped:\n%s", r.stdout)
@@ -416,7 +418,7 @@ func TestRunSkipsBrokenRule(t *testing.T) {
 	if r.code != exitAlertsNotSent || !strings.Contains(r.stdout, "Alert rules skipped (fix them; the first run after posts what they missed):\n  "+wantErr+"\n") {
 		t.Errorf("second run: exit %d\n%s", r.code, r.stdout)
 	}
-	if !strings.Contains(r.stderr, `msg="alert rule skipped" rule=cron-env line=11`) {
+	if !strings.Contains(r.stderr, fmt.Sprintf(`msg="alert rule skipped" rule=cron-env line=%d`, base+4)) {
 		t.Errorf("the skipped rule is not logged:\n%s", r.stderr)
 	}
 
@@ -439,6 +441,7 @@ func TestRunAlertsSectionBroken(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfgPath := writeConfig(t, feeds[1:2])
+	base := lineCount(t, cfgPath)
 	appendConfig(t, cfgPath, "alerts:\n  name: not-a-list\n")
 	db := filepath.Join(t.TempDir(), "policywatch.db")
 	r := policywatch(t, nil, "run", "--config", cfgPath, "--db", db, "--json")
@@ -449,9 +452,20 @@ func TestRunAlertsSectionBroken(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.NewEvents == 0 || len(rep.Skipped) != 1 || !strings.Contains(rep.Skipped[0].Error, cfgPath+":9: alerts must be a list") {
+	if rep.NewEvents == 0 || len(rep.Skipped) != 1 || !strings.Contains(rep.Skipped[0].Error, fmt.Sprintf("%s:%d: alerts must be a list", cfgPath, base+2)) {
 		t.Errorf("run --json: %d new events, skipped %+v", rep.NewEvents, rep.Skipped)
 	}
+}
+
+// lineCount is the number of lines in the file at path, so a test that
+// appends to a config can say on which line what it appended lands.
+func lineCount(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(string(b), "\n")
 }
 
 // storyIDsIn lists the ids of the stories in a database.
