@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -455,6 +456,28 @@ func TestReextractSurvivesSIGKILL(t *testing.T) {
 	t.Logf("after the kill: %+v", sum)
 	if sum.Current < 3 || sum.Articles+sum.Current != len(articles) || sum.Articles == 0 {
 		t.Errorf("after the kill: %d read again, %d current; want the %d articles split, at least 2 done before the kill", sum.Articles, sum.Current, len(articles))
+	}
+	checkReextracted(t, path, articles, want)
+}
+
+// An interrupt stops reextract between articles with exit code 130, and
+// what it did is kept for the next one.
+func TestReextractInterrupted(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "weak.db")
+	articles, want := weakStore(t, path)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"reextract", "--db", path, "--json"}, strings.NewReader(""), &stdout, &stderr, func(string) string { return "" })
+	if code != exitInterrupted || !strings.Contains(stderr.String(), "the next reextract goes on from there") {
+		t.Fatalf("interrupted reextract: exit %d, %s", code, stderr.String())
+	}
+	if sum := decodeReextract(t, stdout.String()); !sum.Interrupted || sum.Articles != 0 {
+		t.Errorf("summary %+v, want interrupted before any article", sum)
+	}
+	sum := decodeReextract(t, must(t, "reextract", "--db", path, "--json"))
+	if sum.Interrupted || sum.Articles != len(articles)-1 {
+		t.Errorf("the next reextract: %+v", sum)
 	}
 	checkReextracted(t, path, articles, want)
 }
