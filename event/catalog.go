@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 
@@ -151,3 +152,8 @@ func (c *Catalog) CountryCodes() []string {
 	slices.Sort(out)
 	return out
 }
+
+// CatalogData returns the embedded catalogue files, countries.yaml and
+// services.yaml, under data/: what an extractor version is a hash of,
+// since the names it finds in text come from them.
+func CatalogData() fs.FS { return catalogFS }

@@ -28,6 +28,9 @@ type Event struct {
 	SourceTitle string `json:"source_title"`
 	Published   string `json:"published"` // YYYY-MM-DD
 	Feed        string `json:"feed"`
+	// Extractor is the version of the extractor that found the event
+	// (extract.Version); empty for events stored before it was recorded.
+	Extractor string `json:"extractor"`
 }
 
 // ID is the stable id of the event an article reports for one (country,

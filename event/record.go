@@ -27,6 +27,7 @@ func CSVHeader() []string {
 	return []string{
 		"id", "date", "country", "service", "action", "reason", "confidence",
 		"evidence", "source_url", "source_title", "published", "feed", "article_id", "first_seen",
+		"extractor",
 	}
 }
 
@@ -42,6 +43,7 @@ func CSVRecord(r Record) []string {
 		e.ID, e.Date, e.Country, e.Service, string(e.Action), e.Reason,
 		strconv.FormatFloat(e.Confidence, 'f', 2, 64),
 		strings.Join(e.Evidence, "\n"), e.SourceURL, e.SourceTitle, e.Published, e.Feed, e.ArticleID, first,
+		e.Extractor,
 	}
 }
 

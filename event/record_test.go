@@ -16,7 +16,7 @@ var sample = Record{
 		Reason:     `"national security", they said`,
 		Evidence:   []string{"First sentence, with a comma.", "Второе предложение; ادامه دارد"},
 		Confidence: 0.875, SourceURL: "https://news.test/a?x=1&y=2", SourceTitle: "Title\nwith a break",
-		Published: "2018-04-30", Feed: "Wire", ArticleID: "a1",
+		Published: "2018-04-30", Feed: "Wire", ArticleID: "a1", Extractor: "v1.2.0+data.0123456789ab",
 	},
 	FirstSeen: time.Date(2018, 5, 1, 2, 3, 4, 0, time.FixedZone("", 3600)),
 }
@@ -37,7 +37,7 @@ func TestCSVWriter(t *testing.T) {
 	}
 	want := []string{"e1", "2018-04", "IR", "telegram", "block", `"national security", they said`, "0.88",
 		"First sentence, with a comma.\nВторое предложение; ادامه دارد", "https://news.test/a?x=1&y=2", "Title\nwith a break",
-		"2018-04-30", "Wire", "a1", "2018-05-01T01:03:04Z"}
+		"2018-04-30", "Wire", "a1", "2018-05-01T01:03:04Z", "v1.2.0+data.0123456789ab"}
 	if len(rows) != 2 || !slices.Equal(rows[0], CSVHeader()) || !slices.Equal(rows[1], want) {
 		t.Errorf("rows %q\nwant %q", rows, want)
 	}

@@ -21,6 +21,9 @@ type Extractor struct {
 	ents   *nlp.Recognizer
 	tags   *nlp.Tagger
 	seg    *nlp.Segmenter
+	// version is Version() when the extractor was built; every event
+	// records it.
+	version string
 }
 
 // New loads the embedded gazetteer, cue lexicon, learned models, prose's
@@ -34,6 +37,7 @@ func New() (*Extractor, error) {
 	if x.models, err = loadModels(); err != nil {
 		return nil, err
 	}
+	x.version = Version()
 	return x, nil
 }
 
@@ -65,7 +69,7 @@ func NewUntrained() (*Extractor, error) {
 		return nil, err
 	}
 	wg.Wait()
-	return &Extractor{gaz: gaz, lex: lex, ents: ents, tags: tags, seg: seg}, nil
+	return &Extractor{gaz: gaz, lex: lex, ents: ents, tags: tags, seg: seg, version: Version() + "+rules-only"}, nil
 }
 
 // Gazetteer returns the names the extractor knows, for resolving user

@@ -120,6 +120,7 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 			SourceTitle: a.doc.Title,
 			Published:   pub.String(),
 			Feed:        a.doc.Feed,
+			Extractor:   x.version,
 		}
 		out = append(out, ev)
 		if a.collect != nil {

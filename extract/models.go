@@ -162,6 +162,14 @@ type Candidate struct {
 // Training uses it to see what the rules alone propose.
 func (x *Extractor) WithModels(m *Models) *Extractor {
 	y := *x
+	if m != x.models {
+		// Other decisions make other events: the copy must not pass for
+		// the extractor the data describes.
+		y.version = Version() + "+rules-only"
+		if m != nil {
+			y.version = Version() + "+other-models"
+		}
+	}
 	y.models = m
 	return &y
 }

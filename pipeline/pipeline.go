@@ -244,7 +244,7 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 			sum.Unavailable = append(sum.Unavailable, Failure{Feed: w.feed.Name, URL: res.item.Link, Error: res.fromFeed.Error()})
 		}
 		if res.err == nil {
-			batch.Articles = append(batch.Articles, store.ArticleEvents{Article: res.article, Events: res.events})
+			batch.Articles = append(batch.Articles, store.ArticleEvents{Article: res.article, Events: res.events, Extractor: r.Extractor.Version()})
 			ids := make([]string, len(res.events))
 			for i, e := range res.events {
 				ids[i] = e.ID

@@ -66,6 +66,18 @@
 //	                  a read-write open of a file without it builds it,
 //	                  and read-only, the stories are read in full instead
 //
+// Recording which extractor made what adds, within version 2:
+//
+//	idx_extractor     extractor version \x00 date \x00 event id -> empty,
+//	                  the version being the event's "extractor" key ("" for
+//	                  an event stored before it existed); a read-write
+//	                  open of a file without it builds it, and read-only,
+//	                  Stats decodes events instead
+//	extracted_by      article id -> the version of the extractor that last
+//	                  read the article, made by the first Save that gives
+//	                  one; policywatch reextract skips the articles the
+//	                  current version has read, which is how it resumes
+//
 // Alerting adds, made by its first write (a store that never alerted
 // lacks them, which reads as empty):
 //

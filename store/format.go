@@ -29,6 +29,9 @@ type storedEvent struct {
 	Published   string       `json:"published"`
 	Feed        string       `json:"feed"`
 	FirstSeen   time.Time    `json:"first_seen,omitzero"`
+	// Extractor was added within version 2: an event stored before has
+	// none, and reads as made by an unknown extractor.
+	Extractor string `json:"extractor,omitempty"`
 }
 
 func encodeEvent(r event.Record) ([]byte, error) {
@@ -37,7 +40,7 @@ func encodeEvent(r event.Record) ([]byte, error) {
 		ID: e.ID, Country: e.Country, Service: e.Service, Action: e.Action, Date: e.Date,
 		Reason: e.Reason, Evidence: e.Evidence, Confidence: e.Confidence,
 		ArticleID: e.ArticleID, SourceURL: e.SourceURL, SourceTitle: e.SourceTitle,
-		Published: e.Published, Feed: e.Feed, FirstSeen: r.FirstSeen,
+		Published: e.Published, Feed: e.Feed, FirstSeen: r.FirstSeen, Extractor: e.Extractor,
 	})
 }
 
@@ -51,7 +54,7 @@ func decodeEvent(raw []byte) (event.Record, error) {
 			ID: s.ID, Country: s.Country, Service: s.Service, Action: s.Action, Date: s.Date,
 			Reason: s.Reason, Evidence: s.Evidence, Confidence: s.Confidence,
 			ArticleID: s.ArticleID, SourceURL: s.SourceURL, SourceTitle: s.SourceTitle,
-			Published: s.Published, Feed: s.Feed,
+			Published: s.Published, Feed: s.Feed, Extractor: s.Extractor,
 		},
 		FirstSeen: s.FirstSeen,
 	}, nil

@@ -41,4 +41,20 @@ func TestStoredFormat(t *testing.T) {
 	if _, err := decodeEvent([]byte("{")); err == nil {
 		t.Error("a damaged event decodes")
 	}
+
+	// The extractor's version was added within schema version 2: an event
+	// that has one stores it as a last key, and one without (every event
+	// stored before) keeps the bytes above and reads back without it.
+	r.Extractor = "v1.2.0+data.0123456789ab"
+	const wantVersioned = `{"id":"e1","country":"RU","service":"telegram","action":"block","date":"2018-04","reason":"keys","evidence":["It was blocked."],"confidence":0.9,"article_id":"a1","source_url":"https://example.org/a","source_title":"T","published":"2018-04-17","feed":"Wire","first_seen":"2018-04-17T03:00:00Z","extractor":"v1.2.0+data.0123456789ab"}`
+	raw, err = encodeEvent(r)
+	if err != nil || string(raw) != wantVersioned {
+		t.Fatalf("encodeEvent with extractor = %s, %v\nwant %s", raw, err, wantVersioned)
+	}
+	if back, err := decodeEvent(raw); err != nil || back.Extractor != r.Extractor {
+		t.Errorf("decodeEvent with extractor = %+v, %v", back, err)
+	}
+	if back, err := decodeEvent([]byte(wantEvent)); err != nil || back.Extractor != "" {
+		t.Errorf("decodeEvent of an event stored before versions = %+v, %v", back, err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -27,12 +28,18 @@ type Batch struct {
 type ArticleEvents struct {
 	Article ingest.Article
 	Events  []event.Event
+	// Extractor is the version of the extractor that found Events, if
+	// known; the store records that it read the article.
+	Extractor string `json:",omitempty"`
 }
 
 // SaveStats tells what a Save changed.
 type SaveStats struct {
 	NewArticles, UpdatedArticles int
 	NewEvents, UpdatedEvents     int
+	// ChangedEvents are the UpdatedEvents whose fields, other than the
+	// version of their extractor, differ from those stored.
+	ChangedEvents int
 	// DeletedEvents are events an article had before and no longer has,
 	// typically after the extractor improved.
 	DeletedEvents int
@@ -126,6 +133,11 @@ func (w writer) saveArticle(ae *ArticleEvents) error {
 		return fmt.Errorf("article %s: key: %w", a.ID, err)
 	}
 
+	if ae.Extractor != "" {
+		if err := stampArticle(w.tx, a.ID, ae.Extractor); err != nil {
+			return fmt.Errorf("article %s: extractor: %w", a.ID, err)
+		}
+	}
 	before := articleEventIDs(w.tx, a.ID)
 	current := make(map[string]bool, len(ae.Events))
 	for i, e := range ae.Events {
@@ -182,6 +194,9 @@ func (w writer) saveEvent(articleID string, i int, e event.Event, saved map[stri
 			rec.FirstSeen = stored.FirstSeen
 		}
 		w.stats.UpdatedEvents++
+		if changed(prev, &e) {
+			w.stats.ChangedEvents++
+		}
 	} else {
 		w.stats.NewEvents++
 	}
@@ -286,7 +301,16 @@ func eventIndexKeys(e event.Event, date string) []indexEntry {
 		{bucketIdxService, valueKey(e.Service, date, e.ID)},
 		{bucketIdxAction, valueKey(string(e.Action), date, e.ID)},
 		{bucketIdxDate, pairKey(date, e.ID)},
+		{bucketIdxExtractor, valueKey(e.Extractor, date, e.ID)},
 	}
+}
+
+// changed reports whether b says something a does not: any field but the
+// version of the extractor that said it.
+func changed(a, b *event.Event) bool {
+	x, y := *a, *b
+	x.Extractor, y.Extractor = "", ""
+	return !reflect.DeepEqual(x, y)
 }
 
 func deleteIndexes(tx *bbolt.Tx, e event.Event) error {

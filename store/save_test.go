@@ -133,7 +133,7 @@ func TestSaveReextraction(t *testing.T) {
 		t.Errorf("NewStoryIDs %q, want 1", st.NewStoryIDs)
 	}
 	st.NewStoryIDs = nil
-	if want := (SaveStats{UpdatedArticles: 1, NewEvents: 1, UpdatedEvents: 1, DeletedEvents: 1, NewStories: 1, UpdatedStories: 2}); !reflect.DeepEqual(st, want) {
+	if want := (SaveStats{UpdatedArticles: 1, NewEvents: 1, UpdatedEvents: 1, ChangedEvents: 1, DeletedEvents: 1, NewStories: 1, UpdatedStories: 2}); !reflect.DeepEqual(st, want) {
 		t.Errorf("stats %+v, want %+v", st, want)
 	}
 

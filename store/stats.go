@@ -27,6 +27,9 @@ type Stats struct {
 	// ByMonth keys are YYYY-MM; an event dated only by its year counts
 	// under YYYY.
 	ByMonth []Count `json:"by_month"`
+	// ByExtractor keys are the versions of the extractors that made the
+	// events; "" counts those stored before versions were recorded.
+	ByExtractor []Count `json:"by_extractor"`
 }
 
 // Stats counts the events matching f. Limit is ignored: the counts are
@@ -39,9 +42,18 @@ func (db *DB) Stats(f Filter) (Stats, error) {
 		return Stats{}, err
 	}
 	var c counter
+	var indexed bool
 	if q.datesOnly() {
-		err = db.bolt.View(func(tx *bbolt.Tx) error { return c.fromIndexes(tx, q.since, q.until) })
-	} else {
+		err = db.bolt.View(func(tx *bbolt.Tx) error {
+			// A file written before idx_extractor, opened read-only,
+			// cannot be counted from the indexes alone.
+			if indexed = tx.Bucket(bucketIdxExtractor) != nil; indexed {
+				return c.fromIndexes(tx, q.since, q.until)
+			}
+			return nil
+		})
+	}
+	if err == nil && !indexed {
 		err = db.EachEvent(f, func(e event.Record) error {
 			c.add(&e)
 			return nil
@@ -61,8 +73,8 @@ func (q *query) datesOnly() bool {
 }
 
 type counter struct {
-	events                              int
-	country, service, action, yearMonth map[string]int
+	events                                         int
+	country, service, action, yearMonth, extractor map[string]int
 }
 
 func (c *counter) inc(m *map[string]int, key string) {
@@ -78,6 +90,7 @@ func (c *counter) add(e *event.Record) {
 	c.inc(&c.service, e.Service)
 	c.inc(&c.action, string(e.Action))
 	c.inc(&c.yearMonth, monthKey(e.Date))
+	c.inc(&c.extractor, e.Extractor)
 }
 
 // monthKey is YYYY-MM, or YYYY for a date with only a year.
@@ -105,6 +118,7 @@ func (c *counter) fromIndexes(tx *bbolt.Tx, since, until string) error {
 		{bucketIdxCountry, &c.country},
 		{bucketIdxService, &c.service},
 		{bucketIdxAction, &c.action},
+		{bucketIdxExtractor, &c.extractor},
 	} {
 		err := tx.Bucket(ix.bucket).ForEach(func(k, _ []byte) error {
 			value, rest, ok := bytes.Cut(k, []byte{0})
@@ -146,11 +160,12 @@ func (c *counter) fromIndexes(tx *bbolt.Tx, since, until string) error {
 
 func (c *counter) stats() Stats {
 	return Stats{
-		Events:    c.events,
-		ByCountry: sorted(c.country),
-		ByService: sorted(c.service),
-		ByAction:  sorted(c.action),
-		ByMonth:   sorted(c.yearMonth),
+		Events:      c.events,
+		ByCountry:   sorted(c.country),
+		ByService:   sorted(c.service),
+		ByAction:    sorted(c.action),
+		ByMonth:     sorted(c.yearMonth),
+		ByExtractor: sorted(c.extractor),
 	}
 }
 

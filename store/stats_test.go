@@ -48,6 +48,7 @@ func randomStore(t *testing.T, db *DB, n int, seed uint64) map[string]event.Even
 			e := newEvent(a, c, s, act, date())
 			e.Reason = reasons[rng.IntN(len(reasons))]
 			e.Confidence = float64(3+rng.IntN(8)) / 10
+			e.Extractor = []string{"", "v1+data.0a", "v2+data.0b"}[rng.IntN(3)]
 			ae.Events = append(ae.Events, e)
 		}
 		return ae
@@ -121,7 +122,7 @@ func bruteStats(events map[string]event.Event, f Filter) Stats {
 		if len(month) > 7 {
 			month = month[:7]
 		}
-		for dim, key := range map[string]string{"country": e.Country, "service": e.Service, "action": string(e.Action), "month": month} {
+		for dim, key := range map[string]string{"country": e.Country, "service": e.Service, "action": string(e.Action), "month": month, "extractor": e.Extractor} {
 			if counts[dim] == nil {
 				counts[dim] = map[string]int{}
 			}
@@ -129,6 +130,7 @@ func bruteStats(events map[string]event.Event, f Filter) Stats {
 		}
 	}
 	st.ByCountry, st.ByService, st.ByAction, st.ByMonth = sorted(counts["country"]), sorted(counts["service"]), sorted(counts["action"]), sorted(counts["month"])
+	st.ByExtractor = sorted(counts["extractor"])
 	return st
 }
 
@@ -188,6 +190,8 @@ func TestStatsYearOnlyAndOrder(t *testing.T) {
 		ByService: []Count{{"telegram", 3}, {"google", 1}},
 		ByAction:  []Count{{"block", 3}, {"throttle", 1}},
 		ByMonth:   []Count{{"2018-01", 2}, {"2017-03", 1}, {"2018", 1}},
+		// Made before versions were recorded.
+		ByExtractor: []Count{{"", 4}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Stats =\n%+v\nwant\n%+v", got, want)

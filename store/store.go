@@ -202,6 +202,11 @@ func (db *DB) initSchema(tx *bbolt.Tx) error {
 			return fmt.Errorf("open %s: index stories by update: %w", db.path, err)
 		}
 	}
+	if tx.Bucket(bucketIdxExtractor) == nil {
+		if err := buildExtractorIndex(tx); err != nil {
+			return fmt.Errorf("open %s: index events by extractor: %w", db.path, err)
+		}
+	}
 	if version == 1 {
 		if err := groupAll(tx, db.now().UTC(), db.window); err != nil {
 			return fmt.Errorf("open %s: upgrade from schema version 1: %w", db.path, err)
@@ -228,7 +233,8 @@ func (db *DB) current(bdb *bbolt.DB) bool {
 		if err := db.checkSchema(tx); err != nil {
 			return err
 		}
-		if _, counted := readCounts(tx); db.version != SchemaVersion || tx.Bucket(bucketIdxStoryUpdated) == nil || !counted {
+		if _, counted := readCounts(tx); db.version != SchemaVersion || tx.Bucket(bucketIdxStoryUpdated) == nil ||
+			tx.Bucket(bucketIdxExtractor) == nil || !counted {
 			return errors.New("older schema")
 		}
 		return nil

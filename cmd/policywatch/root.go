@@ -56,6 +56,9 @@ bundled corpus. The nightly job is 'policywatch run'; researchers use
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &usageError{err} })
+	// --version prints what the version command does.
+	root.Version = readBuildInfo().String()
+	root.SetVersionTemplate("{{.Version}}")
 	root.CompletionOptions.DisableDefaultCmd = true
 
 	dbDefault := defaultDB
@@ -76,6 +79,9 @@ bundled corpus. The nightly job is 'policywatch run'; researchers use
 		a.demoCmd(),
 		a.alertsCmd(),
 		a.serveCmd(),
+		a.extractCmd(),
+		a.reextractCmd(),
+		a.versionCmd(),
 	)
 	return root
 }

@@ -18,14 +18,18 @@ func (a *app) statsCmd() *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
 		Use:   "stats",
-		Short: "Count stored events by country, service, action and month",
+		Short: "Count stored events by country, service, action, month and extractor",
 		Long: `Stats counts the stored events that match the filters (the same as query's)
-by country, by service, by action and by month, largest first. An event dated
-only by its year counts under the year rather than a month.
+by country, by service, by action, by month and by the version of the
+extractor that made them, largest first. An event dated only by its year
+counts under the year rather than a month; events stored before versions
+were recorded count as "(not recorded)" (an empty key in CSV and JSON).
+Events of an extractor older than 'policywatch version' shows are brought up
+to date by 'policywatch reextract'.
 
 CSV has a header row and one row per count: dimension (country, service,
-action or month), key (the country code, service slug, action or YYYY-MM) and
-events. JSON is one object with the four lists.`,
+action, month or extractor), key (the country code, service slug, action,
+YYYY-MM or version) and events. JSON is one object with the five lists.`,
 		Example: `  policywatch stats
   policywatch stats --since 2018 --until 2018
   policywatch stats --country Russia --format csv > russia-stats.csv`,
@@ -76,6 +80,7 @@ func statsDimensions(st store.Stats) []struct {
 		{"service", "By service", st.ByService},
 		{"action", "By action", st.ByAction},
 		{"month", "By month", st.ByMonth},
+		{"extractor", "By extractor", st.ByExtractor},
 	}
 }
 
@@ -99,7 +104,7 @@ func writeStatsCSV(w io.Writer, st store.Stats) error {
 	return bw.Flush()
 }
 
-// writeStatsTable prints the four counts as sections, countries by name.
+// writeStatsTable prints the counts as sections, countries by name.
 func (a *app) writeStatsTable(st store.Stats) error {
 	if st.Events == 0 {
 		_, err := fmt.Fprintln(a.stdout, "No events match.")
@@ -117,6 +122,9 @@ func (a *app) writeStatsTable(st store.Stats) error {
 		fmt.Fprintln(tw, d.heading)
 		for _, c := range d.counts {
 			label := c.Key
+			if d.name == "extractor" && label == "" {
+				label = "(not recorded)"
+			}
 			if d.name == "country" {
 				if country := gaz.Country(c.Key); country != nil {
 					label = country.Name + " (" + c.Key + ")"

@@ -181,6 +181,7 @@ func TestStatsCSVAndTable(t *testing.T) {
 		{"action", "restrict", "1"},
 		{"month", "2018-04", "3"},
 		{"month", "2018", "1"},
+		{"extractor", "", "4"}, // stored without a version
 	}
 	if got := readCSV(t, out); !reflect.DeepEqual(got, want) {
 		t.Errorf("stats csv\n%q\nwant\n%q", got, want)
@@ -193,6 +194,7 @@ func TestStatsCSVAndTable(t *testing.T) {
 		{"service", "telegram", "2"},
 		{"action", "block", "2"},
 		{"month", "2018-04", "2"},
+		{"extractor", "", "2"},
 	}
 	if got := readCSV(t, out); !reflect.DeepEqual(got, want) {
 		t.Errorf("filtered stats csv\n%q\nwant\n%q", got, want)
@@ -202,7 +204,7 @@ func TestStatsCSVAndTable(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, s := range []string{"By country", "Russia (RU)", "Iran (IR)", "By service", "telegram", "By action", "restrict", "By month", "2018-04", "4 events."} {
+	for _, s := range []string{"By country", "Russia (RU)", "Iran (IR)", "By service", "telegram", "By action", "restrict", "By month", "2018-04", "By extractor", "(not recorded)  4", "4 events."} {
 		if !strings.Contains(out, s) {
 			t.Errorf("stats table lacks %q:\n%s", s, out)
 		}

@@ -9,6 +9,7 @@ package nlp
 
 import (
 	"embed"
+	"io/fs"
 
 	"github.com/jdkato/prose/v2"
 )
@@ -41,3 +42,7 @@ func (r *Recognizer) Labels(sentence string) []string {
 	}
 	return out
 }
+
+// Data returns the package's embedded data files, under data/, for
+// hashing into the extractor's version.
+func Data() fs.FS { return dataFS }
