@@ -63,14 +63,14 @@ func (db *DB) ClaimAlert(rule, story string, at time.Time) (AlertRecord, bool, e
 	}
 	rec := AlertRecord{Rule: rule, Story: story}
 	claimed := false
-	err = db.bolt.Update(func(tx *bbolt.Tx) error {
+	err = db.update(func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketAlertsSent)
 		if err != nil {
 			return err
 		}
 		if raw := b.Get(key); raw != nil {
 			if err := json.Unmarshal(raw, &rec); err != nil {
-				return fmt.Errorf("decode: %w", err)
+				return corrupt("decode: %w", err)
 			}
 			if rec.State != AlertFailed {
 				return nil
@@ -103,7 +103,7 @@ func (db *DB) FinishAlert(rule, story string, state AlertState, lastError string
 		return AlertRecord{}, fmt.Errorf("finish alert %s for story %s: unknown state %q", rule, story, state)
 	}
 	rec := AlertRecord{Rule: rule, Story: story}
-	err = db.bolt.Update(func(tx *bbolt.Tx) error {
+	err = db.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketAlertsSent)
 		var raw []byte
 		if b != nil {
@@ -113,7 +113,7 @@ func (db *DB) FinishAlert(rule, story string, state AlertState, lastError string
 			return ErrAlertNotClaimed
 		}
 		if err := json.Unmarshal(raw, &rec); err != nil {
-			return fmt.Errorf("decode: %w", err)
+			return corrupt("decode: %w", err)
 		}
 		if rec.State != AlertSending {
 			return fmt.Errorf("%w: it is %s", ErrAlertNotClaimed, rec.State)
@@ -135,7 +135,7 @@ func (db *DB) Alert(rule, story string) (AlertRecord, error) {
 		return AlertRecord{}, err
 	}
 	rec := AlertRecord{Rule: rule, Story: story}
-	err = db.bolt.View(func(tx *bbolt.Tx) error {
+	err = db.view(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketAlertsSent)
 		if b == nil {
 			return ErrNotFound
@@ -159,7 +159,7 @@ func (db *DB) Alerts(rule string) ([]AlertRecord, error) {
 		prefix = append([]byte(rule), 0)
 	}
 	var out []AlertRecord
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketAlertsSent)
 		if b == nil {
 			return nil
@@ -168,11 +168,11 @@ func (db *DB) Alerts(rule string) ([]AlertRecord, error) {
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			r, s, ok := bytes.Cut(k, []byte{0})
 			if !ok {
-				return fmt.Errorf("%s: malformed key %q", bucketAlertsSent, k)
+				return corrupt("%s: malformed key %q", bucketAlertsSent, k)
 			}
 			rec := AlertRecord{Rule: string(r), Story: string(s)}
 			if err := json.Unmarshal(v, &rec); err != nil {
-				return fmt.Errorf("%s: decode %q: %w", bucketAlertsSent, k, err)
+				return corrupt("%s: decode %q: %w", bucketAlertsSent, k, err)
 			}
 			out = append(out, rec)
 		}
@@ -213,7 +213,7 @@ var (
 // considered for alerts; zero when none was recorded.
 func (db *DB) AlertsCovered() (time.Time, error) {
 	var t time.Time
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketAlertsMeta)
 		if b == nil {
 			return nil
@@ -234,7 +234,7 @@ func (db *DB) AlertsCovered() (time.Time, error) {
 // considered for alerts. It never moves the time back: of two runs
 // finishing out of order, the later mark stands.
 func (db *DB) SetAlertsCovered(t time.Time) error {
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketAlertsMeta)
 		if err != nil {
 			return err

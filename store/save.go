@@ -56,7 +56,7 @@ func (db *DB) Save(b Batch) (SaveStats, error) {
 	}
 	var st SaveStats
 	now := db.now().UTC()
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		w := writer{tx: tx, now: now, stats: &st, stories: newGrouper(tx, now, db.window, &st)}
 		for i := range b.Articles {
 			if err := w.saveArticle(&b.Articles[i]); err != nil {
@@ -83,7 +83,7 @@ func (db *DB) Save(b Batch) (SaveStats, error) {
 // stored article. Every key given is in the map.
 func (db *DB) Seen(keys []string) (map[string]bool, error) {
 	seen := make(map[string]bool, len(keys))
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketKeys)
 		for _, k := range keys {
 			seen[k] = b.Get([]byte(k)) != nil
@@ -256,7 +256,7 @@ func (w writer) deleteEvent(id string) error {
 	}
 	e, err := decodeEvent(raw)
 	if err != nil {
-		return fmt.Errorf("decode: %w", err)
+		return corrupt("decode: %w", err)
 	}
 	if err := deleteIndexes(w.tx, e.Event); err != nil {
 		return err

@@ -40,7 +40,7 @@ func (db *DB) Stats(f Filter) (Stats, error) {
 	}
 	var c counter
 	if q.datesOnly() {
-		err = db.bolt.View(func(tx *bbolt.Tx) error { return c.fromIndexes(tx, q.since, q.until) })
+		err = db.view(func(tx *bbolt.Tx) error { return c.fromIndexes(tx, q.since, q.until) })
 	} else {
 		err = db.EachEvent(f, func(e event.Record) error {
 			c.add(&e)
@@ -110,7 +110,7 @@ func (c *counter) fromIndexes(tx *bbolt.Tx, since, until string) error {
 			value, rest, ok := bytes.Cut(k, []byte{0})
 			date, _, ok2 := bytes.Cut(rest, []byte{0})
 			if !ok || !ok2 {
-				return fmt.Errorf("%s: malformed key %q", ix.bucket, k)
+				return corrupt("%s: malformed key %q", ix.bucket, k)
 			}
 			if inRange(date) {
 				c.inc(ix.m, string(value))
@@ -125,7 +125,7 @@ func (c *counter) fromIndexes(tx *bbolt.Tx, since, until string) error {
 	return tx.Bucket(bucketIdxDate).ForEach(func(k, _ []byte) error {
 		date, id, ok := bytes.Cut(k, []byte{0})
 		if !ok || len(date) != len("2006-01-02") {
-			return fmt.Errorf("%s: malformed key %q", bucketIdxDate, k)
+			return corrupt("%s: malformed key %q", bucketIdxDate, k)
 		}
 		if !inRange(date) {
 			return nil
@@ -135,7 +135,7 @@ func (c *counter) fromIndexes(tx *bbolt.Tx, since, until string) error {
 		if bytes.HasSuffix(date, []byte("-01-01")) {
 			e, err := getEvent(events, string(id))
 			if err != nil {
-				return fmt.Errorf("event %s: %w", id, err)
+				return fmt.Errorf("event %s: %w", id, missing(err, "%s", bucketIdxDate))
 			}
 			month = monthKey(e.Date)
 		}

@@ -107,13 +107,13 @@ func (m *member) decode(b []byte) error {
 	for _, s := range m.strings() {
 		n, k := binary.Uvarint(b)
 		if k <= 0 || uint64(len(b)-k) < n {
-			return errors.New("malformed story member")
+			return corrupt("malformed story member")
 		}
 		*s = string(b[k : k+int(n)])
 		b = b[k+int(n):]
 	}
 	if len(b) != 0 {
-		return errors.New("malformed story member: trailing bytes")
+		return corrupt("malformed story member: trailing bytes")
 	}
 	return nil
 }
