@@ -119,7 +119,8 @@ var errNotBolt = errors.New("not a policywatch database")
 
 // readPages reads the meta pages of a bbolt file of size bytes and checks
 // that the file holds every page they say it has. Any error describes
-// the damage.
+// the damage; for a file cut short, the pageFile is returned with it,
+// to read what is left.
 func readPages(r io.ReaderAt, size int64) (*pageFile, error) {
 	if size == 0 {
 		return nil, ErrEmpty
@@ -171,7 +172,7 @@ func readPages(r io.ReaderAt, size int64) (*pageFile, error) {
 		pf.meta = metas[1]
 	}
 	if want := int64(pf.meta.pages) * int64(pf.meta.pageSize); size < want {
-		return nil, fmt.Errorf("the file is %d bytes, but its header says it holds %d pages of %d bytes (%d bytes): it was cut short", size, pf.meta.pages, pf.meta.pageSize, want)
+		return pf, fmt.Errorf("the file is %d bytes, but its header says it holds %d pages of %d bytes (%d bytes): it was cut short", size, pf.meta.pages, pf.meta.pageSize, want)
 	}
 	return pf, nil
 }
@@ -207,6 +208,9 @@ func (pf *pageFile) page(id uint64, want uint16) ([]byte, error) {
 	if id < 2 || id >= pf.meta.pages {
 		return nil, fmt.Errorf("a reference to page %d, beyond the %d pages in use", id, pf.meta.pages)
 	}
+	if (int64(id)+1)*ps > pf.size {
+		return nil, errors.New("beyond the end of the file, which was cut short")
+	}
 	head := make([]byte, pageHeaderSize)
 	if _, err := pf.r.ReadAt(head, int64(id)*ps); err != nil {
 		return nil, fmt.Errorf("read: %w", err)
@@ -220,6 +224,9 @@ func (pf *pageFile) page(id uint64, want uint16) ([]byte, error) {
 	overflow := uint64(nativeEndian.Uint32(head[12:]))
 	if id+overflow >= pf.meta.pages {
 		return nil, fmt.Errorf("its %d overflow pages run past the %d pages in use", overflow, pf.meta.pages)
+	}
+	if int64(id+overflow+1)*ps > pf.size {
+		return nil, errors.New("its overflow pages run beyond the end of the file, which was cut short")
 	}
 	buf := make([]byte, int64(overflow+1)*ps)
 	if _, err := pf.r.ReadAt(buf, int64(id)*ps); err != nil {

@@ -103,7 +103,10 @@ func (db *DB) Counts() (Counts, error) {
 var keyCounts = []byte("counts")
 
 func readCounts(tx *bbolt.Tx) (Counts, bool) {
-	raw := tx.Bucket(bucketMeta).Get(keyCounts)
+	return parseCounts(tx.Bucket(bucketMeta).Get(keyCounts))
+}
+
+func parseCounts(raw []byte) (Counts, bool) {
 	if len(raw) != 24 {
 		return Counts{}, false
 	}

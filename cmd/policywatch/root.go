@@ -76,6 +76,9 @@ bundled corpus. The nightly job is 'policywatch run'; researchers use
 		a.demoCmd(),
 		a.alertsCmd(),
 		a.serveCmd(),
+		a.checkCmd(),
+		a.recoverCmd(),
+		a.backupCmd(),
 	)
 	return root
 }

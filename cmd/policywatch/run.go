@@ -128,6 +128,13 @@ func (a *app) runPipeline(cmd *cobra.Command, cfg ingest.Config, log *slog.Logge
 	if err := db.Do(func(*store.DB) error { return nil }); err != nil {
 		return pipeline.Summary{}, err
 	}
+	// bbolt writing into a file with damaged pages spreads the damage;
+	// refuse before the first write, not at the first panic.
+	checkStart := time.Now()
+	if err := store.CheckPages(a.dbPath, db.Options); err != nil {
+		return pipeline.Summary{}, fmt.Errorf("not writing to %s: %w", a.dbPath, err)
+	}
+	log.Debug("database pages checked", "db", a.dbPath, "took", time.Since(checkStart).Round(time.Millisecond))
 	x, err := newExtractor()
 	if err != nil {
 		return pipeline.Summary{}, err
