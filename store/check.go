@@ -193,6 +193,8 @@ type eventInfo struct {
 	n       int // position, for the seen flags
 	article string
 	keys    []indexEntry
+	member  []byte // its story_events value
+	triple  string // country, service and action, as triplePrefix has them
 }
 
 // checkInvariants checks what Save keeps true of the buckets.
@@ -250,7 +252,8 @@ func checkInvariants(tx *bbolt.Tx, version int, c *collector, records map[string
 		// An event whose article is gone is no problem: it reads alone,
 		// and the article, fetched again, replaces it. Recover keeps
 		// such events.
-		info := &eventInfo{n: len(events), article: r.ArticleID, keys: eventIndexKeys(r.Event, date)}
+		info := &eventInfo{n: len(events), article: r.ArticleID, keys: eventIndexKeys(r.Event, date), member: memberOf(&r.Event).encode(),
+			triple: string(triplePrefix(r.Country, r.Service, string(r.Action)))}
 		info.keys = append(info.keys, indexEntry{bucketArticleEvents, pairKey(r.ArticleID, r.ID)})
 		events[r.ID] = info
 		order = append(order, r.ID)
@@ -326,7 +329,7 @@ func checkInvariants(tx *bbolt.Tx, version int, c *collector, records map[string
 func checkStoryInvariants(tx *bbolt.Tx, events map[string]*eventInfo, order []string, c *collector) {
 	type storyInfo struct {
 		rec     storyRecord
-		members int
+		members []memberEntry
 		keys    [3][]byte // idx_story_triple, idx_story_last, idx_story_updated
 	}
 	stories := map[string]*storyInfo{}
@@ -352,16 +355,21 @@ func checkStoryInvariants(tx *bbolt.Tx, events map[string]*eventInfo, order []st
 			c.addf("story", "%s: malformed key %q", bucketStoryEvents, k)
 			return nil
 		}
-		if _, err := decodeMember(string(eid), v); err != nil {
+		m, err := decodeMember(string(eid), v)
+		if err != nil {
 			c.addf("story", "story %s: member %s: %v", sid, eid, err)
 		}
-		if s, ok := stories[string(sid)]; ok {
-			s.members++
-		} else {
+		if s, ok := stories[string(sid)]; ok && err == nil {
+			s.members = append(s.members, m)
+		} else if !ok {
 			c.addf("story", "%s: story %s is not stored", bucketStoryEvents, sid)
 		}
-		if _, ok := events[string(eid)]; !ok {
+		if e, ok := events[string(eid)]; !ok {
 			c.addf("story", "story %s: member event %s is not stored", sid, eid)
+		} else if !bytes.Equal(e.member, v) {
+			c.addf("story", "story %s: what it holds of event %s is not what the event says", sid, eid)
+		} else if s, ok := stories[string(sid)]; ok && e.triple != string(triplePrefix(s.rec.Country, s.rec.Service, string(s.rec.Action))) {
+			c.addf("story", "story %s (%s %s %s) holds event %s of another country, service or action", sid, s.rec.Country, s.rec.Service, s.rec.Action, eid)
 		}
 		if got := eventStory.Get(eid); !bytes.Equal(got, sid) {
 			c.addf("story", "story %s lists event %s, which %s puts in story %q", sid, eid, bucketEventStory, got)
@@ -374,8 +382,17 @@ func checkStoryInvariants(tx *bbolt.Tx, events map[string]*eventInfo, order []st
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		if stories[id].members == 0 {
+		s := stories[id]
+		if len(s.members) == 0 {
 			c.addf("story", "story %s has no events", id)
+			continue
+		}
+		want := s.rec
+		summarise(&want, s.members)
+		a, _ := json.Marshal(want)
+		b, _ := json.Marshal(s.rec)
+		if !bytes.Equal(a, b) {
+			c.addf("story", "story %s: its record is not what its events say", id)
 		}
 	}
 	for _, id := range order {

@@ -295,6 +295,9 @@ type walker struct {
 	// those of the pages below it, are lost.
 	bad  func(*pageError)
 	used map[uint64]bool
+	// path is the pages from the root to the page being read, overflow
+	// pages included, while record runs.
+	path []uint64
 }
 
 // walk visits every top-level bucket from the root.
@@ -356,14 +359,12 @@ func (w *walker) tree(id uint64, bucket string, lo, hi []byte, leaf func(element
 		fail(err.Error())
 		return
 	}
-	for i := range uint64(len(p) / w.pf.meta.pageSize) {
+	n := uint64(len(p) / w.pf.meta.pageSize)
+	for i := range n {
 		if w.used[id+i] {
 			fail(fmt.Sprintf("overflow page %d is used twice", id+i))
 			return
 		}
-	}
-	for i := range uint64(len(p) / w.pf.meta.pageSize) {
-		w.used[id+i] = true
 	}
 	els, err := elements(p)
 	if err != nil {
@@ -374,6 +375,13 @@ func (w *walker) tree(id uint64, bucket string, lo, hi []byte, leaf func(element
 		fail("keys outside the range its parent gives it")
 		return
 	}
+	// Claimed only once it reads as the page its parent expects, so that
+	// a damaged parent pointing at another's page does not take it.
+	for i := range n {
+		w.used[id+i] = true
+		w.path = append(w.path, id+i)
+	}
+	defer func() { w.path = w.path[:len(w.path)-int(n)] }()
 	if nativeEndian.Uint16(p[8:]) == flagLeaf {
 		for _, e := range els {
 			leaf(e)

@@ -357,6 +357,7 @@ func keyCount(b *bbolt.Bucket) int {
 func rebuildStories(tx *bbolt.Tx, now time.Time, window time.Duration, events map[string]bool, drop func(kind, format string, args ...any), rep *RecoverReport) error {
 	stories, members, eventStory := tx.Bucket(bucketStories), tx.Bucket(bucketStoryEvents), tx.Bucket(bucketEventStory)
 	records := map[string]*storyRecord{}
+	eventsBucket := tx.Bucket(bucketEvents)
 	var bad [][]byte
 	stories.ForEach(func(k, v []byte) error {
 		var r storyRecord
@@ -369,6 +370,9 @@ func rebuildStories(tx *bbolt.Tx, now time.Time, window time.Duration, events ma
 		}
 		if err == nil {
 			_, err = parseSpan(r.SpanFrom, r.SpanTo)
+		}
+		if err == nil && (r.Country == "" || r.Service == "" || !r.Action.Valid()) {
+			err = errors.New("no country, service or action")
 		}
 		if err != nil {
 			drop("story", "story %s: %v", k, err)
@@ -384,21 +388,38 @@ func rebuildStories(tx *bbolt.Tx, now time.Time, window time.Duration, events ma
 		}
 	}
 
-	// A member stays when its story and event do and event_story agrees.
+	// A member stays when its story and event do, event_story agrees
+	// and the event is of the story's country, service and action. Its
+	// value is what the story needs of the event, so it is made again
+	// from the event rather than trusted.
 	n := map[string]int{}
 	bad = nil
+	good := map[string][]byte{}
+	var goodKeys []string
 	members.ForEach(func(k, v []byte) error {
 		sid, eid, ok := bytes.Cut(k, []byte{0})
-		_, err := decodeMember(string(eid), v)
-		if !ok || err != nil || records[string(sid)] == nil || !events[string(eid)] || !bytes.Equal(eventStory.Get(eid), sid) {
+		r := records[string(sid)]
+		if !ok || r == nil || !events[string(eid)] || !bytes.Equal(eventStory.Get(eid), sid) {
 			bad = append(bad, bytes.Clone(k))
 			return nil
 		}
+		e, err := getEvent(eventsBucket, string(eid))
+		if err != nil || e.Country != r.Country || e.Service != r.Service || e.Action != r.Action {
+			bad = append(bad, bytes.Clone(k))
+			return nil
+		}
+		good[string(k)] = memberOf(&e.Event).encode()
+		goodKeys = append(goodKeys, string(k))
 		n[string(sid)]++
 		return nil
 	})
 	for _, k := range bad {
 		if err := members.Delete(k); err != nil {
+			return err
+		}
+	}
+	for _, k := range goodKeys {
+		if err := members.Put([]byte(k), good[k]); err != nil {
 			return err
 		}
 	}

@@ -282,12 +282,15 @@ func (db *DB) current() bool {
 // events can be read, but not its stories, which only an upgrade creates.
 func (db *DB) checkSchema(tx *bbolt.Tx) error {
 	meta := tx.Bucket(bucketMeta)
+	if meta == nil && tx.Bucket(bucketEvents) != nil {
+		return corrupt("bucket %s missing", bucketMeta)
+	}
 	if meta == nil {
 		return fmt.Errorf("open %s: not a policywatch database (no %s bucket)", db.path, bucketMeta)
 	}
 	raw := meta.Get(keySchemaVersion)
 	if raw == nil {
-		return fmt.Errorf("open %s: damaged policywatch database: no schema version", db.path)
+		return corrupt("no schema version in the %s bucket", bucketMeta)
 	}
 	v, err := db.checkVersion(raw)
 	if err != nil {
@@ -299,7 +302,7 @@ func (db *DB) checkSchema(tx *bbolt.Tx) error {
 	}
 	for _, name := range want {
 		if tx.Bucket(name) == nil {
-			return fmt.Errorf("open %s: damaged policywatch database: bucket %s missing", db.path, name)
+			return corrupt("bucket %s missing", name)
 		}
 	}
 	db.version = v

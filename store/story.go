@@ -244,11 +244,11 @@ func bestReason(members []memberEntry) string {
 func decodeMember(id string, raw []byte) (memberEntry, error) {
 	m := memberEntry{id: id}
 	if err := m.member.decode(raw); err != nil {
-		return m, err
+		return m, corrupt("%w", err)
 	}
 	sp, err := dateSpan(m.Date)
 	if err != nil {
-		return m, err
+		return m, corrupt("%w", err)
 	}
 	m.days = sp
 	return m, nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -125,7 +126,9 @@ func (a *app) runPipeline(cmd *cobra.Command, cfg ingest.Config, log *slog.Logge
 	// Open once to fail early on a locked, foreign or newer file; the run
 	// itself visits the file per batch so readers get in between.
 	db := store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second, StoryWindow: window}}
-	if err := db.Do(func(*store.DB) error { return nil }); err != nil {
+	if err := db.Do(func(*store.DB) error { return nil }); errors.Is(err, store.ErrDamaged) {
+		return pipeline.Summary{}, fmt.Errorf("not writing to %s: %w", a.dbPath, err)
+	} else if err != nil {
 		return pipeline.Summary{}, err
 	}
 	// bbolt writing into a file with damaged pages spreads the damage;
