@@ -46,7 +46,9 @@ by the next one.
 
 The exit code is 0 when at least one feed could be fetched (failures of single
 feeds and articles are logged and listed in the summary), 1 when none could,
-and 2 for a wrong command line.`,
+2 for a wrong command line, and 4 when the database is damaged: run reads
+every page before its first write, and writes nothing to a damaged file
+(see 'policywatch check' and 'policywatch recover').`,
 		Example: `  policywatch run
   policywatch run --config feeds.yaml --db /var/lib/policywatch/policywatch.db
   policywatch run --json > summary.json
