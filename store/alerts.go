@@ -111,14 +111,14 @@ func (db *DB) claim(rule, story string, at time.Time, may func(AlertRecord) (boo
 	}
 	rec := AlertRecord{Rule: rule, Story: story}
 	claimed := false
-	err = db.bolt.Update(func(tx *bbolt.Tx) error {
+	err = db.update(func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketAlertsSent)
 		if err != nil {
 			return err
 		}
 		if raw := b.Get(key); raw != nil {
 			if err := json.Unmarshal(raw, &rec); err != nil {
-				return fmt.Errorf("decode: %w", err)
+				return corrupt("decode: %w", err)
 			}
 			if ok, err := may(rec); !ok || err != nil {
 				return err
@@ -151,7 +151,7 @@ func (db *DB) FinishAlert(rule, story string, state AlertState, lastError string
 		return AlertRecord{}, fmt.Errorf("finish alert %s for story %s: %q is not how a delivery ends", rule, story, state)
 	}
 	rec := AlertRecord{Rule: rule, Story: story}
-	err = db.bolt.Update(func(tx *bbolt.Tx) error {
+	err = db.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketAlertsSent)
 		var raw []byte
 		if b != nil {
@@ -161,7 +161,7 @@ func (db *DB) FinishAlert(rule, story string, state AlertState, lastError string
 			return ErrAlertNotClaimed
 		}
 		if err := json.Unmarshal(raw, &rec); err != nil {
-			return fmt.Errorf("decode: %w", err)
+			return corrupt("decode: %w", err)
 		}
 		if rec.State != AlertSending {
 			return fmt.Errorf("%w: it is %s", ErrAlertNotClaimed, rec.State)
@@ -234,7 +234,7 @@ func (db *DB) updateAlerts(rule, story string, change func(*AlertRecord) bool) (
 	if rule != "" {
 		prefix = append([]byte(rule), 0)
 	}
-	err = db.bolt.Update(func(tx *bbolt.Tx) error {
+	err = db.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketAlertsSent)
 		if b == nil {
 			return nil
@@ -282,7 +282,7 @@ func (db *DB) Alert(rule, story string) (AlertRecord, error) {
 		return AlertRecord{}, err
 	}
 	rec := AlertRecord{Rule: rule, Story: story}
-	err = db.bolt.View(func(tx *bbolt.Tx) error {
+	err = db.view(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketAlertsSent)
 		if b == nil {
 			return ErrNotFound
@@ -306,7 +306,7 @@ func (db *DB) Alerts(rule string) ([]AlertRecord, error) {
 		prefix = append([]byte(rule), 0)
 	}
 	var out []AlertRecord
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketAlertsSent)
 		if b == nil {
 			return nil
@@ -315,11 +315,11 @@ func (db *DB) Alerts(rule string) ([]AlertRecord, error) {
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			r, s, ok := bytes.Cut(k, []byte{0})
 			if !ok {
-				return fmt.Errorf("%s: malformed key %q", bucketAlertsSent, k)
+				return corrupt("%s: malformed key %q", bucketAlertsSent, k)
 			}
 			rec := AlertRecord{Rule: string(r), Story: string(s)}
 			if err := json.Unmarshal(v, &rec); err != nil {
-				return fmt.Errorf("%s: decode %q: %w", bucketAlertsSent, k, err)
+				return corrupt("%s: decode %q: %w", bucketAlertsSent, k, err)
 			}
 			out = append(out, rec)
 		}
@@ -360,7 +360,7 @@ var (
 // considered for alerts; zero when none was recorded.
 func (db *DB) AlertsCovered() (time.Time, error) {
 	var t time.Time
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketAlertsMeta)
 		if b == nil {
 			return nil
@@ -381,7 +381,7 @@ func (db *DB) AlertsCovered() (time.Time, error) {
 // considered for alerts. It never moves the time back: of two runs
 // finishing out of order, the later mark stands.
 func (db *DB) SetAlertsCovered(t time.Time) error {
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketAlertsMeta)
 		if err != nil {
 			return err
@@ -412,7 +412,7 @@ var keyAlertsHeld = []byte("held\x00")
 // HoldAlerts recorded it; zero when it has missed none.
 func (db *DB) AlertsHeld(rule string) (time.Time, error) {
 	var t time.Time
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketAlertsMeta)
 		if b == nil {
 			return nil
@@ -436,7 +436,7 @@ func (db *DB) HoldAlerts(rule string, t time.Time) error {
 	if rule == "" {
 		return fmt.Errorf("hold alerts in %s: no rule named", db.path)
 	}
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketAlertsMeta)
 		if err != nil {
 			return err
@@ -463,7 +463,7 @@ func (db *DB) HoldAlerts(rule string, t time.Time) error {
 // ReleaseAlerts drops rule's hold, once a run has considered the stories
 // it missed.
 func (db *DB) ReleaseAlerts(rule string) error {
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketAlertsMeta)
 		if b == nil {
 			return nil

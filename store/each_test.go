@@ -133,7 +133,7 @@ func TestEachEventDecodeError(t *testing.T) {
 		t.Fatal(err)
 	}
 	damaged := b.Articles[1].Events[0].ID
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketEvents).Put([]byte(damaged), []byte("{damaged"))
 	})
 	if err != nil {

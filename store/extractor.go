@@ -85,7 +85,7 @@ func (db *DB) ArticlesToRead(r Reading) (ids []string, current int, err error) {
 			return nil, 0, err
 		}
 	}
-	err = db.bolt.View(func(tx *bbolt.Tx) error {
+	err = db.view(func(tx *bbolt.Tx) error {
 		stamps := tx.Bucket(bucketExtractedBy) // nil before the first stamp
 		return tx.Bucket(bucketArticles).ForEach(func(k, v []byte) error {
 			if byEvent != nil && !byEvent[string(k)] {

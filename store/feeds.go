@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/policywatch/policywatch/ingest"
 	"go.etcd.io/bbolt"
@@ -12,13 +11,13 @@ import (
 // fetched gives the zero state with only URL set.
 func (db *DB) FeedState(url string) (ingest.FeedState, error) {
 	st := ingest.FeedState{URL: url}
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		raw := tx.Bucket(bucketFeeds).Get([]byte(url))
 		if raw == nil {
 			return nil
 		}
 		if err := json.Unmarshal(raw, &st); err != nil {
-			return fmt.Errorf("decode feed state %s: %w", url, err)
+			return corrupt("decode feed state %s: %w", url, err)
 		}
 		return nil
 	})
@@ -31,11 +30,11 @@ func (db *DB) FeedState(url string) (ingest.FeedState, error) {
 // FeedStates returns the state of every feed ever fetched, ordered by URL.
 func (db *DB) FeedStates() ([]ingest.FeedState, error) {
 	var out []ingest.FeedState
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketFeeds).ForEach(func(k, v []byte) error {
 			var st ingest.FeedState
 			if err := json.Unmarshal(v, &st); err != nil {
-				return fmt.Errorf("decode feed state %s: %w", k, err)
+				return corrupt("decode feed state %s: %w", k, err)
 			}
 			out = append(out, st)
 			return nil

@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/policywatch/policywatch/event"
@@ -47,7 +46,7 @@ func encodeEvent(r event.Record) ([]byte, error) {
 func decodeEvent(raw []byte) (event.Record, error) {
 	var s storedEvent
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return event.Record{}, fmt.Errorf("decode: %w", err)
+		return event.Record{}, corrupt("decode: %w", err)
 	}
 	return event.Record{
 		Event: event.Event{
@@ -93,7 +92,7 @@ func encodeArticle(a *ingest.Article) ([]byte, error) {
 func decodeArticle(raw []byte) (ingest.Article, error) {
 	var s storedArticle
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return ingest.Article{}, fmt.Errorf("decode: %w", err)
+		return ingest.Article{}, corrupt("decode: %w", err)
 	}
 	return ingest.Article{
 		ID: s.ID, Key: s.Key, Feed: s.Feed, URL: s.URL, Title: s.Title,

@@ -152,11 +152,11 @@ func (g *grouper) state(id string) (*storyState, error) {
 	}
 	raw := g.tx.Bucket(bucketStories).Get([]byte(id))
 	if raw == nil {
-		return nil, fmt.Errorf("story %s: %w", id, ErrNotFound)
+		return nil, corrupt("story %s: named by an index or an event but missing", id)
 	}
 	st := &storyState{stored: bytes.Clone(raw)}
 	if err := json.Unmarshal(raw, &st.rec); err != nil {
-		return nil, fmt.Errorf("decode story %s: %w", id, err)
+		return nil, corrupt("decode story %s: %w", id, err)
 	}
 	k, err := storyLastKey(&st.rec.Story)
 	if err != nil {
@@ -506,7 +506,7 @@ func groupAll(tx *bbolt.Tx, now time.Time, window time.Duration) error {
 	err := tx.Bucket(bucketIdxDate).ForEach(func(k, _ []byte) error {
 		i := bytes.IndexByte(k, 0)
 		if i < 0 {
-			return fmt.Errorf("%s: malformed key %q", bucketIdxDate, k)
+			return corrupt("%s: malformed key %q", bucketIdxDate, k)
 		}
 		eventIDs = append(eventIDs, string(k[i+1:]))
 		return nil
@@ -554,7 +554,7 @@ func tripleKey(r *storyRecord, from, to string) []byte {
 func parseTripleKey(rest []byte) (span, string, error) {
 	const d = len("2006-01-02")
 	if len(rest) < 2*d+3 || rest[d] != 0 || rest[2*d+1] != 0 {
-		return span{}, "", fmt.Errorf("malformed key %q", rest)
+		return span{}, "", corrupt("malformed key %q", rest)
 	}
 	sp, err := parseSpan(string(rest[d+1:2*d+1]), string(rest[:d]))
 	if err != nil {

@@ -68,7 +68,7 @@ func newEvent(a ingest.Article, country, service string, action event.Action, da
 func dump(t testing.TB, db *DB) map[string]map[string]string {
 	t.Helper()
 	out := map[string]map[string]string{}
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
 			m := map[string]string{}
 			out[string(name)] = m
@@ -88,7 +88,7 @@ func dump(t testing.TB, db *DB) map[string]map[string]string {
 func bucketKeysOf(t testing.TB, db *DB, bucket []byte) []string {
 	t.Helper()
 	var keys []string
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucket).ForEach(func(k, _ []byte) error {
 			keys = append(keys, string(k))
 			return nil

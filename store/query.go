@@ -269,7 +269,7 @@ func (s *revScan) next() { k, _ := s.c.Prev(); s.set(k) }
 func (s *revScan) entry() (date, id []byte, err error) {
 	rest := s.k[len(s.r.prefix):]
 	if len(rest) < len("2006-01-02")+2 || rest[len("2006-01-02")] != 0 {
-		return nil, nil, fmt.Errorf("malformed index key %q", s.k)
+		return nil, nil, corrupt("malformed index key %q", s.k)
 	}
 	return rest[:len("2006-01-02")], rest[len("2006-01-02")+1:], nil
 }
@@ -299,7 +299,7 @@ func (db *DB) scan(f Filter, release bool, fn func(event.Record) error) (Plan, e
 		plan  Plan
 		fnErr error
 	)
-	err = db.bolt.View(func(tx *bbolt.Tx) error {
+	err = db.view(func(tx *bbolt.Tx) error {
 		a := q.plan(tx)
 		plan.Index = string(a.bucket)
 		idx, events := tx.Bucket(a.bucket), tx.Bucket(bucketEvents)
@@ -351,11 +351,11 @@ func (db *DB) scan(f Filter, release bool, fn func(event.Record) error) (Plan, e
 			plan.Keys++
 			raw := events.Get(id)
 			if raw == nil {
-				return fmt.Errorf("%s: index names missing event %s", a.bucket, id)
+				return corrupt("%s: index names missing event %s", a.bucket, id)
 			}
 			e, err := decodeEvent(raw)
 			if err != nil {
-				return fmt.Errorf("decode event %s: %w", id, err)
+				return corrupt("decode event %s: %w", id, err)
 			}
 			plan.Loaded++
 			if release && plan.Loaded%releaseEvery == 0 {

@@ -16,7 +16,7 @@ import (
 // ErrNotFound.
 func (db *DB) Event(id string) (event.Record, error) {
 	var e event.Record
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		return getJSON(tx.Bucket(bucketEvents), id, &e)
 	})
 	if err != nil {
@@ -29,7 +29,7 @@ func (db *DB) Event(id string) (event.Record, error) {
 // ErrNotFound.
 func (db *DB) Article(id string) (ingest.Article, error) {
 	var a ingest.Article
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		raw := tx.Bucket(bucketArticles).Get([]byte(id))
 		if raw == nil {
 			return ErrNotFound
@@ -49,7 +49,7 @@ func (db *DB) Article(id string) (ingest.Article, error) {
 // known article without events gives none.
 func (db *DB) ArticleEvents(articleID string) ([]event.Record, error) {
 	var out []event.Record
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		if tx.Bucket(bucketArticles).Get([]byte(articleID)) == nil {
 			return ErrNotFound
 		}
@@ -57,7 +57,7 @@ func (db *DB) ArticleEvents(articleID string) ([]event.Record, error) {
 		for _, id := range articleEventIDs(tx, articleID) {
 			e, err := getEvent(events, id)
 			if err != nil {
-				return fmt.Errorf("event %s: %w", id, err)
+				return fmt.Errorf("event %s: %w", id, missing(err, "%s", bucketArticleEvents))
 			}
 			out = append(out, e)
 		}
@@ -84,7 +84,7 @@ type Counts struct {
 // the slow way.
 func (db *DB) Counts() (Counts, error) {
 	var c Counts
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		var ok bool
 		if c, ok = readCounts(tx); !ok {
 			c = countBuckets(tx)
@@ -103,7 +103,10 @@ func (db *DB) Counts() (Counts, error) {
 var keyCounts = []byte("counts")
 
 func readCounts(tx *bbolt.Tx) (Counts, bool) {
-	raw := tx.Bucket(bucketMeta).Get(keyCounts)
+	return parseCounts(tx.Bucket(bucketMeta).Get(keyCounts))
+}
+
+func parseCounts(raw []byte) (Counts, bool) {
 	if len(raw) != 24 {
 		return Counts{}, false
 	}
@@ -160,7 +163,7 @@ func getJSON(b *bbolt.Bucket, key string, v any) error {
 		return ErrNotFound
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("decode: %w", err)
+		return corrupt("decode: %w", err)
 	}
 	return nil
 }

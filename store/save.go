@@ -63,7 +63,7 @@ func (db *DB) Save(b Batch) (SaveStats, error) {
 	}
 	var st SaveStats
 	now := db.now().UTC()
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		w := writer{tx: tx, now: now, stats: &st, stories: newGrouper(tx, now, db.window, &st)}
 		for i := range b.Articles {
 			if err := w.saveArticle(&b.Articles[i]); err != nil {
@@ -90,7 +90,7 @@ func (db *DB) Save(b Batch) (SaveStats, error) {
 // stored article. Every key given is in the map.
 func (db *DB) Seen(keys []string) (map[string]bool, error) {
 	seen := make(map[string]bool, len(keys))
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketKeys)
 		for _, k := range keys {
 			seen[k] = b.Get([]byte(k)) != nil
@@ -271,7 +271,7 @@ func (w writer) deleteEvent(id string) error {
 	}
 	e, err := decodeEvent(raw)
 	if err != nil {
-		return fmt.Errorf("decode: %w", err)
+		return corrupt("decode: %w", err)
 	}
 	if err := deleteIndexes(w.tx, e.Event); err != nil {
 		return err
@@ -303,6 +303,16 @@ func eventIndexKeys(e event.Event, date string) []indexEntry {
 		{bucketIdxDate, pairKey(date, e.ID)},
 		{bucketIdxExtractor, valueKey(e.Extractor, date, e.ID)},
 	}
+}
+
+// eventIndexBuckets are the buckets that index every event: those of
+// eventIndexKeys, in its order, then article_events.
+func eventIndexBuckets() [][]byte {
+	var out [][]byte
+	for _, ix := range eventIndexKeys(event.Event{}, "") {
+		out = append(out, ix.bucket)
+	}
+	return append(out, bucketArticleEvents)
 }
 
 // changed reports whether b says something a does not: any field but the

@@ -44,7 +44,7 @@ func (db *DB) Stats(f Filter) (Stats, error) {
 	var c counter
 	var indexed bool
 	if q.datesOnly() {
-		err = db.bolt.View(func(tx *bbolt.Tx) error {
+		err = db.view(func(tx *bbolt.Tx) error {
 			// A file written before idx_extractor, opened read-only,
 			// cannot be counted from the indexes alone.
 			if indexed = tx.Bucket(bucketIdxExtractor) != nil; indexed {
@@ -124,7 +124,7 @@ func (c *counter) fromIndexes(tx *bbolt.Tx, since, until string) error {
 			value, rest, ok := bytes.Cut(k, []byte{0})
 			date, _, ok2 := bytes.Cut(rest, []byte{0})
 			if !ok || !ok2 {
-				return fmt.Errorf("%s: malformed key %q", ix.bucket, k)
+				return corrupt("%s: malformed key %q", ix.bucket, k)
 			}
 			if inRange(date) {
 				c.inc(ix.m, string(value))
@@ -139,7 +139,7 @@ func (c *counter) fromIndexes(tx *bbolt.Tx, since, until string) error {
 	return tx.Bucket(bucketIdxDate).ForEach(func(k, _ []byte) error {
 		date, id, ok := bytes.Cut(k, []byte{0})
 		if !ok || len(date) != len("2006-01-02") {
-			return fmt.Errorf("%s: malformed key %q", bucketIdxDate, k)
+			return corrupt("%s: malformed key %q", bucketIdxDate, k)
 		}
 		if !inRange(date) {
 			return nil
@@ -149,7 +149,7 @@ func (c *counter) fromIndexes(tx *bbolt.Tx, since, until string) error {
 		if bytes.HasSuffix(date, []byte("-01-01")) {
 			e, err := getEvent(events, string(id))
 			if err != nil {
-				return fmt.Errorf("event %s: %w", id, err)
+				return fmt.Errorf("event %s: %w", id, missing(err, "%s", bucketIdxDate))
 			}
 			month = monthKey(e.Date)
 		}

@@ -262,7 +262,7 @@ func TestStatsFromIndexesOnly(t *testing.T) {
 	if _, err := db.Save(b); err != nil {
 		t.Fatal(err)
 	}
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketEvents).Put([]byte(b.Articles[0].Events[0].ID), []byte("{damaged"))
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
@@ -124,19 +125,19 @@ func Open(path string, opts Options) (*DB, error) {
 			timeout = defaultReadTimeout
 		}
 	}
-	if opts.ReadOnly {
-		// bbolt would fail with a bare ENOENT, or initialise an empty file
-		// through a read-only descriptor; say what the user should do instead.
-		info, err := os.Stat(path)
-		if errors.Is(err, fs.ErrNotExist) {
+	// bbolt would fail on a missing file with a bare ENOENT read-only, and
+	// would initialise an empty one; it trusts the pages of a damaged one
+	// until it panics. So a new file is made whole under another name
+	// first, and an existing one has its header checked.
+	err := checkFile(path, !opts.ReadOnly)
+	if errors.Is(err, fs.ErrNotExist) {
+		if opts.ReadOnly {
 			return nil, missingError{path}
 		}
-		if err != nil {
-			return nil, fmt.Errorf("open %s: %w", path, err)
-		}
-		if info.Size() == 0 {
-			return nil, fmt.Errorf("open %s: file is empty, not a policywatch database", path)
-		}
+		err = create(path, timeout)
+	}
+	if err != nil {
+		return nil, err
 	}
 
 	bdb, err := bbolt.Open(path, 0o644, &bbolt.Options{ReadOnly: opts.ReadOnly, Timeout: timeout})
@@ -152,20 +153,60 @@ func Open(path string, opts Options) (*DB, error) {
 	db := &DB{bolt: bdb, path: path, now: time.Now, window: window, version: SchemaVersion}
 	switch {
 	case opts.ReadOnly:
-		err = bdb.View(db.checkSchema)
-	case db.current(bdb):
+		err = db.view(db.checkSchema)
+	case db.current():
 		// Nothing to create or upgrade. An update transaction would
 		// commit anyway, two fdatasyncs, and a run opens the file
 		// thousands of times.
 	default:
 		db.version = SchemaVersion // what initSchema makes of the file
-		err = bdb.Update(db.initSchema)
+		err = db.update(db.initSchema)
 	}
 	if err != nil {
 		bdb.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// create makes a new database at path: the file is written in full under
+// a temporary name and linked into place, so that a process killed while
+// making it never leaves an empty or half-made file at path (which would
+// read as damage), and two processes making it at once do not clobber
+// each other.
+func create(path string, timeout time.Duration) error {
+	tmp := filepath.Join(filepath.Dir(path), fmt.Sprintf(".%s.%d-%d.new", filepath.Base(path), os.Getpid(), time.Now().UnixNano()))
+	// O_EXCL: the name is this process's own. 0o644 as bbolt would make
+	// the file, less the umask.
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	f.Close()
+	defer os.Remove(tmp)
+	bdb, err := bbolt.Open(tmp, 0o644, &bbolt.Options{Timeout: timeout})
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	db := &DB{bolt: bdb, path: path, now: time.Now, window: DefaultStoryWindow, version: SchemaVersion}
+	err = db.update(db.initSchema)
+	if cerr := bdb.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	switch err := os.Link(tmp, path); {
+	case errors.Is(err, fs.ErrExist):
+		// Made by another process meanwhile: use that one.
+	case err != nil:
+		// A file system without hard links: a rename may replace a file
+		// made meanwhile, which was empty, as this one is.
+		if err := os.Rename(tmp, path); err != nil {
+			return fmt.Errorf("create %s: %w", path, err)
+		}
+	}
+	return nil
 }
 
 // Close releases the file and its lock.
@@ -228,8 +269,8 @@ func (db *DB) initSchema(tx *bbolt.Tx) error {
 
 // current reports whether the file is at SchemaVersion with every bucket
 // in place, so that opening it read-write need not write.
-func (db *DB) current(bdb *bbolt.DB) bool {
-	err := bdb.View(func(tx *bbolt.Tx) error {
+func (db *DB) current() bool {
+	err := db.view(func(tx *bbolt.Tx) error {
 		if err := db.checkSchema(tx); err != nil {
 			return err
 		}
@@ -247,12 +288,15 @@ func (db *DB) current(bdb *bbolt.DB) bool {
 // events can be read, but not its stories, which only an upgrade creates.
 func (db *DB) checkSchema(tx *bbolt.Tx) error {
 	meta := tx.Bucket(bucketMeta)
+	if meta == nil && tx.Bucket(bucketEvents) != nil {
+		return corrupt("bucket %s missing", bucketMeta)
+	}
 	if meta == nil {
 		return fmt.Errorf("open %s: not a policywatch database (no %s bucket)", db.path, bucketMeta)
 	}
 	raw := meta.Get(keySchemaVersion)
 	if raw == nil {
-		return fmt.Errorf("open %s: damaged policywatch database: no schema version", db.path)
+		return corrupt("no schema version in the %s bucket", bucketMeta)
 	}
 	v, err := db.checkVersion(raw)
 	if err != nil {
@@ -264,7 +308,7 @@ func (db *DB) checkSchema(tx *bbolt.Tx) error {
 	}
 	for _, name := range want {
 		if tx.Bucket(name) == nil {
-			return fmt.Errorf("open %s: damaged policywatch database: bucket %s missing", db.path, name)
+			return corrupt("bucket %s missing", name)
 		}
 	}
 	db.version = v

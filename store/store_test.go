@@ -56,7 +56,7 @@ func TestOpenCloseReopen(t *testing.T) {
 func TestSchemaVersionWritten(t *testing.T) {
 	db := openTemp(t)
 	var got []byte
-	db.bolt.View(func(tx *bbolt.Tx) error {
+	db.view(func(tx *bbolt.Tx) error {
 		got = bytes.Clone(tx.Bucket(bucketMeta).Get(keySchemaVersion))
 		return nil
 	})
@@ -64,7 +64,7 @@ func TestSchemaVersionWritten(t *testing.T) {
 		t.Errorf("schema_version = %q, want %q", got, "2")
 	}
 	for _, name := range allBuckets {
-		db.bolt.View(func(tx *bbolt.Tx) error {
+		db.view(func(tx *bbolt.Tx) error {
 			if tx.Bucket(name) == nil {
 				t.Errorf("bucket %s missing", name)
 			}
@@ -301,7 +301,7 @@ func TestCountsAgreeWithBuckets(t *testing.T) {
 			t.Fatal(err)
 		}
 		var want Counts
-		db.bolt.View(func(tx *bbolt.Tx) error {
+		db.view(func(tx *bbolt.Tx) error {
 			want.Feeds = tx.Bucket(bucketFeeds).Stats().KeyN
 			want.Articles = tx.Bucket(bucketArticles).Stats().KeyN
 			want.Events = tx.Bucket(bucketEvents).Stats().KeyN

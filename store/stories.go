@@ -42,7 +42,7 @@ func (db *DB) Stories(f StoryFilter) ([]Story, error) {
 		return nil, err
 	}
 	var out []Story
-	err = db.bolt.View(func(tx *bbolt.Tx) error {
+	err = db.view(func(tx *bbolt.Tx) error {
 		if !f.ChangedSince.IsZero() && tx.Bucket(bucketIdxStoryUpdated) != nil {
 			out, err = changedStories(tx, &q, f)
 			return err
@@ -59,7 +59,7 @@ func (db *DB) Stories(f StoryFilter) ([]Story, error) {
 		for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
 			date, id, ok := bytes.Cut(k, []byte{0})
 			if !ok {
-				return fmt.Errorf("%s: malformed key %q", bucketIdxStoryLast, k)
+				return corrupt("%s: malformed key %q", bucketIdxStoryLast, k)
 			}
 			// Keys go by Last: older ones cannot reach Since.
 			if q.since != "" && string(date) < q.since {
@@ -74,7 +74,7 @@ func (db *DB) Stories(f StoryFilter) ([]Story, error) {
 			}
 			var r storyRecord
 			if err := getJSON(stories, string(id), &r); err != nil {
-				return fmt.Errorf("story %s: %w", id, err)
+				return fmt.Errorf("story %s: %w", id, missing(err, "%s", bucketIdxStoryLast))
 			}
 			ok, err := q.matchStory(tx, &r.Story, f.CreatedAfter)
 			if err != nil {
@@ -107,11 +107,11 @@ func changedStories(tx *bbolt.Tx, q *query, f StoryFilter) ([]Story, error) {
 	for k, _ := c.Seek(from); k != nil; k, _ = c.Next() {
 		_, id, ok := bytes.Cut(k, []byte{0})
 		if !ok {
-			return nil, fmt.Errorf("%s: malformed key %q", bucketIdxStoryUpdated, k)
+			return nil, corrupt("%s: malformed key %q", bucketIdxStoryUpdated, k)
 		}
 		var r storyRecord
 		if err := getJSON(stories, string(id), &r); err != nil {
-			return nil, fmt.Errorf("story %s: %w", id, err)
+			return nil, fmt.Errorf("story %s: %w", id, missing(err, "%s", bucketIdxStoryUpdated))
 		}
 		ok, err := q.matchStory(tx, &r.Story, f.CreatedAfter)
 		if err != nil {
@@ -172,7 +172,7 @@ func (q *query) matchStory(tx *bbolt.Tx, s *Story, createdAfter time.Time) (bool
 	for _, id := range s.EventIDs {
 		e, err := getEvent(events, id)
 		if err != nil {
-			return false, fmt.Errorf("story %s: event %s: %w", s.ID, id, err)
+			return false, fmt.Errorf("story %s: event %s: %w", s.ID, id, missing(err, "%s", bucketStoryEvents))
 		}
 		if q.matchText(&e.Event) {
 			return true, nil
@@ -191,7 +191,7 @@ func (db *DB) Story(id string) (Story, []event.Record, error) {
 		r      storyRecord
 		events []event.Record
 	)
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		if err := getJSON(tx.Bucket(bucketStories), id, &r); err != nil {
 			return err
 		}
@@ -203,7 +203,7 @@ func (db *DB) Story(id string) (Story, []event.Record, error) {
 		for _, eid := range r.EventIDs {
 			e, err := getEvent(b, eid)
 			if err != nil {
-				return fmt.Errorf("event %s: %w", eid, err)
+				return fmt.Errorf("event %s: %w", eid, missing(err, "%s", bucketStoryEvents))
 			}
 			events = append(events, e)
 		}

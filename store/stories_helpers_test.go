@@ -99,7 +99,7 @@ func storyOf(t testing.TB, db *DB, key string) string {
 // the window of each other.
 func checkStories(t testing.TB, db *DB) {
 	t.Helper()
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		events := tx.Bucket(bucketEvents)
 		eventStory := tx.Bucket(bucketEventStory)
 		members := tx.Bucket(bucketStoryEvents)

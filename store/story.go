@@ -107,13 +107,13 @@ func (m *member) decode(b []byte) error {
 	for _, s := range m.strings() {
 		n, k := binary.Uvarint(b)
 		if k <= 0 || uint64(len(b)-k) < n {
-			return errors.New("malformed story member")
+			return corrupt("malformed story member")
 		}
 		*s = string(b[k : k+int(n)])
 		b = b[k+int(n):]
 	}
 	if len(b) != 0 {
-		return errors.New("malformed story member: trailing bytes")
+		return corrupt("malformed story member: trailing bytes")
 	}
 	return nil
 }
@@ -244,11 +244,11 @@ func bestReason(members []memberEntry) string {
 func decodeMember(id string, raw []byte) (memberEntry, error) {
 	m := memberEntry{id: id}
 	if err := m.member.decode(raw); err != nil {
-		return m, err
+		return m, corrupt("%w", err)
 	}
 	sp, err := dateSpan(m.Date)
 	if err != nil {
-		return m, err
+		return m, corrupt("%w", err)
 	}
 	m.days = sp
 	return m, nil

@@ -82,7 +82,7 @@ func TestUpgradeFromV1(t *testing.T) {
 	}
 	defer db.Close()
 	var version string
-	db.bolt.View(func(tx *bbolt.Tx) error {
+	db.view(func(tx *bbolt.Tx) error {
 		version = string(tx.Bucket(bucketMeta).Get(keySchemaVersion))
 		return nil
 	})

@@ -203,6 +203,11 @@ func classify(err error) failure {
 	case errors.Is(err, store.ErrNeedsUpgrade):
 		return failure{status: http.StatusServiceUnavailable,
 			msg: "the database is an older format without stories: run `policywatch run` once to upgrade it"}
+	case errors.Is(err, store.ErrDamaged):
+		// The operator has work to do, and the client can only wait:
+		// say so plainly rather than "internal error".
+		return failure{status: http.StatusInternalServerError,
+			msg: "the database is damaged; the server's operator can run `policywatch check` for what is wrong and `policywatch recover` to copy what can be read"}
 	case errors.Is(err, store.ErrNotFound):
 		return failure{status: http.StatusNotFound, msg: "not found"}
 	}

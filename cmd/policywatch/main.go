@@ -9,7 +9,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/policywatch/policywatch/store"
 )
 
 // Exit codes.
@@ -21,6 +24,7 @@ const (
 	// were not sent": a rule was skipped as broken, or a delivery of the
 	// run failed, was given up or is of unknown outcome.
 	exitAlertsNotSent = 3
+	exitDamaged = 4 // the database file is damaged
 
 	exitInterrupted = 130 // stopped by SIGINT or SIGTERM
 )
@@ -49,6 +53,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "policywatch: %v\nRun 'policywatch --help' for usage.\n", err)
 		return exitUsage
 	}
+	var de *store.DamagedError
+	if errors.As(err, &de) {
+		fmt.Fprintf(stderr, "policywatch: %v\n%s", err, damageAdvice(de))
+		return exitDamaged
+	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
@@ -58,6 +67,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	fmt.Fprintf(stderr, "policywatch: %v\n", err)
 	return exitFailure
+}
+
+// damageAdvice says what to do about a damaged database.
+func damageAdvice(de *store.DamagedError) string {
+	if errors.Is(de, store.ErrEmpty) {
+		return ""
+	}
+	db := shellQuote(de.Path)
+	return fmt.Sprintf("'policywatch check --db %s' lists what is wrong, and\n"+
+		"'policywatch recover --db %s NEW.db' copies every record that can be read into a new file.\n", db, db)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // usageError is a mistake on the command line: exit code 2.

@@ -82,6 +82,9 @@ bundled corpus. The nightly job is 'policywatch run'; researchers use
 		a.extractCmd(),
 		a.reextractCmd(),
 		a.versionCmd(),
+		a.checkCmd(),
+		a.recoverCmd(),
+		a.backupCmd(),
 	)
 	return root
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -58,6 +59,9 @@ Exit codes:
   3    the data is stored, but some alerts were not sent: a rule was skipped,
        or a delivery of this run failed, was given up or has an unknown outcome
        (see the summary and 'policywatch alerts status')
+  4    the database is damaged: run reads every page before its first write,
+       and writes nothing to a damaged file (see 'policywatch check' and
+       'policywatch recover')
   130  interrupted; what was done is stored`,
 		Example: `  policywatch run
   policywatch run --config feeds.yaml --db /var/lib/policywatch/policywatch.db
@@ -146,9 +150,18 @@ func (a *app) runPipeline(cmd *cobra.Command, cfg ingest.Config, log *slog.Logge
 	// Open once to fail early on a locked, foreign or newer file; the run
 	// itself visits the file per batch so readers get in between.
 	db := store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second, StoryWindow: window}}
-	if err := db.Do(func(*store.DB) error { return nil }); err != nil {
+	if err := db.Do(func(*store.DB) error { return nil }); errors.Is(err, store.ErrDamaged) {
+		return pipeline.Summary{}, fmt.Errorf("not writing to %s: %w", a.dbPath, err)
+	} else if err != nil {
 		return pipeline.Summary{}, err
 	}
+	// bbolt writing into a file with damaged pages spreads the damage;
+	// refuse before the first write, not at the first panic.
+	checkStart := time.Now()
+	if err := store.CheckPages(a.dbPath, db.Options); err != nil {
+		return pipeline.Summary{}, fmt.Errorf("not writing to %s: %w", a.dbPath, err)
+	}
+	log.Debug("database pages checked", "db", a.dbPath, "took", time.Since(checkStart).Round(time.Millisecond))
 	x, err := newExtractor()
 	if err != nil {
 		return pipeline.Summary{}, err

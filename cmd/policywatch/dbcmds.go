@@ -1,0 +1,180 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/policywatch/policywatch/store"
+)
+
+// dbLockWait is how long check, recover and backup wait for a batch
+// being written; they read the whole file, so they are in no hurry.
+const dbLockWait = 30 * time.Second
+
+func (a *app) checkCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Check the database file for damage",
+		Long: `Check reads the whole database and reports what is wrong with it: the header
+pages and the file's length; every page of every bucket (read without bbolt,
+so a damaged page is a finding, not a crash) and then bbolt's own consistency
+check; and what policywatch keeps true of its records: each decodes, every
+index entry names an event and every event has its index entries, stories
+and their events agree, and the counts kept for /healthz and stats are the
+records stored.
+
+It only reads, with the lock a query takes, so it runs beside 'serve' and
+waits for a run's batch. The exit code is 0 when nothing is wrong, 4 when
+the database is damaged ('policywatch recover' then copies what can be read
+into a new file), 1 when the check could not be made.`,
+		Example: `  policywatch check
+  policywatch check --db /var/lib/policywatch/policywatch.db --json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rep, err := store.Check(a.dbPath, store.Options{Timeout: dbLockWait})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				err = writeJSON(a.stdout, rep)
+			} else {
+				_, err = io.WriteString(a.stdout, rep.String())
+			}
+			if err != nil {
+				return err
+			}
+			if !rep.OK() {
+				return &exitError{code: exitDamaged, msg: fmt.Sprintf("%s is damaged; 'policywatch recover --db %s NEW.db' copies every record that can be read into a new file", a.dbPath, shellQuote(a.dbPath))}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+func (a *app) recoverCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "recover NEW.db",
+		Short: "Copy every record that can be read from a damaged database into a new file",
+		Long: `Recover reads the database (--db) page by page, as check does, and copies every
+record it can read into NEW.db, a new database, then says what it could not
+read. It works on a file bbolt cannot open: cut short, pages overwritten, one
+header page bad. The old file is only read; NEW.db must not exist, and
+appears only when complete.
+
+A record is kept when the pages that lead to it can be read and it decodes.
+The indexes, the counts and the links between events and stories are rebuilt
+in the new file, so it passes 'policywatch check'. A story that lost events
+is recomputed from those left; events whose story was lost are grouped again,
+and alerts are not posted for the stories that makes. Articles that were
+lost are fetched again by the next run if their feeds still list them.
+
+Check the new file, then put it in place of the old one:
+
+  policywatch recover --db policywatch.db recovered.db
+  policywatch check --db recovered.db
+  mv policywatch.db damaged.db && mv recovered.db policywatch.db`,
+		Example: `  policywatch recover recovered.db
+  policywatch recover --db /var/lib/policywatch/policywatch.db /var/lib/policywatch/recovered.db`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("recover takes one argument, the new file to write, got %d", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rep, err := store.Recover(a.dbPath, args[0], store.Options{Timeout: dbLockWait})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(a.stdout, rep)
+			}
+			printRecoverReport(a.stdout, rep)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+// printRecoverReport says what was kept, of what, and what was lost.
+func printRecoverReport(w io.Writer, rep store.RecoverReport) {
+	fmt.Fprintf(w, "Recovered %s into %s:\n", rep.From, rep.To)
+	for _, k := range []string{"articles", "events", "stories", "feeds", "alerts_sent"} {
+		n, ok := rep.Kept[k]
+		if !ok {
+			continue
+		}
+		if want, ok := rep.Expected[k]; ok && want != n {
+			fmt.Fprintf(w, "  %-12s %d of %d\n", k, n, want)
+		} else {
+			fmt.Fprintf(w, "  %-12s %d\n", k, n)
+		}
+	}
+	if rep.Regrouped > 0 {
+		fmt.Fprintf(w, "  %s lost their story and were grouped again\n", plural(rep.Regrouped, "event", "events"))
+	}
+	if len(rep.Unreadable) == 0 && rep.DroppedN == 0 {
+		fmt.Fprintln(w, "Every page could be read.")
+		return
+	}
+	if len(rep.Unreadable) > 0 {
+		fmt.Fprintf(w, "\nCould not be read (%s; what they held is lost):\n", plural(len(rep.Unreadable), "page", "pages"))
+		for i, u := range rep.Unreadable {
+			if i == 20 {
+				fmt.Fprintf(w, "  … and %d more\n", len(rep.Unreadable)-i)
+				break
+			}
+			fmt.Fprintf(w, "  %s\n", u)
+		}
+	}
+	if rep.DroppedN > 0 {
+		fmt.Fprintf(w, "\nRead but dropped (%s that made no sense):\n", plural(rep.DroppedN, "record", "records"))
+		for _, d := range rep.Dropped {
+			fmt.Fprintf(w, "  %s\n", d)
+		}
+		if rep.DroppedN > len(rep.Dropped) {
+			fmt.Fprintf(w, "  … and %d more\n", rep.DroppedN-len(rep.Dropped))
+		}
+	}
+}
+
+func (a *app) backupCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "backup FILE",
+		Short: "Write a consistent copy of the database to FILE, while it is in use",
+		Long: `Backup copies the database (--db) to FILE as it stands at one moment, while
+'serve', queries and runs go on using it: it reads in one read transaction,
+with the lock a query takes, waiting for a run's batch to be written. The
+copy is a database: --db FILE opens it.
+
+The pages are checked first, and a damaged database is not copied (exit 4),
+so a good backup is never replaced by a bad one. FILE is written under a
+temporary name and renamed into place when complete and synced to disk; an
+existing FILE is replaced.`,
+		Example: `  policywatch backup policywatch-$(date +%F).db
+  policywatch backup --db /var/lib/policywatch/policywatch.db /backup/policywatch.db`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("backup takes one argument, the file to write, got %d", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := store.Backup(a.dbPath, args[0], store.Options{Timeout: dbLockWait})
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(a.stdout, "Backed up %s to %s (%d bytes).\n", a.dbPath, args[0], n)
+			return err
+		},
+	}
+	return cmd
+}
