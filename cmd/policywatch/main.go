@@ -24,7 +24,7 @@ const (
 	// were not sent": a rule was skipped as broken, or a delivery of the
 	// run failed, was given up or is of unknown outcome.
 	exitAlertsNotSent = 3
-	exitDamaged = 4 // the database file is damaged
+	exitDamaged       = 4 // the database file is damaged
 
 	exitInterrupted = 130 // stopped by SIGINT or SIGTERM
 )
