@@ -12,6 +12,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // Page is what ReadPage finds in an article page.
@@ -38,6 +39,7 @@ func ReadPage(r io.Reader, contentType string) (Page, error) {
 	page := Page{Title: pageTitle(doc), Published: metaPublished(doc)}
 
 	dropJunk(root)
+	wrapLooseText(root)
 	c := chooseContainer(root)
 	if page.Published.IsZero() {
 		// The article's own <time> usually sits in its byline, which is
@@ -315,8 +317,141 @@ func proseRunes(n *html.Node) int {
 }
 
 func ownProse(p *html.Node) int {
-	_, runes, link := inlineText(children(p)...)
+	text, runes, link := inlineText(children(p)...)
+	if isLoose(p) && !proseLike(text) {
+		return 0
+	}
 	return runes - link
+}
+
+// wrapLooseText gives the text that sits directly in a block element,
+// beside or instead of <p>s, paragraphs of its own, as Readability does:
+// many sites write a story as text and <br>s inside one <div>, or as
+// <div>s of bare text. Two <br>s in a row end a paragraph. It reports
+// whether n is or holds a block element, so a <span> or <a> wrapped
+// around <div>s is itself treated as a block.
+func wrapLooseText(n *html.Node) bool {
+	if n.Type != html.ElementNode && n.Type != html.DocumentNode {
+		return false
+	}
+	hasBlock := false
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if wrapLooseText(c) {
+			hasBlock = true
+		}
+	}
+	isBlock := hasBlock || (n.Type == html.ElementNode && !rules.inline[n.Data])
+	if !isBlock || n.Type != html.ElementNode || rules.textTag[n.Data] || !hasLooseText(n) {
+		return isBlock
+	}
+	var run []*html.Node
+	flush := func() {
+		if len(run) > 0 && runHasText(run) {
+			p := &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P, Attr: []html.Attribute{looseMark}}
+			n.InsertBefore(p, run[0])
+			for _, c := range run {
+				n.RemoveChild(c)
+				p.AppendChild(c)
+			}
+		}
+		run = nil
+	}
+	for c := n.FirstChild; c != nil; {
+		next := c.NextSibling
+		switch {
+		case c.Type == html.ElementNode && (!rules.inline[c.Data] || hasBlockDescendant(c)):
+			flush()
+		case c.Type == html.ElementNode && c.Data == "br" && nextIsBr(c):
+			flush()
+		case c.Type == html.TextNode || c.Type == html.ElementNode:
+			run = append(run, c)
+		}
+		c = next
+	}
+	flush()
+	return true
+}
+
+// looseMark marks the paragraphs wrapLooseText makes. The parser never
+// gives an attribute this namespace, so a page cannot forge it.
+var looseMark = html.Attribute{Namespace: "policywatch", Key: "loose"}
+
+func isLoose(p *html.Node) bool {
+	return len(p.Attr) == 1 && p.Attr[0] == looseMark
+}
+
+// proseLike reports whether a paragraph gathered from loose text reads as
+// prose rather than a label: a section name, a date, a share count.
+// Real paragraphs outside <p> are long, or whole sentences.
+func proseLike(text string) bool {
+	if countLetters(text) >= 50 {
+		return true
+	}
+	words := strings.Fields(text)
+	if len(words) < 5 {
+		return false
+	}
+	last := []rune(words[len(words)-1])
+	switch last[len(last)-1] {
+	case '.', '!', '?', '…', '"', '”', '»', '。', '！', '？':
+		return true
+	}
+	return false
+}
+
+// hasLooseText reports whether text sits directly in n or in an inline
+// child, outside any block element.
+func hasLooseText(n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch {
+		case c.Type == html.TextNode && strings.TrimSpace(c.Data) != "":
+			return true
+		case c.Type == html.ElementNode && rules.inline[c.Data] && c.Data != "br" && !hasBlockDescendant(c):
+			if strings.TrimSpace(nodeText(c)) != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func hasBlockDescendant(n *html.Node) bool {
+	return findFirst(n, func(c *html.Node) bool { return c != n && !rules.inline[c.Data] }) != nil
+}
+
+func runHasText(run []*html.Node) bool {
+	for _, c := range run {
+		if strings.TrimSpace(nodeText(c)) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// nextIsBr reports whether the next sibling of br, past white space, is
+// another <br>.
+func nextIsBr(br *html.Node) bool {
+	for c := br.NextSibling; c != nil; c = c.NextSibling {
+		switch {
+		case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "":
+			continue
+		case c.Type == html.ElementNode && c.Data == "br":
+			return true
+		}
+		return false
+	}
+	return false
+}
+
+func nodeText(n *html.Node) string {
+	if n.Type == html.TextNode {
+		return n.Data
+	}
+	var b strings.Builder
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		b.WriteString(nodeText(c))
+	}
+	return b.String()
 }
 
 // pruneNoise removes page furniture inside the container.
@@ -382,6 +517,9 @@ func pageParagraphs(container *html.Node) []string {
 			flush()
 		default:
 			text, runes, link := inlineText(children(n)...)
+			if isLoose(n) && !proseLike(text) {
+				return
+			}
 			add(n.Data, text, runes, link)
 		}
 	}

@@ -212,6 +212,29 @@ func TestReadPageChoosesContainer(t *testing.T) {
 			want: "Lead.\n\nBackground\n\nBody with a link inside.\n\nFirst point",
 		},
 		{
+			name: "a story of bare text and <br>s in one <div>",
+			html: `<div class="sidebar"><p>Short.</p></div><div class="content">The minister ordered the block on Monday, officials said.<br><br>
+				Operators complied within hours, <a href="/x">according to</a> monitors.<br>
+				Access returned on Friday.<br><br><br>The ban may be challenged in court.</div>`,
+			want: "The minister ordered the block on Monday, officials said.\n\n" +
+				"Operators complied within hours, according to monitors. Access returned on Friday.\n\n" +
+				"The ban may be challenged in court.",
+		},
+		{
+			name: "paragraphs as <div>s of bare text, labels among them left out",
+			html: `<article><div class="kicker">South Asia</div><div class="date">Jan 12, 2024</div>
+				<div class="para">The regulator blocked the app on Monday.</div>
+				<div class="para"><span>You should not believe them.</span></div><div class="count">42</div>
+				<div class="para">It gave no reason for the order, which took effect at midnight across the country.</div></article>`,
+			want: "The regulator blocked the app on Monday.\n\nYou should not believe them.\n\n" +
+				"It gave no reason for the order, which took effect at midnight across the country.",
+		},
+		{
+			name: "text between the <p>s of a story is kept in order",
+			html: `<article><p>First paragraph of the story.</p>Loose text the editor left between paragraphs, long enough to be prose.<p>Last paragraph.</p></article>`,
+			want: "First paragraph of the story.\n\nLoose text the editor left between paragraphs, long enough to be prose.\n\nLast paragraph.",
+		},
+		{
 			name: "entities decoded and white space collapsed",
 			html: "<article><p>AT&amp;T&nbsp;and\n\t  Verizon &#8220;comply&#8221;<br>today.</p></article>",
 			want: "AT&T and Verizon “comply” today.",
