@@ -190,6 +190,18 @@ func isNoisy(n *html.Node) bool {
 	case "html", "body", "main", "article":
 		return false
 	}
+	if !hasNoiseMarker(n) {
+		return false
+	}
+	// A marker on an element around the page's main content names a
+	// layout, not furniture: "m-advertisement-off-canvas--pusher" wraps a
+	// whole page, "content-with-sidebar" a story.
+	return findFirst(n, func(c *html.Node) bool {
+		return c != n && (c.Data == "main" || attr(c, "role") == "main" || isArticleBody(c))
+	}) == nil
+}
+
+func hasNoiseMarker(n *html.Node) bool {
 	for _, a := range n.Attr {
 		if a.Key != "class" && a.Key != "id" && a.Key != "data-component" {
 			continue
@@ -318,7 +330,7 @@ func proseRunes(n *html.Node) int {
 
 func ownProse(p *html.Node) int {
 	text, runes, link := inlineText(children(p)...)
-	if isLoose(p) && !proseLike(text) {
+	if isLoose(p) && !proseLike(text) || inLink(p) {
 		return 0
 	}
 	return runes - link
@@ -454,6 +466,29 @@ func nodeText(n *html.Node) string {
 	return b.String()
 }
 
+// inLink reports whether n sits inside a link: a teaser card whose
+// headline and summary are one <a>.
+func inLink(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && p.Data == "a" {
+			return true
+		}
+	}
+	return false
+}
+
+// inHeader reports whether n sits in an article's <header> (those of the
+// page are dropped already), where the standfirst is prose but the rest
+// is bylines, dates and kickers.
+func inHeader(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && p.Data == "header" {
+			return true
+		}
+	}
+	return false
+}
+
 // pruneNoise removes page furniture inside the container.
 func pruneNoise(n *html.Node) {
 	for c := n.FirstChild; c != nil; {
@@ -478,11 +513,14 @@ type block struct {
 
 func pageParagraphs(container *html.Node) []string {
 	var blocks []block
-	add := func(tag, text string, runes, link int) {
-		if text == "" || link*2 > runes {
+	add := func(n *html.Node, text string, runes, link int) {
+		if text == "" || link*2 > runes || inLink(n) {
 			return // empty, or a line of links: "Read more", related stories
 		}
-		blocks = append(blocks, block{text: text, heading: tag[0] == 'h'})
+		if inHeader(n) && !proseLike(text) {
+			return // a byline or a date beside the headline
+		}
+		blocks = append(blocks, block{text: text, heading: n.Data[0] == 'h'})
 	}
 	var visit func(n *html.Node)
 	visit = func(n *html.Node) {
@@ -502,7 +540,7 @@ func pageParagraphs(container *html.Node) []string {
 			flush := func() {
 				if len(loose) > 0 {
 					text, runes, link := inlineText(loose...)
-					add(n.Data, text, runes, link)
+					add(n, text, runes, link)
 					loose = nil
 				}
 			}
@@ -520,7 +558,7 @@ func pageParagraphs(container *html.Node) []string {
 			if isLoose(n) && !proseLike(text) {
 				return
 			}
-			add(n.Data, text, runes, link)
+			add(n, text, runes, link)
 		}
 	}
 	visit(container)

@@ -235,6 +235,25 @@ func TestReadPageChoosesContainer(t *testing.T) {
 			want: "First paragraph of the story.\n\nLoose text the editor left between paragraphs, long enough to be prose.\n\nLast paragraph.",
 		},
 		{
+			name: "a furniture marker on a wrapper around the story is a layout name",
+			html: `<div class="m-advertisement-off-canvas--pusher"><div class="ad-slot"><p>Buy now and save.</p></div>
+				<section itemprop="articleBody"><p>The story inside the wrapper.</p></section></div>`,
+			want: "The story inside the wrapper.",
+		},
+		{
+			name: "teaser cards made of one link are not prose",
+			html: `<article><p>The story, which is long enough to be the story on this page.</p>
+				<div class="more"><a class="card" href="/a"><h3>Another story</h3><p>Its summary, which reads like prose.</p></a></div></article>`,
+			want: "The story, which is long enough to be the story on this page.",
+		},
+		{
+			name: "bylines and dates in the article's header are left out, its standfirst kept",
+			html: `<article><header><h1>Headline</h1><h2 class="subtitle">The standfirst says what happened, in one sentence.</h2>
+				<ul class="authors"><li>Jane Doe</li></ul><ul class="dates"><li>Published 18 November 2019</li></ul></header>
+				<p>The story.</p></article>`,
+			want: "The standfirst says what happened, in one sentence.\n\nThe story.",
+		},
+		{
 			name: "entities decoded and white space collapsed",
 			html: "<article><p>AT&amp;T&nbsp;and\n\t  Verizon &#8220;comply&#8221;<br>today.</p></article>",
 			want: "AT&T and Verizon “comply” today.",
