@@ -466,6 +466,13 @@ func nodeText(n *html.Node) string {
 	return b.String()
 }
 
+// linkLine reports whether a paragraph is mostly links and has too little
+// text of its own to be a sentence: a paragraph whose hover card of links
+// to a politician's other stories outweighs it is still prose.
+func linkLine(runes, link int) bool {
+	return link*2 > runes && runes-link < 80
+}
+
 // inLink reports whether n sits inside a link: a teaser card whose
 // headline and summary are one <a>.
 func inLink(n *html.Node) bool {
@@ -514,7 +521,7 @@ type block struct {
 func pageParagraphs(container *html.Node) []string {
 	var blocks []block
 	add := func(n *html.Node, text string, runes, link int) {
-		if text == "" || link*2 > runes || inLink(n) {
+		if text == "" || linkLine(runes, link) || inLink(n) {
 			return // empty, or a line of links: "Read more", related stories
 		}
 		if inHeader(n) && !proseLike(text) {

@@ -254,6 +254,14 @@ func TestReadPageChoosesContainer(t *testing.T) {
 			want: "The standfirst says what happened, in one sentence.\n\nThe story.",
 		},
 		{
+			name: "a sentence is kept even when a hover card of links outweighs it",
+			html: `<article><p>A man pleaded guilty to threatening Rep. <span class="card"><a href="/p/omar">Ilhan Omar</a>
+				<a href="/1">Omar asks court to apply compassion in sentencing</a> <a href="/2">Progressives oppose spending stopgap measure over surveillance</a></span>
+				(D-Minn.), the U.S. Attorney's Office announced on Monday.</p><p><a href="/more">Read more</a> here</p></article>`,
+			want: "A man pleaded guilty to threatening Rep. Ilhan Omar Omar asks court to apply compassion in sentencing " +
+				"Progressives oppose spending stopgap measure over surveillance (D-Minn.), the U.S. Attorney's Office announced on Monday.",
+		},
+		{
 			name: "entities decoded and white space collapsed",
 			html: "<article><p>AT&amp;T&nbsp;and\n\t  Verizon &#8220;comply&#8221;<br>today.</p></article>",
 			want: "AT&T and Verizon “comply” today.",
