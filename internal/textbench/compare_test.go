@@ -2,6 +2,9 @@ package textbench_test
 
 import (
 	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/markusmobius/go-trafilatura"
@@ -12,6 +15,9 @@ import (
 )
 
 const benchDir = "../../ingest/testdata/article-text"
+
+var outDir = flag.String("textbench.out", "",
+	"write each extractor's text of the pages to DIR/NAME.json, the format of the benchmark's evaluate.py")
 
 // extractors are the page-text extractors compared side by side.
 // go-trafilatura runs with the options the benchmark's own runner gives it
@@ -54,14 +60,20 @@ func TestCompareExtractors(t *testing.T) {
 	}
 	for _, x := range extractors {
 		var cs []textbench.Counts
+		bodies := make(map[string]string, len(pages))
 		for _, p := range pages {
 			text, err := x.extract(p.HTML)
 			if err != nil {
 				t.Errorf("%s: page %s (%s): %v", x.name, p.ID, p.URL, err)
 			}
+			bodies[p.ID] = text
 			cs = append(cs, textbench.Match(p.Body, text))
 		}
-		t.Logf("%-12s %v", x.name, textbench.Average(cs))
+		if *outDir != "" {
+			writePredictions(t, filepath.Join(*outDir, x.name+".json"), bodies)
+		}
+		s := textbench.Average(cs)
+		t.Logf("%-12s F1 %.4f  precision %.4f  recall %.4f", x.name, s.F1, s.Precision, s.Recall)
 	}
 }
 
@@ -83,5 +95,17 @@ func BenchmarkPageText(b *testing.B) {
 			}
 			b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N*len(pages)), "ms/page")
 		})
+	}
+}
+
+func writePredictions(t *testing.T, path string, bodies map[string]string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := textbench.WritePredictions(f, bodies); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
 }
