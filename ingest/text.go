@@ -341,47 +341,59 @@ func ownProse(p *html.Node) int {
 // many sites write a story as text and <br>s inside one <div>, or as
 // <div>s of bare text. Two <br>s in a row end a paragraph. It reports
 // whether n is or holds a block element, so a <span> or <a> wrapped
-// around <div>s is itself treated as a block.
-func wrapLooseText(n *html.Node) bool {
-	if n.Type != html.ElementNode && n.Type != html.DocumentNode {
-		return false
+// around <div>s is itself treated as a block, and whether n holds any
+// text; both are found bottom-up in one pass, so a page of deeply nested
+// elements costs no more than a flat one.
+func wrapLooseText(n *html.Node) (block, hasText bool) {
+	switch n.Type {
+	case html.TextNode:
+		return false, strings.TrimSpace(n.Data) != ""
+	case html.ElementNode, html.DocumentNode:
+	default:
+		return false, false
 	}
-	hasBlock := false
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if wrapLooseText(c) {
-			hasBlock = true
-		}
-	}
-	isBlock := hasBlock || (n.Type == html.ElementNode && !rules.inline[n.Data])
-	if !isBlock || n.Type != html.ElementNode || rules.textTag[n.Data] || !hasLooseText(n) {
-		return isBlock
-	}
+	var runs [][]*html.Node
 	var run []*html.Node
-	flush := func() {
-		if len(run) > 0 && runHasText(run) {
-			p := &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P, Attr: []html.Attribute{looseMark}}
-			n.InsertBefore(p, run[0])
-			for _, c := range run {
-				n.RemoveChild(c)
-				p.AppendChild(c)
-			}
+	runText := false
+	end := func() {
+		if runText {
+			runs = append(runs, run)
 		}
-		run = nil
+		run, runText = nil, false
 	}
-	for c := n.FirstChild; c != nil; {
-		next := c.NextSibling
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		b, t := wrapLooseText(c)
+		hasText = hasText || t
 		switch {
-		case c.Type == html.ElementNode && (!rules.inline[c.Data] || hasBlockDescendant(c)):
-			flush()
+		case c.Type == html.ElementNode && (b || !rules.inline[c.Data]):
+			block = true
+			end()
 		case c.Type == html.ElementNode && c.Data == "br" && nextIsBr(c):
-			flush()
+			end()
 		case c.Type == html.TextNode || c.Type == html.ElementNode:
 			run = append(run, c)
+			runText = runText || t
 		}
-		c = next
 	}
-	flush()
-	return true
+	end()
+	if n.Type != html.ElementNode {
+		return true, hasText
+	}
+	if !block && rules.inline[n.Data] {
+		return false, hasText
+	}
+	if rules.textTag[n.Data] {
+		return true, hasText
+	}
+	for _, run := range runs {
+		p := &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P, Attr: []html.Attribute{looseMark}}
+		n.InsertBefore(p, run[0])
+		for _, c := range run {
+			n.RemoveChild(c)
+			p.AppendChild(c)
+		}
+	}
+	return true, hasText
 }
 
 // looseMark marks the paragraphs wrapLooseText makes. The parser never
@@ -411,35 +423,6 @@ func proseLike(text string) bool {
 	return false
 }
 
-// hasLooseText reports whether text sits directly in n or in an inline
-// child, outside any block element.
-func hasLooseText(n *html.Node) bool {
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		switch {
-		case c.Type == html.TextNode && strings.TrimSpace(c.Data) != "":
-			return true
-		case c.Type == html.ElementNode && rules.inline[c.Data] && c.Data != "br" && !hasBlockDescendant(c):
-			if strings.TrimSpace(nodeText(c)) != "" {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func hasBlockDescendant(n *html.Node) bool {
-	return findFirst(n, func(c *html.Node) bool { return c != n && !rules.inline[c.Data] }) != nil
-}
-
-func runHasText(run []*html.Node) bool {
-	for _, c := range run {
-		if strings.TrimSpace(nodeText(c)) != "" {
-			return true
-		}
-	}
-	return false
-}
-
 // nextIsBr reports whether the next sibling of br, past white space, is
 // another <br>.
 func nextIsBr(br *html.Node) bool {
@@ -453,17 +436,6 @@ func nextIsBr(br *html.Node) bool {
 		return false
 	}
 	return false
-}
-
-func nodeText(n *html.Node) string {
-	if n.Type == html.TextNode {
-		return n.Data
-	}
-	var b strings.Builder
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		b.WriteString(nodeText(c))
-	}
-	return b.String()
 }
 
 // linkLine reports whether a paragraph is mostly links and has too little
