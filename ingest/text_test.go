@@ -330,6 +330,9 @@ func TestPageRulesParse(t *testing.T) {
 	if !r.dropTag["script"] || !r.dropTag["nav"] {
 		t.Errorf("shipped rules do not drop script and nav: %v", r.DropTags)
 	}
+	if !r.inline["span"] || r.inline["div"] || !r.textTag["p"] {
+		t.Errorf("shipped rules misread inline and text tags: %v, %v", r.InlineTags, r.TextTags)
+	}
 }
 
 func readTestdata(t testing.TB, elem ...string) []byte {
