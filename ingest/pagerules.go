@@ -17,8 +17,10 @@ type pageRules struct {
 	NoiseMarkers []string `yaml:"noise_markers"`
 	BodyMarkers  []string `yaml:"body_markers"`
 	IgnorePrefix []string `yaml:"ignore_token_prefixes"`
+	InlineTags   []string `yaml:"inline_tags"`
+	TextTags     []string `yaml:"text_tags"`
 
-	dropTag map[string]bool
+	dropTag, inline, textTag map[string]bool
 }
 
 var rules = mustPageRules(pageRulesYAML)
@@ -38,8 +40,8 @@ func parsePageRules(data []byte) (*pageRules, error) {
 	if err := yaml.Unmarshal(data, &r); err != nil {
 		return nil, fmt.Errorf("pagerules.yaml: %w", err)
 	}
-	if len(r.DropTags) == 0 || len(r.NoiseMarkers) == 0 || len(r.BodyMarkers) == 0 {
-		return nil, fmt.Errorf("pagerules.yaml: drop_tags, noise_markers and body_markers must all be non-empty")
+	if len(r.DropTags) == 0 || len(r.NoiseMarkers) == 0 || len(r.BodyMarkers) == 0 || len(r.InlineTags) == 0 || len(r.TextTags) == 0 {
+		return nil, fmt.Errorf("pagerules.yaml: drop_tags, noise_markers, body_markers, inline_tags and text_tags must all be non-empty")
 	}
 	lower := func(xs []string) {
 		for i, x := range xs {
@@ -50,9 +52,16 @@ func parsePageRules(data []byte) (*pageRules, error) {
 	lower(r.NoiseMarkers)
 	lower(r.BodyMarkers)
 	lower(r.IgnorePrefix)
-	r.dropTag = make(map[string]bool, len(r.DropTags))
-	for _, t := range r.DropTags {
-		r.dropTag[t] = true
-	}
+	lower(r.InlineTags)
+	lower(r.TextTags)
+	r.dropTag, r.inline, r.textTag = set(r.DropTags), set(r.InlineTags), set(r.TextTags)
 	return &r, nil
+}
+
+func set(xs []string) map[string]bool {
+	m := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // Page is what ReadPage finds in an article page.
@@ -38,6 +39,7 @@ func ReadPage(r io.Reader, contentType string) (Page, error) {
 	page := Page{Title: pageTitle(doc), Published: metaPublished(doc)}
 
 	dropJunk(root)
+	wrapLooseText(root)
 	c := chooseContainer(root)
 	if page.Published.IsZero() {
 		// The article's own <time> usually sits in its byline, which is
@@ -188,6 +190,18 @@ func isNoisy(n *html.Node) bool {
 	case "html", "body", "main", "article":
 		return false
 	}
+	if !hasNoiseMarker(n) {
+		return false
+	}
+	// A marker on an element around the page's main content names a
+	// layout, not furniture: "m-advertisement-off-canvas--pusher" wraps a
+	// whole page, "content-with-sidebar" a story.
+	return findFirst(n, func(c *html.Node) bool {
+		return c != n && (c.Data == "main" || attr(c, "role") == "main" || isArticleBody(c))
+	}) == nil
+}
+
+func hasNoiseMarker(n *html.Node) bool {
 	for _, a := range n.Attr {
 		if a.Key != "class" && a.Key != "id" && a.Key != "data-component" {
 			continue
@@ -315,8 +329,143 @@ func proseRunes(n *html.Node) int {
 }
 
 func ownProse(p *html.Node) int {
-	_, runes, link := inlineText(children(p)...)
+	text, runes, link := inlineText(children(p)...)
+	if isLoose(p) && !proseLike(text) || inLink(p) {
+		return 0
+	}
 	return runes - link
+}
+
+// wrapLooseText gives the text that sits directly in a block element,
+// beside or instead of <p>s, paragraphs of its own, as Readability does:
+// many sites write a story as text and <br>s inside one <div>, or as
+// <div>s of bare text. Two <br>s in a row end a paragraph. It reports
+// whether n is or holds a block element, so a <span> or <a> wrapped
+// around <div>s is itself treated as a block, and whether n holds any
+// text; both are found bottom-up in one pass, so a page of deeply nested
+// elements costs no more than a flat one.
+func wrapLooseText(n *html.Node) (block, hasText bool) {
+	switch n.Type {
+	case html.TextNode:
+		return false, strings.TrimSpace(n.Data) != ""
+	case html.ElementNode, html.DocumentNode:
+	default:
+		return false, false
+	}
+	var runs [][]*html.Node
+	var run []*html.Node
+	runText := false
+	end := func() {
+		if runText {
+			runs = append(runs, run)
+		}
+		run, runText = nil, false
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		b, t := wrapLooseText(c)
+		hasText = hasText || t
+		switch {
+		case c.Type == html.ElementNode && (b || !rules.inline[c.Data]):
+			block = true
+			end()
+		case c.Type == html.ElementNode && c.Data == "br" && nextIsBr(c):
+			end()
+		case c.Type == html.TextNode || c.Type == html.ElementNode:
+			run = append(run, c)
+			runText = runText || t
+		}
+	}
+	end()
+	if n.Type != html.ElementNode {
+		return true, hasText
+	}
+	if !block && rules.inline[n.Data] {
+		return false, hasText
+	}
+	if rules.textTag[n.Data] {
+		return true, hasText
+	}
+	for _, run := range runs {
+		p := &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P, Attr: []html.Attribute{looseMark}}
+		n.InsertBefore(p, run[0])
+		for _, c := range run {
+			n.RemoveChild(c)
+			p.AppendChild(c)
+		}
+	}
+	return true, hasText
+}
+
+// looseMark marks the paragraphs wrapLooseText makes. The parser never
+// gives an attribute this namespace, so a page cannot forge it.
+var looseMark = html.Attribute{Namespace: "policywatch", Key: "loose"}
+
+func isLoose(p *html.Node) bool {
+	return len(p.Attr) == 1 && p.Attr[0] == looseMark
+}
+
+// proseLike reports whether a paragraph gathered from loose text reads as
+// prose rather than a label: a section name, a date, a share count.
+// Real paragraphs outside <p> are long, or whole sentences.
+func proseLike(text string) bool {
+	if countLetters(text) >= 50 {
+		return true
+	}
+	words := strings.Fields(text)
+	if len(words) < 5 {
+		return false
+	}
+	last := []rune(words[len(words)-1])
+	switch last[len(last)-1] {
+	case '.', '!', '?', '…', '"', '”', '»', '。', '！', '？':
+		return true
+	}
+	return false
+}
+
+// nextIsBr reports whether the next sibling of br, past white space, is
+// another <br>.
+func nextIsBr(br *html.Node) bool {
+	for c := br.NextSibling; c != nil; c = c.NextSibling {
+		switch {
+		case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "":
+			continue
+		case c.Type == html.ElementNode && c.Data == "br":
+			return true
+		}
+		return false
+	}
+	return false
+}
+
+// linkLine reports whether a paragraph is mostly links and has too little
+// text of its own to be a sentence: a paragraph whose hover card of links
+// to a politician's other stories outweighs it is still prose.
+func linkLine(runes, link int) bool {
+	return link*2 > runes && runes-link < 80
+}
+
+// inLink reports whether n sits inside a link: a teaser card whose
+// headline and summary are one <a>.
+func inLink(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && p.Data == "a" {
+			return true
+		}
+	}
+	return false
+}
+
+// inHeader reports whether n sits in an article's <header> (those of the
+// page are dropped already), where the standfirst is prose but the rest
+// is bylines, dates and kickers.
+func inHeader(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && p.Data == "header" {
+			return true
+		}
+	}
+	return false
 }
 
 // pruneNoise removes page furniture inside the container.
@@ -343,11 +492,14 @@ type block struct {
 
 func pageParagraphs(container *html.Node) []string {
 	var blocks []block
-	add := func(tag, text string, runes, link int) {
-		if text == "" || link*2 > runes {
+	add := func(n *html.Node, text string, runes, link int) {
+		if text == "" || linkLine(runes, link) || inLink(n) {
 			return // empty, or a line of links: "Read more", related stories
 		}
-		blocks = append(blocks, block{text: text, heading: tag[0] == 'h'})
+		if inHeader(n) && !proseLike(text) {
+			return // a byline or a date beside the headline
+		}
+		blocks = append(blocks, block{text: text, heading: n.Data[0] == 'h'})
 	}
 	var visit func(n *html.Node)
 	visit = func(n *html.Node) {
@@ -367,7 +519,7 @@ func pageParagraphs(container *html.Node) []string {
 			flush := func() {
 				if len(loose) > 0 {
 					text, runes, link := inlineText(loose...)
-					add(n.Data, text, runes, link)
+					add(n, text, runes, link)
 					loose = nil
 				}
 			}
@@ -382,7 +534,10 @@ func pageParagraphs(container *html.Node) []string {
 			flush()
 		default:
 			text, runes, link := inlineText(children(n)...)
-			add(n.Data, text, runes, link)
+			if isLoose(n) && !proseLike(text) {
+				return
+			}
+			add(n, text, runes, link)
 		}
 	}
 	visit(container)

@@ -212,6 +212,56 @@ func TestReadPageChoosesContainer(t *testing.T) {
 			want: "Lead.\n\nBackground\n\nBody with a link inside.\n\nFirst point",
 		},
 		{
+			name: "a story of bare text and <br>s in one <div>",
+			html: `<div class="sidebar"><p>Short.</p></div><div class="content">The minister ordered the block on Monday, officials said.<br><br>
+				Operators complied within hours, <a href="/x">according to</a> monitors.<br>
+				Access returned on Friday.<br><br><br>The ban may be challenged in court.</div>`,
+			want: "The minister ordered the block on Monday, officials said.\n\n" +
+				"Operators complied within hours, according to monitors. Access returned on Friday.\n\n" +
+				"The ban may be challenged in court.",
+		},
+		{
+			name: "paragraphs as <div>s of bare text, labels among them left out",
+			html: `<article><div class="kicker">South Asia</div><div class="date">Jan 12, 2024</div>
+				<div class="para">The regulator blocked the app on Monday.</div>
+				<div class="para"><span>You should not believe them.</span></div><div class="count">42</div>
+				<div class="para">It gave no reason for the order, which took effect at midnight across the country.</div></article>`,
+			want: "The regulator blocked the app on Monday.\n\nYou should not believe them.\n\n" +
+				"It gave no reason for the order, which took effect at midnight across the country.",
+		},
+		{
+			name: "text between the <p>s of a story is kept in order",
+			html: `<article><p>First paragraph of the story.</p>Loose text the editor left between paragraphs, long enough to be prose.<p>Last paragraph.</p></article>`,
+			want: "First paragraph of the story.\n\nLoose text the editor left between paragraphs, long enough to be prose.\n\nLast paragraph.",
+		},
+		{
+			name: "a furniture marker on a wrapper around the story is a layout name",
+			html: `<div class="m-advertisement-off-canvas--pusher"><div class="ad-slot"><p>Buy now and save.</p></div>
+				<section itemprop="articleBody"><p>The story inside the wrapper.</p></section></div>`,
+			want: "The story inside the wrapper.",
+		},
+		{
+			name: "teaser cards made of one link are not prose",
+			html: `<article><p>The story, which is long enough to be the story on this page.</p>
+				<div class="more"><a class="card" href="/a"><h3>Another story</h3><p>Its summary, which reads like prose.</p></a></div></article>`,
+			want: "The story, which is long enough to be the story on this page.",
+		},
+		{
+			name: "bylines and dates in the article's header are left out, its standfirst kept",
+			html: `<article><header><h1>Headline</h1><h2 class="subtitle">The standfirst says what happened, in one sentence.</h2>
+				<ul class="authors"><li>Jane Doe</li></ul><ul class="dates"><li>Published 18 November 2019</li></ul></header>
+				<p>The story.</p></article>`,
+			want: "The standfirst says what happened, in one sentence.\n\nThe story.",
+		},
+		{
+			name: "a sentence is kept even when a hover card of links outweighs it",
+			html: `<article><p>A man pleaded guilty to threatening Rep. <span class="card"><a href="/p/omar">Ilhan Omar</a>
+				<a href="/1">Omar asks court to apply compassion in sentencing</a> <a href="/2">Progressives oppose spending stopgap measure over surveillance</a></span>
+				(D-Minn.), the U.S. Attorney's Office announced on Monday.</p><p><a href="/more">Read more</a> here</p></article>`,
+			want: "A man pleaded guilty to threatening Rep. Ilhan Omar Omar asks court to apply compassion in sentencing " +
+				"Progressives oppose spending stopgap measure over surveillance (D-Minn.), the U.S. Attorney's Office announced on Monday.",
+		},
+		{
 			name: "entities decoded and white space collapsed",
 			html: "<article><p>AT&amp;T&nbsp;and\n\t  Verizon &#8220;comply&#8221;<br>today.</p></article>",
 			want: "AT&T and Verizon “comply” today.",
@@ -279,6 +329,9 @@ func TestPageRulesParse(t *testing.T) {
 	}
 	if !r.dropTag["script"] || !r.dropTag["nav"] {
 		t.Errorf("shipped rules do not drop script and nav: %v", r.DropTags)
+	}
+	if !r.inline["span"] || r.inline["div"] || !r.textTag["p"] {
+		t.Errorf("shipped rules misread inline and text tags: %v, %v", r.InlineTags, r.TextTags)
 	}
 }
 
