@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -87,7 +88,7 @@ func writeStatsCSV(w io.Writer, st store.Stats) error {
 	}
 	for _, d := range statsDimensions(st) {
 		for _, c := range d.counts {
-			if err := cw.Write([]string{d.name, c.Key, strconv.Itoa(c.Events)}); err != nil {
+			if err := cw.Write([]string{d.name, event.CSVText(c.Key), strconv.Itoa(c.Events)}); err != nil {
 				return err
 			}
 		}
