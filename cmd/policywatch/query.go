@@ -111,6 +111,9 @@ batch holds the lock for long, it says so instead of hanging.`,
 				return err
 			}
 			defer db.Close()
+			if err := checkFeeds(db, f.Feeds); err != nil {
+				return err
+			}
 			if stories {
 				list, err := db.Stories(store.StoryFilter{Filter: f})
 				if err != nil {
@@ -168,6 +171,9 @@ first, and are copied out once the database is closed.`,
 				return err
 			}
 			defer db.Close()
+			if err := checkFeeds(db, f.Feeds); err != nil {
+				return err
+			}
 			export := func(w io.Writer) error {
 				return exportEvents(cmd.Context(), db, w, format, f)
 			}

@@ -44,6 +44,9 @@ events. JSON is one object with the four lists.`,
 				return err
 			}
 			defer db.Close()
+			if err := checkFeeds(db, f.Feeds); err != nil {
+				return err
+			}
 			st, err := db.Stats(f)
 			if err != nil {
 				return err
