@@ -122,9 +122,14 @@ func TestExportFilters(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "policywatch.db")
 	fillDB(t, db, "events.jsonl")
+	// The block dated 2018-04 overlaps the range, as April 30 is in April.
 	rows := parseCSV(t, must(t, "export", "--db", db, "--country", "Iran", "--since", "2018-04-30"))
-	if len(rows) != 1 || rows[0][column("action")] != "restrict" {
+	if len(rows) != 2 || rows[0][column("action")] != "restrict" || rows[1][column("action")] != "block" {
 		t.Errorf("export --country Iran --since 2018-04-30: %q", rows)
+	}
+	rows = parseCSV(t, must(t, "export", "--db", db, "--country", "Iran", "--since", "2018-05"))
+	if len(rows) != 0 {
+		t.Errorf("export --country Iran --since 2018-05: %q", rows)
 	}
 }
 

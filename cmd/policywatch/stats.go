@@ -21,8 +21,10 @@ func (a *app) statsCmd() *cobra.Command {
 		Use:   "stats",
 		Short: "Count stored events by country, service, action and month",
 		Long: `Stats counts the stored events that match the filters (the same as query's)
-by country, by service, by action and by month, largest first. An event dated
-only by its year counts under the year rather than a month.
+by country, by service and by action, largest first, and by month, in order
+of time. An event dated only by its year counts under the year rather than a
+month, listed before the year's months. A date filter keeps an event whose
+month or year overlaps the range, as query's does.
 
 CSV has a header row and one row per count: dimension (country, service,
 action or month), key (the country code, service slug, action or YYYY-MM) and
@@ -34,6 +36,9 @@ events. JSON is one object with the four lists.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, "table", "csv", "json"); err != nil {
 				return err
+			}
+			if cmd.Flags().Changed("limit") {
+				return usagef("stats counts every matching event; --limit does not apply (use query --limit to list a few)")
 			}
 			f, err := a.filter(ff)
 			if err != nil {
@@ -61,7 +66,8 @@ events. JSON is one object with the four lists.`,
 		},
 	}
 	ff.register(cmd.Flags())
-	// Counting is over every matching event.
+	// Counting is over every matching event: --limit is refused, and
+	// hidden from the help.
 	cmd.Flags().MarkHidden("limit")
 	cmd.Flags().StringVarP(&format, "format", "f", "table", "output: table, csv or json")
 	return cmd
