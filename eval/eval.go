@@ -77,6 +77,12 @@ func Read(r io.Reader, name string) ([]Article, error) {
 		}
 		var a Article
 		if err := json.Unmarshal([]byte(b), &a); err != nil {
+			if len(out) == 0 && len(errs) == 0 && !strings.HasPrefix(b, "{") {
+				// A CSV or a text file: one error says so, rather than
+				// one per line.
+				return nil, fmt.Errorf("%s:%d: not a gold file: want JSON Lines, one article object per line (docs/SCHEMA.md), got %q",
+					name, line, cutString(b, 40))
+			}
 			errs = append(errs, fmt.Errorf("%s:%d: %w", name, line, err))
 			continue
 		}
@@ -98,7 +104,27 @@ func Read(r io.Reader, name string) ([]Article, error) {
 	if err := sc.Err(); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", name, err))
 	}
+	if len(errs) > maxErrors {
+		errs = append(errs[:maxErrors], fmt.Errorf("%s: and %d more lines with errors", name, len(errs)-maxErrors))
+	}
+	if len(out) == 0 && len(errs) == 0 {
+		// Scoring nothing gives perfect scores, which would pass any
+		// check a script makes of them.
+		errs = append(errs, fmt.Errorf("%s: no articles: a gold file has one JSON article per line (docs/SCHEMA.md)", name))
+	}
 	return out, errors.Join(errs...)
+}
+
+// maxErrors is how many errors of one file Read lists before it counts
+// the rest.
+const maxErrors = 10
+
+// cutString shortens s to about n bytes for an error message.
+func cutString(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
 // Report is the score of an extractor on a gold set.

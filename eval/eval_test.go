@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -113,5 +114,44 @@ not json
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not contain %q", err, want)
 		}
+	}
+}
+
+// A file with no articles, or one that is not JSON Lines at all, is one
+// clear error: scoring nothing would report perfect scores.
+func TestReadRejectsNonGold(t *testing.T) {
+	var csvRows strings.Builder
+	csvRows.WriteString("id,country,service\n")
+	for i := range 400 {
+		fmt.Fprintf(&csvRows, "a%d,RU,telegram\n", i)
+	}
+	var badLines strings.Builder
+	badLines.WriteString(`{"id":"a","published":"2018-04-20"}` + "\n")
+	for range 50 {
+		badLines.WriteString("{broken\n")
+	}
+	for _, tc := range []struct {
+		name, in string
+		want     string
+		maxLines int
+	}{
+		{"empty", "", "gold.jsonl: no articles", 1},
+		{"blank lines", "\n  \n", "gold.jsonl: no articles", 1},
+		{"csv", csvRows.String(), "gold.jsonl:1: not a gold file: want JSON Lines", 1},
+		{"text", "Russia blocks Telegram\n", "gold.jsonl:1: not a gold file", 1},
+		{"many bad lines", badLines.String(), "gold.jsonl: and 40 more lines with errors", 11},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Read(strings.NewReader(tc.in), "gold.jsonl")
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not contain %q", err, tc.want)
+			}
+			if n := strings.Count(err.Error(), "\n") + 1; n > tc.maxLines {
+				t.Errorf("error has %d lines, want at most %d:\n%s", n, tc.maxLines, err)
+			}
+		})
 	}
 }

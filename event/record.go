@@ -32,20 +32,26 @@ func CSVHeader() []string {
 }
 
 // CSVRecord is one event as a CSV row, in the order of CSVHeader.
-// Evidence sentences are joined with a newline inside one cell.
+// Evidence sentences are joined with a newline inside one cell. Text
+// cells are neutralised with CSVText, so that a title such as
+// "=HYPERLINK(…)" is not run by a spreadsheet.
 func CSVRecord(r Record) []string {
 	first := ""
 	if !r.FirstSeen.IsZero() {
 		first = r.FirstSeen.UTC().Format(time.RFC3339)
 	}
 	e := r.Event
-	return []string{
+	return CSVTextRow([]string{
 		e.ID, e.Date, e.Country, e.Service, string(e.Action), e.Reason,
 		strconv.FormatFloat(e.Confidence, 'f', 2, 64),
 		strings.Join(e.Evidence, "\n"), e.SourceURL, e.SourceTitle, e.Published, e.Feed, e.ArticleID, first,
 		e.Extractor,
-	}
+	}, csvConfidence)
 }
+
+// csvConfidence is the index of the one numeric column; every other cell
+// is text and goes through CSVText.
+const csvConfidence = 6
 
 // A Writer writes records one at a time, as they stream from a store, in
 // an export format.

@@ -207,6 +207,9 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 	// last article is in.
 	var batch store.Batch
 	var batchIDs [][]string
+	// A story that many batches add reports to is updated by each, but
+	// is one story of the run: new if a batch of this run made it.
+	made, updated := make(map[string]bool), make(map[string]bool)
 	lastCommit := now()
 	flush := func() error {
 		if len(batch.Articles) == 0 && len(batch.Feeds) == 0 {
@@ -220,9 +223,17 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 		sum.NewArticles += st.NewArticles
 		sum.NewEvents += st.NewEvents
 		sum.UpdatedEvents += st.UpdatedEvents
-		sum.NewStories += st.NewStories
-		sum.UpdatedStories += st.UpdatedStories
 		sum.NewStoryIDs = append(sum.NewStoryIDs, st.NewStoryIDs...)
+		for _, id := range st.NewStoryIDs {
+			made[id] = true
+			delete(updated, id)
+		}
+		for _, id := range st.UpdatedStoryIDs {
+			if !made[id] {
+				updated[id] = true
+			}
+		}
+		sum.NewStories, sum.UpdatedStories = len(made), len(updated)
 		for _, ids := range batchIDs {
 			sum.EventIDs = append(sum.EventIDs, ids...)
 		}

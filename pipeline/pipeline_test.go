@@ -773,3 +773,30 @@ func TestRunInterruptedFetchingFeeds(t *testing.T) {
 		t.Errorf("counts %+v; want nothing stored", c)
 	}
 }
+
+// A story that reports in many batches add to is one story of the run:
+// counted once, as new when the run made it, not once per batch.
+func TestRunCountsEachStoryOnce(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	feed := s.feed("One Story", "one-story.rss.xml")
+	db := openDB(t)
+	r := newRunner(t, db)
+	r.BatchSize = 1
+	r.CommitEvery = time.Hour
+
+	sum := run(t, r, feed)
+	if sum.NewArticles != 6 || sum.FromFeedText != 6 {
+		t.Fatalf("%d new articles, %d from feed text; want all 6 from the feed's text", sum.NewArticles, sum.FromFeedText)
+	}
+	stories, err := db.Stories(store.StoryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stories) != 1 || stories[0].Sources != 6 {
+		t.Fatalf("%d stories stored (%+v), want one of 6 reports", len(stories), stories)
+	}
+	if sum.NewStories != 1 || sum.UpdatedStories != 0 || len(sum.NewStoryIDs) != 1 {
+		t.Errorf("summary: %d new stories (%d ids), %d updated; want the one story, new", sum.NewStories, len(sum.NewStoryIDs), sum.UpdatedStories)
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -39,6 +40,43 @@ func ParseDateBound(s string, end bool) (string, error) {
 		}
 	}
 	return t.Format(time.DateOnly), nil
+}
+
+// A partial date is a range: "2018-04" is 1 to 30 April. A filter from
+// Since to Until keeps an event or story whose range overlaps its own:
+// one that ends on or after Since and begins on or before Until. So
+// "2018-04" is kept by Since 2018-04-16 and by Until 2018-04-10 alike.
+
+// dateEnd is the last day, YYYY-MM-DD, of a stored date at any precision:
+// the date itself for a day. start is its padded form, returned for a
+// full date and for one that does not parse (Save validated them all).
+func dateEnd(date, start string) string {
+	if len(date) == len("2006-01-02") {
+		return start
+	}
+	sp, err := dateSpan(date)
+	if err != nil {
+		return start
+	}
+	return sp.to.Format(time.DateOnly)
+}
+
+// partialStarts are the padded starts before since (YYYY-MM-DD) of the
+// partial dates whose range reaches it: the first of since's month and 1
+// January of its year. Indexes order by padded start, so a query reads
+// these two days besides its range, and nothing else before since; dates
+// after until are left out.
+func partialStarts(since, until string) []string {
+	if since == "" {
+		return nil
+	}
+	var out []string
+	for _, d := range []string{since[:len("2006-01")] + "-01", since[:len("2006")] + "-01-01"} {
+		if d < since && (until == "" || d <= until) && !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // parseDate accepts exactly YYYY, YYYY-MM or YYYY-MM-DD.

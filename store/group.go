@@ -449,6 +449,7 @@ func (g *grouper) finish() error {
 				continue
 			}
 			g.stats.UpdatedStories++
+			g.stats.UpdatedStoryIDs = append(g.stats.UpdatedStoryIDs, id)
 		} else {
 			g.stats.NewStories++
 			g.stats.NewStoryIDs = append(g.stats.NewStoryIDs, id)

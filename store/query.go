@@ -18,7 +18,9 @@ type Filter struct {
 	Services  []string // slugs, any of
 	Actions   []string // any of
 	// Since and Until are "2018", "2018-04" or "2018-04-16", inclusive;
-	// "" is open. Until "2018-04" includes the whole of April.
+	// "" is open. Until "2018-04" includes the whole of April. An event
+	// dated only by month or year matches if its month or year overlaps
+	// the range (see dateEnd).
 	Since, Until  string
 	Text          string // case-insensitive substring of evidence, reason or source title
 	MinConfidence float64
@@ -73,8 +75,9 @@ func (db *DB) Explain(f Filter) (Plan, error) {
 // query is a Filter normalised for matching.
 type query struct {
 	countries, services, actions []string
-	since, until                 string // YYYY-MM-DD or ""
-	text                         string // lower case
+	since, until                 string   // YYYY-MM-DD or ""
+	partial                      []string // partialStarts(since, until)
+	text                         string   // lower case
 	minConfidence                float64
 	feeds                        []string
 	limit                        int
@@ -97,6 +100,7 @@ func compile(f Filter) (query, error) {
 	if q.until, err = ParseDateBound(f.Until, true); err != nil {
 		return q, fmt.Errorf("until: %w", err)
 	}
+	q.partial = partialStarts(q.since, q.until)
 	if q.limit < 0 {
 		return q, fmt.Errorf("negative limit %d", q.limit)
 	}
@@ -128,8 +132,9 @@ func (q *query) match(e *event.Event, date string) bool {
 		len(q.services) > 0 && !slices.Contains(q.services, e.Service),
 		len(q.actions) > 0 && !slices.Contains(q.actions, string(e.Action)),
 		len(q.feeds) > 0 && !slices.Contains(q.feeds, e.Feed),
-		q.since != "" && date < q.since,
+		q.since != "" && date < q.since && dateEnd(e.Date, date) < q.since,
 		q.until != "" && date > q.until,
+		q.until != "" && q.since > q.until,
 		e.Confidence < q.minConfidence:
 		return false
 	}
@@ -173,6 +178,17 @@ func newRange(value *string, since, until string) keyRange {
 	return r
 }
 
+// dateRanges are the ranges of one index value (nil: all of idx_date)
+// that q's dates can match: Since to Until, and the days before Since on
+// which a month or year that overlaps it begins.
+func (q *query) dateRanges(value *string) []keyRange {
+	rs := []keyRange{newRange(value, q.since, q.until)}
+	for _, d := range q.partial {
+		rs = append(rs, newRange(value, d, d))
+	}
+	return rs
+}
+
 func (r keyRange) contains(k []byte) bool {
 	return k != nil && bytes.HasPrefix(k, r.prefix) && bytes.Compare(k, r.lo) >= 0 && bytes.Compare(k, r.hi) < 0
 }
@@ -200,13 +216,13 @@ func (q *query) plan(tx *bbolt.Tx) access {
 		}
 		a := access{bucket: c.bucket}
 		for i := range c.values {
-			a.ranges = append(a.ranges, newRange(&c.values[i], q.since, q.until))
+			a.ranges = append(a.ranges, q.dateRanges(&c.values[i])...)
 		}
 		candidates = append(candidates, a)
 	}
 	switch len(candidates) {
 	case 0:
-		return access{bucket: bucketIdxDate, ranges: []keyRange{newRange(nil, q.since, q.until)}}
+		return access{bucket: bucketIdxDate, ranges: q.dateRanges(nil)}
 	case 1:
 		return candidates[0]
 	}

@@ -93,15 +93,22 @@ func TestEventsFilter(t *testing.T) {
 		{"actions any of", Filter{Actions: []string{"fine", "throttle"}}, []string{"ruTwitter", "euGoogle"}},
 		{"country and service", Filter{Countries: []string{"RU"}, Services: []string{"telegram"}}, []string{"ruTelegram", "ruTelegramMonth"}},
 		{"country service action", Filter{Countries: []string{"RU"}, Services: []string{"twitter"}, Actions: []string{"threaten"}}, []string{"ruTwitterThreat"}},
-		{"since day", Filter{Since: "2018-04-16"}, all[:len(all)-1]},
-		{"since month", Filter{Since: "2021-03"}, []string{"ngTwitter", "ruTwitter"}},
+		// A partial date is its whole month or year, kept when it
+		// overlaps the range.
+		{"since day keeps its month", Filter{Since: "2018-04-16"}, all},
+		{"since day after the month", Filter{Since: "2018-05-01"}, all[:len(all)-4]},
+		{"since month keeps its year", Filter{Since: "2021-03"}, []string{"ngTwitter", "ruTwitter", "ruTwitterThreat"}},
+		{"since month after a month", Filter{Since: "2021-04"}, []string{"ngTwitter", "ruTwitterThreat"}},
 		{"since year takes partial dates", Filter{Since: "2021"}, []string{"ngTwitter", "ruTwitter", "ruTwitterThreat"}},
 		{"until month includes the whole month", Filter{Until: "2018-04"}, slices.Concat([]string{"irTelegram"}, sameDay, []string{"ruTelegramMonth"})},
 		{"until day", Filter{Until: "2018-04-16"}, slices.Concat(sameDay, []string{"ruTelegramMonth"})},
 		{"since and until", Filter{Since: "2018-05", Until: "2019"}, []string{"irInternet", "euGoogle"}},
-		{"one day", Filter{Since: "2018-04-16", Until: "2018-04-16"}, sameDay},
-		{"country and dates", Filter{Countries: []string{"RU"}, Since: "2018-04-02", Until: "2020"}, sameDay},
-		{"partial date inside the range", Filter{Countries: []string{"RU"}, Since: "2018-04-02", Until: "2021-02"}, slices.Concat([]string{"ruTwitterThreat"}, sameDay)},
+		{"one day", Filter{Since: "2018-04-16", Until: "2018-04-16"}, slices.Concat(sameDay, []string{"ruTelegramMonth"})},
+		{"until before the day, in the month", Filter{Until: "2018-04-10"}, []string{"ruTelegramMonth"}},
+		{"country and dates", Filter{Countries: []string{"RU"}, Since: "2018-04-02", Until: "2020"}, slices.Concat(sameDay, []string{"ruTelegramMonth"})},
+		{"partial dates overlapping the range", Filter{Countries: []string{"RU"}, Since: "2018-04-02", Until: "2021-02"}, slices.Concat([]string{"ruTwitterThreat"}, sameDay, []string{"ruTelegramMonth"})},
+		{"a range inside a month", Filter{Since: "2021-03-20", Until: "2021-03-25"}, []string{"ruTwitter", "ruTwitterThreat"}},
+		{"an empty range", Filter{Since: "2018-04-20", Until: "2018-04-10"}, nil},
 		{"text in reason", Filter{Text: "ENCRYPTION"}, []string{"ruTelegram", "ruTelegramMonth"}},
 		{"text in evidence", Filter{Text: "roskomnadzor"}, []string{"ruTwitter", "ruTelegram"}},
 		{"text in source title", Filter{Text: "android"}, []string{"euGoogle"}},
@@ -246,13 +253,14 @@ func matches(f Filter, e event.Event) bool {
 	in := func(vs []string, v string) bool {
 		return len(vs) == 0 || slices.ContainsFunc(vs, func(x string) bool { return strings.EqualFold(x, v) })
 	}
-	date, _ := padDate(e.Date)
+	sp, _ := dateSpan(e.Date)
+	from, to := sp.keys()
 	since, _ := ParseDateBound(f.Since, false)
 	until, _ := ParseDateBound(f.Until, true)
 	text := strings.ToLower(f.Text)
 	hay := strings.ToLower(e.Reason + "\n" + e.SourceTitle + "\n" + strings.Join(e.Evidence, "\n"))
 	return in(f.Countries, e.Country) && in(f.Services, e.Service) && in(f.Actions, string(e.Action)) &&
-		in(f.Feeds, e.Feed) && (since == "" || date >= since) && (until == "" || date <= until) &&
+		in(f.Feeds, e.Feed) && (since == "" || to >= since) && (until == "" || from <= until) && (since == "" || until == "" || since <= until) &&
 		e.Confidence >= f.MinConfidence && strings.Contains(hay, text)
 }
 

@@ -45,10 +45,11 @@ type SaveStats struct {
 	DeletedEvents int
 	// NewStories were made by this Save; NewStoryIDs names them, in the
 	// order they were made. UpdatedStories are stories stored before
-	// whose fields changed; DeletedStories lost their last event or were
-	// merged into another story.
+	// whose fields changed, named by UpdatedStoryIDs, so that a caller
+	// saving many batches can count each story once; DeletedStories lost
+	// their last event or were merged into another story.
 	NewStories, UpdatedStories, DeletedStories int
-	NewStoryIDs                                []string
+	NewStoryIDs, UpdatedStoryIDs               []string
 }
 
 // Save writes a batch in one transaction. An event already stored under

@@ -132,7 +132,10 @@ func TestSaveReextraction(t *testing.T) {
 	if len(st.NewStoryIDs) != 1 {
 		t.Errorf("NewStoryIDs %q, want 1", st.NewStoryIDs)
 	}
-	st.NewStoryIDs = nil
+	if len(st.UpdatedStoryIDs) != 2 {
+		t.Errorf("UpdatedStoryIDs %q, want 2", st.UpdatedStoryIDs)
+	}
+	st.NewStoryIDs, st.UpdatedStoryIDs = nil, nil
 	if want := (SaveStats{UpdatedArticles: 1, NewEvents: 1, UpdatedEvents: 1, ChangedEvents: 1, DeletedEvents: 1, NewStories: 1, UpdatedStories: 2}); !reflect.DeepEqual(st, want) {
 		t.Errorf("stats %+v, want %+v", st, want)
 	}

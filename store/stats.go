@@ -17,8 +17,9 @@ type Count struct {
 	Events int    `json:"events"`
 }
 
-// Stats counts events along each dimension. Every list is sorted by
-// count, largest first, then by key.
+// Stats counts events along each dimension. ByMonth is in order of time,
+// oldest first, as a timeline reads; the others by count, largest first,
+// then by key.
 type Stats struct {
 	Events    int     `json:"events"`
 	ByCountry []Count `json:"by_country"`
@@ -48,7 +49,7 @@ func (db *DB) Stats(f Filter) (Stats, error) {
 			// A file written before idx_extractor, opened read-only,
 			// cannot be counted from the indexes alone.
 			if indexed = tx.Bucket(bucketIdxExtractor) != nil; indexed {
-				return c.fromIndexes(tx, q.since, q.until)
+				return c.fromIndexes(tx, &q)
 			}
 			return nil
 		})
@@ -102,14 +103,36 @@ func monthKey(date string) string {
 }
 
 // fromIndexes counts keys per value in the country, service and action
-// indexes and per month in the date index, between since and until
-// (padded dates, "" open). A padded date cannot tell "2018" from
-// "2018-01-01", so only the events indexed under 1 January are decoded
-// to see which they are.
-func (c *counter) fromIndexes(tx *bbolt.Tx, since, until string) error {
-	inRange := func(date []byte) bool {
+// indexes and per month in the date index, for q's dates alone. A padded
+// date cannot tell "2018" from "2018-01-01", so only the events indexed
+// under 1 January are decoded to see which they are, and, before since,
+// those indexed on the days a month or year overlapping it begins.
+func (c *counter) fromIndexes(tx *bbolt.Tx, q *query) error {
+	since, until := q.since, q.until
+	events := tx.Bucket(bucketEvents)
+	reaches := map[string]bool{} // event id: its partial date reaches since
+	var decodeErr error
+	inRange := func(date, id []byte) bool {
 		d := string(date)
-		return (since == "" || d >= since) && (until == "" || d <= until)
+		switch {
+		case until != "" && (d > until || since > until):
+			return false
+		case since == "" || d >= since:
+			return true
+		case !slices.Contains(q.partial, d):
+			return false
+		}
+		ok, seen := reaches[string(id)]
+		if !seen {
+			e, err := getEvent(events, string(id))
+			if err != nil {
+				decodeErr = fmt.Errorf("event %s: %w", id, err)
+				return false
+			}
+			ok = dateEnd(e.Date, d) >= since
+			reaches[string(id)] = ok
+		}
+		return ok
 	}
 	for _, ix := range []struct {
 		bucket []byte
@@ -122,27 +145,26 @@ func (c *counter) fromIndexes(tx *bbolt.Tx, since, until string) error {
 	} {
 		err := tx.Bucket(ix.bucket).ForEach(func(k, _ []byte) error {
 			value, rest, ok := bytes.Cut(k, []byte{0})
-			date, _, ok2 := bytes.Cut(rest, []byte{0})
+			date, id, ok2 := bytes.Cut(rest, []byte{0})
 			if !ok || !ok2 {
 				return corrupt("%s: malformed key %q", ix.bucket, k)
 			}
-			if inRange(date) {
+			if inRange(date, id) {
 				c.inc(ix.m, string(value))
 			}
-			return nil
+			return decodeErr
 		})
 		if err != nil {
 			return err
 		}
 	}
-	events := tx.Bucket(bucketEvents)
 	return tx.Bucket(bucketIdxDate).ForEach(func(k, _ []byte) error {
 		date, id, ok := bytes.Cut(k, []byte{0})
 		if !ok || len(date) != len("2006-01-02") {
 			return corrupt("%s: malformed key %q", bucketIdxDate, k)
 		}
-		if !inRange(date) {
-			return nil
+		if !inRange(date, id) {
+			return decodeErr
 		}
 		c.events++
 		month := string(date[:len("2006-01")])
@@ -164,9 +186,20 @@ func (c *counter) stats() Stats {
 		ByCountry:   sorted(c.country),
 		ByService:   sorted(c.service),
 		ByAction:    sorted(c.action),
-		ByMonth:     sorted(c.yearMonth),
+		ByMonth:     byKey(c.yearMonth),
 		ByExtractor: sorted(c.extractor),
 	}
+}
+
+// byKey lists the counts of m in key order: for months, oldest first,
+// with a year ("2018") before its months ("2018-01").
+func byKey(m map[string]int) []Count {
+	out := make([]Count, 0, len(m))
+	for k, n := range m {
+		out = append(out, Count{Key: k, Events: n})
+	}
+	slices.SortFunc(out, func(a, b Count) int { return strings.Compare(a.Key, b.Key) })
+	return out
 }
 
 func sorted(m map[string]int) []Count {

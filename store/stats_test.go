@@ -111,7 +111,8 @@ func bruteStats(events map[string]event.Event, f Filter) Stats {
 	for _, e := range events {
 		text := strings.ToLower(e.Reason + "\n" + e.SourceTitle + "\n" + strings.Join(e.Evidence, "\n"))
 		if !in(f.Countries, e.Country) || !in(f.Services, e.Service) || !in(f.Actions, string(e.Action)) || !in(f.Feeds, e.Feed) ||
-			f.Since != "" && padded(e.Date) < padded(f.Since) ||
+			// A partial date is its whole period: kept if it overlaps.
+			f.Since != "" && lastDay(e.Date) < padded(f.Since) ||
 			f.Until != "" && padded(e.Date) > lastDay(f.Until) ||
 			e.Confidence < f.MinConfidence ||
 			!strings.Contains(text, strings.ToLower(f.Text)) {
@@ -129,7 +130,12 @@ func bruteStats(events map[string]event.Event, f Filter) Stats {
 			counts[dim][key]++
 		}
 	}
-	st.ByCountry, st.ByService, st.ByAction, st.ByMonth = sorted(counts["country"]), sorted(counts["service"]), sorted(counts["action"]), sorted(counts["month"])
+	st.ByCountry, st.ByService, st.ByAction, st.ByMonth = sorted(counts["country"]), sorted(counts["service"]), sorted(counts["action"]), []Count{}
+	for month, n := range counts["month"] {
+		st.ByMonth = append(st.ByMonth, Count{month, n})
+	}
+	// Months in order of time, a year before its months.
+	slices.SortFunc(st.ByMonth, func(a, b Count) int { return strings.Compare(a.Key, b.Key) })
 	st.ByExtractor = sorted(counts["extractor"])
 	return st
 }
@@ -147,6 +153,13 @@ func TestStatsMatchBruteForce(t *testing.T) {
 		{Until: "2017-06"},
 		{Since: "2017-01-01", Until: "2017-01-01"},
 		{Since: "2016-06", Until: "2018-01"},
+		// Since inside a month and a year: events dated by the month or
+		// the year count, as their period overlaps.
+		{Since: "2017-06-15"},
+		{Since: "2018-04-16", Until: "2018-04-20"},
+		{Until: "2017-06-10"},
+		{Countries: []string{"ru", "ir"}, Since: "2017-06-15", Until: "2018-02-10"},
+		{Since: "2018-01-01", Until: "2017-06-01"}, // empty
 		{Countries: []string{"ru"}},
 		{Services: []string{"telegram"}, Since: "2018"},
 		{Actions: []string{"block", "throttle"}},
@@ -189,7 +202,8 @@ func TestStatsYearOnlyAndOrder(t *testing.T) {
 		ByCountry: []Count{{"RU", 3}, {"IR", 1}},
 		ByService: []Count{{"telegram", 3}, {"google", 1}},
 		ByAction:  []Count{{"block", 3}, {"throttle", 1}},
-		ByMonth:   []Count{{"2018-01", 2}, {"2017-03", 1}, {"2018", 1}},
+		// Months in order of time, not of count; a year before its months.
+		ByMonth: []Count{{"2017-03", 1}, {"2018", 1}, {"2018-01", 2}},
 		// Made before versions were recorded.
 		ByExtractor: []Count{{"", 4}},
 	}

@@ -14,7 +14,8 @@ import (
 // StoryFilter selects stories. The Filter fields mean what they mean for
 // events, applied to the story: Countries, Services and Actions its
 // triple; Since and Until its dates, which must overlap the range (First
-// on or before Until, Last on or after Since); Text any of its events'
+// beginning on or before Until, Last ending on or after Since, a partial
+// date being the range of days it covers); Text any of its events'
 // evidence, reason or source title; MinConfidence its best event; Feeds
 // any of its feeds; Limit the number of stories.
 type StoryFilter struct {
@@ -61,9 +62,13 @@ func (db *DB) Stories(f StoryFilter) ([]Story, error) {
 			if !ok {
 				return corrupt("%s: malformed key %q", bucketIdxStoryLast, k)
 			}
-			// Keys go by Last: older ones cannot reach Since.
-			if q.since != "" && string(date) < q.since {
-				break
+			// Keys go by Last's first day: before Since, only a month or
+			// year that overlaps it can reach it, and older ones none.
+			if q.since != "" && string(date) < q.since && !slices.Contains(q.partial, string(date)) {
+				if string(date) < q.since[:len("2006")] {
+					break
+				}
+				continue
 			}
 			if !bytes.Equal(date, dayDate) {
 				flush()
@@ -154,7 +159,8 @@ func (q *query) matchStory(tx *bbolt.Tx, s *Story, createdAfter time.Time) (bool
 		len(q.services) > 0 && !slices.Contains(q.services, s.Service),
 		len(q.actions) > 0 && !slices.Contains(q.actions, string(s.Action)),
 		len(q.feeds) > 0 && !slices.ContainsFunc(s.Feeds, func(f string) bool { return slices.Contains(q.feeds, f) }),
-		q.since != "" && last < q.since,
+		q.since != "" && dateEnd(s.Last, last) < q.since,
+		q.until != "" && q.since > q.until,
 		q.until != "" && first > q.until,
 		s.Confidence < q.minConfidence,
 		!createdAfter.IsZero() && !s.Created.After(createdAfter):

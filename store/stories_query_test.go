@@ -47,7 +47,11 @@ func TestStoriesFilter(t *testing.T) {
 		{"until on the first date", StoryFilter{Filter: Filter{Until: "2018-04-16"}}, "rutg1 rutw old"},
 		{"a range overlapping", StoryFilter{Filter: Filter{Since: "2018-04-18", Until: "2018-04-19"}}, "rutg1"},
 		{"a month", StoryFilter{Filter: Filter{Since: "2018-04", Until: "2018-04"}}, "ir cn rutg1"},
-		{"a partial date story", StoryFilter{Filter: Filter{Since: "2017-06-30", Until: "2017-07"}}, ""},
+		// A partial date is its whole month, as for events.
+		{"a partial date story", StoryFilter{Filter: Filter{Since: "2017-06-30", Until: "2017-07"}}, "old"},
+		{"a partial date story, since inside it", StoryFilter{Filter: Filter{Since: "2017-06-16"}}, "ir cn rutg1 rutw old"},
+		{"a partial date story, until inside it", StoryFilter{Filter: Filter{Until: "2017-06-10"}}, "old"},
+		{"a partial date story, after it", StoryFilter{Filter: Filter{Since: "2017-07-01", Until: "2017-12"}}, ""},
 		{"text in any event", StoryFilter{Filter: Filter{Text: "Encryption KEYS"}}, "rutg1"},
 		{"text in the title", StoryFilter{Filter: Filter{Text: "article https://example.org/rutw"}}, "rutw"},
 		{"min confidence", StoryFilter{Filter: Filter{MinConfidence: 0.7}}, "cn rutg1 rutw old"},

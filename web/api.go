@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"strconv"
@@ -119,16 +120,30 @@ type storyBody struct {
 	Events []event.Record `json:"events"`
 }
 
-// handleStory is GET /stories/{id}: one story with its events.
+// handleStory is GET /stories/{id}: one story with its events. The id
+// may be shortened, as tables print it, to a prefix no other story has;
+// one that several have is 409 with the candidates.
 func (s *Server) handleStory(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var body storyBody
-	err := s.visit(func(db *store.DB) (err error) {
-		body.Story, body.Events, err = db.Story(id)
+	err := s.visit(func(db *store.DB) error {
+		full, err := db.StoryID(id)
+		if err != nil {
+			return err
+		}
+		body.Story, body.Events, err = db.Story(full)
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		s.writeError(w, r, http.StatusNotFound, "no story "+id, "")
+		msg := "no story " + id
+		if len(id) < store.MinStoryPrefix {
+			msg += fmt.Sprintf(" (give the whole id or at least its first %d characters)", store.MinStoryPrefix)
+		}
+		s.writeError(w, r, http.StatusNotFound, msg, "")
+		return
+	}
+	if amb, ok := errors.AsType[*store.AmbiguousError](err); ok {
+		s.writeJSON(w, r, http.StatusConflict, errorBody{Error: amb.Error(), Candidates: amb.IDs})
 		return
 	}
 	if err != nil {

@@ -236,6 +236,8 @@ func (s *Server) logFailure(r *http.Request, err error) failure {
 type errorBody struct {
 	Error     string `json:"error"`
 	Parameter string `json:"parameter,omitempty"`
+	// Candidates are the ids a shortened story id could mean.
+	Candidates []string `json:"candidates,omitempty"`
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, status int, msg, param string) {

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/policywatch/policywatch/store"
 )
 
 // The first thing a newcomer runs, and what issue 2 is done by: the demo
@@ -69,5 +72,47 @@ func TestDemoThenQuery(t *testing.T) {
 	}
 	if byName := must(t, "query", "--db", db, "--country", "Russia", "--format", "csv"); byName != csvOut {
 		t.Errorf("--country Russia differs from --country RU:\n%s\n---\n%s", byName, csvOut)
+	}
+}
+
+// README's numbers for the demo (its `make run` output and the /healthz
+// example) are what the demo stores, so that they cannot drift apart
+// again as they did (71/67 against the demo's 72/68).
+func TestReadmeDemoNumbers(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "demo.db")
+	must(t, "demo", "--db", db)
+	h, err := store.Open(db, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := h.Counts()
+	h.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		re   string
+		want []int
+	}{
+		{`\{"status":"ok","events":(\d+),"stories":(\d+)\}`, []int{c.Events, c.Stories}},
+		{`(?m)^Events:\s+(\d+) new, 0 updated$`, []int{c.Events}},
+		{`(?m)^Stories:\s+(\d+) new, 0 updated$`, []int{c.Stories}},
+		{`(?m)^(\d+) events\.\n` + "```", []int{c.Events}},
+	} {
+		m := regexp.MustCompile(tc.re).FindStringSubmatch(string(readme))
+		if m == nil {
+			t.Errorf("README has no match for %s", tc.re)
+			continue
+		}
+		for i, w := range tc.want {
+			if got, _ := strconv.Atoi(m[i+1]); got != w {
+				t.Errorf("README says %q; the demo stores %d", m[0], w)
+			}
+		}
 	}
 }

@@ -89,3 +89,25 @@ func TestEvalDirectory(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// An empty gold file fails instead of scoring a perfect nothing, and a
+// file that is not JSON Lines is one line of error, not one per line.
+func TestEvalNotGold(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.jsonl")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	csvFile := filepath.Join(dir, "events.csv")
+	rows := "id,country,service\n" + strings.Repeat("a,RU,telegram\n", 400)
+	if err := os.WriteFile(csvFile, []byte(rows), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{empty, csvFile} {
+		r := policywatch(t, nil, "eval", path)
+		if r.code != exitFailure || !strings.Contains(r.stderr, path) || strings.Count(r.stderr, "\n") != 1 || r.stdout != "" {
+			t.Errorf("eval %s: exit %d, stdout %q, stderr %.300q; want exit 1 and one line naming the file", path, r.code, r.stdout, r.stderr)
+		}
+	}
+}

@@ -122,8 +122,54 @@ func TestExportFilters(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "policywatch.db")
 	fillDB(t, db, "events.jsonl")
+	// The block dated 2018-04 overlaps the range, as April 30 is in April.
 	rows := parseCSV(t, must(t, "export", "--db", db, "--country", "Iran", "--since", "2018-04-30"))
-	if len(rows) != 1 || rows[0][column("action")] != "restrict" {
+	if len(rows) != 2 || rows[0][column("action")] != "restrict" || rows[1][column("action")] != "block" {
 		t.Errorf("export --country Iran --since 2018-04-30: %q", rows)
+	}
+	rows = parseCSV(t, must(t, "export", "--db", db, "--country", "Iran", "--since", "2018-05"))
+	if len(rows) != 0 {
+		t.Errorf("export --country Iran --since 2018-05: %q", rows)
+	}
+}
+
+// `export -o FILE` gives the file the permissions `export > FILE` would:
+// 0666 less the umask for a new file, the old file's for one it replaces.
+func TestExportOutputPermissions(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "policywatch.db")
+	fillDB(t, db, "tricky.jsonl")
+
+	// What a shell's redirection makes, umask included.
+	shell, err := os.Create(filepath.Join(dir, "shell.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shell.Close()
+	want, err := os.Stat(shell.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out := filepath.Join(dir, "events.csv")
+	must(t, "export", "--db", db, "-o", out)
+	if got, err := os.Stat(out); err != nil || got.Mode().Perm() != want.Mode().Perm() {
+		t.Errorf("new file: mode %v (%v), want %v as a redirection gives", got.Mode().Perm(), err, want.Mode().Perm())
+	}
+
+	kept := filepath.Join(dir, "kept.csv")
+	if err := os.WriteFile(kept, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(kept, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	must(t, "export", "--db", db, "-o", kept)
+	if got, err := os.Stat(kept); err != nil || got.Mode().Perm() != 0o640 {
+		t.Errorf("replaced file: mode %v (%v), want 0640 kept", got.Mode().Perm(), err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*.csv.*")); len(left) > 0 {
+		t.Errorf("temporary files left: %q", left)
 	}
 }

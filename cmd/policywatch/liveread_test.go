@@ -251,7 +251,7 @@ func TestReadsDuringRun(t *testing.T) {
 	}
 
 	serve.cmd.Process.Signal(syscall.SIGTERM)
-	if code := serve.wait(t); code != exitOK {
+	if code := serve.wait(t); code != exitInterrupted {
 		t.Errorf("serve: exit %d after SIGTERM\n%s", code, serve.stderr.String())
 	}
 }

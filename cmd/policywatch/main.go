@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -26,6 +27,7 @@ const (
 	exitAlertsNotSent = 3
 	exitDamaged       = 4 // the database file is damaged
 
+	exitInternal    = 70  // a bug: the program panicked (EX_SOFTWARE)
 	exitInterrupted = 130 // stopped by SIGINT or SIGTERM
 )
 
@@ -37,7 +39,19 @@ func main() {
 
 // run executes the command line and returns the exit code; main is only
 // the process around it, so tests call run directly.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+//
+// A panic in the command's goroutine is a bug. Left alone, the runtime
+// would exit 2, which scripts read as a wrong command line; run says it
+// is a bug, prints the stack to send, and exits 70.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (code int) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(stderr, "policywatch: internal error: %v\n"+
+				"This is a bug in policywatch. Please report it at https://github.com/policywatch/policywatch/issues\n"+
+				"with the command you ran and this stack:\n\n%s", p, debug.Stack())
+			code = exitInternal
+		}
+	}()
 	app := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	root := app.rootCmd()
 	root.SetArgs(args)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/policywatch/policywatch/event"
+	"github.com/policywatch/policywatch/extract"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/store"
 )
@@ -263,5 +264,24 @@ func TestNoArgumentsPrintsHelp(t *testing.T) {
 	r := policywatch(t, nil)
 	if r.code != exitOK || !strings.Contains(r.stdout, "Available Commands") {
 		t.Errorf("no arguments: exit %d, %q", r.code, r.stdout)
+	}
+}
+
+// A panic is a bug, not a wrong command line: exit 70 with a request to
+// report it and the stack, instead of the runtime's exit 2. Not
+// parallel: it replaces the shared extractor, which eval builds.
+func TestPanicExitsInternal(t *testing.T) {
+	saved := newExtractor
+	t.Cleanup(func() { newExtractor = saved })
+	newExtractor = func() (*extract.Extractor, error) { panic("extractor exploded") }
+
+	r := policywatch(t, nil, "eval", "../../testdata/eval/seed.jsonl")
+	if r.code != 70 {
+		t.Errorf("exit %d, want 70", r.code)
+	}
+	for _, want := range []string{"policywatch: internal error: extractor exploded", "Please report it", "goroutine ", "evalcmd.go"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
 	}
 }

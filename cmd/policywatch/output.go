@@ -3,10 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
@@ -130,13 +134,20 @@ func cut(s string, n int) string {
 
 // writeFileAtomic writes a file through a temporary file and a rename, so
 // an export that fails half-way never leaves a truncated file behind.
+// The file gets the permissions that `export > path` would give it: those
+// of the file it replaces, else 0666 less the umask.
 func writeFileAtomic(path string, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	tmp, err := createSibling(path)
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
+	if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() {
+		if err := tmp.Chmod(info.Mode().Perm()); err != nil {
+			tmp.Close()
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	}
 	if err := write(tmp); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
@@ -145,4 +156,19 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// createSibling creates a new hidden file beside path. Unlike
+// os.CreateTemp, which makes files only their owner can read, it asks for
+// mode 0666 and lets the umask decide, as a shell's redirection does.
+func createSibling(path string) (*os.File, error) {
+	dir, base := filepath.Split(path)
+	for range 100 {
+		name := filepath.Join(dir, "."+base+"."+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("write %s: could not create a temporary file beside it", path)
 }

@@ -28,8 +28,8 @@ func (f *filterFlags) register(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&f.countries, "country", nil, "country code or name, e.g. IR or Iran (repeat or comma-separate for any of several)")
 	fs.StringSliceVar(&f.services, "service", nil, "service slug or name, e.g. telegram or \"X\"")
 	fs.StringSliceVar(&f.actions, "action", nil, "action: "+store.ActionList())
-	fs.StringVar(&f.since, "since", "", "events on or after this date: 2018, 2018-04 or 2018-04-16")
-	fs.StringVar(&f.until, "until", "", "events on or before this date: 2018, 2018-04 or 2018-04-16")
+	fs.StringVar(&f.since, "since", "", "events on or after this date: 2018, 2018-04 or 2018-04-16 (an event dated by month or year counts if its period reaches it)")
+	fs.StringVar(&f.until, "until", "", "events on or before this date: 2018, 2018-04 or 2018-04-16 (an event dated by month or year counts if its period reaches it)")
 	fs.StringVar(&f.text, "text", "", "only events whose evidence, reason or source title contains this text")
 	fs.Float64Var(&f.minConfidence, "min-confidence", 0, "only events with at least this confidence (0 to 1)")
 	fs.StringSliceVar(&f.feeds, "feed", nil, "only events from this feed (by name)")
@@ -111,6 +111,9 @@ batch holds the lock for long, it says so instead of hanging.`,
 				return err
 			}
 			defer db.Close()
+			if err := checkFeeds(db, f.Feeds); err != nil {
+				return err
+			}
 			if stories {
 				list, err := db.Stories(store.StoryFilter{Filter: f})
 				if err != nil {
@@ -168,6 +171,9 @@ first, and are copied out once the database is closed.`,
 				return err
 			}
 			defer db.Close()
+			if err := checkFeeds(db, f.Feeds); err != nil {
+				return err
+			}
 			export := func(w io.Writer) error {
 				return exportEvents(cmd.Context(), db, w, format, f)
 			}

@@ -88,10 +88,12 @@ func TestQueryFilters(t *testing.T) {
 		{[]string{"--country", "RU", "--action", "block"}, []string{"RU/telegram/block", "RU/aws/block"}},
 		{[]string{"--country", "Russia", "--action", "block,throttle", "--since", "2018", "--until", "2021-03"}, []string{"RU/telegram/block", "RU/aws/block", "RU/twitter/throttle"}},
 		// A month bound holds the whole month, and an event dated to the
-		// month counts as its first day.
+		// month is the whole month: kept when it overlaps the range.
 		{[]string{"--since", "2018-04", "--until", "2018-04"}, []string{"RU/telegram/block", "RU/aws/block", "IR/telegram/restrict", "IR/telegram/block"}},
-		{[]string{"--since", "2018-04-16", "--until", "2018-04-16"}, []string{"RU/telegram/block", "RU/aws/block"}},
-		{[]string{"--since", "2018-04-17"}, []string{"IR/telegram/restrict", "EU/google/fine", "RU/twitter/throttle", "RU/twitter/threaten"}},
+		{[]string{"--since", "2018-04-16", "--until", "2018-04-16"}, []string{"RU/telegram/block", "RU/aws/block", "IR/telegram/block"}},
+		{[]string{"--since", "2018-04-17"}, []string{"IR/telegram/restrict", "IR/telegram/block", "EU/google/fine", "RU/twitter/throttle", "RU/twitter/threaten"}},
+		{[]string{"--until", "2018-04-10", "--country", "IR"}, []string{"IR/telegram/block"}},
+		{[]string{"--since", "2018-05", "--country", "IR"}, nil},
 		{[]string{"--until", "2017"}, []string{"RU/telegram/order", "TR/wikipedia/block"}},
 		{[]string{"--service", "Telegram,AWS", "--until", "2018"}, []string{"RU/telegram/block", "RU/aws/block", "RU/telegram/order", "IR/telegram/restrict", "IR/telegram/block"}},
 		{[]string{"--country", "IR", "--action", "block", "--text", "NATIONAL SECURITY"}, []string{"IR/telegram/block"}},

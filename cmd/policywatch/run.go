@@ -202,18 +202,41 @@ func printSummary(w io.Writer, s pipeline.Summary) {
 }
 
 // printFailures lists feeds or pages with what went wrong; the errors
-// name the URL.
+// name the URL. A feed whose site is down can fail thousands of pages:
+// past failuresShown, a feed's are counted, and --json has them all.
 func printFailures(w io.Writer, heading string, fs []pipeline.Failure) {
 	if len(fs) == 0 {
 		return
 	}
+	var feeds []string
+	byFeed := make(map[string][]pipeline.Failure)
+	for _, f := range fs {
+		if _, ok := byFeed[f.Feed]; !ok {
+			feeds = append(feeds, f.Feed)
+		}
+		byFeed[f.Feed] = append(byFeed[f.Feed], f)
+	}
 	fmt.Fprintln(w, "\n"+heading)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, f := range fs {
-		fmt.Fprintf(tw, "  %s\t%s\n", f.Feed, f.Error)
+	for _, feed := range feeds {
+		list := byFeed[feed]
+		if len(list) <= failuresShown {
+			for _, f := range list {
+				fmt.Fprintf(tw, "  %s\t%s\n", feed, f.Error)
+			}
+			continue
+		}
+		fmt.Fprintf(tw, "  %s\t%d in all, the first %d:\n", feed, len(list), failuresShown)
+		for _, f := range list[:failuresShown] {
+			fmt.Fprintf(tw, "  \t%s\n", f.Error)
+		}
+		fmt.Fprintf(tw, "  \tand %d more (--json lists each)\n", len(list)-failuresShown)
 	}
 	tw.Flush()
 }
+
+// failuresShown is how many failures of one feed the summary lists.
+const failuresShown = 3
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

@@ -104,3 +104,36 @@ func TestRunEveryFeedFails(t *testing.T) {
 		}
 	}
 }
+
+// A feed with thousands of unavailable pages is a few lines of the
+// summary with a count, not a line per page; a feed with few lists each.
+func TestSummaryGroupsFailuresByFeed(t *testing.T) {
+	var s pipeline.Summary
+	for i := range 10007 {
+		s.Unavailable = append(s.Unavailable, pipeline.Failure{
+			Feed: "Big Wire", URL: fmt.Sprintf("https://big.test/%d", i),
+			Error: fmt.Sprintf("fetch article https://big.test/%d: HTTP 404 Not Found", i),
+		})
+	}
+	s.Unavailable = append(s.Unavailable, pipeline.Failure{Feed: "Small", URL: "https://small.test/1", Error: "fetch article https://small.test/1: HTTP 410 Gone"})
+	s.Failures = []pipeline.Failure{{Feed: "Down", URL: "https://down.test/rss", Error: "fetch feed https://down.test/rss: HTTP 503"}}
+	var out strings.Builder
+	printSummary(&out, s)
+	text := out.String()
+	_, pages, _ := strings.Cut(text, "Pages unavailable, feed text used instead:\n")
+	lines := strings.Split(strings.TrimRight(pages, "\n"), "\n")
+	want := []string{
+		"  Big Wire  10007 in all, the first 3:",
+		"            fetch article https://big.test/0: HTTP 404 Not Found",
+		"            fetch article https://big.test/1: HTTP 404 Not Found",
+		"            fetch article https://big.test/2: HTTP 404 Not Found",
+		"            and 10004 more (--json lists each)",
+		"  Small     fetch article https://small.test/1: HTTP 410 Gone",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("pages unavailable:\n%s\nwant\n%s", pages, strings.Join(want, "\n"))
+	}
+	if !strings.Contains(text, "Failures:\n  Down  fetch feed https://down.test/rss: HTTP 503\n") {
+		t.Errorf("failures not listed as before:\n%.2000s", text)
+	}
+}

@@ -39,7 +39,7 @@ default, 50 for the feed, every event for the CSV). Lists repeat or take
 commas: country=IR,RU. A bad parameter is a 400 naming it.
 
 Requests are logged at debug level (--log-level debug). The server stops
-cleanly on Ctrl-C or SIGTERM.`,
+cleanly on Ctrl-C or SIGTERM, and exits 130.`,
 		Example: `  policywatch demo && policywatch serve --db policywatch.db
   policywatch serve --addr 127.0.0.1:8080 --db /var/lib/policywatch/policywatch.db
   curl 'http://127.0.0.1:8080/events?country=Iran&since=2018-04&limit=10'
@@ -70,7 +70,12 @@ cleanly on Ctrl-C or SIGTERM.`,
 				return err
 			}
 			log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "db", a.dbPath)
-			return web.Serve(cmd.Context(), ln, srv, log)
+			if err := web.Serve(cmd.Context(), ln, srv, log); err != nil {
+				return err
+			}
+			// Serving ends only when a signal stops it, which exits
+			// 130 as for every command.
+			return &exitError{code: exitInterrupted}
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")

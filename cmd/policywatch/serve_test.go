@@ -122,9 +122,10 @@ func TestServe(t *testing.T) {
 		t.Errorf("/events.csv differs from export:\n%s\nwant\n%s", body, export)
 	}
 
+	// Stopped by a signal, as README says: 130.
 	code, logs := stop()
-	if code != exitOK {
-		t.Errorf("exit %d after the signal:\n%s", code, logs)
+	if code != exitInterrupted {
+		t.Errorf("exit %d after the signal, want %d:\n%s", code, exitInterrupted, logs)
 	}
 	for _, want := range []string{"msg=request method=GET path=/healthz", "status=200", "msg=\"shutting down\""} {
 		if !strings.Contains(logs, want) {
@@ -159,7 +160,7 @@ func TestServeMissingDB(t *testing.T) {
 		t.Errorf("after the database appeared: %d", resp.StatusCode)
 	}
 	code, logs := stop()
-	if code != exitOK || !strings.Contains(logs, "database does not exist yet") {
+	if code != exitInterrupted || !strings.Contains(logs, "database does not exist yet") {
 		t.Errorf("exit %d, logs:\n%s", code, logs)
 	}
 }

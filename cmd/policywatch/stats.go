@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -20,12 +21,14 @@ func (a *app) statsCmd() *cobra.Command {
 		Use:   "stats",
 		Short: "Count stored events by country, service, action, month and extractor",
 		Long: `Stats counts the stored events that match the filters (the same as query's)
-by country, by service, by action, by month and by the version of the
-extractor that made them, largest first. An event dated only by its year
-counts under the year rather than a month; events stored before versions
-were recorded count as "(not recorded)" (an empty key in CSV and JSON).
-Events of an extractor older than 'policywatch version' shows are brought up
-to date by 'policywatch reextract'.
+by country, by service, by action and by the version of the extractor that
+made them, largest first, and by month, in order of time. An event dated only
+by its year counts under the year rather than a month, listed before the
+year's months. A date filter keeps an event whose month or year overlaps the
+range, as query's does. Events stored before versions were recorded count as
+"(not recorded)" (an empty key in CSV and JSON). Events of an extractor older
+than 'policywatch version' shows are brought up to date by 'policywatch
+reextract'.
 
 CSV has a header row and one row per count: dimension (country, service,
 action, month or extractor), key (the country code, service slug, action,
@@ -38,6 +41,9 @@ YYYY-MM or version) and events. JSON is one object with the five lists.`,
 			if err := checkFormat(format, "table", "csv", "json"); err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("limit") {
+				return usagef("stats counts every matching event; --limit does not apply (use query --limit to list a few)")
+			}
 			f, err := a.filter(ff)
 			if err != nil {
 				return err
@@ -47,6 +53,9 @@ YYYY-MM or version) and events. JSON is one object with the five lists.`,
 				return err
 			}
 			defer db.Close()
+			if err := checkFeeds(db, f.Feeds); err != nil {
+				return err
+			}
 			st, err := db.Stats(f)
 			if err != nil {
 				return err
@@ -61,7 +70,8 @@ YYYY-MM or version) and events. JSON is one object with the five lists.`,
 		},
 	}
 	ff.register(cmd.Flags())
-	// Counting is over every matching event.
+	// Counting is over every matching event: --limit is refused, and
+	// hidden from the help.
 	cmd.Flags().MarkHidden("limit")
 	cmd.Flags().StringVarP(&format, "format", "f", "table", "output: table, csv or json")
 	return cmd
@@ -92,7 +102,7 @@ func writeStatsCSV(w io.Writer, st store.Stats) error {
 	}
 	for _, d := range statsDimensions(st) {
 		for _, c := range d.counts {
-			if err := cw.Write([]string{d.name, c.Key, strconv.Itoa(c.Events)}); err != nil {
+			if err := cw.Write([]string{d.name, event.CSVText(c.Key), strconv.Itoa(c.Events)}); err != nil {
 				return err
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -22,13 +23,16 @@ var storyCSVHeader = []string{
 	"sources", "feeds", "confidence", "event_ids", "created", "updated",
 }
 
+// storyCSVRecord is one story as a row. Its text cells are neutralised
+// as the event export's are (event.CSVText); sources and confidence,
+// columns 8 and 10, are numbers.
 func storyCSVRecord(s store.Story) []string {
-	return []string{
+	return event.CSVTextRow([]string{
 		s.ID, s.Last, s.First, s.Date, s.Country, s.Service, string(s.Action), s.Reason,
 		strconv.Itoa(s.Sources), strings.Join(s.Feeds, ";"),
 		strconv.FormatFloat(s.Confidence, 'f', 2, 64), strings.Join(s.EventIDs, ";"),
 		s.Created.UTC().Format(time.RFC3339), s.Updated.UTC().Format(time.RFC3339),
-	}
+	}, 8, 10)
 }
 
 func (a *app) writeStories(format string, stories []store.Story) error {

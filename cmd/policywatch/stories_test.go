@@ -179,8 +179,9 @@ func TestStatsCSVAndTable(t *testing.T) {
 		{"service", "google", "1"},
 		{"action", "block", "3"},
 		{"action", "restrict", "1"},
-		{"month", "2018-04", "3"},
+		// Months in order of time, a year before its months.
 		{"month", "2018", "1"},
+		{"month", "2018-04", "3"},
 		{"extractor", "", "4"}, // stored without a version
 	}
 	if got := readCSV(t, out); !reflect.DeepEqual(got, want) {
@@ -188,13 +189,17 @@ func TestStatsCSVAndTable(t *testing.T) {
 	}
 
 	_, out, _ = storiesCLI(t, "stats", "--db", path, "--format", "csv", "--service", "telegram", "--since", "2018-04")
+	// The event dated 2018 overlaps April 2018, so it counts.
 	want = [][]string{
 		{"dimension", "key", "events"},
 		{"country", "RU", "2"},
-		{"service", "telegram", "2"},
+		{"country", "IR", "1"},
+		{"service", "telegram", "3"},
 		{"action", "block", "2"},
+		{"action", "restrict", "1"},
+		{"month", "2018", "1"},
 		{"month", "2018-04", "2"},
-		{"extractor", "", "2"},
+		{"extractor", "", "3"},
 	}
 	if got := readCSV(t, out); !reflect.DeepEqual(got, want) {
 		t.Errorf("filtered stats csv\n%q\nwant\n%q", got, want)
@@ -292,5 +297,15 @@ func TestQueryStoriesOnOldDatabase(t *testing.T) {
 		if code, _, errOut := storiesCLI(t, args...); code != exitOK {
 			t.Errorf("%q on version 1: exit %d, %q", args, code, errOut)
 		}
+	}
+}
+
+// stats counts every matching event: a --limit, which it would ignore,
+// is refused rather than silently accepted.
+func TestStatsRefusesLimit(t *testing.T) {
+	path, _ := storyDB(t)
+	code, out, errOut := storiesCLI(t, "stats", "--db", path, "--limit", "5")
+	if code != exitUsage || out != "" || !strings.Contains(errOut, "--limit does not apply") {
+		t.Errorf("stats --limit 5: exit %d, stdout %q, stderr %q; want 2 and why", code, out, errOut)
 	}
 }
