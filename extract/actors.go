@@ -206,6 +206,20 @@ func mainCountry(a *analysis) string {
 	return best
 }
 
+// commaBetween reports whether a comma or semicolon stands between the
+// byte offsets a and b of s.
+func commaBetween(s *sentence, a, b int) bool {
+	if a > b {
+		a, b = b, a
+	}
+	for _, t := range s.toks {
+		if t.start >= a && t.start < b && (t.text == "," || t.text == ";") {
+			return true
+		}
+	}
+	return false
+}
+
 // dateFor picks the date expression that belongs to a cue: in its clause
 // first, else elsewhere in the sentence outside the reason.
 func (x *Extractor) dateFor(s *sentence, c cueMatch, l, r, reasonStart int) (date, int) {
@@ -221,15 +235,18 @@ func (x *Extractor) dateFor(s *sentence, c cueMatch, l, r, reasonStart int) (dat
 		hiOff = s.toks[reasonStart].start
 	}
 	cueOff := s.toks[c.start].start
-	best, bestDist := date{}, -1
+	best, bestDist, bestApart := date{}, -1, true
 	for _, d := range s.dates {
 		if d.until && c.cue.action != event.Unblock {
 			continue // "suspended access until November 11": when it ends
 		}
 		if d.start >= lo && d.end <= hiOff {
+			// "blocked it on Monday, restoring access on Thursday": a
+			// date with no comma between it and the cue is the cue's.
+			apart := commaBetween(s, d.start, cueOff)
 			dist := abs(d.start - cueOff)
-			if bestDist < 0 || dist < bestDist {
-				best, bestDist = d.value, dist
+			if bestDist < 0 || bestApart && !apart || apart == bestApart && dist < bestDist {
+				best, bestDist, bestApart = d.value, dist, apart
 			}
 		}
 	}

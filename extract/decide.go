@@ -194,7 +194,7 @@ func (x *Extractor) unreported(cand candidate) string {
 // its reason and date to the state's events named elsewhere.
 func (x *Extractor) untargeted(a *analysis, cand candidate, own bool) {
 	s, c, l, r := cand.s, cand.c, cand.l, cand.r
-	if (c.cue.kind == kindNoun && x.lex.words.definiteBefore(s.toks, c.start)) || (c.cue.action == event.Unblock && (liftsDefinite(s.toks, c) || !own && !namesService(s, l, r))) {
+	if (c.cue.kind == kindNoun && x.lex.words.definiteBefore(s.toks, c.start)) || (c.cue.action == event.Unblock && (liftsDefinite(s.toks, c) || !own)) {
 		a.pending = append(a.pending, reference{s, c, l, r, cand.reasonStart})
 		return
 	}
@@ -224,16 +224,6 @@ func (x *Extractor) untargeted(a *analysis, cand candidate, own bool) {
 			a.generalDates[code] = d
 		}
 	}
-}
-
-// namesService reports whether the clause from l to r names a service.
-func namesService(s *sentence, l, r int) bool {
-	for _, m := range s.mentions {
-		if m.isService() && m.start >= l && m.end <= r {
-			return true
-		}
-	}
-	return false
 }
 
 // resolveAction maps a cue's action onto the vocabulary for a target: a

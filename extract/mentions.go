@@ -4,6 +4,7 @@
 package extract
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -198,6 +199,16 @@ func (x *Extractor) findMentions(a *analysis, s *sentence) {
 			}
 			s.mentions = append(s.mentions, mn)
 		}
+	}
+	open, replaced := x.openSet(s, matched)
+	if len(replaced) > 0 {
+		s.mentions = slices.DeleteFunc(s.mentions, func(m mention) bool { return slices.Contains(replaced, m) })
+	}
+	for _, m := range open {
+		for i := m.start; i < m.end; i++ {
+			matched[i] = true
+		}
+		s.mentions = append(s.mentions, m)
 	}
 	s.mentions = append(s.mentions, x.anaphors(a, s, matched)...)
 	sort.SliceStable(s.mentions, func(i, j int) bool { return s.mentions[i].start < s.mentions[j].start })

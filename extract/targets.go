@@ -301,13 +301,35 @@ func (t *targetSearch) theyServices() {
 		return
 	}
 	for k := max(t.l, c.start-8); k < c.start; k++ {
-		if w := s.toks[k].lower; w == "they" || w == "their" {
-			for _, slug := range lastServices(t.a, s, k) {
+		// "they", "both", "all three": the services just named.
+		w := s.toks[k].lower
+		allN := w == "all" && k+1 < c.start && (s.toks[k+1].tag == "CD" || s.toks[k+1].lower == "of" && k+2 < c.start && s.toks[k+2].lower == "them")
+		if w == "they" || w == "their" || w == "both" || allN {
+			slugs := lastServices(t.a, s, k)
+			if w == "both" || allN {
+				// "on Facebook, Twitter or WhatsApp: all three have been
+				// unreachable": a count names the list just before it.
+				if here := servicesBefore(s, k); len(here) >= 2 {
+					slugs = here
+				}
+			}
+			for _, slug := range slugs {
 				t.in = append(t.in, mention{start: k, end: k + 1, service: slug, coref: true})
 			}
 			return
 		}
 	}
+}
+
+// servicesBefore returns the services s names before token k, in order.
+func servicesBefore(s *sentence, k int) []string {
+	var out []string
+	for _, m := range s.mentions {
+		if m.isService() && !m.coref && m.end <= k && !contains(out, m.service) {
+			out = append(out, m.service)
+		}
+	}
+	return out
 }
 
 // pronounObject: "Russia blocked it", "the government cut them": a

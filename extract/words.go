@@ -29,6 +29,9 @@ type words struct {
 	undergoVerbs          map[string]bool
 	inclusion             map[string]bool
 	setNouns              map[string]bool
+	nameHeads             map[string]bool
+	nameJoiners           map[string]bool
+	openSetStop           map[string]bool
 	causatives            map[string]bool
 	along                 map[string]bool
 	alongFillers          map[string]bool
@@ -90,6 +93,9 @@ func loadWords() (*words, error) {
 		"undergo_verbs":          &w.undergoVerbs,
 		"inclusion":              &w.inclusion,
 		"set_nouns":              &w.setNouns,
+		"name_heads":             &w.nameHeads,
+		"name_joiners":           &w.nameJoiners,
+		"open_set_stop":          &w.openSetStop,
 		"causatives":             &w.causatives,
 		"along":                  &w.along,
 		"along_fillers":          &w.alongFillers,

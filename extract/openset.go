@@ -1,0 +1,257 @@
+// Open-set services: names the gazetteer lacks, found by how news writes
+// about services.
+
+package extract
+
+import (
+	"strings"
+	"unicode"
+)
+
+// openSet finds services the gazetteer does not know (SCHEMA.md: a service
+// not in the list gets the slug of its common English name), where the
+// sentence itself says the name is a service:
+//
+//   - listed with services the gazetteer knows: "Facebook, WhatsApp and
+//     Zangi", "Binance, Bitfinex, KuCoin and MEXC Global";
+//   - beside a noun that names a service: "the Navalny app", "the Imo
+//     messenger", "the messaging app Zangi".
+//
+// Each name becomes a service mention whose slug is its lower-cased,
+// hyphenated form.
+//
+// A name joined to a known service's is one product of it, and replaces
+// it: "Google Translate", "WeChat Work", "Le VPN". replaced lists the known
+// mentions so taken in.
+func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replaced []mention) {
+	toks := s.toks
+	taken := make([]bool, len(toks))
+	add := func(lo, hi int) {
+		for _, m := range s.mentions {
+			if !m.isService() || m.coref {
+				continue
+			}
+			if m.end == lo && m.start < lo || m.start == hi && m.end > hi {
+				lo, hi = min(lo, m.start), max(hi, m.end)
+				replaced = append(replaced, m)
+			}
+		}
+		slug := openSlug(toks[lo:hi])
+		if slug == "" {
+			return
+		}
+		for i := lo; i < hi; i++ {
+			taken[i] = true
+		}
+		out = append(out, mention{start: lo, end: hi, role: roleService, service: slug})
+	}
+	w := x.lex.words
+	// "the Navalny app": a name before a service noun.
+	for i := 1; i < len(toks); i++ {
+		if !w.nameHeads[toks[i].lower] || i+1 < len(toks) && (toks[i+1].tag == "POS" || toks[i+1].lower == "store") {
+			continue
+		}
+		if lo := x.nameBefore(toks, matched, i); lo >= 0 && !taken[lo] {
+			add(lo, i)
+		}
+	}
+	// "the messaging app Zangi", "the audio and video chat service Vchat":
+	// a name after a service noun.
+	for i := 0; i+1 < len(toks); i++ {
+		if !w.nameHeads[toks[i].lower] || taken[i+1] {
+			continue
+		}
+		if hi := x.nameAfter(toks, matched, i+1); hi > 0 {
+			add(i+1, hi)
+		}
+	}
+	// Lists: walk out from each service the gazetteer found, over list
+	// separators, taking the names between them.
+	for _, m := range s.mentions {
+		if !m.isService() || m.coref || m.channel {
+			continue
+		}
+		for i := m.end; ; {
+			j := skipSeparators(toks, i)
+			if j == i || j >= len(toks) {
+				break
+			}
+			hi := x.nameAfter(toks, matched, j)
+			if hi < 0 {
+				if j < len(toks) && matched[j] {
+					i = x.matchedEnd(toks, matched, j)
+					continue // another known name: the list goes on
+				}
+				break
+			}
+			if !taken[j] {
+				add(j, hi)
+			}
+			i = hi
+			for i < len(toks) && w.nameHeads[toks[i].lower] {
+				i++ // "BlackBerry Messenger and the audio chat service Vchat"
+			}
+		}
+		for i := m.start; ; {
+			j := skipSeparatorsBack(toks, i)
+			if j == i || j <= 0 {
+				break
+			}
+			lo := x.nameBefore(toks, matched, j)
+			if lo < 0 {
+				if matched[j-1] {
+					i = x.matchedStart(matched, j-1)
+					continue
+				}
+				break
+			}
+			if !taken[lo] {
+				add(lo, j)
+			}
+			i = lo
+		}
+	}
+	return out, replaced
+}
+
+// skipSeparators returns the index after the list separators at i: a
+// comma, "and", "or", "as well as", and an article after them.
+func skipSeparators(toks []token, i int) int {
+	start := i
+	for i < len(toks) {
+		switch toks[i].lower {
+		case ",", "and", "or", "the":
+			i++
+			continue
+		}
+		break
+	}
+	if i == start {
+		return start
+	}
+	// A list separator must be there, not only "the".
+	for k := start; k < i; k++ {
+		if toks[k].lower != "the" {
+			return i
+		}
+	}
+	return start
+}
+
+// skipSeparatorsBack is skipSeparators leftwards from i (exclusive).
+func skipSeparatorsBack(toks []token, i int) int {
+	j := i
+	for j > 0 {
+		switch toks[j-1].lower {
+		case ",", "and", "or", "the":
+			j--
+			continue
+		}
+		break
+	}
+	for k := j; k < i; k++ {
+		if toks[k].lower != "the" {
+			return j
+		}
+	}
+	return i
+}
+
+// matchedEnd and matchedStart find the ends of the gazetteer match around k.
+func (x *Extractor) matchedEnd(toks []token, matched []bool, k int) int {
+	for k < len(toks) && matched[k] {
+		k++
+	}
+	return k
+}
+
+func (x *Extractor) matchedStart(matched []bool, k int) int {
+	for k > 0 && matched[k-1] {
+		k--
+	}
+	return k
+}
+
+// maxNameLen bounds an open-set name: "MEXC Global", "Voice of Democracy",
+// "Hidemy.Name VPN".
+const maxNameLen = 4
+
+// nameAfter returns the end of a proper name starting at i, or -1.
+func (x *Extractor) nameAfter(toks []token, matched []bool, i int) int {
+	if i >= len(toks) || !x.nameWord(toks[i], matched[i]) {
+		return -1
+	}
+	j := i + 1
+	for j < len(toks) && j-i < maxNameLen {
+		if x.nameWord(toks[j], matched[j]) {
+			j++
+			continue
+		}
+		// "Clash of Kings", "Skype for Business"
+		if x.lex.words.nameJoiners[toks[j].lower] && j+1 < len(toks) && x.nameWord(toks[j+1], matched[j+1]) {
+			j += 2
+			continue
+		}
+		break
+	}
+	return j
+}
+
+// nameBefore returns the start of a proper name ending at end
+// (exclusive), or -1.
+func (x *Extractor) nameBefore(toks []token, matched []bool, end int) int {
+	i := end
+	for i > 0 && end-i < maxNameLen {
+		if x.nameWord(toks[i-1], matched[i-1]) {
+			i--
+			continue
+		}
+		if i-2 >= 0 && i < end && x.lex.words.nameJoiners[toks[i-1].lower] && x.nameWord(toks[i-2], matched[i-2]) {
+			i -= 2
+			continue
+		}
+		break
+	}
+	if i == end || i == 0 && isCapitalized(toks[0].text) && end-i == 1 && x.lex.words.openSetStop[toks[0].lower] {
+		return -1
+	}
+	return i
+}
+
+// nameWord reports whether a token can be part of an open-set name: a
+// capitalised word or one with a capital inside ("KuCoin", "imo") that
+// the gazetteer did not take, is no common word of a headline, and is a
+// proper noun to the tagger.
+func (x *Extractor) nameWord(t token, matched bool) bool {
+	if matched || t.text == "" || x.lex.words.openSetStop[t.lower] {
+		return false
+	}
+	r := []rune(t.text)
+	if !unicode.IsUpper(r[0]) {
+		return false
+	}
+	return strings.HasPrefix(t.tag, "NNP") || strings.ContainsRune(t.text, '.') || hasInnerUpper(r)
+}
+
+func hasInnerUpper(r []rune) bool {
+	for _, c := range r[1:] {
+		if unicode.IsUpper(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// openSlug makes SCHEMA.md's slug of a name: lower-case words joined by
+// hyphens ("MEXC Global" -> mexc-global, "Gate.io" -> gate-io).
+func openSlug(toks []token) string {
+	var words []string
+	for _, t := range toks {
+		for _, f := range strings.FieldsFunc(strings.ToLower(t.text), func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		}) {
+			words = append(words, f)
+		}
+	}
+	return strings.Join(words, "-")
+}
