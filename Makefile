@@ -38,10 +38,12 @@ vet:
 test: check-tree vet
 	./.ci/install-chromium
 	$(GO) test -race -count=1 ./...
-	@# extract's checks of one goroutine over the whole labelled corpus
-	@# skip under -race, which makes them minutes long and has nothing to
-	@# find in them; here they run without it.
+	@# extract's checks of one goroutine over the whole labelled corpus,
+	@# and ingest's over the page-text benchmark, skip under -race, which
+	@# makes them minutes long and has nothing to find in them; here they
+	@# run without it.
 	$(GO) test -count=1 ./extract/...
+	$(GO) test -count=1 -run TestPageTextQuality ./ingest/
 	@# The smoke fuzzes the code that reads what strangers send over the
 	@# network; make fuzz adds the date matcher, whose instrumented build
 	@# (prose and gonum) costs more than a smoke should.

@@ -16,6 +16,8 @@ import (
 
 const benchDir = "../../ingest/testdata/article-text"
 
+var compare = flag.Bool("textbench.compare", false, "score every extractor on the benchmark (TestCompareExtractors)")
+
 var outDir = flag.String("textbench.out", "",
 	"write each extractor's text of the pages to DIR/NAME.json, the format of the benchmark's evaluate.py")
 
@@ -51,8 +53,8 @@ var extractors = []struct {
 // beyond the extractors running: ingest's TestPageTextQuality holds the
 // floor.
 func TestCompareExtractors(t *testing.T) {
-	if testing.Short() {
-		t.Skip("scores go-trafilatura too; slow under -short")
+	if !*compare {
+		t.Skip("a measurement for docs/BENCHMARKS.md, not a check: run with -textbench.compare")
 	}
 	pages, err := textbench.Load(benchDir)
 	if err != nil {
