@@ -124,7 +124,7 @@ func Create(dir string, opts Options) (*Dir, error) {
 		limit: rowGroupBytes,
 		seen:  map[string]bool{},
 		meta: Manifest{
-			Generated: opts.Generated.UTC(), Program: opts.Program,
+			Generated: opts.Generated.UTC().Truncate(time.Second), Program: opts.Program,
 			Extractor: opts.Extractor, Filter: opts.Filter,
 		},
 	}, nil
@@ -341,6 +341,11 @@ func (d *Dir) removeStale(keep map[string]bool) ([]string, error) {
 		if stale {
 			removed = append(removed, rel)
 		}
+	}
+	// A manifest's temporary file, left by an export killed as it wrote.
+	tmps, _ := filepath.Glob(filepath.Join(d.dir, "."+ManifestName+".*"))
+	for _, f := range tmps {
+		os.Remove(f)
 	}
 	// Remove only empty directories: os.Remove refuses the others.
 	months, _ := filepath.Glob(filepath.Join(d.dir, "year=*", "month=*"))

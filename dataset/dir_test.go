@@ -228,9 +228,13 @@ func TestDirAbort(t *testing.T) {
 	if m, _ := os.ReadFile(filepath.Join(dir, ManifestName)); string(m) != string(manifest) {
 		t.Error("the manifest changed")
 	}
-	killed := filepath.Join(dir, "year=2017", "month=01", "."+FileName+".123")
-	if err := os.WriteFile(killed, []byte("half a file"), 0o644); err != nil {
-		t.Fatal(err)
+	for _, killed := range []string{
+		filepath.Join(dir, "year=2017", "month=01", "."+FileName+".123"),
+		filepath.Join(dir, "."+ManifestName+".456"),
+	} {
+		if err := os.WriteFile(killed, []byte("half a file"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	export(t, dir, rs)
 	checkDataset(t, dir, rs) // fails on the temporary file if it is left

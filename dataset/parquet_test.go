@@ -3,9 +3,12 @@ package dataset
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -220,6 +223,57 @@ func TestDateRange(t *testing.T) {
 		}
 		if got := time.Unix(int64(*row.DateEnd)*86400, 0).UTC().Format(time.DateOnly); got != tt.to {
 			t.Errorf("NewRow(%q).DateEnd = %s, want %s", tt.date, got, tt.to)
+		}
+	}
+}
+
+// BenchmarkWriterMemory writes 10^5 and 10^6 events, as one file and as
+// a directory of months, and reports the largest heap seen between rows:
+// flat, however many events, because row groups are written out as they
+// fill and a month's file is finished once the stream has passed it.
+func BenchmarkWriterMemory(b *testing.B) {
+	pool := records(1000, 8)
+	for _, n := range []int{100_000, 1_000_000} {
+		for _, mode := range []string{"file", "dir"} {
+			b.Run(fmt.Sprintf("%s-%d", mode, n), func(b *testing.B) {
+				var peak uint64
+				var ms runtime.MemStats
+				for b.Loop() {
+					var w interface {
+						Write(event.Record) error
+					}
+					var end func() error
+					if mode == "file" {
+						fw := NewWriter(io.Discard)
+						w, end = fw, fw.Flush
+					} else {
+						d, err := Create(b.TempDir(), Options{})
+						if err != nil {
+							b.Fatal(err)
+						}
+						w, end = d, func() error { _, err := d.Close(); return err }
+					}
+					// Ten years, newest first, a new date every few events.
+					day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+					for i := range n {
+						r := pool[i%len(pool)]
+						r.ID = strconv.Itoa(i)
+						r.Date = day.AddDate(0, 0, -i*3650/n).Format(time.DateOnly)
+						if err := w.Write(r); err != nil {
+							b.Fatal(err)
+						}
+						if i%4096 == 0 {
+							runtime.ReadMemStats(&ms)
+							peak = max(peak, ms.HeapAlloc)
+						}
+					}
+					if err := end(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			})
 		}
 	}
 }
