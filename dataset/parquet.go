@@ -33,7 +33,7 @@ type Row struct {
 	Country     string     `parquet:"country,dict"`
 	Service     string     `parquet:"service,dict"`
 	Action      string     `parquet:"action,dict"`
-	Reason      string     `parquet:"reason,dict"`
+	Reason      string     `parquet:"reason"`
 	Confidence  float64    `parquet:"confidence"`
 	Evidence    []string   `parquet:"evidence,list"`
 	SourceURL   string     `parquet:"source_url"`
