@@ -20,7 +20,7 @@ func TestLayering(t *testing.T) {
 		"gonum.org/",
 		"github.com/mingrammer/commonregex",
 	}
-	for _, pkg := range []string{"event", "store", "web", "alert", "config"} {
+	for _, pkg := range []string{"event", "store", "web", "alert", "config", "dataset"} {
 		out, err := exec.Command("go", "list", "-deps", "github.com/policywatch/policywatch/"+pkg).Output()
 		if err != nil {
 			t.Fatalf("go list -deps %s: %v", pkg, err)

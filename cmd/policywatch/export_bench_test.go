@@ -52,6 +52,7 @@ func BenchmarkMillionExport(b *testing.B) {
 		{"empty", "csv", 0},
 		{"csv", "csv", million},
 		{"jsonl", "jsonl", million},
+		{"parquet", "parquet", million},
 	} {
 		b.Run(bm.name, func(b *testing.B) {
 			path := empty

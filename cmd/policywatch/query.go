@@ -139,7 +139,7 @@ func (a *app) exportCmd() *cobra.Command {
 	var format, output string
 	cmd := &cobra.Command{
 		Use:   "export",
-		Short: "Export matching events with provenance as CSV or JSON Lines",
+		Short: "Export matching events with provenance as CSV, JSON Lines or Parquet",
 		Long: `Export writes every matching event with its provenance, newest first.
 
 CSV is RFC 4180, UTF-8, with a header row and one row per event; it loads in
@@ -149,6 +149,19 @@ Evidence sentences are joined with a newline inside one quoted cell.
 
 JSON Lines has one event object per line with the same fields.
 
+Parquet has the same columns, typed: confidence a double, evidence a list of
+strings, first_seen a UTC timestamp; then date_start and date_end, the first
+and last day the date stands for (2018-04 is 1 to 30 April), as DATEs to
+filter on, while date keeps the date as reported. Given a directory (-o DIR:
+one that exists, or a path not ending in .parquet) it writes one file a
+month, DIR/year=YYYY/month=MM/events.parquet, which pandas, pyarrow, DuckDB
+and R's arrow read as one table with year and month columns; events dated
+only by their year are in month=__HIVE_DEFAULT_PARTITION__, read as a null
+month. DIR/_manifest.json lists every file with its size, sha256 and number
+of events. Exporting into the same directory again rewrites only the files
+whose events changed, and removes those of months no event is in any more,
+so a mirror copies only what changed; the manifest is written last.
+
 Events stream from the database as they are read, so memory stays flat
 however many there are. The database is open, and a nightly run's batch
 waits for it, only while they are read: into a file (-o, or standard output
@@ -156,11 +169,17 @@ redirected to a file) they are written as they come; into a pipe or a
 terminal, which may read slowly, they go through a temporary file in TMPDIR
 first, and are copied out once the database is closed.`,
 		Example: `  policywatch export --format csv > events.csv
-  policywatch export --format jsonl --country IR --since 2018 -o iran.jsonl`,
+  policywatch export --format jsonl --country IR --since 2018 -o iran.jsonl
+  policywatch export --format parquet -o events/
+  policywatch export --format parquet --service telegram -o telegram.parquet`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "csv", "jsonl"); err != nil {
+			if err := checkFormat(format, "csv", "jsonl", "parquet"); err != nil {
 				return err
+			}
+			toStdout := output == "" || output == "-"
+			if format == "parquet" && toStdout && isTerminal(a.stdout) {
+				return usagef("Parquet is binary: give -o FILE.parquet or -o DIR, or redirect standard output")
 			}
 			f, err := a.filter(ff)
 			if err != nil {
@@ -174,11 +193,14 @@ first, and are copied out once the database is closed.`,
 			if err := checkFeeds(db, f.Feeds); err != nil {
 				return err
 			}
+			if format == "parquet" && isDatasetDir(output) {
+				return a.exportDataset(cmd.Context(), db, output, f, ff)
+			}
 			export := func(w io.Writer) error {
 				return exportEvents(cmd.Context(), db, w, format, f)
 			}
 			switch {
-			case output != "" && output != "-":
+			case !toStdout:
 				return writeFileAtomic(output, export)
 			case isRegularFile(a.stdout):
 				return export(a.stdout)
@@ -187,8 +209,8 @@ first, and are copied out once the database is closed.`,
 		},
 	}
 	ff.register(cmd.Flags())
-	cmd.Flags().StringVarP(&format, "format", "f", "csv", "output: csv or jsonl")
-	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
+	cmd.Flags().StringVarP(&format, "format", "f", "csv", "output: csv, jsonl or parquet")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output (parquet: or this directory, partitioned by month)")
 	return cmd
 }
 
