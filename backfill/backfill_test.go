@@ -90,16 +90,16 @@ func TestBackfillStoresCorpusEvents(t *testing.T) {
 	x := extractor(t)
 	want := map[string]event.Event{}
 	for _, p := range pages {
-		pg, err := ingest.ReadPage(bytes.NewReader(p.body), p.contentType)
+		pg, err := ingest.ReadPage(bytes.NewReader(p.Body), p.ContentType)
 		if err != nil {
 			t.Fatal(err)
 		}
-		key := ingest.CanonicalURL(p.uri)
+		key := ingest.CanonicalURL(p.URI)
 		pub := pg.Published
 		if pub.IsZero() {
 			pub = warcDate
 		}
-		for _, e := range x.Extract(extract.Document{ID: ingest.ArticleID(key), URL: p.uri, Title: pg.Title, Text: pg.Text, Published: pub}) {
+		for _, e := range x.Extract(extract.Document{ID: ingest.ArticleID(key), URL: p.URI, Title: pg.Title, Text: pg.Text, Published: pub}) {
 			want[e.ID] = e
 		}
 	}
