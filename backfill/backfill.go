@@ -232,6 +232,7 @@ func (b *Backfiller) file(ctx context.Context, log *slog.Logger, name string, su
 		sum.UpdatedStories += st.UpdatedStories
 		fs.Articles += st.NewArticles
 		fs.Events += st.NewEvents
+		log.Debug("batch stored", "file", name, "articles", st.NewArticles, "events", st.NewEvents, "file_done", len(batch.WARCFiles) > 0)
 		batch = store.Batch{}
 		return nil
 	}
