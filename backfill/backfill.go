@@ -20,7 +20,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/extract"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/store"
@@ -314,17 +313,13 @@ func (b *Backfiller) read(file string, p page) result {
 	if art.Published.Year() < 1990 || (!p.date.IsZero() && art.Published.After(p.date.Add(24*time.Hour))) {
 		art.Published = p.date
 	}
-	doc := extract.Document{ID: art.ID, URL: art.URL, Title: art.Title, Text: art.Text, Published: art.Published}
+	doc := extract.Document{
+		ID: art.ID, URL: art.URL, Title: art.Title, Text: art.Text, Published: art.Published,
+		WARCFile: art.WARCFile, WARCOffset: art.WARCOffset, WARCLength: art.WARCLength,
+	}
 	if b.Prefilter != nil && !b.Prefilter.Keep(doc) {
 		return result{dropped: true}
 	}
 	evs := b.Extractor.Extract(doc)
-	for i := range evs {
-		setWARC(&evs[i], art)
-	}
 	return result{ae: store.ArticleEvents{Article: art, Events: evs, Extractor: b.Extractor.Version()}}
-}
-
-func setWARC(e *event.Event, a ingest.Article) {
-	e.WARCFile, e.WARCOffset, e.WARCLength = a.WARCFile, a.WARCOffset, a.WARCLength
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -132,5 +133,31 @@ func TestBackfillSurvivesSIGKILL(t *testing.T) {
 	p = backfill(path)
 	if code := p.wait(t); code != exitOK || !strings.Contains(p.stdout.String(), "1 read before") {
 		t.Errorf("third backfill: exit %d\n%s", code, p.stdout.String())
+	}
+}
+
+// Events a backfill stored keep their WARC provenance through a
+// reextract, which reads the articles again: before, it made them anew
+// without it, and every such event came out changed.
+func TestReextractKeepsWARCProvenance(t *testing.T) {
+	dir := t.TempDir()
+	pages, err := warctest.CorpusPages("https://news.example/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	warc := filepath.Join(dir, "a.warc.gz")
+	if err := os.WriteFile(warc, warctest.Write(pages, true), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "pw.db")
+	must(t, "backfill", "--db", db, "--no-progress", warc)
+	before := exportLines(t, db)
+	sum := decodeReextract(t, must(t, "reextract", "--db", db, "--all", "--json", "--no-progress"))
+	if sum.Changed != 0 || sum.Articles == 0 {
+		t.Errorf("reextract of a backfilled store: %+v; want every article read and no event changed", sum)
+	}
+	after := exportLines(t, db)
+	if !reflect.DeepEqual(after, before) || len(after) == 0 || after[0]["warc_file"] != warc {
+		t.Errorf("after reextract, %d events, first with WARC file %v; before, %d", len(after), after[0]["warc_file"], len(before))
 	}
 }
