@@ -53,7 +53,7 @@ test: check-tree vet
 # Go fuzzes one target per package per run, hence the loop. A failure
 # leaves its input in the package's testdata/fuzz: commit it as a seed.
 FUZZTIME ?= 2m
-FUZZ_TARGETS := ingest:FuzzParseFeed ingest:FuzzHTMLText ingest:FuzzReadPage extract:FuzzFindDates
+FUZZ_TARGETS := ingest:FuzzParseFeed ingest:FuzzHTMLText ingest:FuzzReadPage extract:FuzzFindDates backfill:FuzzRecords
 FUZZ_SMOKE   := ingest:FuzzParseFeed ingest:FuzzHTMLText ingest:FuzzReadPage
 
 #

@@ -18,7 +18,7 @@ import (
 	"github.com/policywatch/policywatch/event"
 )
 
-// Row is one event as a Parquet row. The columns up to extractor are
+// Row is one event as a Parquet row. The columns up to warc_length are
 // those of the CSV, in its order, so the same scripts name the same
 // columns; add columns at the end, never reorder.
 //
@@ -43,8 +43,13 @@ type Row struct {
 	ArticleID   string     `parquet:"article_id"`
 	FirstSeen   *time.Time `parquet:"first_seen,timestamp(microsecond:utc)"`
 	Extractor   string     `parquet:"extractor,dict"`
-	DateStart   *int32     `parquet:"date_start,date"`
-	DateEnd     *int32     `parquet:"date_end,date"`
+	// Where a backfilled event's page is in its WARC file; null for one
+	// a feed gave.
+	WARCFile   string `parquet:"warc_file,dict"`
+	WARCOffset *int64 `parquet:"warc_offset,optional"`
+	WARCLength *int64 `parquet:"warc_length,optional"`
+	DateStart  *int32 `parquet:"date_start,date"`
+	DateEnd    *int32 `parquet:"date_end,date"`
 }
 
 // NewRow is r as a Row.
@@ -58,6 +63,10 @@ func NewRow(r event.Record) Row {
 	}
 	if row.Evidence == nil {
 		row.Evidence = []string{}
+	}
+	if e.WARCFile != "" {
+		off, n := e.WARCOffset, e.WARCLength
+		row.WARCFile, row.WARCOffset, row.WARCLength = e.WARCFile, &off, &n
 	}
 	if !r.FirstSeen.IsZero() {
 		t := r.FirstSeen.UTC().Truncate(time.Microsecond)
@@ -78,7 +87,11 @@ func (r Row) Record() event.Record {
 		Action: event.Action(r.Action), Reason: r.Reason, Confidence: r.Confidence,
 		Evidence: r.Evidence, SourceURL: r.SourceURL, SourceTitle: r.SourceTitle,
 		Published: r.Published, Feed: r.Feed, ArticleID: r.ArticleID, Extractor: r.Extractor,
+		WARCFile: r.WARCFile,
 	}}
+	if r.WARCOffset != nil && r.WARCLength != nil {
+		rec.WARCOffset, rec.WARCLength = *r.WARCOffset, *r.WARCLength
+	}
 	if r.FirstSeen != nil {
 		rec.FirstSeen = r.FirstSeen.UTC()
 	}

@@ -13,6 +13,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"slices"
@@ -169,4 +170,14 @@ func Feeds(baseURL string) ([]ingest.Feed, error) {
 // its page (/articles/<id>.html). The slice is the caller's own.
 func Gold() []byte {
 	return bytes.Clone(gold)
+}
+
+// Corpus returns the corpus's files (manifest.yaml, feeds/, articles/),
+// read-only, for tools that archive or serve them otherwise.
+func Corpus() fs.FS {
+	sub, err := fs.Sub(corpus, "corpus")
+	if err != nil {
+		panic(err) // "corpus" is a valid path, embedded above
+	}
+	return sub
 }

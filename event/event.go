@@ -31,6 +31,15 @@ type Event struct {
 	// Extractor is the version of the extractor that found the event
 	// (extract.Version); empty for events stored before it was recorded.
 	Extractor string `json:"extractor"`
+
+	// WARCFile, WARCOffset and WARCLength locate the archived response
+	// the article was read from, for events a backfill found in a WARC
+	// file: the bytes from the offset, of the length, are the record,
+	// so anyone can fetch exactly what was read again (a range request
+	// on a URL). Empty for events from feeds.
+	WARCFile   string `json:"warc_file,omitempty"`
+	WARCOffset int64  `json:"warc_offset,omitempty"`
+	WARCLength int64  `json:"warc_length,omitempty"`
 }
 
 // ID is the stable id of the event an article reports for one (country,

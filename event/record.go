@@ -27,7 +27,7 @@ func CSVHeader() []string {
 	return []string{
 		"id", "date", "country", "service", "action", "reason", "confidence",
 		"evidence", "source_url", "source_title", "published", "feed", "article_id", "first_seen",
-		"extractor",
+		"extractor", "warc_file", "warc_offset", "warc_length",
 	}
 }
 
@@ -45,13 +45,23 @@ func CSVRecord(r Record) []string {
 		e.ID, e.Date, e.Country, e.Service, string(e.Action), e.Reason,
 		strconv.FormatFloat(e.Confidence, 'f', 2, 64),
 		strings.Join(e.Evidence, "\n"), e.SourceURL, e.SourceTitle, e.Published, e.Feed, e.ArticleID, first,
-		e.Extractor,
+		e.Extractor, e.WARCFile, warcNumber(e, e.WARCOffset), warcNumber(e, e.WARCLength),
 	}, csvConfidence)
 }
 
 // csvConfidence is the index of the one numeric column; every other cell
-// is text and goes through CSVText.
+// is text and goes through CSVText (the WARC offsets and lengths are
+// digits, which it leaves alone).
 const csvConfidence = 6
+
+// warcNumber is an offset or length of an event's WARC record, empty for
+// an event not read from one (where 0 would claim a record at the start).
+func warcNumber(e Event, n int64) string {
+	if e.WARCFile == "" {
+		return ""
+	}
+	return strconv.FormatInt(n, 10)
+}
 
 // A Writer writes records one at a time, as they stream from a store, in
 // an export format.

@@ -37,12 +37,26 @@ func TestCSVWriter(t *testing.T) {
 	}
 	want := []string{"e1", "2018-04", "IR", "telegram", "block", `"national security", they said`, "0.88",
 		"First sentence, with a comma.\nВторое предложение; ادامه دارد", "https://news.test/a?x=1&y=2", "Title\nwith a break",
-		"2018-04-30", "Wire", "a1", "2018-05-01T01:03:04Z", "v1.2.0+data.0123456789ab"}
+		"2018-04-30", "Wire", "a1", "2018-05-01T01:03:04Z", "v1.2.0+data.0123456789ab", "", "", ""}
 	if len(rows) != 2 || !slices.Equal(rows[0], CSVHeader()) || !slices.Equal(rows[1], want) {
 		t.Errorf("rows %q\nwant %q", rows, want)
 	}
 	if len(CSVHeader()) != len(CSVRecord(Record{})) {
 		t.Error("a record and the header differ in length")
+	}
+}
+
+// An event a backfill read from a WARC file says where: the file, and the
+// offset and length of its record, the first record's offset 0 included.
+func TestCSVRecordWARC(t *testing.T) {
+	r := sample
+	r.WARCFile, r.WARCOffset, r.WARCLength = "https://data.example/CC-NEWS-1.warc.gz", 0, 4711
+	row := CSVRecord(r)
+	if got := row[len(row)-3:]; !slices.Equal(got, []string{"https://data.example/CC-NEWS-1.warc.gz", "0", "4711"}) {
+		t.Errorf("WARC columns %q", got)
+	}
+	if h := CSVHeader(); !slices.Equal(h[len(h)-3:], []string{"warc_file", "warc_offset", "warc_length"}) {
+		t.Errorf("header ends %q", h[len(h)-3:])
 	}
 }
 

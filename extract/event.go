@@ -12,4 +12,9 @@ type Document struct {
 	Text      string    // main text, paragraphs separated by blank lines
 	Published time.Time // dates in the text are resolved against it
 	Feed      string    // name of the feed it came from, for provenance
+	// WARCFile, WARCOffset and WARCLength locate the archived record the
+	// article was read from, for provenance: a backfill's articles have
+	// them, and their events carry them.
+	WARCFile               string
+	WARCOffset, WARCLength int64
 }

@@ -121,6 +121,9 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 			Published:   pub.String(),
 			Feed:        a.doc.Feed,
 			Extractor:   x.version,
+			WARCFile:    a.doc.WARCFile,
+			WARCOffset:  a.doc.WARCOffset,
+			WARCLength:  a.doc.WARCLength,
 		}
 		out = append(out, ev)
 		if a.collect != nil {

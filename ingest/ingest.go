@@ -63,4 +63,10 @@ type Article struct {
 	Text      string    `json:"text"`      // paragraphs separated by blank lines
 	TextFrom  string    `json:"text_from"` // "page", or "feed" when the page could not be had
 	Fetched   time.Time `json:"fetched"`
+
+	// WARCFile, WARCOffset and WARCLength locate the record a backfill
+	// read the article from (see event.Event); empty for fetched pages.
+	WARCFile   string `json:"warc_file,omitempty"`
+	WARCOffset int64  `json:"warc_offset,omitempty"`
+	WARCLength int64  `json:"warc_length,omitempty"`
 }

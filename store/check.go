@@ -199,7 +199,7 @@ type eventInfo struct {
 
 // checkInvariants checks what Save keeps true of the buckets.
 func checkInvariants(tx *bbolt.Tx, version int, c *collector, records map[string]int) {
-	for _, name := range append(allBuckets, bucketIdxStoryUpdated, bucketAlertsSent, bucketAlertsMeta) {
+	for _, name := range append(allBuckets, bucketIdxStoryUpdated, bucketAlertsSent, bucketAlertsMeta, bucketWARCFiles) {
 		if b := tx.Bucket(name); b != nil {
 			records[string(name)] = b.Stats().KeyN
 		}

@@ -87,6 +87,13 @@
 //	alerts_meta       "covered" -> RFC 3339 time up to which every story
 //	                  made was considered for alerts
 //
+// Backfilling adds, made by its first finished file:
+//
+//	warc_files        WARC file URL or absolute path -> WARCFile: when it
+//	                  was read to the end and what it gave; stored with
+//	                  the file's last articles, so a file is marked read
+//	                  only once everything it gave is stored
+//
 // Opening a version 1 file read-write upgrades it in one transaction: it
 // creates these buckets and groups every stored event, oldest first.
 // Read-only, a version 1 file serves events and stats, and Stories says to

@@ -31,6 +31,11 @@ type storedEvent struct {
 	// Extractor was added within version 2: an event stored before has
 	// none, and reads as made by an unknown extractor.
 	Extractor string `json:"extractor,omitempty"`
+	// The WARC record an event's article was read from (added within
+	// version 2; backfilled events only).
+	WARCFile   string `json:"warc_file,omitempty"`
+	WARCOffset int64  `json:"warc_offset,omitempty"`
+	WARCLength int64  `json:"warc_length,omitempty"`
 }
 
 func encodeEvent(r event.Record) ([]byte, error) {
@@ -40,6 +45,7 @@ func encodeEvent(r event.Record) ([]byte, error) {
 		Reason: e.Reason, Evidence: e.Evidence, Confidence: e.Confidence,
 		ArticleID: e.ArticleID, SourceURL: e.SourceURL, SourceTitle: e.SourceTitle,
 		Published: e.Published, Feed: e.Feed, FirstSeen: r.FirstSeen, Extractor: e.Extractor,
+		WARCFile: e.WARCFile, WARCOffset: e.WARCOffset, WARCLength: e.WARCLength,
 	})
 }
 
@@ -54,6 +60,7 @@ func decodeEvent(raw []byte) (event.Record, error) {
 			Reason: s.Reason, Evidence: s.Evidence, Confidence: s.Confidence,
 			ArticleID: s.ArticleID, SourceURL: s.SourceURL, SourceTitle: s.SourceTitle,
 			Published: s.Published, Feed: s.Feed, Extractor: s.Extractor,
+			WARCFile: s.WARCFile, WARCOffset: s.WARCOffset, WARCLength: s.WARCLength,
 		},
 		FirstSeen: s.FirstSeen,
 	}, nil
@@ -80,12 +87,18 @@ type storedArticle struct {
 	Text      string    `json:"text"`
 	TextFrom  string    `json:"text_from"`
 	Fetched   time.Time `json:"fetched"`
+	// The WARC record a backfill read the article from (added within
+	// version 2; absent for articles fetched from the web).
+	WARCFile   string `json:"warc_file,omitempty"`
+	WARCOffset int64  `json:"warc_offset,omitempty"`
+	WARCLength int64  `json:"warc_length,omitempty"`
 }
 
 func encodeArticle(a *ingest.Article) ([]byte, error) {
 	return json.Marshal(storedArticle{
 		ID: a.ID, Key: a.Key, Feed: a.Feed, URL: a.URL, Title: a.Title,
 		Published: a.Published, Text: a.Text, TextFrom: a.TextFrom, Fetched: a.Fetched,
+		WARCFile: a.WARCFile, WARCOffset: a.WARCOffset, WARCLength: a.WARCLength,
 	})
 }
 
@@ -97,5 +110,6 @@ func decodeArticle(raw []byte) (ingest.Article, error) {
 	return ingest.Article{
 		ID: s.ID, Key: s.Key, Feed: s.Feed, URL: s.URL, Title: s.Title,
 		Published: s.Published, Text: s.Text, TextFrom: s.TextFrom, Fetched: s.Fetched,
+		WARCFile: s.WARCFile, WARCOffset: s.WARCOffset, WARCLength: s.WARCLength,
 	}, nil
 }

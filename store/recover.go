@@ -45,7 +45,7 @@ type RecoverReport struct {
 var primaryBuckets = [][]byte{
 	bucketFeeds, bucketArticles, bucketKeys, bucketEvents,
 	bucketStories, bucketStoryEvents, bucketEventStory,
-	bucketAlertsSent, bucketAlertsMeta,
+	bucketAlertsSent, bucketAlertsMeta, bucketWARCFiles,
 }
 
 // Recover copies every record that can be read from the database at from

@@ -20,6 +20,10 @@ type Batch struct {
 	// Feeds are stored after the articles, in the same transaction, so a
 	// feed is only marked fetched once its articles are safe.
 	Feeds []ingest.FeedState
+	// WARCFiles are the WARC files a backfill finished with these
+	// articles: stored after them, in the same transaction, so a file is
+	// only marked read once all it gave is safe.
+	WARCFiles []WARCFile
 }
 
 // ArticleEvents is an article with every event extracted from it. Saving
@@ -59,7 +63,7 @@ type SaveStats struct {
 // these events touch are recomputed. Any invalid article or event fails the whole batch and
 // leaves the store untouched.
 func (db *DB) Save(b Batch) (SaveStats, error) {
-	if len(b.Articles) == 0 && len(b.Feeds) == 0 {
+	if len(b.Articles) == 0 && len(b.Feeds) == 0 && len(b.WARCFiles) == 0 {
 		return SaveStats{}, nil
 	}
 	var st SaveStats
@@ -73,6 +77,11 @@ func (db *DB) Save(b Batch) (SaveStats, error) {
 		}
 		for _, f := range b.Feeds {
 			if err := w.saveFeed(f); err != nil {
+				return err
+			}
+		}
+		for _, f := range b.WARCFiles {
+			if err := w.saveWARCFile(f); err != nil {
 				return err
 			}
 		}

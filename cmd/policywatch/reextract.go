@@ -271,6 +271,7 @@ func (r *reextractor) extract(ctx context.Context, articles []ingest.Article) []
 func (r *reextractor) extractOne(a ingest.Article) []event.Event {
 	return r.x.Extract(extract.Document{
 		ID: a.ID, URL: a.URL, Title: a.Title, Text: a.Text, Published: a.Published, Feed: a.Feed,
+		WARCFile: a.WARCFile, WARCOffset: a.WARCOffset, WARCLength: a.WARCLength,
 	})
 }
 

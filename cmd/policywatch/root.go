@@ -72,6 +72,7 @@ bundled corpus. The nightly job is 'policywatch run'; researchers use
 
 	root.AddCommand(
 		a.runCmd(),
+		a.backfillCmd(),
 		a.queryCmd(),
 		a.statsCmd(),
 		a.exportCmd(),
