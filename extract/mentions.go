@@ -5,7 +5,6 @@ package extract
 
 import (
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -80,8 +79,8 @@ func (x *Extractor) mentions(doc Document) *analysis {
 	for _, s := range a.sents {
 		ctx.future = strings.Contains(" "+strings.ToLower(s.text)+" ", " will ")
 		s.dates = findDatesIn(s.text, ctx)
-		if ys := yearRE.FindAllString(s.text, -1); len(ys) > 0 {
-			ctx.year, _ = strconv.Atoi(ys[len(ys)-1])
+		if y, ok := lastYear(s.text); ok {
+			ctx.year = y
 		}
 		if len(s.dates) > 0 {
 			ctx.last = s.dates[len(s.dates)-1].value
