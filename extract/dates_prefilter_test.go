@@ -24,6 +24,8 @@ func TestPrefilterDerived(t *testing.T) {
 		{`(?i:in|by|of)\s+` + monthRE, months, false},
 		{`(\d{4})-(\d{2})-(\d{2})`, []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, false},
 		{`Jun\.?`, []string{"Jun"}, false},
+		// Nothing to fold: the e-mail addresses the tagger looks for.
+		{`(?i)[a-z]+@[a-z]+`, []string{"@"}, false},
 		// Nothing every match must contain.
 		{`\w+`, nil, false},
 		{`(?i:early|late)?\s*\d*`, nil, false},
