@@ -6,7 +6,6 @@ package extract
 import (
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -81,8 +80,8 @@ func (x *Extractor) mentions(doc Document) *analysis {
 	for _, s := range a.sents {
 		ctx.future = strings.Contains(" "+strings.ToLower(s.text)+" ", " will ")
 		s.dates = findDatesIn(s.text, ctx)
-		if ys := yearRE.FindAllString(s.text, -1); len(ys) > 0 {
-			ctx.year, _ = strconv.Atoi(ys[len(ys)-1])
+		if y, ok := lastYear(s.text); ok {
+			ctx.year = y
 		}
 		if len(s.dates) > 0 {
 			ctx.last = s.dates[len(s.dates)-1].value

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,8 +34,36 @@ type Tagger struct {
 	tagMap map[string]string
 	// weights are the weights of each feature, by class.
 	weights map[string][]classWeight
+	// The weights of the features that depend on no word but the first
+	// byte of one, or on the tags before it, taken from weights once so
+	// that each word looks up five features fewer in that large map.
+	bias  []classWeight
+	pref1 [256][]classWeight
+	// tagIDs number the tags a word can follow: the classes by their
+	// index, then the start markers and the tags given without scoring.
+	tagIDs      map[string]int
+	prevTag     [][]classWeight // "i-1 tag", by tag id
+	prevPrevTag [][]classWeight // "i-2 tag", by tag id
+	tagPair     [][]classWeight // "i tag+i-2 tag", by id of i-1 times len(tagIDs) plus id of i-2
+	// words and suffixes hold the features of a word, and of its last
+	// three bytes, at each place around the word being tagged, so that
+	// one look-up serves five features or three.
+	words    map[string]*wordWeights
+	suffixes map[string]*suffixWeights
 	// symbols are the emoticons, kept whole and tagged SYM.
 	symbols map[string]bool
+}
+
+// wordWeights are the weights of the features "i word", "i-1 word",
+// "i-2 word", "i+1 word" and "i+2 word" of one word.
+type wordWeights struct {
+	at, prev, prev2, next, next2 []classWeight
+}
+
+// suffixWeights are the weights of "i suffix", "i-1 suffix" and
+// "i+1 suffix" of one suffix.
+type suffixWeights struct {
+	at, prev, next []classWeight
 }
 
 type classWeight struct {
@@ -89,6 +118,8 @@ func NewTagger() (*Tagger, error) {
 		}
 		t.weights[feat] = cws
 	}
+	t.indexTagFeatures()
+	t.indexWordFeatures()
 	b, err := dataFS.ReadFile("data/tagger.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("nlp: %w", err)
@@ -102,6 +133,94 @@ func NewTagger() (*Tagger, error) {
 		t.symbols[s] = true
 	}
 	return t, nil
+}
+
+// indexWordFeatures moves the features of words and suffixes from the
+// weights map into words and suffixes.
+func (t *Tagger) indexWordFeatures() {
+	t.words = make(map[string]*wordWeights)
+	t.suffixes = make(map[string]*suffixWeights)
+	word := func(w string) *wordWeights {
+		ww := t.words[w]
+		if ww == nil {
+			ww = new(wordWeights)
+			t.words[w] = ww
+		}
+		return ww
+	}
+	suffix := func(s string) *suffixWeights {
+		sw := t.suffixes[s]
+		if sw == nil {
+			sw = new(suffixWeights)
+			t.suffixes[s] = sw
+		}
+		return sw
+	}
+	for feat, cws := range t.weights {
+		name, value, _ := strings.Cut(feat, " ")
+		if name != "i" && name != "i-1" && name != "i-2" && name != "i+1" && name != "i+2" {
+			continue
+		}
+		kind, value, _ := strings.Cut(value, " ")
+		switch name + " " + kind {
+		case "i word":
+			word(value).at = cws
+		case "i-1 word":
+			word(value).prev = cws
+		case "i-2 word":
+			word(value).prev2 = cws
+		case "i+1 word":
+			word(value).next = cws
+		case "i+2 word":
+			word(value).next2 = cws
+		case "i suffix":
+			suffix(value).at = cws
+		case "i-1 suffix":
+			suffix(value).prev = cws
+		case "i+1 suffix":
+			suffix(value).next = cws
+		default:
+			continue
+		}
+		delete(t.weights, feat)
+	}
+}
+
+// indexTagFeatures takes the features that need no word out of the
+// weights map into arrays.
+func (t *Tagger) indexTagFeatures() {
+	t.bias = t.weights["bias"]
+	for b := range t.pref1 {
+		t.pref1[b] = t.weights["i pref1 "+string(rune(b))]
+	}
+	tags := slices.Clone(t.classes)
+	tags = append(tags, "-START-", "-START2-", "-", "SYM", "NN", "-NONE-")
+	for _, tag := range t.tagMap {
+		tags = append(tags, tag)
+	}
+	t.tagIDs = make(map[string]int)
+	for _, tag := range tags {
+		if _, ok := t.tagIDs[tag]; !ok {
+			t.tagIDs[tag] = len(t.tagIDs)
+		}
+	}
+	n := len(t.tagIDs)
+	t.prevTag, t.prevPrevTag, t.tagPair = make([][]classWeight, n), make([][]classWeight, n), make([][]classWeight, n*n)
+	for p1, i := range t.tagIDs {
+		t.prevTag[i] = t.weights["i-1 tag "+p1]
+		t.prevPrevTag[i] = t.weights["i-2 tag "+p1]
+		for p2, j := range t.tagIDs {
+			t.tagPair[i*n+j] = t.weights["i tag+i-2 tag "+p1+" "+p2]
+		}
+	}
+}
+
+// tagID is tag's id, or -1 for a tag the tables do not hold.
+func (t *Tagger) tagID(tag string) int {
+	if id, ok := t.tagIDs[tag]; ok {
+		return id
+	}
+	return -1
 }
 
 // Words splits text into words as prose does.
@@ -128,15 +247,22 @@ func (t *Tagger) predict(words []string) []string {
 	tags := make([]string, len(words))
 	ctx := t.context(words)
 	sc := t.newScorer()
+	sc.feats.lookUp(t, ctx)
 	p1, p2 := "-START-", "-START2-"
+	id1, id2 := t.tagID(p1), t.tagID(p2)
 	for i, word := range words {
 		tag, ok := t.fixed(word)
-		if !ok {
-			sc.feats.set(i, ctx, word, p1, p2)
-			tag = t.classes[sc.best(t)]
+		id := -1
+		if ok {
+			id = t.tagID(tag)
+		} else {
+			sc.feats.set(i, ctx, word, p1, p2, id1, id2, t)
+			id = sc.best(t)
+			tag = t.classes[id]
 		}
 		tags[i] = tag
 		p2, p1 = p1, tag
+		id2, id1 = id1, id
 	}
 	return tags
 }
@@ -198,59 +324,104 @@ func (sc *scorer) best(t *Tagger) int {
 	return win
 }
 
-// score sums the weights of the features for each class.
+// score sums the weights of the features for each class, feature by
+// feature in prose's order, so that the sums round as prose's do.
 func (sc *scorer) score(t *Tagger) {
 	clear(sc.scores)
 	clear(sc.scored)
-	start := 0
-	for _, end := range sc.feats.ends {
-		for _, cw := range t.weights[string(sc.feats.buf[start:end])] {
+	for _, cws := range sc.feats.weights {
+		for _, cw := range cws {
 			sc.scores[cw.class] += cw.w
 			sc.scored[cw.class] = true
 		}
-		start = end
 	}
 }
 
-// perceptronFeatures are a word's features, named as prose's featurize
-// names them, written one after another into a buffer reused from word
-// to word.
+// perceptronFeatures are the weights of a word's features, in the order
+// prose's featurize names them.
 type perceptronFeatures struct {
-	buf  []byte
-	ends []int
+	weights [14][]classWeight
+	n       int
+	// words and suffixes are the weights of the words of the context
+	// and of their suffixes, by place.
+	words    []*wordWeights
+	suffixes []*suffixWeights
+	buf      []byte // the name of a feature looked up in the weights map
 }
 
-func (f *perceptronFeatures) add(parts ...string) {
+var (
+	noWord   wordWeights
+	noSuffix suffixWeights
+)
+
+// lookUp finds the weights of the words of ctx and of their suffixes.
+func (f *perceptronFeatures) lookUp(t *Tagger, ctx []string) {
+	f.words, f.suffixes = f.words[:0], f.suffixes[:0]
+	for _, w := range ctx {
+		ww := t.words[w]
+		if ww == nil {
+			ww = &noWord
+		}
+		sw := t.suffixes[suffix(w)]
+		if sw == nil {
+			sw = &noSuffix
+		}
+		f.words, f.suffixes = append(f.words, ww), append(f.suffixes, sw)
+	}
+}
+
+// suffix is the last three bytes of w, as prose cuts them.
+func suffix(w string) string { return w[len(w)-min(len(w), 3):] }
+
+// add looks up the feature named by parts joined with spaces.
+func (f *perceptronFeatures) add(t *Tagger, parts ...string) {
+	f.buf = f.buf[:0]
 	for j, p := range parts {
 		if j > 0 {
 			f.buf = append(f.buf, ' ')
 		}
 		f.buf = append(f.buf, p...)
 	}
-	f.ends = append(f.ends, len(f.buf))
+	f.put(t.weights[string(f.buf)])
+}
+
+func (f *perceptronFeatures) put(cws []classWeight) {
+	f.weights[f.n] = cws
+	f.n++
 }
 
 // set makes f the features of word i, given the words' normalised
-// context (two places of padding at each end) and the two tags before.
-func (f *perceptronFeatures) set(i int, ctx []string, w, p1, p2 string) {
-	f.buf, f.ends = f.buf[:0], f.ends[:0]
+// context (two places of padding at each end, looked up by lookUp) and
+// the two tags before, with their ids (-1 for a tag the tables do not
+// hold).
+func (f *perceptronFeatures) set(i int, ctx []string, w, p1, p2 string, id1, id2 int, t *Tagger) {
+	f.n = 0
 	i += 2
-	prev, next := ctx[i-1], ctx[i+1]
-	f.add("bias")
-	f.add("i suffix", w[len(w)-min(len(w), 3):])
+	f.put(t.bias)
+	if sw := t.suffixes[suffix(w)]; sw != nil {
+		f.put(sw.at)
+	} else {
+		f.put(nil)
+	}
 	// prose takes the first byte as a rune, whatever the word's script.
-	f.add("i pref1", string(rune(w[0])))
-	f.add("i-1 tag", p1)
-	f.add("i-2 tag", p2)
-	f.add("i tag+i-2 tag", p1, p2)
-	f.add("i word", ctx[i])
-	f.add("i-1 tag+i word", p1, ctx[i])
-	f.add("i-1 word", prev)
-	f.add("i-1 suffix", prev[len(prev)-min(len(prev), 3):])
-	f.add("i-2 word", ctx[i-2])
-	f.add("i+1 word", next)
-	f.add("i+1 suffix", next[len(next)-min(len(next), 3):])
-	f.add("i+2 word", ctx[i+2])
+	f.put(t.pref1[w[0]])
+	if id1 >= 0 && id2 >= 0 {
+		f.put(t.prevTag[id1])
+		f.put(t.prevPrevTag[id2])
+		f.put(t.tagPair[id1*len(t.tagIDs)+id2])
+	} else {
+		f.add(t, "i-1 tag", p1)
+		f.add(t, "i-2 tag", p2)
+		f.add(t, "i tag+i-2 tag", p1, p2)
+	}
+	f.put(f.words[i].at)
+	f.add(t, "i-1 tag+i word", p1, ctx[i])
+	f.put(f.words[i-1].prev)
+	f.put(f.suffixes[i-1].prev)
+	f.put(f.words[i-2].prev2)
+	f.put(f.words[i+1].next)
+	f.put(f.suffixes[i+1].next)
+	f.put(f.words[i+2].next2)
 }
 
 // normalizeWord is a word as the perceptron's context sees it: hyphenated

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"github.com/policywatch/policywatch/internal/race"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -83,6 +84,7 @@ func tied(tg *Tagger, words []string) bool {
 	tags := tg.predict(words)
 	ctx := tg.context(words)
 	sc := tg.newScorer()
+	sc.feats.lookUp(tg, ctx)
 	for i, w := range words {
 		if _, ok := tg.fixed(w); ok {
 			continue
@@ -94,7 +96,7 @@ func tied(tg *Tagger, words []string) bool {
 		if i > 1 {
 			p2 = tags[i-2]
 		}
-		sc.feats.set(i, ctx, w, p1, p2)
+		sc.feats.set(i, ctx, w, p1, p2, tg.tagID(p1), tg.tagID(p2), tg)
 		sc.score(tg)
 		var top []float64
 		for c, s := range sc.scores {
@@ -221,4 +223,27 @@ func TestTaggerSymbols(t *testing.T) {
 			t.Errorf("prose gives %q %q for %q, want it whole and SYM", words, tags, s)
 		}
 	}
+}
+
+// TestIsInternal holds isInternal to the expression prose matches tokens
+// with, on tokens near its edges and on fuzzed ones (FuzzIsInternal).
+func TestIsInternal(t *testing.T) {
+	for _, s := range []string{"U.S.", "Mr.", "Mrs.", "Dr", "Mrss.", "u.s.", "U.S", "U.S.A.", "A.", "A.b.", "Ab.", "AB.", "aB.", "M.r", "É.U.", "U.É.", "", ".", "..", "a.b.c", "Mr.\n", "U..S"} {
+		if got, want := isInternal(s), internalRE.MatchString(s); got != want {
+			t.Errorf("isInternal(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+var internalRE = regexp.MustCompile(`^(?:[A-Za-z]\.){2,}$|^[A-Z][a-z]{1,2}\.$`)
+
+func FuzzIsInternal(f *testing.F) {
+	for _, s := range []string{"U.S.", "Mr.", "Mrs.", "a.b.", "Abc."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := isInternal(s), internalRE.MatchString(s); got != want {
+			t.Errorf("isInternal(%q) = %v, want %v", s, got, want)
+		}
+	})
 }

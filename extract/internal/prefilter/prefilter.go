@@ -66,7 +66,16 @@ func New(re *regexp.Regexp) Prefilter {
 	}
 	p := literalsOf(tree).needed()
 	p.Any = minimal(p.Any)
+	// Folding changes letters alone: strings without any ("@") are
+	// sought in the text as it is, which Match then need not fold.
+	if !slices.ContainsFunc(p.Any, hasLetter) {
+		p.Fold = false
+	}
 	return p
+}
+
+func hasLetter(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' }) >= 0
 }
 
 // minimal drops the strings that contain another of the set: "June"
