@@ -54,7 +54,16 @@ type orphanKind struct {
 // none, and their pages are left.
 var orphanKinds = []orphanKind{
 	{bucket: string(bucketEvents), fits: func(k, v []byte) bool {
-		_, err := decodeValidEvent(k, v)
+		// The key is the event's id, or ends with it: a layout that
+		// orders events by date puts the date first.
+		r, err := decodeEvent(v)
+		if err != nil || r.ID == "" || !bytes.HasSuffix(k, []byte(r.ID)) {
+			return false
+		}
+		if err := validateEvent(r.ArticleID, 0, &r.Event); err != nil {
+			return false
+		}
+		_, err = padDate(r.Date)
 		return err == nil
 	}},
 	{bucket: string(bucketArticles), fits: func(k, v []byte) bool {

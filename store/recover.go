@@ -11,7 +11,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/policywatch/policywatch/event"
 	"go.etcd.io/bbolt"
 )
 
@@ -335,7 +334,13 @@ func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverRepo
 	var entries []indexEntry
 	bad = nil
 	events.ForEach(func(k, v []byte) error {
-		r, err := decodeValidEvent(k, v)
+		r, err := decodeEvent(v)
+		if err == nil && r.ID != string(k) {
+			err = fmt.Errorf("stored under the id %s", k)
+		}
+		if err == nil {
+			err = validateEvent(r.ArticleID, 0, &r.Event)
+		}
 		var date string
 		if err == nil {
 			date, err = padDate(r.Date)
@@ -552,22 +557,6 @@ func rebuildStories(tx *bbolt.Tx, now time.Time, window time.Duration, events ma
 	}
 	rep.Regrouped = len(homeless)
 	return g.finish()
-}
-
-// decodeValidEvent decodes the event stored under k and checks it is one
-// Save could have stored there, with a date the indexes can hold.
-func decodeValidEvent(k, v []byte) (event.Record, error) {
-	r, err := decodeEvent(v)
-	if err == nil && r.ID != string(k) {
-		err = fmt.Errorf("stored under the id %s", k)
-	}
-	if err == nil {
-		err = validateEvent(r.ArticleID, 0, &r.Event)
-	}
-	if err == nil {
-		_, err = padDate(r.Date)
-	}
-	return r, err
 }
 
 // decodeValidStory decodes the story stored under k and checks it has
