@@ -481,8 +481,9 @@ func TestBackupWhileReading(t *testing.T) {
 // (-faultseed=N runs one): it is cut short, bytes are flipped at random
 // offsets, and pages are zeroed. No read panics and each error is
 // damage naming the file; recover succeeds, its file passes Check, and
-// it keeps every article, event and feed record whose pages (the page
-// holding it and every page above it) the damage left alone, unchanged.
+// it keeps every article, event and feed record whose leaf page (the page
+// holding it, with its overflow pages) the damage left alone, unchanged,
+// whether or not the pages above it survived.
 func TestFaultInjection(t *testing.T) {
 	// Each seed costs a recovery and two checks of the whole file; the
 	// race detector slows them many times over and has nothing to find
@@ -492,21 +493,7 @@ func TestFaultInjection(t *testing.T) {
 		seeds = 8
 	}
 	raw := fixtureFile(t)
-	pf := pageOf(t, raw)
-	// The pages each record of the primary buckets lies on.
-	type rec struct {
-		bucket, key, value string
-		pages              []uint64
-	}
-	var recs []rec
-	var w *walker
-	w = &walker{pf: pf, bad: func(e *pageError) { t.Fatalf("fixture: %v", e) }, record: func(b string, k, v []byte) {
-		switch b {
-		case "articles", "events", "feeds":
-			recs = append(recs, rec{b, string(k), string(v), append([]uint64(nil), w.path...)})
-		}
-	}}
-	w.walk()
+	recs := pagedRecords(t, raw, "articles", "events", "feeds")
 	pages := uint64(len(raw) / testPageSize)
 
 	for seed := uint64(1); seed <= uint64(seeds); seed++ {
@@ -575,23 +562,28 @@ func TestFaultInjection(t *testing.T) {
 			defer db.Close()
 			checkStories(t, db)
 			got := dump(t, db)
-			lost := 0
+			lost, cutOff := 0, 0
 			for _, x := range recs {
-				untouched := true
-				for _, p := range x.pages {
+				untouched, reachable := true, true
+				for _, p := range x.leaf {
 					untouched = untouched && !hit[p]
+				}
+				for _, p := range x.path {
+					reachable = reachable && !hit[p]
 				}
 				v, ok := got[x.bucket][x.key]
 				switch {
 				case untouched && !ok:
-					t.Errorf("%s %q lies on untouched pages %v but was not recovered", x.bucket, x.key, x.pages)
+					t.Errorf("%s %q lies on untouched leaf pages %v (path %v) but was not recovered", x.bucket, x.key, x.leaf, x.path)
 				case untouched && v != x.value:
-					t.Errorf("%s %q lies on untouched pages but was recovered changed", x.bucket, x.key)
+					t.Errorf("%s %q lies on untouched leaf pages but was recovered changed", x.bucket, x.key)
 				case !ok:
 					lost++
+				case !reachable:
+					cutOff++
 				}
 			}
-			t.Logf("recovered: %v; lost %d of %d records; %d pages unreadable", rep.Kept, lost, len(recs), len(rep.Unreadable))
+			t.Logf("recovered: %v; lost %d of %d records; %d cut off from their tree but kept (orphaned %v); %d pages unreadable", rep.Kept, lost, len(recs), cutOff, rep.Orphaned, len(rep.Unreadable))
 		})
 	}
 }

@@ -38,6 +38,16 @@ type RecoverReport struct {
 	// Regrouped counts the events whose story was lost and that were
 	// grouped again, into kept stories or new ones.
 	Regrouped int `json:"regrouped"`
+	// Orphaned counts, by bucket, the records read from leaf pages that
+	// the damage cut off from their bucket's tree (they are counted in
+	// Read too). OrphanedUnsure counts those that may be older versions
+	// of records changed or deleted since: the freelist, which tells old
+	// pages from current ones, was lost as well. OrphanedVersions counts
+	// the records found in two versions out of reach, of which the later
+	// was kept.
+	Orphaned         map[string]int `json:"orphaned"`
+	OrphanedUnsure   int            `json:"orphaned_unsure"`
+	OrphanedVersions int            `json:"orphaned_versions"`
 }
 
 // primaryBuckets are copied record by record; the indexes are rebuilt
@@ -52,8 +62,10 @@ var primaryBuckets = [][]byte{
 // into a new database at to, which must not exist, and reports what it
 // could not read. It reads the old file page by page without bbolt, so
 // it works on a file bbolt cannot open: cut short, with pages
-// overwritten, with one header page bad. A record is kept when the pages
-// leading to it can be read and it decodes; the indexes, the links
+// overwritten, with one header page bad. A record is kept when it decodes
+// and the page holding it can be read: when the pages leading to it are
+// lost, the page is found among those out of reach of the tree (see
+// orphans.go). The indexes, the links
 // between events and stories and the kept counts are then rebuilt in the
 // new file, so that it passes Check. A story that lost events is
 // recomputed from those left; events whose story was lost are grouped
@@ -63,7 +75,7 @@ var primaryBuckets = [][]byte{
 // The old file is only read. The new one is written under a temporary
 // name and appears at to only when complete.
 func Recover(from, to string, opts Options) (rep RecoverReport, err error) {
-	rep = RecoverReport{From: from, To: to, Read: map[string]int{}, Kept: map[string]int{}, Unreadable: []string{}, Dropped: []string{}}
+	rep = RecoverReport{From: from, To: to, Read: map[string]int{}, Kept: map[string]int{}, Unreadable: []string{}, Dropped: []string{}, Orphaned: map[string]int{}}
 	if _, err := os.Lstat(to); err == nil {
 		return rep, fmt.Errorf("recover into %s: the file exists; recover writes a new file", to)
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -131,61 +143,120 @@ func Recover(from, to string, opts Options) (rep RecoverReport, err error) {
 
 // copyRecords walks the old file and puts every record of the primary
 // buckets into the new one as it is, some thousands per transaction.
+// When a tree cannot be walked whole, it then copies the records of the
+// leaf pages out of reach (see orphans.go) that no reachable page holds.
 func copyRecords(pf *pageFile, out *DB, rep *RecoverReport) error {
 	primary := map[string]bool{}
 	for _, b := range primaryBuckets {
 		primary[string(b)] = true
 	}
-	var tx *bbolt.Tx
-	var err error
-	pending := 0
-	commit := func() error {
-		if tx == nil {
-			return nil
-		}
-		t := tx
-		tx, pending = nil, 0
-		return out.guard(t.Commit)
-	}
+	c := &copier{out: out}
+	// lost is the buckets that lost pages; every bucket may have when
+	// the root page itself is lost.
+	lost, lostAll := map[string]bool{}, false
 	w := &walker{pf: pf}
-	w.bad = func(e *pageError) { rep.Unreadable = append(rep.Unreadable, e.Error()) }
-	w.record = func(bucket string, k, v []byte) {
-		if err != nil {
-			return
+	w.bad = func(e *pageError) {
+		rep.Unreadable = append(rep.Unreadable, e.Error())
+		if e.bucket == "" {
+			lostAll = true
 		}
+		lost[e.bucket] = true
+	}
+	w.record = func(bucket string, k, v []byte) {
 		rep.Read[bucket]++
 		if bucket == string(bucketMeta) && bytes.Equal(k, keyCounts) && len(v) == 24 {
 			c, _ := parseCounts(v)
 			rep.Expected = map[string]int{"articles": c.Articles, "events": c.Events, "stories": c.Stories}
 		}
-		if !primary[bucket] {
-			return
-		}
-		if tx == nil {
-			if tx, err = out.bolt.Begin(true); err != nil {
-				return
-			}
-		}
-		b, e := tx.CreateBucketIfNotExists([]byte(bucket))
-		if e == nil {
-			e = b.Put(bytes.Clone(k), bytes.Clone(v))
-		}
-		if e != nil {
-			err = fmt.Errorf("copy %s %q: %w", bucket, k, e)
-			return
-		}
-		if pending++; pending >= 5000 {
-			err = commit()
+		if primary[bucket] {
+			c.put(bucket, k, v)
 		}
 	}
 	w.walk()
-	if err != nil {
-		if tx != nil {
-			tx.Rollback()
-		}
+	if err := c.commit(); err != nil || len(lost) == 0 {
 		return err
 	}
-	return commit()
+	if lostAll {
+		lost = nil
+	}
+	scan := pf.orphans(w.used, lost)
+	rep.OrphanedVersions = scan.versions
+	buckets := make([]string, 0, len(scan.records))
+	for b := range scan.records {
+		buckets = append(buckets, b)
+	}
+	slices.Sort(buckets)
+	for _, bucket := range buckets {
+		recs := scan.records[bucket]
+		keys := make([]string, 0, len(recs))
+		for k := range recs {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			// A record a reachable page holds is the current one.
+			if !c.put(bucket, []byte(k), recs[k].value) {
+				continue
+			}
+			rep.Read[bucket]++
+			rep.Orphaned[bucket]++
+			if !scan.freeKnown {
+				rep.OrphanedUnsure++
+			}
+		}
+	}
+	return c.commit()
+}
+
+// copier puts records into the new file, some thousands per transaction.
+type copier struct {
+	out     *DB
+	tx      *bbolt.Tx
+	pending int
+	err     error
+}
+
+// put stores v under k in bucket unless the bucket has k already, and
+// reports whether it did.
+func (c *copier) put(bucket string, k, v []byte) bool {
+	if c.err != nil {
+		return false
+	}
+	if c.tx == nil {
+		if c.tx, c.err = c.out.bolt.Begin(true); c.err != nil {
+			return false
+		}
+	}
+	b, err := c.tx.CreateBucketIfNotExists([]byte(bucket))
+	if err == nil && b.Get(k) != nil {
+		return false
+	}
+	if err == nil {
+		err = b.Put(bytes.Clone(k), bytes.Clone(v))
+	}
+	if err != nil {
+		c.err = fmt.Errorf("copy %s %q: %w", bucket, k, err)
+		return false
+	}
+	if c.pending++; c.pending >= 5000 {
+		c.commit()
+	}
+	return true
+}
+
+// commit commits what is pending, or rolls it back after an error, and
+// returns the first error.
+func (c *copier) commit() error {
+	t := c.tx
+	c.tx, c.pending = nil, 0
+	switch {
+	case t == nil:
+	case c.err != nil:
+		t.Rollback()
+	default:
+		c.err = c.out.guard(t.Commit)
+	}
+	return c.err
 }
 
 // rebuild makes the copied records whole: it drops those that do not
@@ -362,26 +433,13 @@ func rebuildStories(tx *bbolt.Tx, now time.Time, window time.Duration, events ma
 	eventsBucket := tx.Bucket(bucketEvents)
 	var bad [][]byte
 	stories.ForEach(func(k, v []byte) error {
-		var r storyRecord
-		err := json.Unmarshal(v, &r)
-		if err == nil && r.ID != string(k) {
-			err = fmt.Errorf("stored under the id %s", k)
-		}
-		if err == nil {
-			_, err = storyLastKey(&r.Story)
-		}
-		if err == nil {
-			_, err = parseSpan(r.SpanFrom, r.SpanTo)
-		}
-		if err == nil && (r.Country == "" || r.Service == "" || !r.Action.Valid()) {
-			err = errors.New("no country, service or action")
-		}
+		r, err := decodeValidStory(k, v)
 		if err != nil {
 			drop("story", "story %s: %v", k, err)
 			bad = append(bad, bytes.Clone(k))
 			return nil
 		}
-		records[r.ID] = &r
+		records[r.ID] = r
 		return nil
 	})
 	for _, k := range bad {
@@ -499,4 +557,24 @@ func rebuildStories(tx *bbolt.Tx, now time.Time, window time.Duration, events ma
 	}
 	rep.Regrouped = len(homeless)
 	return g.finish()
+}
+
+// decodeValidStory decodes the story stored under k and checks it has
+// what the story indexes are made of.
+func decodeValidStory(k, v []byte) (*storyRecord, error) {
+	var r storyRecord
+	err := json.Unmarshal(v, &r)
+	if err == nil && r.ID != string(k) {
+		err = fmt.Errorf("stored under the id %s", k)
+	}
+	if err == nil {
+		_, err = storyLastKey(&r.Story)
+	}
+	if err == nil {
+		_, err = parseSpan(r.SpanFrom, r.SpanTo)
+	}
+	if err == nil && (r.Country == "" || r.Service == "" || !r.Action.Valid()) {
+		err = errors.New("no country, service or action")
+	}
+	return &r, err
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -68,8 +70,12 @@ read. It works on a file bbolt cannot open: cut short, pages overwritten, one
 header page bad. The old file is only read; NEW.db must not exist, and
 appears only when complete.
 
-A record is kept when the pages that lead to it can be read and it decodes.
-The indexes, the counts and the links between events and stories are rebuilt
+A record is kept when the page holding it can be read and it decodes. When
+a root or branch page is lost, the leaf pages below it are found by reading
+every page out of reach of the surviving trees, and their records are told
+apart by their shape; pages on the freelist hold older versions and are
+left, and when the freelist is lost too the report says how many records may
+be older versions. The indexes, the counts and the links between events and stories are rebuilt
 in the new file, so it passes 'policywatch check'. A story that lost events
 is recomputed from those left; events whose story was lost are grouped again,
 and alerts are not posted for the stories that makes. Articles that were
@@ -118,6 +124,15 @@ func printRecoverReport(w io.Writer, rep store.RecoverReport) {
 			fmt.Fprintf(w, "  %-12s %d\n", k, n)
 		}
 	}
+	if n := orphanedCount(rep.Orphaned); n > 0 {
+		fmt.Fprintf(w, "  %s came from pages cut off from their bucket's tree (%s)\n", plural(n, "record", "records"), orphanedList(rep.Orphaned))
+	}
+	if rep.OrphanedUnsure > 0 {
+		fmt.Fprintf(w, "  the freelist was lost too, so %d of them may be older versions of records changed or deleted since\n", rep.OrphanedUnsure)
+	}
+	if rep.OrphanedVersions > 0 {
+		fmt.Fprintf(w, "  %s found in two versions on such pages; the later kept, or the first found\n", plural(rep.OrphanedVersions, "record was", "records were"))
+	}
 	if rep.Regrouped > 0 {
 		fmt.Fprintf(w, "  %s lost their story and were grouped again\n", plural(rep.Regrouped, "event", "events"))
 	}
@@ -144,6 +159,28 @@ func printRecoverReport(w io.Writer, rep store.RecoverReport) {
 			fmt.Fprintf(w, "  … and %d more\n", rep.DroppedN-len(rep.Dropped))
 		}
 	}
+}
+
+func orphanedCount(m map[string]int) int {
+	n := 0
+	for _, c := range m {
+		n += c
+	}
+	return n
+}
+
+// orphanedList is the counts of m, bucket by bucket in name order.
+func orphanedList(m map[string]int) string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	parts := make([]string, len(names))
+	for i, k := range names {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (a *app) backupCmd() *cobra.Command {
