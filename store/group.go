@@ -501,7 +501,7 @@ func storyMembers(tx *bbolt.Tx, sid string) ([]memberEntry, error) {
 
 // groupAll groups every stored event into stories, oldest first, as the
 // upgrade from schema version 1 does.
-func groupAll(tx *bbolt.Tx, now time.Time, window time.Duration) error {
+func groupAll(tx *bbolt.Tx, now time.Time, window time.Duration, p *reporter) error {
 	var eventIDs []string
 	err := tx.Bucket(bucketIdxDate).ForEach(func(k, _ []byte) error {
 		i := bytes.IndexByte(k, 0)
@@ -524,6 +524,7 @@ func groupAll(tx *bbolt.Tx, now time.Time, window time.Duration) error {
 		if err := g.saved(nil, &e.Event); err != nil {
 			return fmt.Errorf("event %s: %w", id, err)
 		}
+		p.add(1)
 	}
 	return g.finish()
 }
@@ -574,7 +575,7 @@ const updatedLayout = "2006-01-02T15:04:05.000000000"
 
 // buildUpdatedIndex creates idx_story_updated and fills it from the
 // stories, for a file written before it existed.
-func buildUpdatedIndex(tx *bbolt.Tx) error {
+func buildUpdatedIndex(tx *bbolt.Tx, p *reporter) error {
 	idx, err := tx.CreateBucket(bucketIdxStoryUpdated)
 	if err != nil {
 		return err
@@ -588,6 +589,7 @@ func buildUpdatedIndex(tx *bbolt.Tx) error {
 		if err := json.Unmarshal(v, &r); err != nil {
 			return fmt.Errorf("story %s: %w", k, err)
 		}
+		p.add(1)
 		return idx.Put(updatedKey(r.Updated, string(k)), nil)
 	})
 }

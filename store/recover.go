@@ -190,7 +190,8 @@ func copyRecords(pf *pageFile, out *DB, rep *RecoverReport) error {
 
 // rebuild makes the copied records whole: it drops those that do not
 // decode or name what is not there, rebuilds every index and link from
-// what is left, regroups events without a story, and recounts.
+// what is left, regroups events without a story, and recounts, tallies
+// included.
 func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverReport) error {
 	dropped := map[string]int{}
 	drop := func(kind, format string, args ...any) {
@@ -260,6 +261,7 @@ func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverRepo
 	}
 	events := tx.Bucket(bucketEvents)
 	kept := map[string]bool{}
+	tallies := tallyDelta{}
 	var entries []indexEntry
 	bad = nil
 	events.ForEach(func(k, v []byte) error {
@@ -280,6 +282,7 @@ func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverRepo
 			return nil
 		}
 		kept[r.ID] = true
+		tallies.add(&r.Event, 1)
 		entries = append(entries, eventIndexKeys(r.Event, date)...)
 		entries = append(entries, indexEntry{bucketArticleEvents, pairKey(r.ArticleID, r.ID)})
 		return nil
@@ -291,6 +294,18 @@ func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverRepo
 		if err := tx.Bucket(e.bucket).Put(e.key, nil); err != nil {
 			return err
 		}
+	}
+
+	if tx.Bucket(bucketTallies) != nil {
+		if err := tx.DeleteBucket(bucketTallies); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.CreateBucket(bucketTallies); err != nil {
+		return err
+	}
+	if err := tallies.apply(tx); err != nil {
+		return err
 	}
 
 	if err := rebuildStories(tx, now, window, kept, drop, rep); err != nil {

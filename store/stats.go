@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
@@ -30,11 +29,17 @@ type Stats struct {
 	// ByExtractor keys are the versions of the extractors that made the
 	// events; "" counts those stored before versions were recorded.
 	ByExtractor []Count `json:"by_extractor"`
+	// ByFeed keys are the names of the feeds that brought the events;
+	// "" counts those without one.
+	ByFeed []Count `json:"by_feed"`
 }
 
 // Stats counts the events matching f. Limit is ignored: the counts are
-// of every matching event. A filter on dates alone is answered from the
-// index keys without decoding events.
+// of every matching event. A filter on dates alone, the web page's, is
+// answered from the counts Save keeps (see tallies.go), adding those of
+// the months within the range and counting the events of a month the
+// range cuts through one by one; any other filter decodes the events it
+// matches.
 func (db *DB) Stats(f Filter) (Stats, error) {
 	f.Limit = 0
 	q, err := compile(f)
@@ -42,18 +47,35 @@ func (db *DB) Stats(f Filter) (Stats, error) {
 		return Stats{}, err
 	}
 	var c counter
-	var indexed bool
+	var kept bool
+	var partial []string
 	if q.datesOnly() {
 		err = db.view(func(tx *bbolt.Tx) error {
-			// A file written before idx_extractor, opened read-only,
-			// cannot be counted from the indexes alone.
-			if indexed = tx.Bucket(bucketIdxExtractor) != nil; indexed {
-				return c.fromIndexes(tx, q.since, q.until)
+			// A file written before the tallies, opened read-only, has
+			// none: its events are counted.
+			b := tx.Bucket(bucketTallies)
+			if kept = b != nil; kept {
+				partial, err = c.fromTallies(b, q.since, q.until)
+			}
+			return err
+		})
+	}
+	// The months the range cuts through, a day range within each. A
+	// year-only event sorts on 1 January with those of January, but is
+	// of the year's own period, counted whole.
+	for _, period := range partial {
+		if err != nil {
+			break
+		}
+		from, to, _ := periodDays(period) // checked by fromTallies
+		err = db.EachEvent(Filter{Since: max(from, q.since), Until: minBound(to, q.until)}, func(e event.Record) error {
+			if monthKey(e.Date) == period {
+				c.add(&e)
 			}
 			return nil
 		})
 	}
-	if err == nil && !indexed {
+	if err == nil && !kept {
 		err = db.EachEvent(f, func(e event.Record) error {
 			c.add(&e)
 			return nil
@@ -65,6 +87,14 @@ func (db *DB) Stats(f Filter) (Stats, error) {
 	return c.stats(), nil
 }
 
+// minBound is the earlier of two YYYY-MM-DD bounds, "" being open.
+func minBound(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return min(a, b)
+}
+
 // datesOnly reports whether q filters on nothing but the date, which
 // every index key holds.
 func (q *query) datesOnly() bool {
@@ -73,8 +103,8 @@ func (q *query) datesOnly() bool {
 }
 
 type counter struct {
-	events                                         int
-	country, service, action, yearMonth, extractor map[string]int
+	events                                               int
+	country, service, action, yearMonth, extractor, feed map[string]int
 }
 
 func (c *counter) inc(m *map[string]int, key string) {
@@ -91,6 +121,7 @@ func (c *counter) add(e *event.Record) {
 	c.inc(&c.action, string(e.Action))
 	c.inc(&c.yearMonth, monthKey(e.Date))
 	c.inc(&c.extractor, e.Extractor)
+	c.inc(&c.feed, e.Feed)
 }
 
 // monthKey is YYYY-MM, or YYYY for a date with only a year.
@@ -101,63 +132,6 @@ func monthKey(date string) string {
 	return date
 }
 
-// fromIndexes counts keys per value in the country, service and action
-// indexes and per month in the date index, between since and until
-// (padded dates, "" open). A padded date cannot tell "2018" from
-// "2018-01-01", so only the events indexed under 1 January are decoded
-// to see which they are.
-func (c *counter) fromIndexes(tx *bbolt.Tx, since, until string) error {
-	inRange := func(date []byte) bool {
-		d := string(date)
-		return (since == "" || d >= since) && (until == "" || d <= until)
-	}
-	for _, ix := range []struct {
-		bucket []byte
-		m      *map[string]int
-	}{
-		{bucketIdxCountry, &c.country},
-		{bucketIdxService, &c.service},
-		{bucketIdxAction, &c.action},
-		{bucketIdxExtractor, &c.extractor},
-	} {
-		err := tx.Bucket(ix.bucket).ForEach(func(k, _ []byte) error {
-			value, rest, ok := bytes.Cut(k, []byte{0})
-			date, _, ok2 := bytes.Cut(rest, []byte{0})
-			if !ok || !ok2 {
-				return corrupt("%s: malformed key %q", ix.bucket, k)
-			}
-			if inRange(date) {
-				c.inc(ix.m, string(value))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	events := tx.Bucket(bucketEvents)
-	return tx.Bucket(bucketIdxDate).ForEach(func(k, _ []byte) error {
-		date, id, ok := bytes.Cut(k, []byte{0})
-		if !ok || len(date) != len("2006-01-02") {
-			return corrupt("%s: malformed key %q", bucketIdxDate, k)
-		}
-		if !inRange(date) {
-			return nil
-		}
-		c.events++
-		month := string(date[:len("2006-01")])
-		if bytes.HasSuffix(date, []byte("-01-01")) {
-			e, err := getEvent(events, string(id))
-			if err != nil {
-				return fmt.Errorf("event %s: %w", id, missing(err, "%s", bucketIdxDate))
-			}
-			month = monthKey(e.Date)
-		}
-		c.inc(&c.yearMonth, month)
-		return nil
-	})
-}
-
 func (c *counter) stats() Stats {
 	return Stats{
 		Events:      c.events,
@@ -166,6 +140,7 @@ func (c *counter) stats() Stats {
 		ByAction:    sorted(c.action),
 		ByMonth:     sorted(c.yearMonth),
 		ByExtractor: sorted(c.extractor),
+		ByFeed:      sorted(c.feed),
 	}
 }
 
