@@ -8,6 +8,8 @@ type UpgradeStep struct {
 	Step string
 	// Done of Total records; Total is 0 when it is not known beforehand.
 	Done, Total int
+	// End is set on the step's last report, where Done is Total.
+	End bool
 }
 
 // reporter passes the progress of one step to Options.Progress, about
@@ -50,5 +52,6 @@ func (r *reporter) end() {
 		r.step.Total = r.step.Done
 	}
 	r.step.Done = r.step.Total
+	r.step.End = true
 	r.fn(r.step)
 }

@@ -92,8 +92,8 @@ type Options struct {
 	StoryWindow time.Duration
 	// Progress, if set, hears how an upgrade made by a read-write open
 	// goes, step by step: called as a step begins (Done 0), every
-	// hundredth of the way or so, and as it ends (Done == Total). An open
-	// of a current file does not call it.
+	// hundredth of the way or so, and as it ends (End). An open of a
+	// current file does not call it.
 	Progress func(UpgradeStep)
 }
 
