@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/policywatch/policywatch/event"
@@ -39,6 +40,10 @@ type storyState struct {
 	lastKey []byte
 	changed bool // members changed: recompute in finish
 	gone    bool // emptied or merged into another story
+	// split is set when an event left or moved within the story, which
+	// may leave its other events in parts too far apart to be one
+	// story: finish splits it.
+	split bool
 }
 
 func newGrouper(tx *bbolt.Tx, now time.Time, window time.Duration, stats *SaveStats) *grouper {
@@ -82,7 +87,7 @@ func (g *grouper) saved(prev *event.Event, e *event.Event) error {
 			if err := g.tx.Bucket(bucketStoryEvents).Put(key, raw); err != nil {
 				return err
 			}
-			st.changed = true
+			st.changed, st.split = true, true
 			whole := days
 			if n > 0 {
 				whole = rest.hull(days)
@@ -226,11 +231,58 @@ func (g *grouper) leave(st *storyState, eventID string, rest span, n int) error 
 	if err := g.tx.Bucket(bucketEventStory).Delete([]byte(eventID)); err != nil {
 		return fmt.Errorf("story %s: remove event %s: %w", st.rec.ID, eventID, err)
 	}
-	st.changed = true
+	st.changed, st.split = true, true
 	if n == 0 {
 		return g.drop(st)
 	}
 	return g.setSpan(st, rest)
+}
+
+// splitOff moves the events of part, which lie too far from the rest of
+// st to be one story with them, into a story of their own. The new
+// story keeps st's Created: it was known, as part of st, since then,
+// and alerts for new stories do not take it for news.
+func (g *grouper) splitOff(st *storyState, part []memberEntry) (*storyState, error) {
+	founder := event.Event{ID: part[0].id, Country: st.rec.Country, Service: st.rec.Service, Action: st.rec.Action}
+	ns := g.found(&founder)
+	ns.rec.Created = st.rec.Created
+	members, eventStory := g.tx.Bucket(bucketStoryEvents), g.tx.Bucket(bucketEventStory)
+	sp := part[0].days
+	for _, m := range part {
+		err := members.Delete(pairKey(st.rec.ID, m.id))
+		if err == nil {
+			err = members.Put(pairKey(ns.rec.ID, m.id), m.member.encode())
+		}
+		if err == nil {
+			err = eventStory.Put([]byte(m.id), []byte(ns.rec.ID))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("split story %s: event %s: %w", st.rec.ID, m.id, err)
+		}
+		sp = sp.hull(m.days)
+	}
+	ns.changed = true
+	return ns, g.setSpan(ns, sp)
+}
+
+// parts divides a story's members into the runs whose days come within
+// the window of each other, earliest first.
+func parts(members []memberEntry, window time.Duration) [][]memberEntry {
+	sorted := slices.Clone(members)
+	slices.SortFunc(sorted, func(a, b memberEntry) int {
+		return cmp.Or(a.days.from.Compare(b.days.from), strings.Compare(a.id, b.id))
+	})
+	var out [][]memberEntry
+	var hull span
+	for i, m := range sorted {
+		if i == 0 || !hull.near(m.days, window) {
+			out = append(out, nil)
+			hull = m.days
+		}
+		out[len(out)-1] = append(out[len(out)-1], m)
+		hull = hull.hull(m.days)
+	}
+	return out
 }
 
 // merge moves every event of the story loserID into winner.
@@ -404,7 +456,9 @@ func (g *grouper) drop(st *storyState) error {
 func (g *grouper) finish() error {
 	stories, last := g.tx.Bucket(bucketStories), g.tx.Bucket(bucketIdxStoryLast)
 	updated := g.tx.Bucket(bucketIdxStoryUpdated)
-	for _, id := range g.order {
+	// Not range: a story split in two adds its new part to g.order.
+	for i := 0; i < len(g.order); i++ {
+		id := g.order[i]
 		st := g.touched[id]
 		if st.gone {
 			if st.stored == nil {
@@ -431,6 +485,21 @@ func (g *grouper) finish() error {
 		}
 		if len(members) == 0 {
 			return fmt.Errorf("story %s: no events left but not dropped", id)
+		}
+		if st.split {
+			// The earliest part keeps the story, the others become
+			// stories of their own, summarised in their turn.
+			if ps := parts(members, g.window); len(ps) > 1 {
+				for _, part := range ps[1:] {
+					if _, err := g.splitOff(st, part); err != nil {
+						return err
+					}
+				}
+				// Read again, in key order, which summarise's ties go by.
+				if members, err = storyMembers(g.tx, id); err != nil {
+					return err
+				}
+			}
 		}
 		oldFrom, oldTo := st.rec.SpanFrom, st.rec.SpanTo
 		summarise(&st.rec, members)

@@ -492,7 +492,8 @@ func rebuildStories(tx *bbolt.Tx, now time.Time, window time.Duration, events ma
 		if err != nil {
 			return err
 		}
-		st.changed = true
+		// Events it lost may have held it together.
+		st.changed, st.split = true, true
 	}
 
 	var homeless []string

@@ -94,6 +94,22 @@ func TestStoryGrouping(t *testing.T) {
 			want: [][]string{{"a1"}, {"a2"}, {"a4"}},
 		},
 		{
+			name: "a story splits when the report bridging it moves away",
+			saves: [][]string{
+				{"a1 rferl RU telegram block 2018-04-01", "a3 bbc RU telegram block 2018-04-25", "a2 guardian RU telegram block 2018-04-13"},
+				{"a2 guardian RU telegram block 2018-07-01"},
+			},
+			want: [][]string{{"a1"}, {"a2"}, {"a3"}},
+		},
+		{
+			name: "a report moving within a story can split it",
+			saves: [][]string{
+				{"a1 rferl RU telegram block 2018-04-01", "a2 guardian RU telegram block 2018-04-13", "a3 bbc RU telegram block 2018-04-25"},
+				{"a2 guardian RU telegram block 2018-04-03"},
+			},
+			want: [][]string{{"a1", "a2"}, {"a3"}},
+		},
+		{
 			name:   "the window is configurable",
 			window: 48 * time.Hour,
 			saves:  [][]string{{"a1 rferl RU telegram block 2018-04-01", "a2 guardian RU telegram block 2018-04-03", "a3 bbc RU telegram block 2018-04-06"}},
@@ -344,6 +360,49 @@ func TestStoryDeletedWithItsOnlyEvent(t *testing.T) {
 		if keys := bucketKeysOf(t, db, b); len(keys) != 1 {
 			t.Errorf("bucket %s: %q, want only the RU story's key", b, keys)
 		}
+	}
+}
+
+// A re-extraction that drops the report holding a story together splits
+// it: the earliest part keeps the story, the later one is a story of its
+// own, made as the first was, so alerts for new stories pass it by.
+func TestStorySplitWhenEventLeaves(t *testing.T) {
+	db := openTemp(t)
+	clock := &fixedClock{t: time.Date(2018, 5, 1, 2, 0, 0, 0, time.UTC)}
+	db.now = clock.now
+	batch := specBatch(t, "a1 rferl RU telegram block 2018-04-01", "a2 guardian RU telegram block 2018-04-13",
+		"a3 bbc RU telegram block 2018-04-25", "a4 bbc RU telegram block 2018-04-27")
+	if _, err := db.Save(batch); err != nil {
+		t.Fatal(err)
+	}
+	story := storyOf(t, db, "a1")
+	before, _, _ := db.Story(story)
+
+	clock.t = clock.t.Add(24 * time.Hour)
+	st, err := db.Save(Batch{Articles: []ArticleEvents{{Article: batch.Articles[1].Article}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkStories(t, db)
+	checkDB(t, db)
+	if got := partition(t, db); !reflect.DeepEqual(got, [][]string{{"a1"}, {"a3", "a4"}}) {
+		t.Errorf("stories %q, want a1 apart from a3 and a4", got)
+	}
+	if storyStats(st) != [3]int{1, 1, 0} || st.DeletedEvents != 1 {
+		t.Errorf("stats %+v, want one deleted event, one new and one updated story", st)
+	}
+	if got := storyOf(t, db, "a1"); got != story {
+		t.Errorf("the earliest part changed id: %s, want %s", got, story)
+	}
+	later, _, err := db.Story(storyOf(t, db, "a3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !later.Created.Equal(before.Created) || !later.Updated.Equal(clock.t) || later.First != "2018-04-25" || later.Sources != 2 {
+		t.Errorf("the later part: %+v; want it made when the story was, updated now", later)
+	}
+	if c, _ := db.Counts(); c.Stories != 2 {
+		t.Errorf("counts %+v, want 2 stories", c)
 	}
 }
 
