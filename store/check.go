@@ -365,6 +365,18 @@ func checkStoryInvariants(tx *bbolt.Tx, events map[string]*eventInfo, order []st
 		stories[string(k)] = &s
 		return nil
 	})
+	// A file written before story_tallies has none, and a story
+	// recomputed by no Save since has none yet.
+	tallies := tx.Bucket(bucketStoryTallies)
+	if tallies != nil {
+		tallies.ForEach(func(k, _ []byte) error {
+			sid, _, _ := bytes.Cut(k, []byte{0})
+			if _, ok := stories[string(sid)]; !ok {
+				c.addf("story", "%s: story %s is not stored", bucketStoryTallies, sid)
+			}
+			return nil
+		})
+	}
 	eventStory := tx.Bucket(bucketEventStory)
 	tx.Bucket(bucketStoryEvents).ForEach(func(k, v []byte) error {
 		sid, eid, ok := bytes.Cut(k, []byte{0})
@@ -405,11 +417,14 @@ func checkStoryInvariants(tx *bbolt.Tx, events map[string]*eventInfo, order []st
 			continue
 		}
 		want := s.rec
-		summarise(&want, s.members)
+		ts := summarise(&want, s.members)
 		a, _ := json.Marshal(want)
 		b, _ := json.Marshal(s.rec)
 		if !bytes.Equal(a, b) {
 			c.addf("story", "story %s: its record is not what its events say", id)
+		}
+		if tallies != nil {
+			checkStoryTallies(tx, id, ts, c)
 		}
 	}
 	for _, id := range order {

@@ -81,6 +81,18 @@
 //	                  one; policywatch reextract skips the articles the
 //	                  current version has read, which is how it resumes
 //
+// Stories that only gain events are updated without reading their
+// other events, from the tallies of their dates and reasons, added
+// within version 2 (storytally.go):
+//
+//	story_tallies     story id \x00 kind \x00 key -> how many of its
+//	                  events give the key, the best confidence among
+//	                  them, the wording and event of the most confident,
+//	                  and the newest report's date, published and id;
+//	                  kind 'd' for dates, 'r' for reasons (in lower case,
+//	                  spacing folded); a story has none until a Save
+//	                  recomputes it from its events, which makes them
+//
 // Kept counts add, within version 2 (tallies.go):
 //
 //	tallies           period \x00 dimension \x00 value -> the number of

@@ -44,6 +44,11 @@ type storyState struct {
 	// may leave its other events in parts too far apart to be one
 	// story: finish splits it.
 	split bool
+	// recount is set when a member changed or stories merged into this
+	// one: finish recomputes it from its members. A stored story that
+	// only gained the joined events is updated from them.
+	recount bool
+	joined  []memberEntry
 }
 
 func newGrouper(tx *bbolt.Tx, now time.Time, window time.Duration, stats *SaveStats) *grouper {
@@ -74,7 +79,7 @@ func (g *grouper) saved(prev *event.Event, e *event.Event) error {
 		key := pairKey(sid, e.ID)
 		if prev != nil && prev.Date == e.Date {
 			if !bytes.Equal(g.tx.Bucket(bucketStoryEvents).Get(key), raw) {
-				st.changed = true
+				st.changed, st.recount = true, true
 				return g.tx.Bucket(bucketStoryEvents).Put(key, raw)
 			}
 			return nil
@@ -215,6 +220,13 @@ func (g *grouper) join(st *storyState, eventID string, raw []byte, days span) er
 		return fmt.Errorf("story %s: add event %s: %w", st.rec.ID, eventID, err)
 	}
 	st.changed = true
+	if st.stored != nil && !st.recount && !st.split {
+		m, err := decodeMember(eventID, raw)
+		if err != nil {
+			return fmt.Errorf("story %s: add event %s: %w", st.rec.ID, eventID, err)
+		}
+		st.joined = append(st.joined, m)
+	}
 	if cur, ok, err := st.span(); err != nil {
 		return err
 	} else if ok {
@@ -326,7 +338,7 @@ func (g *grouper) merge(winner *storyState, loserID string) error {
 			return err
 		}
 	}
-	winner.changed = true
+	winner.changed, winner.recount = true, true
 	return g.drop(loser)
 }
 
@@ -473,11 +485,26 @@ func (g *grouper) finish() error {
 			if err := updated.Delete(updatedKey(st.rec.Updated, id)); err != nil {
 				return fmt.Errorf("delete story %s: %w", id, err)
 			}
+			if err := deleteStoryTallies(g.tx, id); err != nil {
+				return err
+			}
 			g.stats.DeletedStories++
 			continue
 		}
 		if !st.changed {
 			continue
+		}
+		if st.stored != nil && !st.recount && !st.split && len(st.joined) > 0 {
+			ok, err := g.update(st)
+			if err != nil {
+				return err
+			}
+			if ok {
+				if err := g.write(st); err != nil {
+					return err
+				}
+				continue
+			}
 		}
 		members, err := storyMembers(g.tx, id)
 		if err != nil {
@@ -502,55 +529,141 @@ func (g *grouper) finish() error {
 			}
 		}
 		oldFrom, oldTo := st.rec.SpanFrom, st.rec.SpanTo
-		summarise(&st.rec, members)
+		ts := summarise(&st.rec, members)
 		// Placing kept the span current, but make sure the index says
 		// what the members say.
 		if err := g.reindex(st, oldFrom, oldTo); err != nil {
 			return err
 		}
-
-		raw, err := json.Marshal(st.rec)
-		if err != nil {
-			return fmt.Errorf("encode story %s: %w", id, err)
+		if err := deleteStoryTallies(g.tx, id); err != nil {
+			return err
 		}
-		if st.stored != nil {
-			if bytes.Equal(raw, st.stored) {
-				continue
-			}
-			g.stats.UpdatedStories++
-		} else {
-			g.stats.NewStories++
-			g.stats.NewStoryIDs = append(g.stats.NewStoryIDs, id)
+		if err := putStoryTallies(g.tx, id, ts, nil); err != nil {
+			return err
 		}
-		if st.stored != nil {
-			if err := updated.Delete(updatedKey(st.rec.Updated, id)); err != nil {
-				return fmt.Errorf("story %s: %w", id, err)
-			}
-		}
-		st.rec.Updated = g.now
-		if err := updated.Put(updatedKey(g.now, id), nil); err != nil {
-			return fmt.Errorf("story %s: %w", id, err)
-		}
-		if raw, err = json.Marshal(st.rec); err != nil {
-			return fmt.Errorf("encode story %s: %w", id, err)
-		}
-		if err := stories.Put([]byte(id), raw); err != nil {
-			return fmt.Errorf("story %s: %w", id, err)
-		}
-		k, err := storyLastKey(&st.rec.Story)
-		if err != nil {
-			return fmt.Errorf("story %s: %w", id, err)
-		}
-		if st.lastKey != nil && !bytes.Equal(k, st.lastKey) {
-			if err := last.Delete(st.lastKey); err != nil {
-				return fmt.Errorf("story %s: %w", id, err)
-			}
-		}
-		if err := last.Put(k, nil); err != nil {
-			return fmt.Errorf("story %s: %w", id, err)
+		if err := g.write(st); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// write stores the record of a story finish recomputed, unless its
+// fields came out as they were, and counts it.
+func (g *grouper) write(st *storyState) error {
+	id := st.rec.ID
+	stories, last := g.tx.Bucket(bucketStories), g.tx.Bucket(bucketIdxStoryLast)
+	updated := g.tx.Bucket(bucketIdxStoryUpdated)
+	raw, err := json.Marshal(st.rec)
+	if err != nil {
+		return fmt.Errorf("encode story %s: %w", id, err)
+	}
+	if st.stored != nil {
+		if bytes.Equal(raw, st.stored) {
+			return nil
+		}
+		g.stats.UpdatedStories++
+		if err := updated.Delete(updatedKey(st.rec.Updated, id)); err != nil {
+			return fmt.Errorf("story %s: %w", id, err)
+		}
+	} else {
+		g.stats.NewStories++
+		g.stats.NewStoryIDs = append(g.stats.NewStoryIDs, id)
+	}
+	st.rec.Updated = g.now
+	if err := updated.Put(updatedKey(g.now, id), nil); err != nil {
+		return fmt.Errorf("story %s: %w", id, err)
+	}
+	if raw, err = json.Marshal(st.rec); err != nil {
+		return fmt.Errorf("encode story %s: %w", id, err)
+	}
+	if err := stories.Put([]byte(id), raw); err != nil {
+		return fmt.Errorf("story %s: %w", id, err)
+	}
+	k, err := storyLastKey(&st.rec.Story)
+	if err != nil {
+		return fmt.Errorf("story %s: %w", id, err)
+	}
+	if st.lastKey != nil && !bytes.Equal(k, st.lastKey) {
+		if err := last.Delete(st.lastKey); err != nil {
+			return fmt.Errorf("story %s: %w", id, err)
+		}
+	}
+	if err := last.Put(k, nil); err != nil {
+		return fmt.Errorf("story %s: %w", id, err)
+	}
+	return nil
+}
+
+// update brings a stored story that only gained events (st.joined) up to
+// date from its record, its tallies and those events, without reading
+// its other members: what summarise would make of them all. ok is false
+// for a story without tallies, made before they were kept, which finish
+// then recomputes from its members.
+func (g *grouper) update(st *storyState) (ok bool, err error) {
+	id := st.rec.ID
+	ts, ok, err := loadStoryTallies(g.tx, id)
+	if err != nil || !ok {
+		return false, err
+	}
+	r := &st.rec.Story
+	first, err := dateSpan(r.First)
+	if err != nil {
+		return false, corrupt("story %s: %w", id, err)
+	}
+	last, err := dateSpan(r.Last)
+	if err != nil {
+		return false, corrupt("story %s: %w", id, err)
+	}
+	joined := make(map[string]bool, len(st.joined))
+	for _, m := range st.joined {
+		joined[m.id] = true
+	}
+	feeds := slices.Clone(r.Feeds)
+	sources := map[string]bool{} // articles new to the story
+	for i := range st.joined {
+		m := &st.joined[i]
+		ts.add(m)
+		if m.Feed != "" && !slices.Contains(feeds, m.Feed) {
+			feeds = append(feeds, m.Feed)
+		}
+		r.Confidence = max(r.Confidence, m.Confidence)
+		if c := m.days.from.Compare(first.from); c < 0 || c == 0 && precision(m.Date) > precision(r.First) {
+			r.First, first = m.Date, m.days
+		}
+		if c := m.days.from.Compare(last.from); c > 0 || c == 0 && precision(m.Date) > precision(r.Last) {
+			r.Last, last = m.Date, m.days
+		}
+		if !sources[m.Article] && !g.reported(id, m.Article, joined) {
+			sources[m.Article] = true
+		}
+	}
+	slices.Sort(feeds)
+	r.Feeds = feeds
+	r.Sources += len(sources)
+	r.Date, r.Reason = ts.bestDate(), ts.bestReason()
+	// Only the tallies the new events counted in changed.
+	touched := map[string]bool{}
+	for _, m := range st.joined {
+		touched[string(storyTallyKey(id, tallyDate, m.Date))] = true
+		if k, _ := reasonKey(m.Reason); k != "" {
+			touched[string(storyTallyKey(id, tallyReason, k))] = true
+		}
+	}
+	return true, putStoryTallies(g.tx, id, ts, touched)
+}
+
+// reported reports whether story sid holds an event of the article other
+// than the joined ones: whether it counted the article as a source
+// before they joined.
+func (g *grouper) reported(sid, article string, joined map[string]bool) bool {
+	eventStory := g.tx.Bucket(bucketEventStory)
+	for _, eid := range articleEventIDs(g.tx, article) {
+		if !joined[eid] && string(eventStory.Get([]byte(eid))) == sid {
+			return true
+		}
+	}
+	return false
 }
 
 // storyMembers reads the members of a story from story_events.

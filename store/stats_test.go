@@ -257,6 +257,7 @@ func TestStoriesStayConsistent(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkStories(t, db)
+		checkDB(t, db)
 		if t.Failed() {
 			t.Fatalf("inconsistent after night %d", night)
 		}

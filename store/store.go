@@ -240,7 +240,9 @@ func (db *DB) initSchema(tx *bbolt.Tx) error {
 		}
 		version = v
 	}
-	for _, name := range allBuckets {
+	// story_tallies was added within version 2, and is filled as stories
+	// are recomputed.
+	for _, name := range append(allBuckets, bucketStoryTallies) {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("open %s: create bucket %s: %w", db.path, name, err)
 		}
@@ -307,7 +309,7 @@ func (db *DB) current() bool {
 			return err
 		}
 		if _, counted := readCounts(tx); db.version != SchemaVersion || tx.Bucket(bucketIdxStoryUpdated) == nil ||
-			tx.Bucket(bucketIdxExtractor) == nil || tx.Bucket(bucketTallies) == nil || !counted {
+			tx.Bucket(bucketIdxExtractor) == nil || tx.Bucket(bucketTallies) == nil || tx.Bucket(bucketStoryTallies) == nil || !counted {
 			return errors.New("older schema")
 		}
 		return nil

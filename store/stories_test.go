@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"errors"
+	"go.etcd.io/bbolt"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -597,5 +599,49 @@ func TestStoryTimestamps(t *testing.T) {
 	}
 	if !s.Created.Equal(time.Date(2018, 5, 1, 0, 0, 0, 0, time.UTC)) || !s.Updated.Equal(clock.t) {
 		t.Errorf("story created %v updated %v", s.Created, s.Updated)
+	}
+}
+
+// A report joining a stored story updates it from its record, its
+// tallies and the new report, without reading its other reports: with
+// one of them damaged on disk, the join still succeeds, and what it makes
+// is what recomputing from every report makes.
+func TestStoryJoinReadsOnlyTheNewReport(t *testing.T) {
+	db := openTemp(t)
+	if _, err := db.Save(specBatch(t, "a1 rferl RU telegram block 2018-04-01", "a2 guardian RU telegram block 2018-04-05")); err != nil {
+		t.Fatal(err)
+	}
+	// A second night makes the story's tallies, if an older store had none.
+	if _, err := db.Save(specBatch(t, "a3 bbc RU telegram block 2018-04-05")); err != nil {
+		t.Fatal(err)
+	}
+	checkDB(t, db)
+	sid := storyOf(t, db, "a1")
+	var key, good []byte
+	db.view(func(tx *bbolt.Tx) error {
+		k, v := tx.Bucket(bucketStoryEvents).Cursor().Seek(pairKey(sid, ""))
+		key, good = bytes.Clone(k), bytes.Clone(v)
+		return nil
+	})
+	damage := func(v []byte) {
+		if err := db.update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketStoryEvents).Put(key, v) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	damage([]byte("x"))
+	b := specBatch(t, "a4 dw RU telegram block 2018-04-09")
+	b.Articles[0].Events[0].Reason = "extremist content"
+	st, err := db.Save(b)
+	if err != nil {
+		t.Fatalf("join: %v", err)
+	}
+	if storyStats(st) != [3]int{0, 1, 0} {
+		t.Errorf("join: %+v, want one updated story", st)
+	}
+	damage(good)
+	checkStories(t, db)
+	checkDB(t, db)
+	if s, _, _ := db.Story(sid); s.Sources != 4 || s.Last != "2018-04-09" || s.Reason != "extremist content" || len(s.Feeds) != 4 {
+		t.Errorf("story after the join: %+v", s)
 	}
 }

@@ -1,12 +1,10 @@
 package store
 
 import (
-	"cmp"
 	"encoding/binary"
 	"errors"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/policywatch/policywatch/event"
@@ -126,9 +124,10 @@ type memberEntry struct {
 }
 
 // summarise recomputes every derived field of r but EventIDs, its span
-// included, from its members; the identity, Created and Updated are left
-// alone. members must not be empty.
-func summarise(r *storyRecord, members []memberEntry) {
+// included, from its members, and returns the tallies of their dates and
+// reasons; the identity, Created and Updated are left alone. members
+// must not be empty.
+func summarise(r *storyRecord, members []memberEntry) storyTallies {
 	s := &r.Story
 	s.EventIDs = nil // see storyRecord
 	s.Feeds = []string{}
@@ -158,86 +157,19 @@ func summarise(r *storyRecord, members []memberEntry) {
 	slices.Sort(s.Feeds)
 	s.Sources = len(articles)
 	s.First, s.Last = first.Date, last.Date
-	s.Date = bestDate(members)
-	s.Reason = bestReason(members)
+	var ts storyTallies
+	for i := range members {
+		ts.add(&members[i])
+	}
+	s.Date, s.Reason = ts.bestDate(), ts.bestReason()
 	r.SpanFrom, r.SpanTo = sp.keys()
+	return ts
 }
 
 // compareMembers is the order of Story.EventIDs: the order of events in
 // query results, newest first.
 func compareMembers(a, b *memberEntry) int {
-	if c := b.days.from.Compare(a.days.from); c != 0 {
-		return c
-	}
-	if c := strings.Compare(b.Published, a.Published); c != 0 {
-		return c
-	}
-	return strings.Compare(a.id, b.id)
-}
-
-// tally is how many members give one value and the best confidence among them.
-type tally struct {
-	value  string // the date, or the wording of the reason
-	n      int
-	conf   float64
-	newest *memberEntry // the newest report giving it, for a stable tie-break
-}
-
-func count(members []memberEntry, key func(*memberEntry) (k, v string)) []*tally {
-	byKey := map[string]*tally{}
-	var out []*tally
-	for i := range members {
-		m := &members[i]
-		k, v := key(m)
-		if k == "" {
-			continue
-		}
-		t := byKey[k]
-		if t == nil {
-			t = &tally{value: v, newest: m}
-			byKey[k] = t
-			out = append(out, t)
-		}
-		t.n++
-		if m.Confidence > t.conf {
-			t.conf = m.Confidence
-			t.value = v // the wording of the most confident event
-		}
-		if compareMembers(m, t.newest) < 0 {
-			t.newest = m
-		}
-	}
-	return out
-}
-
-func bestDate(members []memberEntry) string {
-	ts := count(members, func(m *memberEntry) (string, string) { return m.Date, m.Date })
-	best := slices.MinFunc(ts, func(a, b *tally) int {
-		return cmp.Or(
-			cmp.Compare(precision(b.value), precision(a.value)),
-			cmp.Compare(b.n, a.n),
-			cmp.Compare(b.conf, a.conf),
-			strings.Compare(a.value, b.value), // the earlier date
-		)
-	})
-	return best.value
-}
-
-func bestReason(members []memberEntry) string {
-	ts := count(members, func(m *memberEntry) (string, string) {
-		return strings.ToLower(strings.Join(strings.Fields(m.Reason), " ")), strings.TrimSpace(m.Reason)
-	})
-	if len(ts) == 0 {
-		return ""
-	}
-	best := slices.MinFunc(ts, func(a, b *tally) int {
-		return cmp.Or(
-			cmp.Compare(b.n, a.n),
-			cmp.Compare(b.conf, a.conf),
-			compareMembers(a.newest, b.newest), // the newest report
-		)
-	})
-	return best.value
+	return compareReports(a.report(), b.report())
 }
 
 // decodeMember reads a story_events value.
