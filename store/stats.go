@@ -41,12 +41,66 @@ type Stats struct {
 // range cuts through one by one; any other filter decodes the events it
 // matches.
 func (db *DB) Stats(f Filter) (Stats, error) {
+	var c counter
+	err := db.count(f, c.fromTallies, func(e *event.Record) { c.add(e) })
+	if err != nil {
+		return Stats{}, fmt.Errorf("stats %s: %w", db.path, err)
+	}
+	return c.stats(), nil
+}
+
+// PeriodCount is how many events of one action a period holds.
+type PeriodCount struct {
+	// Period is YYYY-MM, or YYYY for events dated only by their year.
+	Period string       `json:"period"`
+	Action event.Action `json:"action"`
+	Events int          `json:"events"`
+}
+
+// ByPeriodAndAction counts the events matching f by period and action,
+// as a chart of them over time needs, in order of period then action.
+// Limit is ignored. A filter on dates alone is answered as Stats answers
+// it, from the kept counts.
+func (db *DB) ByPeriodAndAction(f Filter) ([]PeriodCount, error) {
+	type key struct {
+		period string
+		action event.Action
+	}
+	counts := map[key]int{}
+	fromTallies := func(b *bbolt.Bucket, since, until string) ([]string, error) {
+		return eachTally(b, since, until, func(period string, dim byte, value []byte, n int) {
+			if dim == dimAction {
+				counts[key{period, event.Action(value)}] += n
+			}
+		})
+	}
+	err := db.count(f, fromTallies, func(e *event.Record) {
+		counts[key{monthKey(e.Date), e.Action}]++
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count by month %s: %w", db.path, err)
+	}
+	out := make([]PeriodCount, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, PeriodCount{Period: k.period, Action: k.action, Events: n})
+	}
+	slices.SortFunc(out, func(a, b PeriodCount) int {
+		return cmp.Or(strings.Compare(a.Period, b.Period), strings.Compare(string(a.Action), string(b.Action)))
+	})
+	return out, nil
+}
+
+// count passes what f matches to its callbacks: for a filter on dates
+// alone, the tallies bucket to fromTallies, which counts the periods
+// wholly in range and returns those partly in it, and then each event
+// of those periods in range to each; for any other filter, or a file
+// without tallies, each matching event.
+func (db *DB) count(f Filter, fromTallies func(b *bbolt.Bucket, since, until string) ([]string, error), each func(*event.Record)) error {
 	f.Limit = 0
 	q, err := compile(f)
 	if err != nil {
-		return Stats{}, err
+		return err
 	}
-	var c counter
 	var kept bool
 	var partial []string
 	if q.datesOnly() {
@@ -55,14 +109,16 @@ func (db *DB) Stats(f Filter) (Stats, error) {
 			// none: its events are counted.
 			b := tx.Bucket(bucketTallies)
 			if kept = b != nil; kept {
-				partial, err = c.fromTallies(b, q.since, q.until)
+				partial, err = fromTallies(b, q.since, q.until)
 			}
 			return err
 		})
 	}
 	// The months the range cuts through, a day range within each. A
 	// year-only event sorts on 1 January with those of January, but is
-	// of the year's own period, counted whole.
+	// of the year's own period, counted whole. (These are read in
+	// transactions of their own: a Save in between may make the counts
+	// of the two moments.)
 	for _, period := range partial {
 		if err != nil {
 			break
@@ -70,21 +126,18 @@ func (db *DB) Stats(f Filter) (Stats, error) {
 		from, to, _ := periodDays(period) // checked by fromTallies
 		err = db.EachEvent(Filter{Since: max(from, q.since), Until: minBound(to, q.until)}, func(e event.Record) error {
 			if monthKey(e.Date) == period {
-				c.add(&e)
+				each(&e)
 			}
 			return nil
 		})
 	}
 	if err == nil && !kept {
 		err = db.EachEvent(f, func(e event.Record) error {
-			c.add(&e)
+			each(&e)
 			return nil
 		})
 	}
-	if err != nil {
-		return Stats{}, fmt.Errorf("stats %s: %w", db.path, err)
-	}
-	return c.stats(), nil
+	return err
 }
 
 // minBound is the earlier of two YYYY-MM-DD bounds, "" being open.

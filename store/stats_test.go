@@ -172,6 +172,30 @@ func TestStatsMatchBruteForce(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("Stats =\n%+v\nbrute force\n%+v", got, want)
 			}
+			// By period and action, from the events Events matches.
+			matched, err := db.Events(Filter{Countries: f.Countries, Services: f.Services, Actions: f.Actions, Since: f.Since, Until: f.Until,
+				Text: f.Text, MinConfidence: f.MinConfidence, Feeds: f.Feeds})
+			if err != nil {
+				t.Fatal(err)
+			}
+			byPeriod := map[PeriodCount]int{}
+			for _, e := range matched {
+				byPeriod[PeriodCount{Period: monthKey(e.Date), Action: e.Action}]++
+			}
+			counts, err := db.ByPeriodAndAction(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			total := 0
+			for _, c := range counts {
+				if byPeriod[PeriodCount{Period: c.Period, Action: c.Action}] != c.Events {
+					t.Errorf("ByPeriodAndAction %+v, the events say %d", c, byPeriod[PeriodCount{Period: c.Period, Action: c.Action}])
+				}
+				total += c.Events
+			}
+			if total != len(matched) || !slices.IsSortedFunc(counts, func(a, b PeriodCount) int { return strings.Compare(a.Period, b.Period) }) {
+				t.Errorf("ByPeriodAndAction counts %d events of %d, or is out of order", total, len(matched))
+			}
 			if f.Since == "" && f.Until == "" && len(f.Countries)+len(f.Services)+len(f.Actions)+len(f.Feeds) == 0 && f.Text == "" && f.MinConfidence == 0 && got.Events != len(events) {
 				t.Errorf("unfiltered Stats counts %d events of %d", got.Events, len(events))
 			}
@@ -288,6 +312,10 @@ func TestStatsFromTallies(t *testing.T) {
 		}
 		if want := []Count{{"2018", 1}, {"2018-04", 1}}; st.Events != 2 || !reflect.DeepEqual(st.ByMonth, want) {
 			t.Errorf("Stats(%+v) = %+v", f, st)
+		}
+		counts, err := db.ByPeriodAndAction(f)
+		if want := []PeriodCount{{"2018", event.Restrict, 1}, {"2018-04", event.Block, 1}}; err != nil || !reflect.DeepEqual(counts, want) {
+			t.Errorf("ByPeriodAndAction(%+v) = %+v, %v; want %+v", f, counts, err, want)
 		}
 	}
 	// A range cutting through April reads April's events.

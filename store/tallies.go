@@ -150,62 +150,71 @@ func periodDays(period string) (from, to string, err error) {
 	return "", "", corrupt("%s: malformed period %q", bucketTallies, period)
 }
 
-// fromTallies adds the tallies of the periods that lie wholly between
+// eachTally passes fn the tallies of the periods that lie wholly between
 // since and until (YYYY-MM-DD, "" open) and returns the periods that lie
 // partly within them, whose events the caller counts one by one.
-func (c *counter) fromTallies(b *bbolt.Bucket, since, until string) (partial []string, err error) {
+func eachTally(b *bbolt.Bucket, since, until string, fn func(period string, dim byte, value []byte, n int)) (partial []string, err error) {
 	var (
-		period []byte
+		period string
 		whole  bool
 	)
-	dims := map[byte]*map[string]int{
-		dimCountry: &c.country, dimService: &c.service, dimAction: &c.action,
-		dimExtractor: &c.extractor, dimFeed: &c.feed,
-	}
 	err = b.ForEach(func(k, v []byte) error {
 		p, rest, ok := bytes.Cut(k, []byte{0})
 		if !ok || len(rest) < 2 || rest[1] != 0 {
 			return corrupt("%s: malformed key %q", bucketTallies, k)
 		}
-		if !bytes.Equal(p, period) {
-			period = bytes.Clone(p)
-			from, to, err := periodDays(string(p))
+		if string(p) != period {
+			period = string(p)
+			from, to, err := periodDays(period)
 			if err != nil {
 				return err
 			}
-			in := (since == "" || from >= since) && (until == "" || to <= until)
+			whole = (since == "" || from >= since) && (until == "" || to <= until)
 			out := since != "" && to < since || until != "" && from > until
-			whole = in
-			if !in && !out {
-				partial = append(partial, string(p))
+			if !whole && !out {
+				partial = append(partial, period)
 			}
 		}
 		if !whole {
 			return nil
 		}
+		switch rest[0] {
+		case dimCountry, dimService, dimAction, dimExtractor, dimFeed:
+		default:
+			return corrupt("%s: unknown dimension in key %q", bucketTallies, k)
+		}
 		n, err := tallyValue(v)
 		if err != nil {
 			return fmt.Errorf("%s %q: %w", bucketTallies, k, err)
 		}
-		m := dims[rest[0]]
-		if m == nil {
-			return corrupt("%s: unknown dimension in key %q", bucketTallies, k)
-		}
+		fn(period, rest[0], rest[2:], int(n))
+		return nil
+	})
+	return partial, err
+}
+
+// fromTallies adds up the tallies of the periods wholly between since
+// and until, as eachTally.
+func (c *counter) fromTallies(b *bbolt.Bucket, since, until string) ([]string, error) {
+	dims := map[byte]*map[string]int{
+		dimCountry: &c.country, dimService: &c.service, dimAction: &c.action,
+		dimExtractor: &c.extractor, dimFeed: &c.feed,
+	}
+	return eachTally(b, since, until, func(period string, dim byte, value []byte, n int) {
+		m := dims[dim]
 		if *m == nil {
 			*m = map[string]int{}
 		}
-		(*m)[string(rest[2:])] += int(n)
-		if rest[0] == dimCountry {
+		(*m)[string(value)] += n
+		if dim == dimCountry {
 			// Each event has one country: the period's events.
 			if c.yearMonth == nil {
 				c.yearMonth = map[string]int{}
 			}
-			c.yearMonth[string(period)] += int(n)
-			c.events += int(n)
+			c.yearMonth[period] += n
+			c.events += n
 		}
-		return nil
 	})
-	return partial, err
 }
 
 // checkTallies reports where the tallies bucket disagrees with want, the
