@@ -95,13 +95,15 @@
 //
 // Kept counts add, within version 2 (tallies.go):
 //
-//	tallies           period \x00 dimension \x00 value -> the number of
+//	event_tallies     period \x00 dimension \x00 value -> the number of
 //	                  events of that period with that value, a uvarint;
-//	                  the period is YYYY-MM, or YYYY for a date with only
-//	                  a year; the dimension one byte: c country, s
-//	                  service, a action, x extractor, f feed; a read-write
-//	                  open of a file without it builds it, and read-only,
-//	                  Stats counts events instead
+//	                  \x00 dimension \x00 value -> the same of any period;
+//	                  \x00 e \x00 period -> the events of the period; the
+//	                  period is YYYY-MM, or YYYY for a date with only a
+//	                  year; the dimension one byte: c country, s service,
+//	                  a action, x extractor, f feed; a read-write open of
+//	                  a file without it builds it, and read-only, Stats
+//	                  counts events instead
 //
 // Alerting adds, made by its first write (a store that never alerted
 // lacks them, which reads as empty):

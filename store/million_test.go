@@ -155,7 +155,7 @@ func BenchmarkMillionUpgrade(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		err = bdb.Update(func(tx *bbolt.Tx) error { return tx.DeleteBucket([]byte("tallies")) })
+		err = bdb.Update(func(tx *bbolt.Tx) error { return tx.DeleteBucket([]byte("event_tallies")) })
 		bdb.Close()
 		if err != nil {
 			b.Fatal(err)
@@ -302,7 +302,7 @@ func part(bucket string) string {
 		return "indexes"
 	case "stories", "story_events", "event_story", "idx_story_triple", "idx_story_last", "story_tallies":
 		return "stories"
-	case "tallies":
+	case "event_tallies":
 		return "tallies"
 	}
 	return "other"

@@ -68,10 +68,8 @@ func (db *DB) ByPeriodAndAction(f Filter) ([]PeriodCount, error) {
 	}
 	counts := map[key]int{}
 	fromTallies := func(b *bbolt.Bucket, since, until string) ([]string, error) {
-		return eachTally(b, since, until, func(period string, dim byte, value []byte, n int) {
-			if dim == dimAction {
-				counts[key{period, event.Action(value)}] += n
-			}
+		return eachTally(b, since, until, dimAction, func(period string, _ byte, value []byte, n int) {
+			counts[key{period, event.Action(value)}] += n
 		})
 	}
 	err := db.count(f, fromTallies, func(e *event.Record) {
@@ -160,11 +158,13 @@ type counter struct {
 	country, service, action, yearMonth, extractor, feed map[string]int
 }
 
-func (c *counter) inc(m *map[string]int, key string) {
+func (c *counter) inc(m *map[string]int, key string) { c.count(m, key, 1) }
+
+func (c *counter) count(m *map[string]int, key string, n int) {
 	if *m == nil {
 		*m = map[string]int{}
 	}
-	(*m)[key]++
+	(*m)[key] += n
 }
 
 func (c *counter) add(e *event.Record) {

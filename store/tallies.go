@@ -13,19 +13,24 @@ import (
 )
 
 // Tallies are counts of events kept as events are written, so that Stats
-// (the web page's lists, `policywatch stats`) reads a few thousand counts
-// rather than every key of every index: 6 s at a million events before.
+// (the web page's lists and chart, `policywatch stats`) reads a few
+// thousand counts rather than every key of every index: 6 s at a million
+// events before.
 //
-// bucketTallies is period \x00 dimension \x00 value -> the number of
-// stored events of that period with that value, as a uvarint. The period
-// is the event's month, YYYY-MM, or its year, YYYY, for an event dated
-// only by year (monthKey); the dimension is one byte, see the dim
-// constants. A count that falls to zero is deleted. Every event counts
-// once in each dimension, so the counts of one dimension in a period sum
-// to the events of that period. Added within schema version 2: a
-// read-write open of a file without it builds it, and read-only, Stats
-// counts events instead.
-var bucketTallies = []byte("tallies")
+// bucketTallies holds two kinds of key, each -> a count, a uvarint:
+//
+//	period \x00 dimension \x00 value   events of the period with the value
+//	\x00 dimension \x00 value          events with the value, of any period
+//	\x00 e \x00 period                 events of the period
+//
+// The period is the event's month, YYYY-MM, or its year, YYYY, for an
+// event dated only by year (monthKey); the dimension is one byte, see the
+// dim constants. A count that falls to zero is deleted. Every event
+// counts once in each dimension, so the counts of one dimension in a
+// period sum to the events of that period. Added within schema version
+// 2: a read-write open of a file without it builds it, and read-only,
+// Stats counts events instead.
+var bucketTallies = []byte("event_tallies")
 
 // The dimensions of the tallies.
 const (
@@ -34,21 +39,23 @@ const (
 	dimAction    = 'a'
 	dimExtractor = 'x'
 	dimFeed      = 'f'
+	// dimEvents, in the keys of any period, counts a period's events.
+	dimEvents = 'e'
 )
 
 // tallyKeys are the tally keys an event counts under.
-func tallyKeys(e *event.Event) [5]string {
+func tallyKeys(e *event.Event) [11]string {
 	p := monthKey(e.Date)
-	key := func(dim byte, value string) string {
-		return p + "\x00" + string(dim) + "\x00" + value
+	var out [11]string
+	for i, d := range []struct {
+		dim   byte
+		value string
+	}{{dimCountry, e.Country}, {dimService, e.Service}, {dimAction, string(e.Action)}, {dimExtractor, e.Extractor}, {dimFeed, e.Feed}} {
+		out[2*i] = p + "\x00" + string(d.dim) + "\x00" + d.value
+		out[2*i+1] = "\x00" + string(d.dim) + "\x00" + d.value
 	}
-	return [5]string{
-		key(dimCountry, e.Country),
-		key(dimService, e.Service),
-		key(dimAction, string(e.Action)),
-		key(dimExtractor, e.Extractor),
-		key(dimFeed, e.Feed),
-	}
+	out[10] = "\x00" + string(dimEvents) + "\x00" + p
+	return out
 }
 
 // tallyDelta is what one transaction adds to the tallies; it is applied
@@ -150,71 +157,127 @@ func periodDays(period string) (from, to string, err error) {
 	return "", "", corrupt("%s: malformed period %q", bucketTallies, period)
 }
 
-// eachTally passes fn the tallies of the periods that lie wholly between
-// since and until (YYYY-MM-DD, "" open) and returns the periods that lie
-// partly within them, whose events the caller counts one by one.
-func eachTally(b *bbolt.Bucket, since, until string, fn func(period string, dim byte, value []byte, n int)) (partial []string, err error) {
-	var (
-		period string
-		whole  bool
-	)
-	err = b.ForEach(func(k, v []byte) error {
-		p, rest, ok := bytes.Cut(k, []byte{0})
-		if !ok || len(rest) < 2 || rest[1] != 0 {
+// allTallies passes fn the counts of every value of each dimension, of
+// any period, and of every period's events (dimEvents, the period the
+// value).
+func allTallies(b *bbolt.Bucket, fn func(dim byte, value []byte, n int)) error {
+	c := b.Cursor()
+	for k, v := c.Seek([]byte{0}); k != nil && k[0] == 0; k, v = c.Next() {
+		if len(k) < 3 || k[2] != 0 {
 			return corrupt("%s: malformed key %q", bucketTallies, k)
-		}
-		if string(p) != period {
-			period = string(p)
-			from, to, err := periodDays(period)
-			if err != nil {
-				return err
-			}
-			whole = (since == "" || from >= since) && (until == "" || to <= until)
-			out := since != "" && to < since || until != "" && from > until
-			if !whole && !out {
-				partial = append(partial, period)
-			}
-		}
-		if !whole {
-			return nil
-		}
-		switch rest[0] {
-		case dimCountry, dimService, dimAction, dimExtractor, dimFeed:
-		default:
-			return corrupt("%s: unknown dimension in key %q", bucketTallies, k)
 		}
 		n, err := tallyValue(v)
 		if err != nil {
 			return fmt.Errorf("%s %q: %w", bucketTallies, k, err)
 		}
-		fn(period, rest[0], rest[2:], int(n))
-		return nil
-	})
-	return partial, err
+		fn(k[1], k[3:], int(n))
+	}
+	return nil
 }
 
-// fromTallies adds up the tallies of the periods wholly between since
-// and until, as eachTally.
-func (c *counter) fromTallies(b *bbolt.Bucket, since, until string) ([]string, error) {
-	dims := map[byte]*map[string]int{
-		dimCountry: &c.country, dimService: &c.service, dimAction: &c.action,
-		dimExtractor: &c.extractor, dimFeed: &c.feed,
-	}
-	return eachTally(b, since, until, func(period string, dim byte, value []byte, n int) {
-		m := dims[dim]
-		if *m == nil {
-			*m = map[string]int{}
-		}
-		(*m)[string(value)] += n
-		if dim == dimCountry {
-			// Each event has one country: the period's events.
-			if c.yearMonth == nil {
-				c.yearMonth = map[string]int{}
-			}
-			c.yearMonth[period] += n
-			c.events += n
+// eachTally passes fn the counts of the periods that lie wholly between
+// since and until (YYYY-MM-DD, "" open), of dimension dim or, when dim
+// is 0, of every dimension; it returns the periods that lie partly
+// within them, whose events the caller counts one by one. It seeks each
+// period's keys, so it reads only those asked for.
+func eachTally(b *bbolt.Bucket, since, until string, dim byte, fn func(period string, dim byte, value []byte, n int)) (partial []string, err error) {
+	var periods []string
+	err = allTallies(b, func(d byte, value []byte, _ int) {
+		if d == dimEvents {
+			periods = append(periods, string(value))
 		}
 	})
+	if err != nil {
+		return nil, err
+	}
+	c := b.Cursor()
+	for _, period := range periods {
+		from, to, err := periodDays(period)
+		if err != nil {
+			return nil, err
+		}
+		if since != "" && to < since || until != "" && from > until {
+			continue
+		}
+		if since != "" && from < since || until != "" && to > until {
+			partial = append(partial, period)
+			continue
+		}
+		prefix := append([]byte(period), 0)
+		if dim != 0 {
+			prefix = append(prefix, dim, 0)
+		}
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			rest := k[len(period)+1:]
+			if len(rest) < 2 || rest[1] != 0 {
+				return nil, corrupt("%s: malformed key %q", bucketTallies, k)
+			}
+			switch rest[0] {
+			case dimCountry, dimService, dimAction, dimExtractor, dimFeed:
+			default:
+				return nil, corrupt("%s: unknown dimension in key %q", bucketTallies, k)
+			}
+			n, err := tallyValue(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s %q: %w", bucketTallies, k, err)
+			}
+			fn(period, rest[0], rest[2:], int(n))
+		}
+	}
+	return partial, nil
+}
+
+// fromTallies adds up the counts of the periods wholly between since
+// and until, as eachTally, or of every period, from the counts of any
+// period, when neither is given.
+func (c *counter) fromTallies(b *bbolt.Bucket, since, until string) ([]string, error) {
+	dims := map[byte]map[string]*int{}
+	for _, d := range []byte{dimCountry, dimService, dimAction, dimExtractor, dimFeed, dimEvents} {
+		dims[d] = map[string]*int{}
+	}
+	// Pointers, so that a count found again costs no allocation: a
+	// year's tallies are tens of thousands.
+	add := func(dim byte, value []byte, n int) {
+		m := dims[dim]
+		if p := m[string(value)]; p != nil {
+			*p += n
+			return
+		}
+		m[string(value)] = &n
+	}
+	var partial []string
+	var err error
+	if since == "" && until == "" {
+		err = allTallies(b, add)
+	} else {
+		partial, err = eachTally(b, since, until, 0, func(period string, dim byte, value []byte, n int) {
+			add(dim, value, n)
+			if dim == dimCountry {
+				// Each event has one country: the period's events.
+				add(dimEvents, []byte(period), n)
+			}
+		})
+	}
+	for dim, m := range dims {
+		for k, p := range m {
+			switch dim {
+			case dimEvents:
+				c.count(&c.yearMonth, k, *p)
+				c.events += *p
+			case dimCountry:
+				c.count(&c.country, k, *p)
+			case dimService:
+				c.count(&c.service, k, *p)
+			case dimAction:
+				c.count(&c.action, k, *p)
+			case dimExtractor:
+				c.count(&c.extractor, k, *p)
+			case dimFeed:
+				c.count(&c.feed, k, *p)
+			}
+		}
+	}
+	return partial, err
 }
 
 // checkTallies reports where the tallies bucket disagrees with want, the

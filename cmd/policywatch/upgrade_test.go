@@ -25,7 +25,7 @@ func TestUpgradeProgress(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := bdb.Update(func(tx *bbolt.Tx) error { return tx.DeleteBucket([]byte("tallies")) }); err != nil {
+		if err := bdb.Update(func(tx *bbolt.Tx) error { return tx.DeleteBucket([]byte("event_tallies")) }); err != nil {
 			t.Fatal(err)
 		}
 		bdb.Close()
