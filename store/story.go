@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"math"
@@ -189,18 +191,67 @@ func decodeMember(id string, raw []byte) (memberEntry, error) {
 // storyEventIDs lists the events of a story in the order of
 // Story.EventIDs, newest first.
 func storyEventIDs(tx *bbolt.Tx, sid string) ([]string, error) {
-	members, err := storyMembers(tx, sid)
-	if err != nil {
-		return nil, err
+	// Only the date and publication time of each member decide the
+	// order, so only they are read, in place: listing a year of a busy
+	// country's stories reads tens of thousands of members.
+	type entry struct {
+		from          [len("2006-01-02")]byte // the padded date, which sorts as the day does
+		published, id []byte
 	}
-	sorted := make([]*memberEntry, len(members))
-	for i := range members {
-		sorted[i] = &members[i]
+	var entries []entry
+	prefix := pairKey(sid, "")
+	c := tx.Bucket(bucketStoryEvents).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		e := entry{id: k[len(prefix):]}
+		date, published, ok := memberDates(v)
+		switch len(date) {
+		case len("2006"):
+			copy(e.from[:], date)
+			copy(e.from[4:], "-01-01")
+		case len("2006-01"):
+			copy(e.from[:], date)
+			copy(e.from[7:], "-01")
+		case len("2006-01-02"):
+			copy(e.from[:], date)
+		default:
+			ok = false
+		}
+		if !ok {
+			return nil, corrupt("story %s: event %s: malformed story member", sid, e.id)
+		}
+		e.published = published
+		entries = append(entries, e)
 	}
-	slices.SortFunc(sorted, compareMembers)
-	ids := make([]string, len(sorted))
-	for i, m := range sorted {
-		ids[i] = m.id
+	slices.SortFunc(entries, func(a, b entry) int {
+		return cmp.Or(bytes.Compare(b.from[:], a.from[:]), bytes.Compare(b.published, a.published), bytes.Compare(a.id, b.id))
+	})
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = string(e.id)
 	}
 	return ids, nil
+}
+
+// memberDates reads the date and the publication time of a story_events
+// value without decoding the rest (see member.encode).
+func memberDates(b []byte) (date, published []byte, ok bool) {
+	if len(b) < 8 {
+		return nil, nil, false
+	}
+	b = b[8:]
+	for i := range 5 { // Date, Reason, Article, Feed, Published
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return nil, nil, false
+		}
+		s := b[k : k+int(n)]
+		b = b[k+int(n):]
+		switch i {
+		case 0:
+			date = s
+		case 4:
+			published = s
+		}
+	}
+	return date, published, len(b) == 0
 }
