@@ -42,7 +42,8 @@ const maxPerKind = 10
 // own consistency check (Tx.Check); and the store's invariants: records
 // decode, every index entry names an event and every event has its
 // index entries, stories and their members agree, and the counts kept
-// in the meta bucket are the records there are.
+// in the meta bucket and the tallies bucket are those of the records
+// there are.
 //
 // Check holds a shared lock while it reads, so it runs beside query and
 // serve and waits for a batch being written. The error is for what
@@ -233,6 +234,7 @@ func checkInvariants(tx *bbolt.Tx, version int, c *collector, records map[string
 	// Events, and the indexes that must name each exactly once.
 	events := map[string]*eventInfo{}
 	var order []string // event ids in key order, for findings in a stable order
+	tallies := tallyDelta{}
 	tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
 		r, err := decodeEvent(v)
 		if err == nil && r.ID != string(k) {
@@ -257,8 +259,14 @@ func checkInvariants(tx *bbolt.Tx, version int, c *collector, records map[string
 		info.keys = append(info.keys, indexEntry{bucketArticleEvents, pairKey(r.ArticleID, r.ID)})
 		events[r.ID] = info
 		order = append(order, r.ID)
+		tallies.add(&r.Event, 1)
 		return nil
 	})
+	// A file written before the tallies has none until its first
+	// read-write open makes them.
+	if b := tx.Bucket(bucketTallies); b != nil {
+		checkTallies(b, tallies, c)
+	}
 	for i, name := range eventIndexBuckets() {
 		b := tx.Bucket(name)
 		if b == nil {
@@ -357,6 +365,18 @@ func checkStoryInvariants(tx *bbolt.Tx, events map[string]*eventInfo, order []st
 		stories[string(k)] = &s
 		return nil
 	})
+	// A file written before story_tallies has none, and a story
+	// recomputed by no Save since has none yet.
+	tallies := tx.Bucket(bucketStoryTallies)
+	if tallies != nil {
+		tallies.ForEach(func(k, _ []byte) error {
+			sid, _, _ := bytes.Cut(k, []byte{0})
+			if _, ok := stories[string(sid)]; !ok {
+				c.addf("story", "%s: story %s is not stored", bucketStoryTallies, sid)
+			}
+			return nil
+		})
+	}
 	eventStory := tx.Bucket(bucketEventStory)
 	tx.Bucket(bucketStoryEvents).ForEach(func(k, v []byte) error {
 		sid, eid, ok := bytes.Cut(k, []byte{0})
@@ -397,11 +417,14 @@ func checkStoryInvariants(tx *bbolt.Tx, events map[string]*eventInfo, order []st
 			continue
 		}
 		want := s.rec
-		summarise(&want, s.members)
+		ts := summarise(&want, s.members)
 		a, _ := json.Marshal(want)
 		b, _ := json.Marshal(s.rec)
 		if !bytes.Equal(a, b) {
 			c.addf("story", "story %s: its record is not what its events say", id)
+		}
+		if tallies != nil {
+			checkStoryTallies(tx, id, ts, c)
 		}
 	}
 	for _, id := range order {

@@ -359,6 +359,16 @@ func TestCheck(t *testing.T) {
 			k, _ := tx.Bucket(bucketEvents).Cursor().First()
 			return tx.Bucket(bucketEvents).Delete(k)
 		}, "is not stored"},
+		{"tally off", func(tx *bbolt.Tx) error {
+			k, _ := tx.Bucket(bucketTallies).Cursor().First()
+			return tx.Bucket(bucketTallies).Put(k, []byte{99})
+		}, "counts 99 events"},
+		{"story tally off", func(tx *bbolt.Tx) error {
+			k, v := tx.Bucket(bucketStoryTallies).Cursor().First()
+			t, _ := decodeTally(v)
+			t.n++
+			return tx.Bucket(bucketStoryTallies).Put(k, t.encode())
+		}, "story_tallies are not what its events say"},
 		{"story lost", func(tx *bbolt.Tx) error {
 			k, _ := tx.Bucket(bucketStories).Cursor().First()
 			return tx.Bucket(bucketStories).Delete(k)

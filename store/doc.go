@@ -16,9 +16,12 @@
 // event that touches several stories merges them into the one made first,
 // which keeps its id. An event whose date changes stays while it still
 // touches the story's other events and moves otherwise; a deleted event
-// leaves its story, and a story left empty is deleted. Stories are not
-// split when an event leaves. Only the stories a Save touches are
-// recomputed, and one whose fields come out the same is not rewritten.
+// leaves its story, and a story left empty is deleted. A story whose
+// events, once one left or moved, fall into runs further apart than the
+// window is split: the earliest run keeps the story and its id, each
+// later one becomes a story with the same Created. Only the stories a
+// Save touches are recomputed, and one whose fields come out the same is
+// not rewritten.
 //
 // # On-disk format (schema version 2)
 //
@@ -77,6 +80,30 @@
 //	                  read the article, made by the first Save that gives
 //	                  one; policywatch reextract skips the articles the
 //	                  current version has read, which is how it resumes
+//
+// Stories that only gain events are updated without reading their
+// other events, from the tallies of their dates and reasons, added
+// within version 2 (storytally.go):
+//
+//	story_tallies     story id \x00 kind \x00 key -> how many of its
+//	                  events give the key, the best confidence among
+//	                  them, the wording and event of the most confident,
+//	                  and the newest report's date, published and id;
+//	                  kind 'd' for dates, 'r' for reasons (in lower case,
+//	                  spacing folded); a story has none until a Save
+//	                  recomputes it from its events, which makes them
+//
+// Kept counts add, within version 2 (tallies.go):
+//
+//	event_tallies     period \x00 dimension \x00 value -> the number of
+//	                  events of that period with that value, a uvarint;
+//	                  \x00 dimension \x00 value -> the same of any period;
+//	                  \x00 e \x00 period -> the events of the period; the
+//	                  period is YYYY-MM, or YYYY for a date with only a
+//	                  year; the dimension one byte: c country, s service,
+//	                  a action, x extractor, f feed; a read-write open of
+//	                  a file without it builds it, and read-only, Stats
+//	                  counts events instead
 //
 // Alerting adds, made by its first write (a store that never alerted
 // lacks them, which reads as empty):

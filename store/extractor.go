@@ -28,7 +28,7 @@ var (
 
 // buildExtractorIndex creates idx_extractor and fills it from the
 // events, for a file written before it existed.
-func buildExtractorIndex(tx *bbolt.Tx) error {
+func buildExtractorIndex(tx *bbolt.Tx, p *reporter) error {
 	idx, err := tx.CreateBucket(bucketIdxExtractor)
 	if err != nil {
 		return err
@@ -42,6 +42,7 @@ func buildExtractorIndex(tx *bbolt.Tx) error {
 		if err != nil {
 			return fmt.Errorf("event %s: %w", k, err)
 		}
+		p.add(1)
 		return idx.Put(valueKey(e.Extractor, date, e.ID), nil)
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/policywatch/policywatch/event"
@@ -39,6 +40,15 @@ type storyState struct {
 	lastKey []byte
 	changed bool // members changed: recompute in finish
 	gone    bool // emptied or merged into another story
+	// split is set when an event left or moved within the story, which
+	// may leave its other events in parts too far apart to be one
+	// story: finish splits it.
+	split bool
+	// recount is set when a member changed or stories merged into this
+	// one: finish recomputes it from its members. A stored story that
+	// only gained the joined events is updated from them.
+	recount bool
+	joined  []memberEntry
 }
 
 func newGrouper(tx *bbolt.Tx, now time.Time, window time.Duration, stats *SaveStats) *grouper {
@@ -69,7 +79,7 @@ func (g *grouper) saved(prev *event.Event, e *event.Event) error {
 		key := pairKey(sid, e.ID)
 		if prev != nil && prev.Date == e.Date {
 			if !bytes.Equal(g.tx.Bucket(bucketStoryEvents).Get(key), raw) {
-				st.changed = true
+				st.changed, st.recount = true, true
 				return g.tx.Bucket(bucketStoryEvents).Put(key, raw)
 			}
 			return nil
@@ -82,7 +92,7 @@ func (g *grouper) saved(prev *event.Event, e *event.Event) error {
 			if err := g.tx.Bucket(bucketStoryEvents).Put(key, raw); err != nil {
 				return err
 			}
-			st.changed = true
+			st.changed, st.split = true, true
 			whole := days
 			if n > 0 {
 				whole = rest.hull(days)
@@ -210,6 +220,13 @@ func (g *grouper) join(st *storyState, eventID string, raw []byte, days span) er
 		return fmt.Errorf("story %s: add event %s: %w", st.rec.ID, eventID, err)
 	}
 	st.changed = true
+	if st.stored != nil && !st.recount && !st.split {
+		m, err := decodeMember(eventID, raw)
+		if err != nil {
+			return fmt.Errorf("story %s: add event %s: %w", st.rec.ID, eventID, err)
+		}
+		st.joined = append(st.joined, m)
+	}
 	if cur, ok, err := st.span(); err != nil {
 		return err
 	} else if ok {
@@ -226,11 +243,58 @@ func (g *grouper) leave(st *storyState, eventID string, rest span, n int) error 
 	if err := g.tx.Bucket(bucketEventStory).Delete([]byte(eventID)); err != nil {
 		return fmt.Errorf("story %s: remove event %s: %w", st.rec.ID, eventID, err)
 	}
-	st.changed = true
+	st.changed, st.split = true, true
 	if n == 0 {
 		return g.drop(st)
 	}
 	return g.setSpan(st, rest)
+}
+
+// splitOff moves the events of part, which lie too far from the rest of
+// st to be one story with them, into a story of their own. The new
+// story keeps st's Created: it was known, as part of st, since then,
+// and alerts for new stories do not take it for news.
+func (g *grouper) splitOff(st *storyState, part []memberEntry) (*storyState, error) {
+	founder := event.Event{ID: part[0].id, Country: st.rec.Country, Service: st.rec.Service, Action: st.rec.Action}
+	ns := g.found(&founder)
+	ns.rec.Created = st.rec.Created
+	members, eventStory := g.tx.Bucket(bucketStoryEvents), g.tx.Bucket(bucketEventStory)
+	sp := part[0].days
+	for _, m := range part {
+		err := members.Delete(pairKey(st.rec.ID, m.id))
+		if err == nil {
+			err = members.Put(pairKey(ns.rec.ID, m.id), m.member.encode())
+		}
+		if err == nil {
+			err = eventStory.Put([]byte(m.id), []byte(ns.rec.ID))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("split story %s: event %s: %w", st.rec.ID, m.id, err)
+		}
+		sp = sp.hull(m.days)
+	}
+	ns.changed = true
+	return ns, g.setSpan(ns, sp)
+}
+
+// parts divides a story's members into the runs whose days come within
+// the window of each other, earliest first.
+func parts(members []memberEntry, window time.Duration) [][]memberEntry {
+	sorted := slices.Clone(members)
+	slices.SortFunc(sorted, func(a, b memberEntry) int {
+		return cmp.Or(a.days.from.Compare(b.days.from), strings.Compare(a.id, b.id))
+	})
+	var out [][]memberEntry
+	var hull span
+	for i, m := range sorted {
+		if i == 0 || !hull.near(m.days, window) {
+			out = append(out, nil)
+			hull = m.days
+		}
+		out[len(out)-1] = append(out[len(out)-1], m)
+		hull = hull.hull(m.days)
+	}
+	return out
 }
 
 // merge moves every event of the story loserID into winner.
@@ -274,7 +338,7 @@ func (g *grouper) merge(winner *storyState, loserID string) error {
 			return err
 		}
 	}
-	winner.changed = true
+	winner.changed, winner.recount = true, true
 	return g.drop(loser)
 }
 
@@ -404,7 +468,9 @@ func (g *grouper) drop(st *storyState) error {
 func (g *grouper) finish() error {
 	stories, last := g.tx.Bucket(bucketStories), g.tx.Bucket(bucketIdxStoryLast)
 	updated := g.tx.Bucket(bucketIdxStoryUpdated)
-	for _, id := range g.order {
+	// Not range: a story split in two adds its new part to g.order.
+	for i := 0; i < len(g.order); i++ {
+		id := g.order[i]
 		st := g.touched[id]
 		if st.gone {
 			if st.stored == nil {
@@ -419,11 +485,26 @@ func (g *grouper) finish() error {
 			if err := updated.Delete(updatedKey(st.rec.Updated, id)); err != nil {
 				return fmt.Errorf("delete story %s: %w", id, err)
 			}
+			if err := deleteStoryTallies(g.tx, id); err != nil {
+				return err
+			}
 			g.stats.DeletedStories++
 			continue
 		}
 		if !st.changed {
 			continue
+		}
+		if st.stored != nil && !st.recount && !st.split && len(st.joined) > 0 {
+			ok, err := g.update(st)
+			if err != nil {
+				return err
+			}
+			if ok {
+				if err := g.write(st); err != nil {
+					return err
+				}
+				continue
+			}
 		}
 		members, err := storyMembers(g.tx, id)
 		if err != nil {
@@ -432,57 +513,158 @@ func (g *grouper) finish() error {
 		if len(members) == 0 {
 			return fmt.Errorf("story %s: no events left but not dropped", id)
 		}
+		if st.split {
+			// The earliest part keeps the story, the others become
+			// stories of their own, summarised in their turn.
+			if ps := parts(members, g.window); len(ps) > 1 {
+				for _, part := range ps[1:] {
+					if _, err := g.splitOff(st, part); err != nil {
+						return err
+					}
+				}
+				// Read again, in key order, which summarise's ties go by.
+				if members, err = storyMembers(g.tx, id); err != nil {
+					return err
+				}
+			}
+		}
 		oldFrom, oldTo := st.rec.SpanFrom, st.rec.SpanTo
-		summarise(&st.rec, members)
+		ts := summarise(&st.rec, members)
 		// Placing kept the span current, but make sure the index says
 		// what the members say.
 		if err := g.reindex(st, oldFrom, oldTo); err != nil {
 			return err
 		}
-
-		raw, err := json.Marshal(st.rec)
-		if err != nil {
-			return fmt.Errorf("encode story %s: %w", id, err)
+		if err := deleteStoryTallies(g.tx, id); err != nil {
+			return err
 		}
-		if st.stored != nil {
-			if bytes.Equal(raw, st.stored) {
-				continue
-			}
-			g.stats.UpdatedStories++
-			g.stats.UpdatedStoryIDs = append(g.stats.UpdatedStoryIDs, id)
-		} else {
-			g.stats.NewStories++
-			g.stats.NewStoryIDs = append(g.stats.NewStoryIDs, id)
+		if err := putStoryTallies(g.tx, id, ts, nil); err != nil {
+			return err
 		}
-		if st.stored != nil {
-			if err := updated.Delete(updatedKey(st.rec.Updated, id)); err != nil {
-				return fmt.Errorf("story %s: %w", id, err)
-			}
-		}
-		st.rec.Updated = g.now
-		if err := updated.Put(updatedKey(g.now, id), nil); err != nil {
-			return fmt.Errorf("story %s: %w", id, err)
-		}
-		if raw, err = json.Marshal(st.rec); err != nil {
-			return fmt.Errorf("encode story %s: %w", id, err)
-		}
-		if err := stories.Put([]byte(id), raw); err != nil {
-			return fmt.Errorf("story %s: %w", id, err)
-		}
-		k, err := storyLastKey(&st.rec.Story)
-		if err != nil {
-			return fmt.Errorf("story %s: %w", id, err)
-		}
-		if st.lastKey != nil && !bytes.Equal(k, st.lastKey) {
-			if err := last.Delete(st.lastKey); err != nil {
-				return fmt.Errorf("story %s: %w", id, err)
-			}
-		}
-		if err := last.Put(k, nil); err != nil {
-			return fmt.Errorf("story %s: %w", id, err)
+		if err := g.write(st); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// write stores the record of a story finish recomputed, unless its
+// fields came out as they were, and counts it.
+func (g *grouper) write(st *storyState) error {
+	id := st.rec.ID
+	stories, last := g.tx.Bucket(bucketStories), g.tx.Bucket(bucketIdxStoryLast)
+	updated := g.tx.Bucket(bucketIdxStoryUpdated)
+	raw, err := json.Marshal(st.rec)
+	if err != nil {
+		return fmt.Errorf("encode story %s: %w", id, err)
+	}
+	if st.stored != nil {
+		if bytes.Equal(raw, st.stored) {
+			return nil
+		}
+		g.stats.UpdatedStories++
+		g.stats.UpdatedStoryIDs = append(g.stats.UpdatedStoryIDs, id)
+		if err := updated.Delete(updatedKey(st.rec.Updated, id)); err != nil {
+			return fmt.Errorf("story %s: %w", id, err)
+		}
+	} else {
+		g.stats.NewStories++
+		g.stats.NewStoryIDs = append(g.stats.NewStoryIDs, id)
+	}
+	st.rec.Updated = g.now
+	if err := updated.Put(updatedKey(g.now, id), nil); err != nil {
+		return fmt.Errorf("story %s: %w", id, err)
+	}
+	if raw, err = json.Marshal(st.rec); err != nil {
+		return fmt.Errorf("encode story %s: %w", id, err)
+	}
+	if err := stories.Put([]byte(id), raw); err != nil {
+		return fmt.Errorf("story %s: %w", id, err)
+	}
+	k, err := storyLastKey(&st.rec.Story)
+	if err != nil {
+		return fmt.Errorf("story %s: %w", id, err)
+	}
+	if st.lastKey != nil && !bytes.Equal(k, st.lastKey) {
+		if err := last.Delete(st.lastKey); err != nil {
+			return fmt.Errorf("story %s: %w", id, err)
+		}
+	}
+	if err := last.Put(k, nil); err != nil {
+		return fmt.Errorf("story %s: %w", id, err)
+	}
+	return nil
+}
+
+// update brings a stored story that only gained events (st.joined) up to
+// date from its record, its tallies and those events, without reading
+// its other members: what summarise would make of them all. ok is false
+// for a story without tallies, made before they were kept, which finish
+// then recomputes from its members.
+func (g *grouper) update(st *storyState) (ok bool, err error) {
+	id := st.rec.ID
+	ts, ok, err := loadStoryTallies(g.tx, id)
+	if err != nil || !ok {
+		return false, err
+	}
+	r := &st.rec.Story
+	first, err := dateSpan(r.First)
+	if err != nil {
+		return false, corrupt("story %s: %w", id, err)
+	}
+	last, err := dateSpan(r.Last)
+	if err != nil {
+		return false, corrupt("story %s: %w", id, err)
+	}
+	joined := make(map[string]bool, len(st.joined))
+	for _, m := range st.joined {
+		joined[m.id] = true
+	}
+	feeds := slices.Clone(r.Feeds)
+	sources := map[string]bool{} // articles new to the story
+	for i := range st.joined {
+		m := &st.joined[i]
+		ts.add(m)
+		if m.Feed != "" && !slices.Contains(feeds, m.Feed) {
+			feeds = append(feeds, m.Feed)
+		}
+		r.Confidence = max(r.Confidence, m.Confidence)
+		if c := m.days.from.Compare(first.from); c < 0 || c == 0 && precision(m.Date) > precision(r.First) {
+			r.First, first = m.Date, m.days
+		}
+		if c := m.days.from.Compare(last.from); c > 0 || c == 0 && precision(m.Date) > precision(r.Last) {
+			r.Last, last = m.Date, m.days
+		}
+		if !sources[m.Article] && !g.reported(id, m.Article, joined) {
+			sources[m.Article] = true
+		}
+	}
+	slices.Sort(feeds)
+	r.Feeds = feeds
+	r.Sources += len(sources)
+	r.Date, r.Reason = ts.bestDate(), ts.bestReason()
+	// Only the tallies the new events counted in changed.
+	touched := map[string]bool{}
+	for _, m := range st.joined {
+		touched[string(storyTallyKey(id, tallyDate, m.Date))] = true
+		if k, _ := reasonKey(m.Reason); k != "" {
+			touched[string(storyTallyKey(id, tallyReason, k))] = true
+		}
+	}
+	return true, putStoryTallies(g.tx, id, ts, touched)
+}
+
+// reported reports whether story sid holds an event of the article other
+// than the joined ones: whether it counted the article as a source
+// before they joined.
+func (g *grouper) reported(sid, article string, joined map[string]bool) bool {
+	eventStory := g.tx.Bucket(bucketEventStory)
+	for _, eid := range articleEventIDs(g.tx, article) {
+		if !joined[eid] && string(eventStory.Get([]byte(eid))) == sid {
+			return true
+		}
+	}
+	return false
 }
 
 // storyMembers reads the members of a story from story_events.
@@ -502,7 +684,7 @@ func storyMembers(tx *bbolt.Tx, sid string) ([]memberEntry, error) {
 
 // groupAll groups every stored event into stories, oldest first, as the
 // upgrade from schema version 1 does.
-func groupAll(tx *bbolt.Tx, now time.Time, window time.Duration) error {
+func groupAll(tx *bbolt.Tx, now time.Time, window time.Duration, p *reporter) error {
 	var eventIDs []string
 	err := tx.Bucket(bucketIdxDate).ForEach(func(k, _ []byte) error {
 		i := bytes.IndexByte(k, 0)
@@ -525,6 +707,7 @@ func groupAll(tx *bbolt.Tx, now time.Time, window time.Duration) error {
 		if err := g.saved(nil, &e.Event); err != nil {
 			return fmt.Errorf("event %s: %w", id, err)
 		}
+		p.add(1)
 	}
 	return g.finish()
 }
@@ -575,7 +758,7 @@ const updatedLayout = "2006-01-02T15:04:05.000000000"
 
 // buildUpdatedIndex creates idx_story_updated and fills it from the
 // stories, for a file written before it existed.
-func buildUpdatedIndex(tx *bbolt.Tx) error {
+func buildUpdatedIndex(tx *bbolt.Tx, p *reporter) error {
 	idx, err := tx.CreateBucket(bucketIdxStoryUpdated)
 	if err != nil {
 		return err
@@ -589,6 +772,7 @@ func buildUpdatedIndex(tx *bbolt.Tx) error {
 		if err := json.Unmarshal(v, &r); err != nil {
 			return fmt.Errorf("story %s: %w", k, err)
 		}
+		p.add(1)
 		return idx.Put(updatedKey(r.Updated, string(k)), nil)
 	})
 }

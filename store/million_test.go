@@ -117,6 +117,65 @@ func BenchmarkMillionStats(b *testing.B) {
 	}
 }
 
+// BenchmarkMillionPeriods counts events by month and action, as the web
+// page's chart does on every load: unfiltered, from the kept tallies.
+func BenchmarkMillionPeriods(b *testing.B) {
+	db := openMillion(b)
+	for _, bm := range []struct {
+		name string
+		f    store.Filter
+	}{
+		{"all", store.Filter{}},
+		{"mid-month-range", store.Filter{Since: "2024-06-15", Until: "2025-03-10"}},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := db.ByPeriodAndAction(bm.f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkMillionUpgrade opens read-write a copy of the store from which
+// what a read-write open makes when missing (the tallies) is removed, as
+// the first run after an upgrade of policywatch does, and reports how
+// long it took and how many progress reports the steps made.
+func BenchmarkMillionUpgrade(b *testing.B) {
+	src := synth.Bench(b, million)
+	path := filepath.Join(b.TempDir(), "policywatch.db")
+	for b.Loop() {
+		b.StopTimer()
+		if err := copyFile(path, src); err != nil {
+			b.Fatal(err)
+		}
+		bdb, err := bbolt.Open(path, 0o644, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		err = bdb.Update(func(tx *bbolt.Tx) error { return tx.DeleteBucket([]byte("event_tallies")) })
+		bdb.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		var steps []store.UpgradeStep
+		db, err := store.Open(path, store.Options{Progress: func(s store.UpgradeStep) { steps = append(steps, s) }})
+		if err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+		b.StopTimer()
+		if len(steps) == 0 || !steps[len(steps)-1].End {
+			b.Fatalf("progress %+v", steps)
+		}
+		b.ReportMetric(float64(len(steps)), "progress-reports/op")
+		b.StartTimer()
+	}
+}
+
 // BenchmarkMillionStories lists stories, as the web page, the Atom feed
 // and alerts do.
 func BenchmarkMillionStories(b *testing.B) {
@@ -241,8 +300,10 @@ func part(bucket string) string {
 		return "articles"
 	case "idx_country", "idx_service", "idx_action", "idx_date":
 		return "indexes"
-	case "stories", "story_events", "event_story", "idx_story_triple", "idx_story_last":
+	case "stories", "story_events", "event_story", "idx_story_triple", "idx_story_last", "story_tallies":
 		return "stories"
+	case "event_tallies":
+		return "tallies"
 	}
 	return "other"
 }

@@ -261,7 +261,8 @@ func (c *copier) commit() error {
 
 // rebuild makes the copied records whole: it drops those that do not
 // decode or name what is not there, rebuilds every index and link from
-// what is left, regroups events without a story, and recounts.
+// what is left, regroups events without a story, and recounts, tallies
+// included.
 func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverReport) error {
 	dropped := map[string]int{}
 	drop := func(kind, format string, args ...any) {
@@ -331,6 +332,7 @@ func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverRepo
 	}
 	events := tx.Bucket(bucketEvents)
 	kept := map[string]bool{}
+	tallies := tallyDelta{}
 	var entries []indexEntry
 	bad = nil
 	events.ForEach(func(k, v []byte) error {
@@ -351,6 +353,7 @@ func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverRepo
 			return nil
 		}
 		kept[r.ID] = true
+		tallies.add(&r.Event, 1)
 		entries = append(entries, eventIndexKeys(r.Event, date)...)
 		entries = append(entries, indexEntry{bucketArticleEvents, pairKey(r.ArticleID, r.ID)})
 		return nil
@@ -362,6 +365,18 @@ func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverRepo
 		if err := tx.Bucket(e.bucket).Put(e.key, nil); err != nil {
 			return err
 		}
+	}
+
+	if tx.Bucket(bucketTallies) != nil {
+		if err := tx.DeleteBucket(bucketTallies); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.CreateBucket(bucketTallies); err != nil {
+		return err
+	}
+	if err := tallies.apply(tx); err != nil {
+		return err
 	}
 
 	if err := rebuildStories(tx, now, window, kept, drop, rep); err != nil {
@@ -535,7 +550,8 @@ func rebuildStories(tx *bbolt.Tx, now time.Time, window time.Duration, events ma
 		if err != nil {
 			return err
 		}
-		st.changed = true
+		// Events it lost may have held it together.
+		st.changed, st.split = true, true
 	}
 
 	var homeless []string

@@ -69,7 +69,7 @@ func (db *DB) Save(b Batch) (SaveStats, error) {
 	var st SaveStats
 	now := db.now().UTC()
 	err := db.update(func(tx *bbolt.Tx) error {
-		w := writer{tx: tx, now: now, stats: &st, stories: newGrouper(tx, now, db.window, &st)}
+		w := writer{tx: tx, now: now, stats: &st, stories: newGrouper(tx, now, db.window, &st), tallies: tallyDelta{}}
 		for i := range b.Articles {
 			if err := w.saveArticle(&b.Articles[i]); err != nil {
 				return err
@@ -87,6 +87,9 @@ func (db *DB) Save(b Batch) (SaveStats, error) {
 		}
 		if err := w.stories.finish(); err != nil {
 			return fmt.Errorf("stories: %w", err)
+		}
+		if err := w.tallies.apply(tx); err != nil {
+			return fmt.Errorf("tallies: %w", err)
 		}
 		return addCounts(tx, &st)
 	})
@@ -119,6 +122,7 @@ type writer struct {
 	now     time.Time
 	stats   *SaveStats
 	stories *grouper
+	tallies tallyDelta
 }
 
 func (w writer) saveArticle(ae *ArticleEvents) error {
@@ -203,6 +207,7 @@ func (w writer) saveEvent(articleID string, i int, e event.Event, saved map[stri
 		if !stored.FirstSeen.IsZero() {
 			rec.FirstSeen = stored.FirstSeen
 		}
+		w.tallies.add(prev, -1)
 		w.stats.UpdatedEvents++
 		if changed(prev, &e) {
 			w.stats.ChangedEvents++
@@ -210,6 +215,7 @@ func (w writer) saveEvent(articleID string, i int, e event.Event, saved map[stri
 	} else {
 		w.stats.NewEvents++
 	}
+	w.tallies.add(&e, 1)
 
 	raw, err := encodeEvent(rec)
 	if err != nil {
@@ -286,6 +292,7 @@ func (w writer) deleteEvent(id string) error {
 	if err := deleteIndexes(w.tx, e.Event); err != nil {
 		return err
 	}
+	w.tallies.add(&e.Event, -1)
 	if err := w.tx.Bucket(bucketArticleEvents).Delete(pairKey(e.ArticleID, id)); err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
@@ -31,39 +30,121 @@ type Stats struct {
 	// ByExtractor keys are the versions of the extractors that made the
 	// events; "" counts those stored before versions were recorded.
 	ByExtractor []Count `json:"by_extractor"`
+	// ByFeed keys are the names of the feeds that brought the events;
+	// "" counts those without one.
+	ByFeed []Count `json:"by_feed"`
 }
 
 // Stats counts the events matching f. Limit is ignored: the counts are
-// of every matching event. A filter on dates alone is answered from the
-// index keys without decoding events.
+// of every matching event. A filter on dates alone, the web page's, is
+// answered from the counts Save keeps (see tallies.go), adding those of
+// the months within the range and counting the events of a month the
+// range cuts through one by one; any other filter decodes the events it
+// matches.
 func (db *DB) Stats(f Filter) (Stats, error) {
-	f.Limit = 0
-	q, err := compile(f)
-	if err != nil {
-		return Stats{}, err
-	}
 	var c counter
-	var indexed bool
-	if q.datesOnly() {
-		err = db.view(func(tx *bbolt.Tx) error {
-			// A file written before idx_extractor, opened read-only,
-			// cannot be counted from the indexes alone.
-			if indexed = tx.Bucket(bucketIdxExtractor) != nil; indexed {
-				return c.fromIndexes(tx, &q)
-			}
-			return nil
-		})
-	}
-	if err == nil && !indexed {
-		err = db.EachEvent(f, func(e event.Record) error {
-			c.add(&e)
-			return nil
-		})
-	}
+	err := db.count(f, c.fromTallies, func(e *event.Record) { c.add(e) })
 	if err != nil {
 		return Stats{}, fmt.Errorf("stats %s: %w", db.path, err)
 	}
 	return c.stats(), nil
+}
+
+// PeriodCount is how many events of one action a period holds.
+type PeriodCount struct {
+	// Period is YYYY-MM, or YYYY for events dated only by their year.
+	Period string       `json:"period"`
+	Action event.Action `json:"action"`
+	Events int          `json:"events"`
+}
+
+// ByPeriodAndAction counts the events matching f by period and action,
+// as a chart of them over time needs, in order of period then action.
+// Limit is ignored. A filter on dates alone is answered as Stats answers
+// it, from the kept counts.
+func (db *DB) ByPeriodAndAction(f Filter) ([]PeriodCount, error) {
+	type key struct {
+		period string
+		action event.Action
+	}
+	counts := map[key]int{}
+	fromTallies := func(b *bbolt.Bucket, since, until string) ([]string, error) {
+		return eachTally(b, since, until, dimAction, func(period string, _ byte, value []byte, n int) {
+			counts[key{period, event.Action(value)}] += n
+		})
+	}
+	err := db.count(f, fromTallies, func(e *event.Record) {
+		counts[key{monthKey(e.Date), e.Action}]++
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count by month %s: %w", db.path, err)
+	}
+	out := make([]PeriodCount, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, PeriodCount{Period: k.period, Action: k.action, Events: n})
+	}
+	slices.SortFunc(out, func(a, b PeriodCount) int {
+		return cmp.Or(strings.Compare(a.Period, b.Period), strings.Compare(string(a.Action), string(b.Action)))
+	})
+	return out, nil
+}
+
+// count passes what f matches to its callbacks: for a filter on dates
+// alone, the tallies bucket to fromTallies, which counts the periods
+// wholly in range and returns those partly in it, and then each event
+// of those periods in range to each; for any other filter, or a file
+// without tallies, each matching event.
+func (db *DB) count(f Filter, fromTallies func(b *bbolt.Bucket, since, until string) ([]string, error), each func(*event.Record)) error {
+	f.Limit = 0
+	q, err := compile(f)
+	if err != nil {
+		return err
+	}
+	var kept bool
+	var partial []string
+	if q.datesOnly() {
+		err = db.view(func(tx *bbolt.Tx) error {
+			// A file written before the tallies, opened read-only, has
+			// none: its events are counted.
+			b := tx.Bucket(bucketTallies)
+			if kept = b != nil; kept {
+				partial, err = fromTallies(b, q.since, q.until)
+			}
+			return err
+		})
+	}
+	// The months the range cuts through, a day range within each. A
+	// year-only event sorts on 1 January with those of January, but is
+	// of the year's own period, counted whole. (These are read in
+	// transactions of their own: a Save in between may make the counts
+	// of the two moments.)
+	for _, period := range partial {
+		if err != nil {
+			break
+		}
+		from, to, _ := periodDays(period) // checked by fromTallies
+		err = db.EachEvent(Filter{Since: max(from, q.since), Until: minBound(to, q.until)}, func(e event.Record) error {
+			if monthKey(e.Date) == period {
+				each(&e)
+			}
+			return nil
+		})
+	}
+	if err == nil && !kept {
+		err = db.EachEvent(f, func(e event.Record) error {
+			each(&e)
+			return nil
+		})
+	}
+	return err
+}
+
+// minBound is the earlier of two YYYY-MM-DD bounds, "" being open.
+func minBound(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return min(a, b)
 }
 
 // datesOnly reports whether q filters on nothing but the date, which
@@ -74,15 +155,17 @@ func (q *query) datesOnly() bool {
 }
 
 type counter struct {
-	events                                         int
-	country, service, action, yearMonth, extractor map[string]int
+	events                                               int
+	country, service, action, yearMonth, extractor, feed map[string]int
 }
 
-func (c *counter) inc(m *map[string]int, key string) {
+func (c *counter) inc(m *map[string]int, key string) { c.count(m, key, 1) }
+
+func (c *counter) count(m *map[string]int, key string, n int) {
 	if *m == nil {
 		*m = map[string]int{}
 	}
-	(*m)[key]++
+	(*m)[key] += n
 }
 
 func (c *counter) add(e *event.Record) {
@@ -92,6 +175,7 @@ func (c *counter) add(e *event.Record) {
 	c.inc(&c.action, string(e.Action))
 	c.inc(&c.yearMonth, monthKey(e.Date))
 	c.inc(&c.extractor, e.Extractor)
+	c.inc(&c.feed, e.Feed)
 }
 
 // monthKey is YYYY-MM, or YYYY for a date with only a year.
@@ -102,84 +186,6 @@ func monthKey(date string) string {
 	return date
 }
 
-// fromIndexes counts keys per value in the country, service and action
-// indexes and per month in the date index, for q's dates alone. A padded
-// date cannot tell "2018" from "2018-01-01", so only the events indexed
-// under 1 January are decoded to see which they are, and, before since,
-// those indexed on the days a month or year overlapping it begins.
-func (c *counter) fromIndexes(tx *bbolt.Tx, q *query) error {
-	since, until := q.since, q.until
-	events := tx.Bucket(bucketEvents)
-	reaches := map[string]bool{} // event id: its partial date reaches since
-	var decodeErr error
-	inRange := func(date, id []byte) bool {
-		d := string(date)
-		switch {
-		case until != "" && (d > until || since > until):
-			return false
-		case since == "" || d >= since:
-			return true
-		case !slices.Contains(q.partial, d):
-			return false
-		}
-		ok, seen := reaches[string(id)]
-		if !seen {
-			e, err := getEvent(events, string(id))
-			if err != nil {
-				decodeErr = fmt.Errorf("event %s: %w", id, err)
-				return false
-			}
-			ok = dateEnd(e.Date, d) >= since
-			reaches[string(id)] = ok
-		}
-		return ok
-	}
-	for _, ix := range []struct {
-		bucket []byte
-		m      *map[string]int
-	}{
-		{bucketIdxCountry, &c.country},
-		{bucketIdxService, &c.service},
-		{bucketIdxAction, &c.action},
-		{bucketIdxExtractor, &c.extractor},
-	} {
-		err := tx.Bucket(ix.bucket).ForEach(func(k, _ []byte) error {
-			value, rest, ok := bytes.Cut(k, []byte{0})
-			date, id, ok2 := bytes.Cut(rest, []byte{0})
-			if !ok || !ok2 {
-				return corrupt("%s: malformed key %q", ix.bucket, k)
-			}
-			if inRange(date, id) {
-				c.inc(ix.m, string(value))
-			}
-			return decodeErr
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return tx.Bucket(bucketIdxDate).ForEach(func(k, _ []byte) error {
-		date, id, ok := bytes.Cut(k, []byte{0})
-		if !ok || len(date) != len("2006-01-02") {
-			return corrupt("%s: malformed key %q", bucketIdxDate, k)
-		}
-		if !inRange(date, id) {
-			return decodeErr
-		}
-		c.events++
-		month := string(date[:len("2006-01")])
-		if bytes.HasSuffix(date, []byte("-01-01")) {
-			e, err := getEvent(events, string(id))
-			if err != nil {
-				return fmt.Errorf("event %s: %w", id, missing(err, "%s", bucketIdxDate))
-			}
-			month = monthKey(e.Date)
-		}
-		c.inc(&c.yearMonth, month)
-		return nil
-	})
-}
-
 func (c *counter) stats() Stats {
 	return Stats{
 		Events:      c.events,
@@ -188,6 +194,7 @@ func (c *counter) stats() Stats {
 		ByAction:    sorted(c.action),
 		ByMonth:     byKey(c.yearMonth),
 		ByExtractor: sorted(c.extractor),
+		ByFeed:      sorted(c.feed),
 	}
 }
 

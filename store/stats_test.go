@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -123,7 +124,7 @@ func bruteStats(events map[string]event.Event, f Filter) Stats {
 		if len(month) > 7 {
 			month = month[:7]
 		}
-		for dim, key := range map[string]string{"country": e.Country, "service": e.Service, "action": string(e.Action), "month": month, "extractor": e.Extractor} {
+		for dim, key := range map[string]string{"country": e.Country, "service": e.Service, "action": string(e.Action), "month": month, "extractor": e.Extractor, "feed": e.Feed} {
 			if counts[dim] == nil {
 				counts[dim] = map[string]int{}
 			}
@@ -136,7 +137,7 @@ func bruteStats(events map[string]event.Event, f Filter) Stats {
 	}
 	// Months in order of time, a year before its months.
 	slices.SortFunc(st.ByMonth, func(a, b Count) int { return strings.Compare(a.Key, b.Key) })
-	st.ByExtractor = sorted(counts["extractor"])
+	st.ByExtractor, st.ByFeed = sorted(counts["extractor"]), sorted(counts["feed"])
 	return st
 }
 
@@ -166,6 +167,14 @@ func TestStatsMatchBruteForce(t *testing.T) {
 		{Text: "encryption"},
 		{MinConfidence: 0.7},
 		{Feeds: []string{"bbc"}, Until: "2017"},
+		// Ranges that cut through months, counted from the tallies of
+		// the whole months and the events of the others; 1 January
+		// holds year-only dates too.
+		{Since: "2017-01-15", Until: "2018-04-20"},
+		{Until: "2018-01-01"},
+		{Since: "2018-01-01", Until: "2018-01-10"},
+		{Since: "2017-01-02", Until: "2017-12-31"},
+		{Since: "2016-06-05", Until: "2016-06-05"},
 	} {
 		t.Run(fmt.Sprintf("%+v", f), func(t *testing.T) {
 			got, err := db.Stats(f)
@@ -175,6 +184,30 @@ func TestStatsMatchBruteForce(t *testing.T) {
 			want := bruteStats(events, f)
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("Stats =\n%+v\nbrute force\n%+v", got, want)
+			}
+			// By period and action, from the events Events matches.
+			matched, err := db.Events(Filter{Countries: f.Countries, Services: f.Services, Actions: f.Actions, Since: f.Since, Until: f.Until,
+				Text: f.Text, MinConfidence: f.MinConfidence, Feeds: f.Feeds})
+			if err != nil {
+				t.Fatal(err)
+			}
+			byPeriod := map[PeriodCount]int{}
+			for _, e := range matched {
+				byPeriod[PeriodCount{Period: monthKey(e.Date), Action: e.Action}]++
+			}
+			counts, err := db.ByPeriodAndAction(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			total := 0
+			for _, c := range counts {
+				if byPeriod[PeriodCount{Period: c.Period, Action: c.Action}] != c.Events {
+					t.Errorf("ByPeriodAndAction %+v, the events say %d", c, byPeriod[PeriodCount{Period: c.Period, Action: c.Action}])
+				}
+				total += c.Events
+			}
+			if total != len(matched) || !slices.IsSortedFunc(counts, func(a, b PeriodCount) int { return strings.Compare(a.Period, b.Period) }) {
+				t.Errorf("ByPeriodAndAction counts %d events of %d, or is out of order", total, len(matched))
 			}
 			if f.Since == "" && f.Until == "" && len(f.Countries)+len(f.Services)+len(f.Actions)+len(f.Feeds) == 0 && f.Text == "" && f.MinConfidence == 0 && got.Events != len(events) {
 				t.Errorf("unfiltered Stats counts %d events of %d", got.Events, len(events))
@@ -206,6 +239,7 @@ func TestStatsYearOnlyAndOrder(t *testing.T) {
 		ByMonth: []Count{{"2017-03", 1}, {"2018", 1}, {"2018-01", 2}},
 		// Made before versions were recorded.
 		ByExtractor: []Count{{"", 4}},
+		ByFeed:      []Count{{"rferl", 4}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Stats =\n%+v\nwant\n%+v", got, want)
@@ -261,16 +295,16 @@ func TestStoriesStayConsistent(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkStories(t, db)
+		checkDB(t, db)
 		if t.Failed() {
 			t.Fatalf("inconsistent after night %d", night)
 		}
 	}
 }
 
-// Counting everything reads index keys, not events: with an event's
-// value damaged, Events fails but Stats still counts it. (Only events
-// indexed under 1 January are read, to tell a year-only date.)
-func TestStatsFromIndexesOnly(t *testing.T) {
+// Counting by dates reads the tallies Save keeps, not events: with an
+// event's value damaged, Events fails but Stats still counts it.
+func TestStatsFromTallies(t *testing.T) {
 	db := openTemp(t)
 	b := specBatch(t, "a1 rferl RU telegram block 2018-04-16", "a2 rferl IR telegram restrict 2018")
 	if _, err := db.Save(b); err != nil {
@@ -285,7 +319,7 @@ func TestStatsFromIndexesOnly(t *testing.T) {
 	if _, err := db.Events(Filter{}); err == nil {
 		t.Fatal("Events read a damaged event without error; the test proves nothing")
 	}
-	for _, f := range []Filter{{}, {Since: "2018", Until: "2018-12"}} {
+	for _, f := range []Filter{{}, {Since: "2018", Until: "2018-12"}, {Since: "2018-01-01", Until: "2018-04-30"}} {
 		st, err := db.Stats(f)
 		if err != nil {
 			t.Fatalf("Stats(%+v): %v", f, err)
@@ -293,9 +327,113 @@ func TestStatsFromIndexesOnly(t *testing.T) {
 		if want := []Count{{"2018", 1}, {"2018-04", 1}}; st.Events != 2 || !reflect.DeepEqual(st.ByMonth, want) {
 			t.Errorf("Stats(%+v) = %+v", f, st)
 		}
+		counts, err := db.ByPeriodAndAction(f)
+		if want := []PeriodCount{{"2018", event.Restrict, 1}, {"2018-04", event.Block, 1}}; err != nil || !reflect.DeepEqual(counts, want) {
+			t.Errorf("ByPeriodAndAction(%+v) = %+v, %v; want %+v", f, counts, err, want)
+		}
+	}
+	// A range cutting through April reads April's events.
+	if _, err := db.Stats(Filter{Since: "2018-04-10"}); err == nil {
+		t.Error("Stats from 10 April decoded nothing")
 	}
 	// Any other filter needs the events.
 	if _, err := db.Stats(Filter{Countries: []string{"RU"}}); err == nil {
 		t.Error("Stats by country decoded nothing")
+	}
+}
+
+// The tallies stay those of the stored events through new, changed,
+// moved, re-extracted and removed events, batch after batch.
+func TestTalliesStayExact(t *testing.T) {
+	db := openTemp(t)
+	for seed := range uint64(3) {
+		randomStore(t, db, 150*int(seed+1), seed)
+		checkDB(t, db)
+	}
+	// Every event of an article removed, as reextract does when the
+	// extractor no longer finds any.
+	var ids []string
+	db.view(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketArticles).ForEach(func(k, _ []byte) error {
+			if len(ids) < 30 {
+				ids = append(ids, string(k))
+			}
+			return nil
+		})
+	})
+	var b Batch
+	for _, id := range ids {
+		a, err := db.Article(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Articles = append(b.Articles, ArticleEvents{Article: a, Extractor: "v3"})
+	}
+	if st, err := db.Save(b); err != nil || st.DeletedEvents == 0 {
+		t.Fatalf("save: %+v %v", st, err)
+	}
+	checkDB(t, db)
+}
+
+// A store written before the tallies, opened read-only, counts its
+// events; opened read-write, it makes the tallies.
+func TestStatsWithoutTallies(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pw.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := randomStore(t, db, 200, 11)
+	db.Close()
+	bdb, err := bbolt.Open(path, 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bdb.Update(func(tx *bbolt.Tx) error { return tx.DeleteBucket(bucketTallies) }); err != nil {
+		t.Fatal(err)
+	}
+	bdb.Close()
+	for _, opts := range []Options{{ReadOnly: true}, {}} {
+		db, err := Open(path, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []Filter{{}, {Since: "2017-03-10", Until: "2018"}} {
+			if got, want := must(db.Stats(f)), bruteStats(events, f); !reflect.DeepEqual(got, want) {
+				t.Errorf("read-only %v: Stats(%+v) =\n%+v\nwant\n%+v", opts.ReadOnly, f, got, want)
+			}
+		}
+		db.view(func(tx *bbolt.Tx) error {
+			if has := tx.Bucket(bucketTallies) != nil; has == opts.ReadOnly {
+				t.Errorf("read-only %v: tallies bucket there: %v", opts.ReadOnly, has)
+			}
+			return nil
+		})
+		if !opts.ReadOnly {
+			checkDB(t, db)
+		}
+		db.Close()
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// checkDB runs Check's invariants on an open store.
+func checkDB(t testing.TB, db *DB) {
+	t.Helper()
+	rep := CheckReport{Problems: []string{}}
+	c := newCollector(&rep)
+	db.view(func(tx *bbolt.Tx) error {
+		checkInvariants(tx, SchemaVersion, c, map[string]int{})
+		return nil
+	})
+	c.flush()
+	if !rep.OK() {
+		t.Errorf("invariants: %q", rep.Problems)
 	}
 }

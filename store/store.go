@@ -90,6 +90,11 @@ type Options struct {
 	// events as they are saved: stories already stored are not regrouped
 	// when it changes.
 	StoryWindow time.Duration
+	// Progress, if set, hears how an upgrade made by a read-write open
+	// goes, step by step: called as a step begins (Done 0), every
+	// hundredth of the way or so, and as it ends (End). An open of a
+	// current file does not call it.
+	Progress func(UpgradeStep)
 }
 
 // DB is an open policywatch database.
@@ -103,6 +108,8 @@ type DB struct {
 	// version is the schema version of the file: SchemaVersion, except
 	// for an older file opened read-only, which cannot be upgraded.
 	version int
+	// progress is Options.Progress.
+	progress func(UpgradeStep)
 }
 
 // Open opens the database at path. Read-write, it creates the file and
@@ -150,7 +157,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 
-	db := &DB{bolt: bdb, path: path, now: time.Now, window: window, version: SchemaVersion}
+	db := &DB{bolt: bdb, path: path, now: time.Now, window: window, version: SchemaVersion, progress: opts.Progress}
 	switch {
 	case opts.ReadOnly:
 		err = db.view(db.checkSchema)
@@ -233,34 +240,61 @@ func (db *DB) initSchema(tx *bbolt.Tx) error {
 		}
 		version = v
 	}
-	for _, name := range allBuckets {
+	// story_tallies was added within version 2, and is filled as stories
+	// are recomputed.
+	for _, name := range append(allBuckets, bucketStoryTallies) {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("open %s: create bucket %s: %w", db.path, name, err)
 		}
 	}
+	// What this file is known to hold, for the progress of the steps
+	// below; zero when it has no kept counts (version 1).
+	known, _ := readCounts(tx)
 	if tx.Bucket(bucketIdxStoryUpdated) == nil {
-		if err := buildUpdatedIndex(tx); err != nil {
+		p := newReporter(db.progress, "indexing stories by update time", known.Stories)
+		if err := buildUpdatedIndex(tx, p); err != nil {
 			return fmt.Errorf("open %s: index stories by update: %w", db.path, err)
 		}
+		p.end()
 	}
 	if tx.Bucket(bucketIdxExtractor) == nil {
-		if err := buildExtractorIndex(tx); err != nil {
+		p := newReporter(db.progress, "indexing events by extractor", known.Events)
+		if err := buildExtractorIndex(tx, p); err != nil {
 			return fmt.Errorf("open %s: index events by extractor: %w", db.path, err)
 		}
+		p.end()
 	}
 	if version == 1 {
-		if err := groupAll(tx, db.now().UTC(), db.window); err != nil {
+		p := newReporter(db.progress, "grouping events into stories (upgrade from schema version 1)", known.Events)
+		if err := groupAll(tx, db.now().UTC(), db.window, p); err != nil {
 			return fmt.Errorf("open %s: upgrade from schema version 1: %w", db.path, err)
 		}
+		p.end()
+	}
+	if tx.Bucket(bucketTallies) == nil {
+		p := newReporter(db.progress, "counting events for stats", known.Events)
+		if err := buildTallies(tx, p); err != nil {
+			return fmt.Errorf("open %s: count events for stats: %w", db.path, err)
+		}
+		p.end()
 	}
 	if version != SchemaVersion {
 		if err := tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion))); err != nil {
 			return fmt.Errorf("open %s: write schema version: %w", db.path, err)
 		}
 	}
-	// Last, so that an upgrade's stories are counted.
+	// Last, so that an upgrade's stories are counted; by cursor, as
+	// Bucket.Stats reads the pages as committed, without the stories
+	// this transaction made.
 	if _, ok := readCounts(tx); !ok {
-		if err := writeCounts(tx, countBuckets(tx)); err != nil {
+		p := newReporter(db.progress, "counting articles, events and stories", 0)
+		c := Counts{
+			Articles: keyCount(tx.Bucket(bucketKeys)),
+			Events:   keyCount(tx.Bucket(bucketIdxDate)),
+			Stories:  keyCount(tx.Bucket(bucketStories)),
+		}
+		p.end()
+		if err := writeCounts(tx, c); err != nil {
 			return fmt.Errorf("open %s: %w", db.path, err)
 		}
 	}
@@ -275,7 +309,7 @@ func (db *DB) current() bool {
 			return err
 		}
 		if _, counted := readCounts(tx); db.version != SchemaVersion || tx.Bucket(bucketIdxStoryUpdated) == nil ||
-			tx.Bucket(bucketIdxExtractor) == nil || !counted {
+			tx.Bucket(bucketIdxExtractor) == nil || tx.Bucket(bucketTallies) == nil || tx.Bucket(bucketStoryTallies) == nil || !counted {
 			return errors.New("older schema")
 		}
 		return nil

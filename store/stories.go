@@ -48,6 +48,10 @@ func (db *DB) Stories(f StoryFilter) ([]Story, error) {
 			out, err = changedStories(tx, &q, f)
 			return err
 		}
+		if q.since != "" && len(q.countries)+len(q.services)+len(q.actions) > 0 {
+			out, err = tripleStories(tx, &q, f)
+			return err
+		}
 		stories := tx.Bucket(bucketStories)
 		var day []Story
 		var dayDate []byte
@@ -126,15 +130,78 @@ func changedStories(tx *bbolt.Tx, q *query, f StoryFilter) ([]Story, error) {
 			out = append(out, r.Story)
 		}
 	}
-	slices.SortFunc(out, func(a, b Story) int {
-		// Stored dates were validated by Save, so padding cannot fail.
-		la, _ := padDate(a.Last)
-		lb, _ := padDate(b.Last)
-		if c := strings.Compare(lb, la); c != 0 {
-			return c
+	slices.SortFunc(out, compareStories)
+	return out, nil
+}
+
+// compareStories is the order Stories lists them in.
+func compareStories(a, b Story) int {
+	// Stored dates were validated by Save, so padding cannot fail.
+	la, _ := padDate(a.Last)
+	lb, _ := padDate(b.Last)
+	if c := strings.Compare(lb, la); c != 0 {
+		return c
+	}
+	return compareSameLast(a, b)
+}
+
+// tripleStories is Stories for a filter on country, service or action
+// and a first date: it reads idx_story_triple, where each triple's
+// stories go by their last day, from that date on, so that a country's
+// year reads that country's stories since then rather than every
+// story since then (1.6 s at a million events for Russia's year).
+func tripleStories(tx *bbolt.Tx, q *query, f StoryFilter) ([]Story, error) {
+	prefixes := [][]byte{nil} // every triple
+	if len(q.countries) > 0 {
+		prefixes = prefixes[:0]
+		for _, c := range q.countries {
+			prefixes = append(prefixes, append([]byte(c), 0))
 		}
-		return compareSameLast(a, b)
-	})
+	}
+	stories := tx.Bucket(bucketStories)
+	var out []Story
+	c := tx.Bucket(bucketIdxStoryTriple).Cursor()
+	for _, prefix := range prefixes {
+		k, _ := c.Seek(prefix)
+		for k != nil && bytes.HasPrefix(k, prefix) {
+			parts := bytes.SplitN(k, []byte{0}, 4)
+			if len(parts) != 4 {
+				return nil, corrupt("%s: malformed key %q", bucketIdxStoryTriple, k)
+			}
+			triple := k[:len(k)-len(parts[3])]
+			if len(q.services) > 0 && !slices.Contains(q.services, string(parts[1])) ||
+				len(q.actions) > 0 && !slices.Contains(q.actions, string(parts[2])) {
+				k, _ = c.Seek(append(slices.Clip(triple), 0xff)) // the next triple
+				continue
+			}
+			sp, id, err := parseTripleKey(parts[3])
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", bucketIdxStoryTriple, err)
+			}
+			from, to := sp.keys()
+			if to < q.since {
+				// The span's end is at or after the story's Last: no
+				// story of the triple ending earlier can match.
+				k, _ = c.Seek(append(slices.Clip(triple), q.since...))
+				continue
+			}
+			if q.until == "" || from <= q.until {
+				var r storyRecord
+				if err := getJSON(stories, id, &r); err != nil {
+					return nil, fmt.Errorf("story %s: %w", id, missing(err, "%s", bucketIdxStoryTriple))
+				}
+				ok, err := q.matchStory(tx, &r.Story, f.CreatedAfter)
+				if err != nil {
+					return nil, err
+				}
+				if ok && !r.Updated.Before(f.ChangedSince) {
+					out = append(out, r.Story)
+				}
+			}
+			k, _ = c.Next()
+		}
+	}
+	slices.SortFunc(out, compareStories)
 	return out, nil
 }
 

@@ -152,6 +152,9 @@ func checkStories(t testing.TB, db *DB) {
 			if r.EventIDs != nil {
 				t.Errorf("story %s stores its event ids: %q", id, r.EventIDs)
 			}
+			if ps := parts(ms, db.window); len(ps) > 1 {
+				t.Errorf("story %s is %d runs of events too far apart to be one story", id, len(ps))
+			}
 			want := r
 			summarise(&want, ms)
 			if !reflect.DeepEqual(want, r) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,5 +117,47 @@ func TestStoriesOrderFollowsLast(t *testing.T) {
 	s, _, _ := db.Story(storyOf(t, db, "a"))
 	if s.Last != "2018-04-12" || !s.Updated.Equal(clock.t) || s.Created.Equal(clock.t) {
 		t.Errorf("grown story %+v", s)
+	}
+}
+
+// A filter on country, service or action with a first date reads the
+// stories of those triples from that date on (idx_story_triple); it
+// finds what reading every story since the date and filtering finds.
+func TestStoriesByTriple(t *testing.T) {
+	db := openTemp(t)
+	randomStore(t, db, 600, 5)
+	in := func(list []string, v string) bool { return len(list) == 0 || slices.Contains(list, v) }
+	for _, f := range []Filter{
+		{Countries: []string{"RU"}, Since: "2017"},
+		{Countries: []string{"ru", "IR"}, Since: "2016-06-10", Until: "2017-02"},
+		{Services: []string{"telegram"}, Since: "2018-01-01", Until: "2018-01-01"},
+		{Actions: []string{"block", "throttle"}, Since: "2016"},
+		{Countries: []string{"CN"}, Services: []string{"google", "internet"}, Actions: []string{"block"}, Since: "2016-02"},
+		{Countries: []string{"TR"}, Since: "2018-04", Limit: 3},
+		{Countries: []string{"PK"}, Since: "2017-05", MinConfidence: 0.7, Feeds: []string{"bbc"}},
+		{Countries: []string{"XX"}, Since: "2016"},
+	} {
+		got, err := db.Stories(StoryFilter{Filter: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := db.Stories(StoryFilter{Filter: Filter{Since: f.Since, Until: f.Until, MinConfidence: f.MinConfidence, Feeds: f.Feeds}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, _ := compile(f)
+		var want []Story
+		for _, s := range all {
+			if in(q.countries, s.Country) && in(q.services, s.Service) && in(q.actions, string(s.Action)) &&
+				(f.Limit == 0 || len(want) < f.Limit) {
+				want = append(want, s)
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("Stories(%+v): %d stories, want %d", f, len(got), len(want))
+		}
+		if len(want) == 0 && f.Countries[0] != "XX" {
+			t.Errorf("Stories(%+v): none; the test proves nothing", f)
+		}
 	}
 }

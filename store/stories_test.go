@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"errors"
+	"go.etcd.io/bbolt"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -92,6 +94,22 @@ func TestStoryGrouping(t *testing.T) {
 				{"a2 guardian RU telegram block 2018-07-01", "a4 bbc RU telegram block 2018-04-24"},
 			},
 			want: [][]string{{"a1"}, {"a2"}, {"a4"}},
+		},
+		{
+			name: "a story splits when the report bridging it moves away",
+			saves: [][]string{
+				{"a1 rferl RU telegram block 2018-04-01", "a3 bbc RU telegram block 2018-04-25", "a2 guardian RU telegram block 2018-04-13"},
+				{"a2 guardian RU telegram block 2018-07-01"},
+			},
+			want: [][]string{{"a1"}, {"a2"}, {"a3"}},
+		},
+		{
+			name: "a report moving within a story can split it",
+			saves: [][]string{
+				{"a1 rferl RU telegram block 2018-04-01", "a2 guardian RU telegram block 2018-04-13", "a3 bbc RU telegram block 2018-04-25"},
+				{"a2 guardian RU telegram block 2018-04-03"},
+			},
+			want: [][]string{{"a1", "a2"}, {"a3"}},
 		},
 		{
 			name:   "the window is configurable",
@@ -347,6 +365,49 @@ func TestStoryDeletedWithItsOnlyEvent(t *testing.T) {
 	}
 }
 
+// A re-extraction that drops the report holding a story together splits
+// it: the earliest part keeps the story, the later one is a story of its
+// own, made as the first was, so alerts for new stories pass it by.
+func TestStorySplitWhenEventLeaves(t *testing.T) {
+	db := openTemp(t)
+	clock := &fixedClock{t: time.Date(2018, 5, 1, 2, 0, 0, 0, time.UTC)}
+	db.now = clock.now
+	batch := specBatch(t, "a1 rferl RU telegram block 2018-04-01", "a2 guardian RU telegram block 2018-04-13",
+		"a3 bbc RU telegram block 2018-04-25", "a4 bbc RU telegram block 2018-04-27")
+	if _, err := db.Save(batch); err != nil {
+		t.Fatal(err)
+	}
+	story := storyOf(t, db, "a1")
+	before, _, _ := db.Story(story)
+
+	clock.t = clock.t.Add(24 * time.Hour)
+	st, err := db.Save(Batch{Articles: []ArticleEvents{{Article: batch.Articles[1].Article}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkStories(t, db)
+	checkDB(t, db)
+	if got := partition(t, db); !reflect.DeepEqual(got, [][]string{{"a1"}, {"a3", "a4"}}) {
+		t.Errorf("stories %q, want a1 apart from a3 and a4", got)
+	}
+	if storyStats(st) != [3]int{1, 1, 0} || st.DeletedEvents != 1 {
+		t.Errorf("stats %+v, want one deleted event, one new and one updated story", st)
+	}
+	if got := storyOf(t, db, "a1"); got != story {
+		t.Errorf("the earliest part changed id: %s, want %s", got, story)
+	}
+	later, _, err := db.Story(storyOf(t, db, "a3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !later.Created.Equal(before.Created) || !later.Updated.Equal(clock.t) || later.First != "2018-04-25" || later.Sources != 2 {
+		t.Errorf("the later part: %+v; want it made when the story was, updated now", later)
+	}
+	if c, _ := db.Counts(); c.Stories != 2 {
+		t.Errorf("counts %+v, want 2 stories", c)
+	}
+}
+
 func TestStoryIDsStableAcrossRuns(t *testing.T) {
 	nights := [][]string{
 		{"a1 rferl RU telegram block 2018-04-16", "a2 rferl IR telegram restrict 2018-04-30"},
@@ -538,5 +599,49 @@ func TestStoryTimestamps(t *testing.T) {
 	}
 	if !s.Created.Equal(time.Date(2018, 5, 1, 0, 0, 0, 0, time.UTC)) || !s.Updated.Equal(clock.t) {
 		t.Errorf("story created %v updated %v", s.Created, s.Updated)
+	}
+}
+
+// A report joining a stored story updates it from its record, its
+// tallies and the new report, without reading its other reports: with
+// one of them damaged on disk, the join still succeeds, and what it makes
+// is what recomputing from every report makes.
+func TestStoryJoinReadsOnlyTheNewReport(t *testing.T) {
+	db := openTemp(t)
+	if _, err := db.Save(specBatch(t, "a1 rferl RU telegram block 2018-04-01", "a2 guardian RU telegram block 2018-04-05")); err != nil {
+		t.Fatal(err)
+	}
+	// A second night makes the story's tallies, if an older store had none.
+	if _, err := db.Save(specBatch(t, "a3 bbc RU telegram block 2018-04-05")); err != nil {
+		t.Fatal(err)
+	}
+	checkDB(t, db)
+	sid := storyOf(t, db, "a1")
+	var key, good []byte
+	db.view(func(tx *bbolt.Tx) error {
+		k, v := tx.Bucket(bucketStoryEvents).Cursor().Seek(pairKey(sid, ""))
+		key, good = bytes.Clone(k), bytes.Clone(v)
+		return nil
+	})
+	damage := func(v []byte) {
+		if err := db.update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketStoryEvents).Put(key, v) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	damage([]byte("x"))
+	b := specBatch(t, "a4 dw RU telegram block 2018-04-09")
+	b.Articles[0].Events[0].Reason = "extremist content"
+	st, err := db.Save(b)
+	if err != nil {
+		t.Fatalf("join: %v", err)
+	}
+	if storyStats(st) != [3]int{0, 1, 0} {
+		t.Errorf("join: %+v, want one updated story", st)
+	}
+	damage(good)
+	checkStories(t, db)
+	checkDB(t, db)
+	if s, _, _ := db.Story(sid); s.Sources != 4 || s.Last != "2018-04-09" || s.Reason != "extremist content" || len(s.Feeds) != 4 {
+		t.Errorf("story after the join: %+v", s)
 	}
 }

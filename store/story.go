@@ -1,12 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/binary"
 	"errors"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/policywatch/policywatch/event"
@@ -126,9 +126,10 @@ type memberEntry struct {
 }
 
 // summarise recomputes every derived field of r but EventIDs, its span
-// included, from its members; the identity, Created and Updated are left
-// alone. members must not be empty.
-func summarise(r *storyRecord, members []memberEntry) {
+// included, from its members, and returns the tallies of their dates and
+// reasons; the identity, Created and Updated are left alone. members
+// must not be empty.
+func summarise(r *storyRecord, members []memberEntry) storyTallies {
 	s := &r.Story
 	s.EventIDs = nil // see storyRecord
 	s.Feeds = []string{}
@@ -158,86 +159,19 @@ func summarise(r *storyRecord, members []memberEntry) {
 	slices.Sort(s.Feeds)
 	s.Sources = len(articles)
 	s.First, s.Last = first.Date, last.Date
-	s.Date = bestDate(members)
-	s.Reason = bestReason(members)
+	var ts storyTallies
+	for i := range members {
+		ts.add(&members[i])
+	}
+	s.Date, s.Reason = ts.bestDate(), ts.bestReason()
 	r.SpanFrom, r.SpanTo = sp.keys()
+	return ts
 }
 
 // compareMembers is the order of Story.EventIDs: the order of events in
 // query results, newest first.
 func compareMembers(a, b *memberEntry) int {
-	if c := b.days.from.Compare(a.days.from); c != 0 {
-		return c
-	}
-	if c := strings.Compare(b.Published, a.Published); c != 0 {
-		return c
-	}
-	return strings.Compare(a.id, b.id)
-}
-
-// tally is how many members give one value and the best confidence among them.
-type tally struct {
-	value  string // the date, or the wording of the reason
-	n      int
-	conf   float64
-	newest *memberEntry // the newest report giving it, for a stable tie-break
-}
-
-func count(members []memberEntry, key func(*memberEntry) (k, v string)) []*tally {
-	byKey := map[string]*tally{}
-	var out []*tally
-	for i := range members {
-		m := &members[i]
-		k, v := key(m)
-		if k == "" {
-			continue
-		}
-		t := byKey[k]
-		if t == nil {
-			t = &tally{value: v, newest: m}
-			byKey[k] = t
-			out = append(out, t)
-		}
-		t.n++
-		if m.Confidence > t.conf {
-			t.conf = m.Confidence
-			t.value = v // the wording of the most confident event
-		}
-		if compareMembers(m, t.newest) < 0 {
-			t.newest = m
-		}
-	}
-	return out
-}
-
-func bestDate(members []memberEntry) string {
-	ts := count(members, func(m *memberEntry) (string, string) { return m.Date, m.Date })
-	best := slices.MinFunc(ts, func(a, b *tally) int {
-		return cmp.Or(
-			cmp.Compare(precision(b.value), precision(a.value)),
-			cmp.Compare(b.n, a.n),
-			cmp.Compare(b.conf, a.conf),
-			strings.Compare(a.value, b.value), // the earlier date
-		)
-	})
-	return best.value
-}
-
-func bestReason(members []memberEntry) string {
-	ts := count(members, func(m *memberEntry) (string, string) {
-		return strings.ToLower(strings.Join(strings.Fields(m.Reason), " ")), strings.TrimSpace(m.Reason)
-	})
-	if len(ts) == 0 {
-		return ""
-	}
-	best := slices.MinFunc(ts, func(a, b *tally) int {
-		return cmp.Or(
-			cmp.Compare(b.n, a.n),
-			cmp.Compare(b.conf, a.conf),
-			compareMembers(a.newest, b.newest), // the newest report
-		)
-	})
-	return best.value
+	return compareReports(a.report(), b.report())
 }
 
 // decodeMember reads a story_events value.
@@ -257,18 +191,67 @@ func decodeMember(id string, raw []byte) (memberEntry, error) {
 // storyEventIDs lists the events of a story in the order of
 // Story.EventIDs, newest first.
 func storyEventIDs(tx *bbolt.Tx, sid string) ([]string, error) {
-	members, err := storyMembers(tx, sid)
-	if err != nil {
-		return nil, err
+	// Only the date and publication time of each member decide the
+	// order, so only they are read, in place: listing a year of a busy
+	// country's stories reads tens of thousands of members.
+	type entry struct {
+		from          [len("2006-01-02")]byte // the padded date, which sorts as the day does
+		published, id []byte
 	}
-	sorted := make([]*memberEntry, len(members))
-	for i := range members {
-		sorted[i] = &members[i]
+	var entries []entry
+	prefix := pairKey(sid, "")
+	c := tx.Bucket(bucketStoryEvents).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		e := entry{id: k[len(prefix):]}
+		date, published, ok := memberDates(v)
+		switch len(date) {
+		case len("2006"):
+			copy(e.from[:], date)
+			copy(e.from[4:], "-01-01")
+		case len("2006-01"):
+			copy(e.from[:], date)
+			copy(e.from[7:], "-01")
+		case len("2006-01-02"):
+			copy(e.from[:], date)
+		default:
+			ok = false
+		}
+		if !ok {
+			return nil, corrupt("story %s: event %s: malformed story member", sid, e.id)
+		}
+		e.published = published
+		entries = append(entries, e)
 	}
-	slices.SortFunc(sorted, compareMembers)
-	ids := make([]string, len(sorted))
-	for i, m := range sorted {
-		ids[i] = m.id
+	slices.SortFunc(entries, func(a, b entry) int {
+		return cmp.Or(bytes.Compare(b.from[:], a.from[:]), bytes.Compare(b.published, a.published), bytes.Compare(a.id, b.id))
+	})
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = string(e.id)
 	}
 	return ids, nil
+}
+
+// memberDates reads the date and the publication time of a story_events
+// value without decoding the rest (see member.encode).
+func memberDates(b []byte) (date, published []byte, ok bool) {
+	if len(b) < 8 {
+		return nil, nil, false
+	}
+	b = b[8:]
+	for i := range 5 { // Date, Reason, Article, Feed, Published
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return nil, nil, false
+		}
+		s := b[k : k+int(n)]
+		b = b[k+int(n):]
+		switch i {
+		case 0:
+			date = s
+		case 4:
+			published = s
+		}
+	}
+	return date, published, len(b) == 0
 }

@@ -142,3 +142,68 @@ func TestUpgradeIsAtomic(t *testing.T) {
 		t.Errorf("after a failed upgrade the file is version %d, want 1", ro.version)
 	}
 }
+
+// A file as version 1 wrote it has none of what was added within version
+// 2 either: no kept counts, no index of update times or extractors. Its
+// upgrade counts the stories it makes, in the transaction that makes
+// them, and leaves a file Check finds sound.
+func TestUpgradeFromV1Counts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pw.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Save(specBatch(t,
+		"a1 rferl RU telegram block 2018-04-16", "a2 rferl IR telegram restrict 2018-04-30",
+		"a3 bbc RU telegram block 2017-03", "a4 bbc CN google block 2018")); err != nil {
+		t.Fatal(err)
+	}
+	want, err := db.Counts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	downgradeToV1(t, path)
+	bdb, err := bbolt.Open(path, 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = bdb.Update(func(tx *bbolt.Tx) error {
+		for _, name := range [][]byte{bucketIdxStoryUpdated, bucketIdxExtractor, bucketExtractedBy, bucketTallies} {
+			if tx.Bucket(name) != nil {
+				if err := tx.DeleteBucket(name); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.Bucket(bucketMeta).Delete(keyCounts)
+	})
+	bdb.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var steps []string
+	db, err = Open(path, Options{Progress: func(s UpgradeStep) {
+		if s.Done == 0 {
+			steps = append(steps, s.Step)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Counts()
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want || got.Stories == 0 {
+		t.Errorf("counts after the upgrade %+v, want %+v", got, want)
+	}
+	if len(steps) == 0 {
+		t.Error("the upgrade reported no progress")
+	}
+	if rep, err := Check(path, Options{}); err != nil || !rep.OK() {
+		t.Errorf("check after the upgrade: %v %v", err, rep.Problems)
+	}
+}

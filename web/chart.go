@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/policywatch/policywatch/event"
+	"github.com/policywatch/policywatch/store"
 )
 
 // Chart geometry, in SVG user units (CSS pixels at full size).
@@ -80,27 +81,27 @@ type legendItem struct {
 	Count  int
 }
 
-// newTimeline counts events by month and action and lays out the chart;
-// nil when no event has a month.
-func (v *vocab) newTimeline(events []event.Record) *timeline {
+// newTimeline lays out the chart of the counts of events by period and
+// action; nil when no event has a month.
+func (v *vocab) newTimeline(periods []store.PeriodCount) *timeline {
 	counts := map[string]map[event.Action]int{}
 	byAction := map[event.Action]int{}
 	t := &timeline{}
 	var first, last time.Time
-	for _, e := range events {
-		m, err := time.Parse("2006-01", monthOf(e.Date))
+	for _, p := range periods {
+		m, err := time.Parse("2006-01", p.Period)
 		if err != nil {
 			// "2018": a year has no place on a monthly axis.
-			t.YearOnly++
+			t.YearOnly += p.Events
 			continue
 		}
 		key := m.Format("2006-01")
 		if counts[key] == nil {
 			counts[key] = map[event.Action]int{}
 		}
-		counts[key][e.Action]++
-		byAction[e.Action]++
-		t.Events++
+		counts[key][p.Action] += p.Events
+		byAction[p.Action] += p.Events
+		t.Events += p.Events
 		if first.IsZero() || m.Before(first) {
 			first = m
 		}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/policywatch/policywatch/event"
+	"github.com/policywatch/policywatch/store"
 )
 
 func TestNiceScale(t *testing.T) {
@@ -29,10 +30,12 @@ func TestNiceScale(t *testing.T) {
 	}
 }
 
-func events(spec ...string) []event.Record {
-	var out []event.Record
+// events counts events given as date, action pairs, as
+// store.ByPeriodAndAction does.
+func events(spec ...string) []store.PeriodCount {
+	var out []store.PeriodCount
 	for i := 0; i+1 < len(spec); i += 2 {
-		out = append(out, event.Record{Event: event.Event{Date: spec[i], Action: event.Action(spec[i+1])}})
+		out = append(out, store.PeriodCount{Period: monthOf(spec[i]), Action: event.Action(spec[i+1]), Events: 1})
 	}
 	return out
 }

@@ -83,7 +83,8 @@ The summary says how many events were added, removed and changed.`,
 				return err
 			}
 			r := reextractor{
-				db:  store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second}},
+				db: store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second,
+					Progress: upgradeProgress(a.stderr, showProgress, log, a.dbPath)}},
 				x:   x,
 				log: log,
 			}

@@ -149,7 +149,8 @@ Exit codes:
 func (a *app) runPipeline(cmd *cobra.Command, cfg ingest.Config, log *slog.Logger, showProgress bool, window, commitEvery time.Duration) (pipeline.Summary, error) {
 	// Open once to fail early on a locked, foreign or newer file; the run
 	// itself visits the file per batch so readers get in between.
-	db := store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second, StoryWindow: window}}
+	db := store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second, StoryWindow: window,
+		Progress: upgradeProgress(a.stderr, showProgress, log, a.dbPath)}}
 	if err := db.Do(func(*store.DB) error { return nil }); errors.Is(err, store.ErrDamaged) {
 		return pipeline.Summary{}, fmt.Errorf("not writing to %s: %w", a.dbPath, err)
 	} else if err != nil {

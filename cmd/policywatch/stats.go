@@ -91,6 +91,7 @@ func statsDimensions(st store.Stats) []struct {
 		{"action", "By action", st.ByAction},
 		{"month", "By month", st.ByMonth},
 		{"extractor", "By extractor", st.ByExtractor},
+		{"feed", "By feed", st.ByFeed},
 	}
 }
 
@@ -134,6 +135,9 @@ func (a *app) writeStatsTable(st store.Stats) error {
 			label := c.Key
 			if d.name == "extractor" && label == "" {
 				label = "(not recorded)"
+			}
+			if d.name == "feed" && label == "" {
+				label = "(no feed)"
 			}
 			if d.name == "country" {
 				if country := gaz.Country(c.Key); country != nil {

@@ -183,6 +183,8 @@ func TestStatsCSVAndTable(t *testing.T) {
 		{"month", "2018", "1"},
 		{"month", "2018-04", "3"},
 		{"extractor", "", "4"}, // stored without a version
+		{"feed", "rferl", "3"},
+		{"feed", "guardian", "1"},
 	}
 	if got := readCSV(t, out); !reflect.DeepEqual(got, want) {
 		t.Errorf("stats csv\n%q\nwant\n%q", got, want)
@@ -200,6 +202,8 @@ func TestStatsCSVAndTable(t *testing.T) {
 		{"month", "2018", "1"},
 		{"month", "2018-04", "2"},
 		{"extractor", "", "3"},
+		{"feed", "rferl", "2"},
+		{"feed", "guardian", "1"},
 	}
 	if got := readCSV(t, out); !reflect.DeepEqual(got, want) {
 		t.Errorf("filtered stats csv\n%q\nwant\n%q", got, want)
@@ -209,7 +213,7 @@ func TestStatsCSVAndTable(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, s := range []string{"By country", "Russia (RU)", "Iran (IR)", "By service", "telegram", "By action", "restrict", "By month", "2018-04", "By extractor", "(not recorded)  4", "4 events."} {
+	for _, s := range []string{"By country", "Russia (RU)", "Iran (IR)", "By service", "telegram", "By action", "restrict", "By month", "2018-04", "By extractor", "(not recorded)  4", "By feed", "rferl", "4 events."} {
 		if !strings.Contains(out, s) {
 			t.Errorf("stats table lacks %q:\n%s", s, out)
 		}
