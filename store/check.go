@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -200,7 +201,7 @@ type eventInfo struct {
 
 // checkInvariants checks what Save keeps true of the buckets.
 func checkInvariants(tx *bbolt.Tx, version int, c *collector, records map[string]int) {
-	for _, name := range append(allBuckets, bucketIdxStoryUpdated, bucketAlertsSent, bucketAlertsMeta, bucketWARCFiles) {
+	for _, name := range slices.Concat(allBuckets, [][]byte{bucketIdxStoryUpdated, bucketAlertsSent, bucketAlertsMeta, bucketWARCFiles}) {
 		if b := tx.Bucket(name); b != nil {
 			records[string(name)] = b.Stats().KeyN
 		}

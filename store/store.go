@@ -66,7 +66,9 @@ var (
 	storyBuckets = [][]byte{
 		bucketStories, bucketStoryEvents, bucketEventStory, bucketIdxStoryTriple, bucketIdxStoryLast,
 	}
-	allBuckets = append(slices.Clip(v1Buckets), storyBuckets...)
+	// Clipped, so that appending to it always copies: callers add the
+	// buckets of later versions, concurrently.
+	allBuckets = slices.Clip(slices.Concat(v1Buckets, storyBuckets))
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -242,7 +244,7 @@ func (db *DB) initSchema(tx *bbolt.Tx) error {
 	}
 	// story_tallies was added within version 2, and is filled as stories
 	// are recomputed.
-	for _, name := range append(allBuckets, bucketStoryTallies) {
+	for _, name := range slices.Concat(allBuckets, [][]byte{bucketStoryTallies}) {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("open %s: create bucket %s: %w", db.path, name, err)
 		}
