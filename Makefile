@@ -44,9 +44,6 @@ test: check-tree vet
 	@# run without it.
 	$(GO) test -count=1 ./extract/...
 	$(GO) test -count=1 -run TestPageTextQuality ./ingest/
-	@# The CLI's damaged-database tests recover from bbolt's panics and
-	@# memory faults, which the race detector does not survive.
-	$(GO) test -count=1 -run 'TestDamagedDatabase|TestDamageFaultInjection|TestFaultInjection' ./cmd/policywatch/ ./store/
 	@# The smoke fuzzes the code that reads what strangers send over the
 	@# network; make fuzz adds the date matcher, whose instrumented build
 	@# (prose and gonum) costs more than a smoke should.

@@ -81,14 +81,6 @@ func checkDamageReport(t *testing.T, what string, r result, path string) {
 }
 
 func TestDamagedDatabase(t *testing.T) {
-	if race.Enabled {
-		// Reading damaged pages makes bbolt panic mid-transaction, and a
-		// page cut off the file is a memory fault turned into a panic; the
-		// race detector's bookkeeping does not survive recovering from
-		// those (it reported a race between this test's own sequential
-		// commands, with garbled stacks). make test runs it without -race.
-		t.Skip("recovers from bbolt panics and memory faults, which the race detector's state does not survive; run without -race")
-	}
 	t.Parallel()
 	tests := []struct {
 		name   string
@@ -218,17 +210,9 @@ func TestBackupAndCheckSound(t *testing.T) {
 // end the test binary), each either succeeds or reports the damage as
 // such, and recover always makes a file that passes check.
 func TestDamageFaultInjection(t *testing.T) {
-	if race.Enabled {
-		// Reading damaged pages makes bbolt panic mid-transaction, and a
-		// page cut off the file is a memory fault turned into a panic; the
-		// race detector's bookkeeping does not survive recovering from
-		// those (it reported a race between this test's own sequential
-		// commands, with garbled stacks). make test runs it without -race.
-		t.Skip("recovers from bbolt panics and memory faults, which the race detector's state does not survive; run without -race")
-	}
 	t.Parallel()
 	seeds := 9
-	if testing.Short() {
+	if testing.Short() || race.Enabled {
 		seeds = 3
 	}
 	sound := bigDB(t)
