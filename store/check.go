@@ -237,17 +237,7 @@ func checkInvariants(tx *bbolt.Tx, version int, c *collector, records map[string
 	var order []string // event ids in key order, for findings in a stable order
 	tallies := tallyDelta{}
 	tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
-		r, err := decodeEvent(v)
-		if err == nil && r.ID != string(k) {
-			err = fmt.Errorf("stored under the id %s", k)
-		}
-		if err == nil {
-			err = validateEvent(r.ArticleID, 0, &r.Event)
-		}
-		var date string
-		if err == nil {
-			date, err = padDate(r.Date)
-		}
+		r, date, err := decodeValidEvent(k, v)
 		if err != nil {
 			c.addf("event", "event %s: %v", k, err)
 			return nil

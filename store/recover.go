@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/policywatch/policywatch/event"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -336,17 +337,7 @@ func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverRepo
 	var entries []indexEntry
 	bad = nil
 	events.ForEach(func(k, v []byte) error {
-		r, err := decodeEvent(v)
-		if err == nil && r.ID != string(k) {
-			err = fmt.Errorf("stored under the id %s", k)
-		}
-		if err == nil {
-			err = validateEvent(r.ArticleID, 0, &r.Event)
-		}
-		var date string
-		if err == nil {
-			date, err = padDate(r.Date)
-		}
+		r, date, err := decodeValidEvent(k, v)
 		if err != nil {
 			drop("event", "event %s: %v", k, err)
 			bad = append(bad, bytes.Clone(k))
@@ -593,4 +584,21 @@ func decodeValidStory(k, v []byte) (*storyRecord, error) {
 		err = errors.New("no country, service or action")
 	}
 	return &r, err
+}
+
+// decodeValidEvent decodes the event stored under key k and checks it is
+// one Save could have written: stored under its own id, valid, with a
+// date that pads. date is its padded date, as the indexes hold it.
+func decodeValidEvent(k, v []byte) (r event.Record, date string, err error) {
+	r, err = decodeEvent(v)
+	if err == nil && r.ID != string(k) {
+		err = fmt.Errorf("stored under the id %s", k)
+	}
+	if err == nil {
+		err = validateEvent(r.ArticleID, 0, &r.Event)
+	}
+	if err == nil {
+		date, err = padDate(r.Date)
+	}
+	return r, date, err
 }
