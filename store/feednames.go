@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -9,19 +8,25 @@ import (
 )
 
 // FeedNames returns the names of the feeds that stored events came from,
-// sorted: the values a Filter's Feeds can match. There is no index of
-// them, so it reads every event, decoding only its feed.
+// sorted: the values a Filter's Feeds can match. They come from the kept
+// counts; a file without them (an older one opened read-only) has every
+// event read.
 func (db *DB) FeedNames() ([]string, error) {
 	seen := make(map[string]bool)
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
+		if b := tx.Bucket(bucketTallies); b != nil {
+			return allTallies(b, func(dim byte, value []byte, n int) {
+				if dim == dimFeed && n > 0 {
+					seen[string(value)] = true
+				}
+			})
+		}
 		return tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
-			var e struct {
-				Feed string `json:"feed"`
+			r, err := decodeEvent(v)
+			if err != nil {
+				return corrupt("event %s: %v", k, err)
 			}
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("event %s: decode: %w", k, err)
-			}
-			seen[e.Feed] = true
+			seen[r.Feed] = true
 			return nil
 		})
 	})

@@ -403,6 +403,9 @@ func TestStatsWithoutTallies(t *testing.T) {
 				t.Errorf("read-only %v: Stats(%+v) =\n%+v\nwant\n%+v", opts.ReadOnly, f, got, want)
 			}
 		}
+		if got, want := must(db.FeedNames()), feedsOf(events); !slices.Equal(got, want) {
+			t.Errorf("read-only %v: FeedNames = %q, want %q", opts.ReadOnly, got, want)
+		}
 		db.view(func(tx *bbolt.Tx) error {
 			if has := tx.Bucket(bucketTallies) != nil; has == opts.ReadOnly {
 				t.Errorf("read-only %v: tallies bucket there: %v", opts.ReadOnly, has)
@@ -413,6 +416,28 @@ func TestStatsWithoutTallies(t *testing.T) {
 			checkDB(t, db)
 		}
 		db.Close()
+	}
+}
+
+// feedsOf is the sorted feeds of events, as FeedNames lists them.
+func feedsOf(events map[string]event.Event) []string {
+	var feeds []string
+	for _, e := range events {
+		if e.Feed != "" && !slices.Contains(feeds, e.Feed) {
+			feeds = append(feeds, e.Feed)
+		}
+	}
+	slices.Sort(feeds)
+	return feeds
+}
+
+// FeedNames comes from the kept counts (TestStatsWithoutTallies checks it
+// without them).
+func TestFeedNames(t *testing.T) {
+	db := openTemp(t)
+	events := randomStore(t, db, 60, 3)
+	if got, want := must(db.FeedNames()), feedsOf(events); !slices.Equal(got, want) || len(got) < 2 {
+		t.Fatalf("FeedNames = %q, want %q", got, want)
 	}
 }
 
