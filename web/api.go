@@ -31,6 +31,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	var events []event.Record
 	err = s.visit(func(db *store.DB) (err error) {
+		if err := knownFeeds(db, f.Feeds); err != nil {
+			return err
+		}
 		events, err = db.Events(f)
 		return err
 	})
@@ -66,6 +69,9 @@ func (s *Server) handleEventsCSV(w http.ResponseWriter, r *http.Request) {
 	defer os.Remove(spool.Name())
 	defer spool.Close()
 	err = s.visit(func(db *store.DB) error {
+		if err := knownFeeds(db, f.Feeds); err != nil {
+			return err
+		}
 		bw := bufio.NewWriter(spool)
 		cw := event.NewCSVWriter(bw)
 		if err := db.EachEvent(f, cw.Write); err != nil {
@@ -102,6 +108,9 @@ func (s *Server) handleStories(w http.ResponseWriter, r *http.Request) {
 	}
 	var stories []store.Story
 	err = s.visit(func(db *store.DB) (err error) {
+		if err := knownFeeds(db, f.Feeds); err != nil {
+			return err
+		}
 		stories, err = db.Stories(store.StoryFilter{Filter: f})
 		return err
 	})
