@@ -87,22 +87,17 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 	// "X was first blocked in February 2024" in a story about Pakistan
 	// restoring X, whatever other states the story names.
 	for _, t := range targets {
-		for i := len(a.prior) - 1; i >= 0; i-- {
-			if p := a.prior[i]; p.service == t.service && p.sent.index < s.index && p.cstrength >= 2 {
-				return []string{p.country}, 0, "country: acted on the same service earlier"
-			}
+		if code := priorState(a, s, t.service, ""); code != "" {
+			return []string{code}, 0, "country: acted on the same service earlier"
 		}
 	}
 	// "Besides TikTok and WeChat, the banned list covers Weibo": the
 	// state the article reported taking the same action on a service this
 	// sentence names beside the targets.
 	for _, m := range s.mentions {
-		if !m.isService() {
-			continue
-		}
-		for i := len(a.prior) - 1; i >= 0; i-- {
-			if p := a.prior[i]; p.service == m.service && p.action == c.cue.action && p.sent.index < s.index && p.cstrength >= 2 {
-				return []string{p.country}, 0, "country: took the same action on a service named beside"
+		if m.isService() {
+			if code := priorState(a, s, m.service, c.cue.action); code != "" {
+				return []string{code}, 0, "country: took the same action on a service named beside"
 			}
 		}
 	}
@@ -119,6 +114,19 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 		return []string{code}, 0, "country: from context"
 	}
 	return nil, 0, ""
+}
+
+// priorState is the state of the latest decision before s on the service
+// slug, with action unless it is "", that named its state plainly
+// (strength 2 or more); "" when there is none.
+func priorState(a *analysis, s *sentence, slug string, action event.Action) string {
+	for i := len(a.prior) - 1; i >= 0; i-- {
+		p := a.prior[i]
+		if p.service == slug && (action == "" || p.action == action) && p.sent.index < s.index && p.cstrength >= 2 {
+			return p.country
+		}
+	}
+	return ""
 }
 
 func (w *words) isLocative(t token) bool { return w.locatives[t.lower] }

@@ -79,7 +79,7 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 			hi := x.nameAfter(toks, matched, j)
 			if hi < 0 {
 				if j < len(toks) && matched[j] {
-					i = x.matchedEnd(toks, matched, j)
+					i = matchedEnd(matched, j)
 					continue // another known name: the list goes on
 				}
 				break
@@ -100,7 +100,7 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 			lo := x.nameBefore(toks, matched, j)
 			if lo < 0 {
 				if matched[j-1] {
-					i = x.matchedStart(matched, j-1)
+					i = matchedStart(matched, j-1)
 					continue
 				}
 				break
@@ -158,14 +158,14 @@ func skipSeparatorsBack(toks []token, i int) int {
 }
 
 // matchedEnd and matchedStart find the ends of the gazetteer match around k.
-func (x *Extractor) matchedEnd(toks []token, matched []bool, k int) int {
-	for k < len(toks) && matched[k] {
+func matchedEnd(matched []bool, k int) int {
+	for k < len(matched) && matched[k] {
 		k++
 	}
 	return k
 }
 
-func (x *Extractor) matchedStart(matched []bool, k int) int {
+func matchedStart(matched []bool, k int) int {
 	for k > 0 && matched[k-1] {
 		k--
 	}
@@ -212,7 +212,7 @@ func (x *Extractor) nameBefore(toks []token, matched []bool, end int) int {
 		}
 		break
 	}
-	if i == end || i == 0 && isCapitalized(toks[0].text) && end-i == 1 && x.lex.words.openSetStop[toks[0].lower] {
+	if i == end {
 		return -1
 	}
 	return i
