@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"go.etcd.io/bbolt"
 )
@@ -40,4 +41,54 @@ func (db *DB) FeedNames() ([]string, error) {
 	}
 	slices.Sort(names)
 	return names, nil
+}
+
+// UnknownFeedError is a feed a filter names that no stored event came
+// from: a misspelt name would otherwise match nothing.
+type UnknownFeedError struct {
+	Feed  string
+	Known []string // the feeds with events, sorted
+}
+
+func (e *UnknownFeedError) Error() string {
+	if len(e.Known) == 0 {
+		return fmt.Sprintf("%q: no stored event came from any feed yet", e.Feed)
+	}
+	for _, k := range e.Known {
+		if strings.EqualFold(k, e.Feed) {
+			return fmt.Sprintf("%q: no stored event came from that feed; did you mean %q? (names are matched exactly)", e.Feed, k)
+		}
+	}
+	const most = 30
+	var b strings.Builder
+	for i, k := range e.Known {
+		if i == most {
+			fmt.Fprintf(&b, " and %d more", len(e.Known)-most)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q", k)
+	}
+	return fmt.Sprintf("%q: no stored event came from that feed; the feeds with events are %s", e.Feed, b.String())
+}
+
+// CheckFeeds returns an *UnknownFeedError for the first of feeds that no
+// stored event came from, or nil. Names are matched exactly, as the
+// configuration spells them.
+func (db *DB) CheckFeeds(feeds []string) error {
+	if len(feeds) == 0 {
+		return nil
+	}
+	known, err := db.FeedNames()
+	if err != nil {
+		return err
+	}
+	for _, f := range feeds {
+		if !slices.Contains(known, f) {
+			return &UnknownFeedError{Feed: f, Known: known}
+		}
+	}
+	return nil
 }

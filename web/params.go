@@ -1,9 +1,9 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -131,22 +131,9 @@ func single(q url.Values, name string) (string, error) {
 // knownFeeds refuses a feed no stored event came from, as the command
 // line's --feed does: a misspelt name would silently match nothing.
 func knownFeeds(db *store.DB, feeds []string) error {
-	if len(feeds) == 0 {
-		return nil
+	err := db.CheckFeeds(feeds)
+	if uf := (*store.UnknownFeedError)(nil); errors.As(err, &uf) {
+		return badParam("feed", "%v", uf)
 	}
-	known, err := db.FeedNames()
-	if err != nil {
-		return err
-	}
-	for _, f := range feeds {
-		if slices.Contains(known, f) {
-			continue
-		}
-		quoted := make([]string, len(known))
-		for i, k := range known {
-			quoted[i] = strconv.Quote(k)
-		}
-		return badParam("feed", "%q: no stored event came from that feed; the feeds with events are %s", f, strings.Join(quoted, ", "))
-	}
-	return nil
+	return err
 }
