@@ -213,9 +213,14 @@ func (x *Extractor) untargeted(a *analysis, cand candidate, own bool) {
 			return // it names services, none of them acted on ("his Telegram channel")
 		}
 	}
-	countries, _, _ := x.actors(a, s, c, l, r, cand.passive, cand.reasonStart, nil)
+	countries, cstrength, _ := x.actors(a, s, c, l, r, cand.passive, cand.reasonStart, nil)
 	reason, rank := x.reasonFor(s, c, cand.reasonStart)
 	d, strength := x.dateFor(s, c, l, r, cand.reasonStart)
+	if len(countries) > 0 && !own {
+		_, partial := x.lex.partial.in(s.toks, l, r)
+		a.measures = append(a.measures, measure{s: s, c: c, countries: countries, action: c.cue.action, partial: partial,
+			date: d, dateStrength: strength, reason: reason, reasonRank: rank, cstrength: cstrength})
+	}
 	for _, code := range countries {
 		if reason != "" && rank >= 2 {
 			a.justifications = append(a.justifications, justification{country: code, text: reason, index: s.index})

@@ -133,6 +133,7 @@ func (x *Extractor) extract(doc Document, tr *Trace, collect *[]Candidate) []eve
 		decided = append(decided, found...)
 	}
 	decided = append(decided, x.resolveReferences(a, hard(decided))...)
+	decided = append(decided, x.continueLists(a, decided)...)
 	return x.merge(a, decided)
 }
 

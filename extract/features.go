@@ -15,6 +15,7 @@ const (
 	viaReference             // "the ban", "the decision" referring back
 	viaCollateral            // a service hit by another's block
 	viaImplied               // a ban implied by its lifting
+	viaList                  // a list of the services of a measure before it
 )
 
 // How directly the article states an event: features the models read
@@ -35,6 +36,7 @@ var featureNames = []string{
 	"evidence", // how many sentences state it: 0 for one, 1 for four or more
 	"dated",    // a date is stated with the action
 	"coref_only",
+	"list_only", // only as a list of a measure's services
 }
 
 // features describes an event by its decisions.
@@ -46,7 +48,7 @@ func features(g []decision, a event.Action) []float64 {
 		}
 	}
 	best := 0
-	inClause, verb, headline, collateral, reference, history, dated, coref := false, false, true, true, true, true, false, true
+	inClause, verb, headline, collateral, reference, history, dated, coref, list := false, false, true, true, true, true, false, true, true
 	for _, c := range g {
 		best = max(best, c.cstrength)
 		inClause = inClause || c.inClause
@@ -57,6 +59,7 @@ func features(g []decision, a event.Action) []float64 {
 		history = history && c.history
 		dated = dated || c.dateStrength == 2
 		coref = coref && c.coref
+		list = list && c.via == viaList
 	}
 	set("authority", best == 4)
 	set("named_state", best == 3)
@@ -73,6 +76,7 @@ func features(g []decision, a event.Action) []float64 {
 	f[featureIndex["evidence"]] = float64(min(len(g), 4)-1) / 3
 	set("dated", dated)
 	set("coref_only", coref)
+	set("list_only", list)
 	return f
 }
 

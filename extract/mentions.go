@@ -25,6 +25,9 @@ type analysis struct {
 	// pending are references to actions ("the ban") to resolve once all
 	// sentences are read.
 	pending []reference
+	// measures are actions on sets the sentence does not name ("banned 26
+	// platforms"), whose services a list may name (lists.go).
+	measures []measure
 	// current is the sentence whose mentions are being found.
 	current *sentence
 	// generalDates are the dates an article gives a state's measures on

@@ -121,7 +121,7 @@ func (x *Extractor) eventFeatures(k triple, g []decision, f []float64) []string 
 	return out
 }
 
-var viaNames = [...]string{viaCue: "cue", viaReference: "reference", viaCollateral: "collateral", viaImplied: "implied"}
+var viaNames = [...]string{viaCue: "cue", viaReference: "reference", viaCollateral: "collateral", viaImplied: "implied", viaList: "list"}
 
 // topFeatures names the n features that weighed most, for a trace.
 func topFeatures(cs []learn.Contribution, n int) string {

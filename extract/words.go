@@ -59,6 +59,8 @@ type words struct {
 	reasonEnders          map[string]bool
 	attributions          map[string]bool
 	earlierEvents         map[string]bool
+	listExempt            map[string]bool
+	listMarkers           map[string]bool
 }
 
 // loadWords reads data/words.yaml. Every list must be there and none
@@ -123,6 +125,8 @@ func loadWords() (*words, error) {
 		"reason_enders":          &w.reasonEnders,
 		"attributions":           &w.attributions,
 		"earlier_events":         &w.earlierEvents,
+		"list_exempt":            &w.listExempt,
+		"list_markers":           &w.listMarkers,
 	}
 	for name, list := range f {
 		dst, ok := lists[name]

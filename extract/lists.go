@@ -1,0 +1,231 @@
+// Lists: a sentence that names the services of a measure reported
+// without them ("Full list of the platforms banned in Nepal: Facebook,
+// Messenger, Instagram, ...").
+
+package extract
+
+import (
+	"fmt"
+
+	"github.com/policywatch/policywatch/event"
+)
+
+// measure is an action a state took on a set the sentence does not name
+// ("banned 26 social media platforms", "cut access to most social
+// networks"): the services it hit may be listed nearby.
+type measure struct {
+	s         *sentence
+	c         cueMatch
+	countries []string
+	action    event.Action
+	partial   bool
+
+	date           date
+	dateStrength   int
+	reason         string
+	reasonRank     int
+	cstrength      int
+}
+
+// listWindow is how many sentences after a measure a list of its services
+// may stand: the measure's own, the next (a colon, a new paragraph) and
+// the one after.
+const listWindow = 2
+
+// minList is the shortest run of names read as a list of a measure's
+// services: two names are as often a comparison ("Telegram and Signal
+// are popular") as a list.
+const minList = 3
+
+// continueLists turns each list of services that no action of its own
+// sentence covers into the events of the measure before it: the last
+// measure on an unnamed set within listWindow sentences (or in the
+// headline), else the last action whose services the list shares. The
+// list's sentence must not say the services were spared ("WhatsApp,
+// Signal and Viber were not affected").
+func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
+	decided := hard(all)
+	var out []decision
+	for _, s := range a.sents {
+		run, lo, hi := listRun(s)
+		if len(run) < minList || x.exempts(s) || !x.marksList(a, s, lo, hi) {
+			continue
+		}
+		if coveredList(all, s, run) {
+			continue
+		}
+		m, rule := a.measureBefore(s)
+		var from *decision
+		if m == nil {
+			from = sharedAction(decided, s, run)
+			if from == nil {
+				continue
+			}
+			rule = fmt.Sprintf("the action on %s, sentence %d, whose services the list shares", from.service, from.sent.index)
+		}
+		for _, svc := range run {
+			if m != nil {
+				act := resolveAction(m.action, x.gaz.Service(svc), m.partial)
+				if act == "" {
+					continue
+				}
+				for _, code := range m.countries {
+					out = append(out, decision{
+						country: code, service: svc, action: act, sent: s,
+						date: m.date, dateStrength: m.dateStrength, reason: m.reason, reasonRank: m.reasonRank,
+						cstrength: m.cstrength, kind: m.c.cue.kind, via: viaList, coref: true,
+						why: listWhy(a, s, rule, code, act),
+					})
+				}
+				continue
+			}
+			act := resolveAction(from.action, x.gaz.Service(svc), from.partial)
+			if act == "" || act == event.Threaten {
+				continue
+			}
+			out = append(out, decision{
+				country: from.country, service: svc, action: act, sent: s,
+				date: from.date, dateStrength: from.dateStrength, reason: from.reason, reasonRank: from.reasonRank,
+				cstrength: from.cstrength, kind: from.kind, via: viaList, coref: true,
+				why: listWhy(a, s, rule, from.country, act),
+			})
+		}
+	}
+	return out
+}
+
+func listWhy(a *analysis, s *sentence, rule, country string, act event.Action) *why {
+	if a.trace == nil {
+		return nil
+	}
+	return &why{
+		cue:     "",
+		targets: fmt.Sprintf("targets: the list of services in sentence %d", s.index),
+		actors:  fmt.Sprintf("country: %s, that of %s", country, rule),
+		action:  fmt.Sprintf("action: %s, that of %s", act, rule),
+	}
+}
+
+// measureBefore returns the last measure on an unnamed set in s or the
+// listWindow sentences before it, else one the headline or standfirst
+// reports, with the rule that found it.
+func (a *analysis) measureBefore(s *sentence) (*measure, string) {
+	var found *measure
+	for i := range a.measures {
+		m := &a.measures[i]
+		if m.s.index <= s.index && m.s.index >= s.index-listWindow {
+			found = m
+		}
+	}
+	if found == nil {
+		for i := range a.measures {
+			if m := &a.measures[i]; m.s.title || m.s.lead {
+				found = m
+				break
+			}
+		}
+	}
+	if found == nil {
+		return nil, ""
+	}
+	return found, fmt.Sprintf("the measure %q on an unnamed set, sentence %d", cueText(found.s, found.c), found.s.index)
+}
+
+// listRun returns the longest run of services s names one after another,
+// joined only by commas, "and" and "or" (an aside in brackets, "X
+// (formerly Twitter)", may stand between), without repeats, and the
+// tokens it spans.
+func listRun(s *sentence) (best []string, lo, hi int) {
+	var cur []string
+	curLo, prevEnd := -1, -1
+	for _, m := range s.mentions {
+		if !m.isService() || m.coref || m.channel || m.account || m.owner {
+			continue
+		}
+		joined := prevEnd >= 0 && (skipSeparators(s.toks, skipAside(s.toks, prevEnd)) == m.start || m.start < prevEnd)
+		if !joined {
+			if len(cur) > len(best) {
+				best, lo, hi = cur, curLo, prevEnd
+			}
+			cur, curLo = nil, m.start
+		}
+		if !contains(cur, m.service) {
+			cur = append(cur, m.service)
+		}
+		prevEnd = max(prevEnd, m.end)
+	}
+	if len(cur) > len(best) {
+		best, lo, hi = cur, curLo, prevEnd
+	}
+	return best, lo, hi
+}
+
+// skipAside skips a short aside in brackets at i: "X (formerly Twitter)".
+func skipAside(toks []token, i int) int {
+	if i >= len(toks) || toks[i].text != "(" {
+		return i
+	}
+	for k := i + 1; k < len(toks) && k <= i+5; k++ {
+		if toks[k].text == ")" {
+			return k + 1
+		}
+	}
+	return i
+}
+
+// exempts reports a sentence that says the services it names were spared
+// or still work ("WhatsApp was said to be working as usual").
+func (x *Extractor) exempts(s *sentence) bool {
+	for _, t := range s.toks {
+		if x.lex.words.listExempt[t.lower] {
+			return true
+		}
+	}
+	return false
+}
+
+// coveredList reports whether a decision made from s itself already acts
+// on a service of the list: the sentence's own cue decides for it.
+func coveredList(decided []decision, s *sentence, run []string) bool {
+	for _, d := range decided {
+		if d.sent == s && contains(run, d.service) {
+			return true
+		}
+	}
+	return false
+}
+
+// sharedAction returns the last action before s, not itself found from a
+// list, on a service of the list: "Nepal bans 26 social media apps like
+// Facebook, Instagram and X" before the full list.
+func sharedAction(decided []decision, s *sentence, run []string) *decision {
+	var found *decision
+	for i := range decided {
+		d := &decided[i]
+		if d.sent.index >= s.index || d.via == viaList || d.cause != nil || d.action == event.Threaten || !contains(run, d.service) {
+			continue
+		}
+		if found == nil || d.sent.index > found.sent.index {
+			found = d
+		}
+	}
+	return found
+}
+
+// marksList reports a list, spanning tokens lo to hi of s, that says it
+// lists the members of a set: a marker just before it ("the platforms
+// banned include", "namely", "such as") or just after it ("..., among
+// them"), a colon ending the sentence before, or a bullet.
+func (x *Extractor) marksList(a *analysis, s *sentence, lo, hi int) bool {
+	for k := max(0, lo-4); k < min(len(s.toks), hi+3); k++ {
+		if (k < lo || k >= hi) && x.lex.words.listMarkers[s.toks[k].lower] {
+			return true
+		}
+	}
+	if s.index > 0 {
+		if p := a.sents[s.index-1]; len(p.toks) > 0 && p.toks[len(p.toks)-1].text == ":" {
+			return true
+		}
+	}
+	return false
+}

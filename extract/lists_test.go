@@ -1,0 +1,44 @@
+package extract_test
+
+import "testing"
+
+func TestContinueLists(t *testing.T) {
+	runCases(t, []extractCase{
+		{
+			name:  "full list after a colon",
+			title: "Nepal bans 26 social media platforms",
+			text:  "The government of Nepal banned 26 unregistered platforms on Thursday.\n\nThe full list of the platforms banned in Nepal:\n\nFacebook, Instagram, YouTube, Signal, Reddit and Discord.",
+			pub:   "2025-09-05",
+			want: []string{
+				"NP/discord/block/2025-09-04", "NP/facebook/block/2025-09-04", "NP/instagram/block/2025-09-04",
+				"NP/reddit/block/2025-09-04", "NP/signal/block/2025-09-04", "NP/youtube/block/2025-09-04",
+			},
+		},
+		{
+			name: "among them",
+			text: "Uzbekistan's regulator cut access to most social networks on November 3. Among them are Facebook, Telegram, LinkedIn and YouTube.",
+			pub:  "2021-11-04",
+			want: []string{
+				"UZ/facebook/block/2021-11-03", "UZ/linkedin/block/2021-11-03", "UZ/telegram/block/2021-11-03", "UZ/youtube/block/2021-11-03",
+			},
+		},
+		{
+			name: "spared, not listed",
+			text: "Uzbekistan's regulator cut access to most social networks on November 3. Services such as WhatsApp, Viber and Signal were not affected.",
+			pub:  "2021-11-04",
+			want: nil,
+		},
+		{
+			name: "no mark of a list",
+			text: "Uzbekistan's regulator cut access to most social networks on November 3. Facebook, Telegram and YouTube have millions of users there.",
+			pub:  "2021-11-04",
+			want: nil,
+		},
+		{
+			name: "two names are not a list",
+			text: "Uzbekistan's regulator cut access to most social networks on November 3. Among them are Facebook and Telegram.",
+			pub:  "2021-11-04",
+			want: nil,
+		},
+	})
+}
