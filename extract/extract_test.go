@@ -305,3 +305,29 @@ func TestCompanyForProduct(t *testing.T) {
 			want: []string{"IT/openai/fine/2018-04-20"}},
 	})
 }
+
+func TestActorsAndConduct(t *testing.T) {
+	runCases(t, []extractCase{
+		{
+			// "the country's" is South Korea: "Chinese" says only where
+			// the chatbot comes from.
+			name: "the country after an origin",
+			text: "South Korea has suspended new downloads of the Chinese AI chatbot DeepSeek, the country's data protection authority said on Monday.",
+			pub:  "2025-02-17",
+			want: []string{"KR/deepseek/restrict/2025-02-17"},
+		},
+		{
+			// "from using DeepSeek" is the use barred, not a means.
+			name: "barred from using",
+			text: "Taiwan's government barred its departments from using DeepSeek on February 3.",
+			pub:  "2025-02-05",
+			want: []string{"TW/deepseek/restrict/2025-02-03"},
+		},
+		{
+			name: "a means stays a means",
+			text: "Iranian police arrested a man for reaching Telegram using a VPN on Monday.",
+			pub:  "2025-02-05",
+			want: nil,
+		},
+	})
+}

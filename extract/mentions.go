@@ -212,16 +212,24 @@ func (x *Extractor) findMentions(a *analysis, s *sentence) {
 		}
 		s.mentions = append(s.mentions, m)
 	}
-	s.mentions = append(s.mentions, x.anaphors(a, s, matched)...)
-	sort.SliceStable(s.mentions, func(i, j int) bool { return s.mentions[i].start < s.mentions[j].start })
-	for i := range s.mentions {
-		m := &s.mentions[i]
-		if m.isCountry() {
-			x.classifyCountry(toks, m)
-		} else {
-			x.classifyService(toks, m)
+	// Names are classified before "the country" is resolved, which skips
+	// a country named only as where something comes from ("the Chinese
+	// chatbot DeepSeek, the country's regulator said").
+	classify := func(ms []mention) {
+		for i := range ms {
+			if ms[i].isCountry() {
+				x.classifyCountry(toks, &ms[i])
+			} else {
+				x.classifyService(toks, &ms[i])
+			}
 		}
 	}
+	sort.SliceStable(s.mentions, func(i, j int) bool { return s.mentions[i].start < s.mentions[j].start })
+	classify(s.mentions)
+	refs := x.anaphors(a, s, matched)
+	classify(refs)
+	s.mentions = append(s.mentions, refs...)
+	sort.SliceStable(s.mentions, func(i, j int) bool { return s.mentions[i].start < s.mentions[j].start })
 	markOwners(x.gaz, s)
 	for _, m := range s.mentions {
 		if m.isService() && !m.coref {

@@ -116,13 +116,15 @@ func (t *targetSearch) usable(m mention) bool {
 	if !t.cueInAside && t.x.inAside(s.toks, m.start) {
 		return false
 	}
-	// "without a VPN", "using VPNs", "through Telegram": a means.
+	// "without a VPN", "using VPNs", "through Telegram": a means. But
+	// "barred staff from using DeepSeek": the use barred, not a means.
 	means := t.x.lex.words.means
-	if m.start > 0 && means[s.toks[m.start-1].lower] {
-		return false
+	k := m.start - 1
+	if k > 0 && s.toks[k].tag == "DT" {
+		k--
 	}
-	if m.start > 1 && s.toks[m.start-1].tag == "DT" && means[s.toks[m.start-2].lower] {
-		return false
+	if k >= 0 && means[s.toks[k].lower] {
+		return k > 0 && s.toks[k-1].lower == "from" && strings.HasPrefix(s.toks[k].tag, "VBG")
 	}
 	return true
 }
