@@ -331,3 +331,25 @@ func TestActorsAndConduct(t *testing.T) {
 		},
 	})
 }
+
+func TestNewsDay(t *testing.T) {
+	runCases(t, []extractCase{
+		{
+			// The block has no time of its own: it happened on the day
+			// the opening gives, not on the day of publication.
+			name:  "day in the opening",
+			title: "China blocks Twitch",
+			text:  "People across China started reporting trouble reaching the live-streaming site yesterday.\n\nTwitch confirmed that Chinese authorities had blocked it nationwide.",
+			pub:   "2018-09-21",
+			want:  []string{"CN/twitch/block/2018-09-20"},
+		},
+		{
+			// A day long before publication is background, not the news.
+			name:  "old day in the opening",
+			title: "China blocks Twitch",
+			text:  "Twitch was founded in June 2011 and had grown fast by 12 March 2018.\n\nTwitch confirmed that Chinese authorities had blocked it nationwide.",
+			pub:   "2018-09-21",
+			want:  []string{"CN/twitch/block/2018-09-21"},
+		},
+	})
+}

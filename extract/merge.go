@@ -92,6 +92,11 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 			}
 		}
 		if d.zero() {
+			if nd, ok := newsDay(a); ok {
+				d, dateFrom = nd, "date: the day the article's opening says its news happened"
+			}
+		}
+		if d.zero() {
 			d, dateFrom = pub, "date: the publication date: the article gives no time"
 		}
 		f := features(g, k.action)
@@ -436,4 +441,39 @@ func evidence(g []decision) []string {
 		out = append(out, strings.TrimSpace(s.orig))
 	}
 	return out
+}
+
+// newsDay is the day an article's opening gives its news ("Iran said on
+// Tuesday that it was removing restrictions", "users started reporting
+// trouble yesterday"): the first day named in the headline and first two
+// paragraphs that falls in the week before publication. An event the
+// article gives no time of its own happened then, not on the day the
+// report came out.
+func newsDay(a *analysis) (date, bool) {
+	pub := dayOf(a.doc.Published)
+	week := dayOf(a.doc.Published.AddDate(0, 0, -7))
+	for _, s := range a.sents {
+		if s.para > 1 {
+			break
+		}
+		for _, de := range s.dates {
+			v := de.value
+			if v.d == 0 || de.until || v.after(pub) || week.after(v) {
+				continue
+			}
+			return v, true
+		}
+	}
+	return date{}, false
+}
+
+// after reports whether day d is later than day e; both are whole days.
+func (d date) after(e date) bool {
+	if d.y != e.y {
+		return d.y > e.y
+	}
+	if d.m != e.m {
+		return d.m > e.m
+	}
+	return d.d > e.d
 }
