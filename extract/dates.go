@@ -135,6 +135,7 @@ const (
 	keyNight                         // "night"
 	keyThis                          // "this"
 	keyAgo                           // "ago"
+	keySeason                        // "summer", "spring", "autumn" or "fall"
 )
 
 // keys are the dateKeys of t.s.
@@ -177,6 +178,17 @@ func (t *dateScan) keys() dateKey {
 		case 'a':
 			if t.fold(i, "ago") >= 0 {
 				k |= keyAgo
+			}
+			if t.fold(i, "autumn") >= 0 {
+				k |= keySeason
+			}
+		case 's':
+			if t.foldAny(i, "summer", "spring") >= 0 {
+				k |= keySeason
+			}
+		case 'f':
+			if t.fold(i, "fall") >= 0 {
+				k |= keySeason
 			}
 		}
 		if 'A' <= c && c <= 'Z' {
@@ -304,6 +316,9 @@ var dateRules = []dateRule{
 	// (?i)\blast year\b
 	{keyYear, foldStarts("last"), datePhrases("last year"),
 		func(m []string, c dateContext) date { return date{y: c.pub.Year() - 1} }},
+	// (?i)\b(last|this)\s+(summer|spring|autumn|fall)\b
+	{keySeason, foldStarts("last", "this"), (*dateScan).season,
+		func(m []string, c dateContext) date { return season(m[1], m[2], c.pub) }},
 	// (?i)\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(day|week|month|year)s?\s+ago\b
 	{keyAgo, digitBytes + foldStarts(agoCounts...), (*dateScan).ago,
 		func(m []string, c dateContext) date { return ago(m[1], m[2], c.pub) }},
@@ -909,6 +924,39 @@ func (t *dateScan) agoAfter(i, n int) int {
 	}
 	t.m = [4]string{1: t.s[i:n], 2: t.s[u:ue]}
 	return e
+}
+
+// season is (?i)\b(last|this)\s+(summer|spring|autumn|fall)\b at i.
+func (t *dateScan) season(i int) int {
+	if t.boundary(i) < 0 {
+		return -1
+	}
+	w := t.foldAny(i, "last", "this")
+	if w < 0 {
+		return -1
+	}
+	u := t.space(w)
+	e := t.boundary(t.foldAny(u, "summer", "spring", "autumn", "fall"))
+	if e < 0 {
+		return -1
+	}
+	t.m = [4]string{1: t.s[i:w], 2: t.s[u:e]}
+	return e
+}
+
+// season is the year of "last summer" or "this spring" in a text
+// published on pub: "last" is the latest such season that has ended by
+// then (in the northern hemisphere, where the seasons are named so in
+// most of the news). Only the year is known, as with "last year".
+func season(which, name string, pub time.Time) date {
+	if strings.EqualFold(which, "this") {
+		return date{y: pub.Year()}
+	}
+	ends := map[string]time.Month{"spring": time.June, "summer": time.September, "autumn": time.December, "fall": time.December}[strings.ToLower(name)]
+	if pub.Month() >= ends {
+		return date{y: pub.Year()}
+	}
+	return date{y: pub.Year() - 1}
 }
 
 var numberWords = map[string]int{"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,

@@ -49,6 +49,7 @@ var dateOracle = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)\blast month\b`),
 	regexp.MustCompile(`(?i)\b(?:earlier |later )?this year\b`),
 	regexp.MustCompile(`(?i)\blast year\b`),
+	regexp.MustCompile(`(?i)\b(last|this)\s+(summer|spring|autumn|fall)\b`),
 	regexp.MustCompile(`(?i)\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(day|week|month|year)s?\s+ago\b`),
 }
 
