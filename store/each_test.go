@@ -134,7 +134,7 @@ func TestEachEventDecodeError(t *testing.T) {
 	}
 	damaged := b.Articles[1].Events[0].ID
 	err := db.update(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketEvents).Put([]byte(damaged), []byte("{damaged"))
+		return tx.Bucket(bucketEvents).Put(eventKey("2018-03-01", damaged), []byte("{damaged"))
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -184,7 +184,7 @@ type access struct {
 }
 
 // plan picks the access path: the exact-match index with the fewest keys
-// in range, else the date index.
+// in range, else the events bucket itself, which is in date order.
 func (q *query) plan(tx *bbolt.Tx) access {
 	var candidates []access
 	for _, c := range []struct {
@@ -206,7 +206,7 @@ func (q *query) plan(tx *bbolt.Tx) access {
 	}
 	switch len(candidates) {
 	case 0:
-		return access{bucket: bucketIdxDate, ranges: []keyRange{newRange(nil, q.since, q.until)}}
+		return access{bucket: bucketEvents, ranges: []keyRange{newRange(nil, q.since, q.until)}}
 	case 1:
 		return candidates[0]
 	}
@@ -241,29 +241,66 @@ type revScan struct {
 	c *bbolt.Cursor
 	r keyRange
 	k []byte // current key, nil when done
+	v []byte // its value
 }
 
 func newRevScan(b *bbolt.Bucket, r keyRange) *revScan {
 	s := &revScan{c: b.Cursor(), r: r}
-	k, _ := s.c.Seek(r.hi)
+	k, v := s.c.Seek(r.hi)
 	if k == nil {
-		k, _ = s.c.Last()
+		k, v = s.c.Last()
 	} else {
-		k, _ = s.c.Prev()
+		k, v = s.c.Prev()
 	}
-	s.set(k)
+	s.set(k, v)
 	return s
 }
 
-func (s *revScan) set(k []byte) {
+func (s *revScan) set(k, v []byte) {
 	if s.r.contains(k) {
-		s.k = k
+		s.k, s.v = k, v
 	} else {
-		s.k = nil
+		s.k, s.v = nil, nil
 	}
 }
 
-func (s *revScan) next() { k, _ := s.c.Prev(); s.set(k) }
+func (s *revScan) next() { s.set(s.c.Prev()) }
+
+// follower reads events in the descending key order of a scan through
+// one cursor. The events bucket is in date order, as every index is
+// within one value, so the next event a scan wants is most often a few
+// keys before the last one, on the same page or the next, where stepping
+// back costs less than a lookup from the root.
+type follower struct {
+	c    *bbolt.Cursor
+	k, v []byte
+}
+
+// followSteps is how many keys follower steps back before it seeks.
+const followSteps = 16
+
+// get returns the value at key, nil if there is none. Keys asked for
+// must come in descending order for the steps to pay.
+func (f *follower) get(key []byte) []byte {
+	if f.k != nil && bytes.Compare(key, f.k) < 0 {
+		for range followSteps {
+			if f.k, f.v = f.c.Prev(); f.k == nil {
+				break
+			}
+			switch c := bytes.Compare(f.k, key); {
+			case c == 0:
+				return f.v
+			case c < 0:
+				return nil // stepped past where it would be
+			}
+		}
+	}
+	f.k, f.v = f.c.Seek(key)
+	if f.k == nil || !bytes.Equal(f.k, key) {
+		return nil
+	}
+	return f.v
+}
 
 // entry is the date and event id of the current key.
 func (s *revScan) entry() (date, id []byte, err error) {
@@ -302,7 +339,8 @@ func (db *DB) scan(f Filter, release bool, fn func(event.Record) error) (Plan, e
 	err = db.view(func(tx *bbolt.Tx) error {
 		a := q.plan(tx)
 		plan.Index = string(a.bucket)
-		idx, events := tx.Bucket(a.bucket), tx.Bucket(bucketEvents)
+		idx := tx.Bucket(a.bucket)
+		events := follower{c: tx.Bucket(bucketEvents).Cursor()}
 		scans := make([]*revScan, 0, len(a.ranges))
 		for _, r := range a.ranges {
 			scans = append(scans, newRevScan(idx, r))
@@ -349,9 +387,11 @@ func (db *DB) scan(f Filter, release bool, fn func(event.Record) error) (Plan, e
 				dayDate = string(date)
 			}
 			plan.Keys++
-			raw := events.Get(id)
-			if raw == nil {
-				return corrupt("%s: index names missing event %s", a.bucket, id)
+			raw := s.v // scanning the events bucket itself
+			if !bytes.Equal(a.bucket, bucketEvents) {
+				if raw = events.get(eventKey(string(date), string(id))); raw == nil {
+					return corrupt("%s: index names missing event %s", a.bucket, id)
+				}
 			}
 			e, err := decodeEvent(raw)
 			if err != nil {

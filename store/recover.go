@@ -247,8 +247,27 @@ func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverRepo
 		}
 	}
 
+	// Articles written by an older policywatch are rewritten in the
+	// current encoding.
+	var older [][2][]byte
+	articles.ForEach(func(k, v []byte) error {
+		if len(v) > 0 && v[0] == '{' {
+			a, _ := decodeArticle(v) // decoded above
+			raw, err := encodeArticle(&a)
+			if err == nil {
+				older = append(older, [2][]byte{bytes.Clone(k), raw})
+			}
+		}
+		return nil
+	})
+	for _, kv := range older {
+		if err := articles.Put(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+
 	// Events, and their indexes from scratch.
-	for _, name := range eventIndexBuckets() {
+	for _, name := range append(eventIndexBuckets(), bucketEventDates) {
 		if tx.Bucket(name) != nil {
 			if err := tx.DeleteBucket(name); err != nil {
 				return err
@@ -261,12 +280,11 @@ func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverRepo
 	events := tx.Bucket(bucketEvents)
 	kept := map[string]bool{}
 	var entries []indexEntry
+	var moved [][2][]byte // events to store again, under their key and in the current encoding
+	var dates [][2][]byte // event_dates' keys and values
 	bad = nil
 	events.ForEach(func(k, v []byte) error {
 		r, err := decodeEvent(v)
-		if err == nil && r.ID != string(k) {
-			err = fmt.Errorf("stored under the id %s", k)
-		}
 		if err == nil {
 			err = validateEvent(r.ArticleID, 0, &r.Event)
 		}
@@ -274,21 +292,51 @@ func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverRepo
 		if err == nil {
 			date, err = padDate(r.Date)
 		}
+		key := eventKey(date, r.ID)
+		// An event of an older file is stored under its id alone.
+		older := len(v) > 0 && v[0] == '{' || !bytes.Equal(k, key)
+		if err == nil && older && !bytes.Equal(k, key) && r.ID != string(k) {
+			err = fmt.Errorf("stored under the key %q", k)
+		}
+		if err == nil && kept[r.ID] {
+			err = errors.New("stored twice")
+		}
 		if err != nil {
-			drop("event", "event %s: %v", k, err)
+			drop("event", "event %q: %v", k, err)
 			bad = append(bad, bytes.Clone(k))
 			return nil
 		}
+		if older {
+			raw, err := encodeEvent(r)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(k, key) {
+				bad = append(bad, bytes.Clone(k))
+			}
+			moved = append(moved, [2][]byte{key, raw})
+		}
 		kept[r.ID] = true
-		entries = append(entries, eventIndexKeys(r.Event, date)...)
+		entries = append(entries, eventIndexKeys(r.Event, date)[1:]...)
 		entries = append(entries, indexEntry{bucketArticleEvents, pairKey(r.ArticleID, r.ID)})
+		dates = append(dates, [2][]byte{[]byte(r.ID), []byte(date)})
 		return nil
 	})
 	if err := deleteKeys(events, bad); err != nil {
 		return err
 	}
+	for _, kv := range moved {
+		if err := events.Put(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
 	for _, e := range entries {
 		if err := tx.Bucket(e.bucket).Put(e.key, nil); err != nil {
+			return err
+		}
+	}
+	for _, kv := range dates {
+		if err := tx.Bucket(bucketEventDates).Put(kv[0], kv[1]); err != nil {
 			return err
 		}
 	}
@@ -359,7 +407,6 @@ func keyCount(b *bbolt.Bucket) int {
 func rebuildStories(tx *bbolt.Tx, now time.Time, window time.Duration, events map[string]bool, drop func(kind, format string, args ...any), rep *RecoverReport) error {
 	stories, members, eventStory := tx.Bucket(bucketStories), tx.Bucket(bucketStoryEvents), tx.Bucket(bucketEventStory)
 	records := map[string]*storyRecord{}
-	eventsBucket := tx.Bucket(bucketEvents)
 	var bad [][]byte
 	stories.ForEach(func(k, v []byte) error {
 		var r storyRecord
@@ -405,7 +452,7 @@ func rebuildStories(tx *bbolt.Tx, now time.Time, window time.Duration, events ma
 			bad = append(bad, bytes.Clone(k))
 			return nil
 		}
-		e, err := getEvent(eventsBucket, string(eid))
+		e, err := getEvent(tx, string(eid))
 		if err != nil || e.Country != r.Country || e.Service != r.Service || e.Action != r.Action {
 			bad = append(bad, bytes.Clone(k))
 			return nil
@@ -481,15 +528,14 @@ func rebuildStories(tx *bbolt.Tx, now time.Time, window time.Duration, events ma
 	}
 
 	var homeless []string
-	tx.Bucket(bucketIdxDate).ForEach(func(k, _ []byte) error {
-		id := string(k[bytes.IndexByte(k, 0)+1:])
-		if eventStory.Get([]byte(id)) == nil {
-			homeless = append(homeless, id)
+	tx.Bucket(bucketEventDates).ForEach(func(k, _ []byte) error {
+		if eventStory.Get(k) == nil {
+			homeless = append(homeless, string(k))
 		}
 		return nil
 	})
 	for _, id := range homeless {
-		e, err := getEvent(tx.Bucket(bucketEvents), id)
+		e, err := getEvent(tx, id)
 		if err != nil {
 			return fmt.Errorf("event %s: %w", id, err)
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -175,13 +176,10 @@ func (w writer) saveEvent(articleID string, i int, e event.Event, saved map[stri
 	events := w.tx.Bucket(bucketEvents)
 	rec := event.Record{Event: e, FirstSeen: w.now}
 	var prev *event.Event
-	if raw := events.Get([]byte(e.ID)); raw != nil {
-		stored, err := decodeEvent(raw)
-		if err != nil {
-			return fmt.Errorf("article %s: stored event %s: %w", articleID, e.ID, err)
-		}
+	switch stored, err := getEvent(w.tx, e.ID); {
+	case err == nil:
 		prev = &stored.Event
-		// The date (and so the index keys) may have changed since.
+		// The date (and so the keys) may have changed since.
 		if err := deleteIndexes(w.tx, *prev); err != nil {
 			return fmt.Errorf("article %s: event %s: %w", articleID, e.ID, err)
 		}
@@ -197,21 +195,26 @@ func (w writer) saveEvent(articleID string, i int, e event.Event, saved map[stri
 		if changed(prev, &e) {
 			w.stats.ChangedEvents++
 		}
-	} else {
+	case errors.Is(err, ErrNotFound):
 		w.stats.NewEvents++
+	default:
+		return fmt.Errorf("article %s: stored event %s: %w", articleID, e.ID, err)
 	}
 
 	raw, err := encodeEvent(rec)
 	if err != nil {
 		return fmt.Errorf("article %s: encode event %s: %w", articleID, e.ID, err)
 	}
-	if err := events.Put([]byte(e.ID), raw); err != nil {
+	if err := events.Put(eventKey(date, e.ID), raw); err != nil {
+		return fmt.Errorf("article %s: event %s: %w", articleID, e.ID, err)
+	}
+	if err := w.tx.Bucket(bucketEventDates).Put([]byte(e.ID), []byte(date)); err != nil {
 		return fmt.Errorf("article %s: event %s: %w", articleID, e.ID, err)
 	}
 	if err := w.tx.Bucket(bucketArticleEvents).Put(pairKey(articleID, e.ID), nil); err != nil {
 		return fmt.Errorf("article %s: event %s: %w", articleID, e.ID, err)
 	}
-	for _, ix := range eventIndexKeys(e, date) {
+	for _, ix := range eventIndexKeys(e, date)[1:] { // [0] is the record, Put above
 		if err := w.tx.Bucket(ix.bucket).Put(ix.key, nil); err != nil {
 			return fmt.Errorf("article %s: event %s: index %s: %w", articleID, e.ID, ix.bucket, err)
 		}
@@ -264,14 +267,12 @@ func (w writer) saveFeed(f ingest.FeedState) error {
 // deleteEvent removes an event with its index entries and its link to
 // its article.
 func (w writer) deleteEvent(id string) error {
-	events := w.tx.Bucket(bucketEvents)
-	raw := events.Get([]byte(id))
-	if raw == nil {
+	e, err := getEvent(w.tx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
 		return nil
-	}
-	e, err := decodeEvent(raw)
-	if err != nil {
-		return corrupt("decode: %w", err)
+	case err != nil:
+		return err
 	}
 	if err := deleteIndexes(w.tx, e.Event); err != nil {
 		return err
@@ -279,7 +280,7 @@ func (w writer) deleteEvent(id string) error {
 	if err := w.tx.Bucket(bucketArticleEvents).Delete(pairKey(e.ArticleID, id)); err != nil {
 		return err
 	}
-	if err := events.Delete([]byte(id)); err != nil {
+	if err := w.tx.Bucket(bucketEventDates).Delete([]byte(id)); err != nil {
 		return err
 	}
 	if err := w.stories.deleted(id); err != nil {
@@ -288,28 +289,33 @@ func (w writer) deleteEvent(id string) error {
 	return nil
 }
 
-// indexEntry is one key in one secondary index.
+// indexEntry is one key in one secondary index, or, in the events
+// bucket, the key of an event.
 type indexEntry struct {
 	bucket []byte
 	key    []byte
 }
 
 // eventIndexKeys lists the index keys of e, whose padded date is date.
+// The first is the event's key in the events bucket, which is in date
+// order itself; event_dates, keyed by the id, has a value and is kept
+// apart.
 func eventIndexKeys(e event.Event, date string) []indexEntry {
 	return []indexEntry{
+		{bucketEvents, eventKey(date, e.ID)},
 		{bucketIdxCountry, valueKey(e.Country, date, e.ID)},
 		{bucketIdxService, valueKey(e.Service, date, e.ID)},
 		{bucketIdxAction, valueKey(string(e.Action), date, e.ID)},
-		{bucketIdxDate, pairKey(date, e.ID)},
 		{bucketIdxExtractor, valueKey(e.Extractor, date, e.ID)},
 	}
 }
 
 // eventIndexBuckets are the buckets that index every event: those of
-// eventIndexKeys, in its order, then article_events.
+// eventIndexKeys but the events bucket itself, in its order, then
+// article_events.
 func eventIndexBuckets() [][]byte {
 	var out [][]byte
-	for _, ix := range eventIndexKeys(event.Event{}, "") {
+	for _, ix := range eventIndexKeys(event.Event{}, "")[1:] {
 		out = append(out, ix.bucket)
 	}
 	return append(out, bucketArticleEvents)
@@ -323,6 +329,9 @@ func changed(a, b *event.Event) bool {
 	return !reflect.DeepEqual(x, y)
 }
 
+// deleteIndexes deletes the event e, as stored, from the events bucket
+// and its index entries; event_dates, which Save rewrites or deletes
+// after, is left.
 func deleteIndexes(tx *bbolt.Tx, e event.Event) error {
 	date, err := padDate(e.Date)
 	if err != nil {

@@ -135,11 +135,11 @@ func (c *counter) fromIndexes(tx *bbolt.Tx, since, until string) error {
 			return err
 		}
 	}
-	events := tx.Bucket(bucketEvents)
-	return tx.Bucket(bucketIdxDate).ForEach(func(k, _ []byte) error {
-		date, id, ok := bytes.Cut(k, []byte{0})
-		if !ok || len(date) != len("2006-01-02") {
-			return corrupt("%s: malformed key %q", bucketIdxDate, k)
+	// event_dates is the smallest bucket with every event's date; only an
+	// event dated to its year is decoded, for its month.
+	return tx.Bucket(bucketEventDates).ForEach(func(id, date []byte) error {
+		if len(date) != len("2006-01-02") {
+			return corrupt("%s: malformed date %q of event %s", bucketEventDates, date, id)
 		}
 		if !inRange(date) {
 			return nil
@@ -147,9 +147,13 @@ func (c *counter) fromIndexes(tx *bbolt.Tx, since, until string) error {
 		c.events++
 		month := string(date[:len("2006-01")])
 		if bytes.HasSuffix(date, []byte("-01-01")) {
-			e, err := getEvent(events, string(id))
+			raw := tx.Bucket(bucketEvents).Get(eventKey(string(date), string(id)))
+			if raw == nil {
+				return corrupt("%s dates event %s %s, which %s does not hold", bucketEventDates, id, date, bucketEvents)
+			}
+			e, err := decodeEvent(raw)
 			if err != nil {
-				return fmt.Errorf("event %s: %w", id, missing(err, "%s", bucketIdxDate))
+				return fmt.Errorf("event %s: %w", id, err)
 			}
 			month = monthKey(e.Date)
 		}
