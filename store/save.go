@@ -65,6 +65,7 @@ func (db *DB) Save(b Batch) (SaveStats, error) {
 	var st SaveStats
 	now := db.now().UTC()
 	err := db.update(func(tx *bbolt.Tx) error {
+		packDated(tx)
 		w := writer{tx: tx, now: now, stats: &st, stories: newGrouper(tx, now, db.window, &st)}
 		for i := range b.Articles {
 			if err := w.saveArticle(&b.Articles[i]); err != nil {
@@ -85,6 +86,24 @@ func (db *DB) Save(b Batch) (SaveStats, error) {
 		return SaveStats{}, fmt.Errorf("save batch to %s: %w", db.path, err)
 	}
 	return st, nil
+}
+
+// datedFill is how full Save packs the pages of the events bucket, which
+// is in date order: news comes mostly in date order, so it grows at its
+// end, where bbolt's default of half-full pages would leave every page it
+// splits half empty for good (a 20,000-event synthetic store: 764 bytes
+// an event instead of 1,086). The indexes, which grow inside the range
+// of each value, are smaller at the default.
+const datedFill = 0.9
+
+// packDated sets datedFill on this transaction's handle of the events
+// bucket.
+func packDated(tx *bbolt.Tx) {
+	for _, name := range [][]byte{bucketEvents} {
+		if b := tx.Bucket(name); b != nil {
+			b.FillPercent = datedFill
+		}
+	}
 }
 
 // Seen reports which of the item keys (ingest.Item.Key) already have a
