@@ -140,6 +140,15 @@ func decodeEvent(raw []byte) (event.Record, error) {
 	if len(raw) > 0 && raw[0] == '{' {
 		return decodeEventV2(raw)
 	}
+	if r, ok := decodeEventFast(raw); ok {
+		return r, nil
+	}
+	return decodeEventCBOR(raw)
+}
+
+// decodeEventCBOR decodes an event record with the cbor library: the
+// reference for decodeEventFast, and its fallback.
+func decodeEventCBOR(raw []byte) (event.Record, error) {
 	var s storedEvent
 	if err := cborDec().Unmarshal(raw, &s); err != nil {
 		return event.Record{}, corrupt("decode: %w", err)
