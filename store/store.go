@@ -109,6 +109,9 @@ type DB struct {
 	// version is the schema version of the file: SchemaVersion, except
 	// for an older file opened read-only, which cannot be upgraded.
 	version int
+	// releaseEvery is how many events a streaming scan reads between
+	// releasing the pages it mapped; tests lower it.
+	releaseEvery int
 }
 
 // Open opens the database at path. Read-write, it creates the file and
@@ -156,7 +159,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 
-	db := &DB{bolt: bdb, path: path, now: time.Now, window: window, version: SchemaVersion}
+	db := &DB{bolt: bdb, path: path, now: time.Now, window: window, version: SchemaVersion, releaseEvery: releaseEvery}
 	switch {
 	case opts.ReadOnly:
 		err = db.view(db.checkSchema)
