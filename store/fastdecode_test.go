@@ -25,7 +25,7 @@ func TestDecodeEventFast(t *testing.T) {
 		r := event.Record{Event: event.Event{
 			ID: str(), Country: str(), Service: str(), Action: event.Action(str()), Date: str(), Reason: str(),
 			Confidence: []float64{0, 0.5, 1e-300, math.MaxFloat64, -1, rng.Float64()}[rng.IntN(6)],
-			ArticleID: str(), SourceURL: str(), SourceTitle: str(), Published: str(), Feed: str(), Extractor: str(),
+			ArticleID:  str(), SourceURL: str(), SourceTitle: str(), Published: str(), Feed: str(), Extractor: str(),
 		}}
 		switch rng.IntN(3) {
 		case 1:
