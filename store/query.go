@@ -315,13 +315,14 @@ func (s *revScan) entry() (date, id []byte, err error) {
 // releaseEvery is how many events a scan decodes between handing the
 // pages it read back to the kernel (see releaseMapped), unless the DB
 // says otherwise. Since the events bucket is in date order a walk reads
-// the file mostly in order, about a megabyte a thousand events, so 32,768
-// of them keep its share of the resident set near 40 MiB; releasing every
-// 1,024, as when each event was looked up by id, made a walk of a million
-// events read the branch pages above each leaf again after every release,
-// two thirds of its time (16 s instead of 8.5). Queries that small never
-// release.
-const releaseEvery = 1 << 15
+// the file mostly in order, so releasing every 1,024 events, as when each
+// event was looked up by id anywhere in the file, only made it fault in
+// the branch pages above each leaf again (two thirds of its time). An
+// export of a million events (BenchmarkMillionExport/csv): every 1,024,
+// 22 s and 62 MiB peak RSS; every 8,192, 15.5 s and 136 MiB; every
+// 32,768, 14.3 s and 399 MiB, over the 300 MiB an export may hold.
+// Queries that small never release.
+const releaseEvery = 1 << 13
 
 // errStop ends a transaction whose callback failed; scan returns the
 // callback's own error instead.
