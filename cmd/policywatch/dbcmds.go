@@ -194,9 +194,9 @@ upgrade it themselves before they start.
 
 From schema version 2 (every release before this one) to 3, every event and
 article is rewritten in a compact binary encoding, with the articles' text
-compressed, and the events are kept in date order: the file's records take
-about a third of the space, and queries read them in order. That takes about
-a minute per million events, with a progress bar on a terminal. The pages are
+compressed, and the events are kept in date order, so that queries read them
+in order. That takes about two minutes per million events, with a progress
+bar on a terminal. The pages are
 checked first, as for a run; the upgrade writes some thousands of records per
 transaction, so a killed upgrade leaves the old records whole and the next
 one goes on from where it stopped. The file does not shrink: the space the
@@ -231,7 +231,7 @@ func (a *app) upgradeStore(bar bool) (int, error) {
 	var pb *progressbar.ProgressBar
 	progress := func(p store.UpgradeProgress) {
 		if pb == nil {
-			fmt.Fprintf(a.stderr, "Upgrading %s from schema version %d to %d, once: every event and article is rewritten in a compact encoding (about a minute per million events)...\n",
+			fmt.Fprintf(a.stderr, "Upgrading %s from schema version %d to %d, once: every event and article is rewritten in a compact encoding (about two minutes per million events)...\n",
 				p.Path, p.From, p.To)
 			if !bar {
 				pb = progressbar.NewOptions(p.Total, progressbar.OptionSetVisibility(false))
