@@ -344,7 +344,7 @@ func TestCheck(t *testing.T) {
 			return tx.Bucket(bucketIdxCountry).Delete(k)
 		}, "idx_country: no entry for event"},
 		{"index entry of no event", func(tx *bbolt.Tx) error {
-			return tx.Bucket(bucketIdxDate).Put([]byte("2020-01-01\x00nosuchevent"), nil)
+			return tx.Bucket(bucketIdxService).Put([]byte("telegram\x002020-01-01\x00nosuchevent"), nil)
 		}, "names no stored event"},
 		{"counts off", func(tx *bbolt.Tx) error {
 			c, _ := readCounts(tx)

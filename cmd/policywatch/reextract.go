@@ -67,17 +67,20 @@ The summary says how many events were added, removed and changed.`,
 			if err != nil {
 				return err
 			}
+			showProgress := !o.noProgress && !o.json && isTerminal(a.stderr)
+			log, err := a.logger(showProgress)
+			if err != nil {
+				return err
+			}
+			if _, err := a.upgradeStore(showProgress, log); err != nil {
+				return err
+			}
 			// A missing file is an error to explain, not a database to make.
 			db, err := a.openRead()
 			if err != nil {
 				return err
 			}
 			db.Close()
-			showProgress := !o.noProgress && !o.json && isTerminal(a.stderr)
-			log, err := a.logger(showProgress)
-			if err != nil {
-				return err
-			}
 			x, err := newExtractor()
 			if err != nil {
 				return err
