@@ -36,6 +36,11 @@ func TestDecodeEventFast(t *testing.T) {
 			}
 		}
 		if rng.IntN(2) == 0 {
+			r.WARCFile = str()
+			r.WARCOffset = []int64{0, 1, 23, 24, 1 << 40, math.MaxInt64, -1, math.MinInt64}[rng.IntN(8)]
+			r.WARCLength = rng.Int64()
+		}
+		if rng.IntN(2) == 0 {
 			r.FirstSeen = time.Unix(rng.Int64N(1<<33)-1<<32, rng.Int64N(1e9)).UTC() // 1834 to 2106
 		}
 		raw, err := encodeEvent(r)

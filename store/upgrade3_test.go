@@ -51,6 +51,18 @@ func v2Store(t *testing.T) (string, snapshot) {
 		Articles: []ArticleEvents{multi},
 		Feeds:    []ingest.FeedState{{URL: "https://example.org/feed", ETag: `"x"`, LastOK: clock.t, LastStatus: 200}},
 	})
+	// A backfilled article, read from a WARC file: its provenance on the
+	// article and its event, and the file recorded as finished.
+	w := newArticle("https://example.org/archived", "", "2018-04-21")
+	w.WARCFile, w.WARCOffset, w.WARCLength = "https://data.example.org/crawl-00001.warc.gz", 1<<33+17, 48213
+	we := newEvent(w, "RU", "telegram", event.Block, "2018-04-21")
+	we.WARCFile, we.WARCOffset, we.WARCLength = w.WARCFile, w.WARCOffset, w.WARCLength
+	we.Extractor = "v1.2.0"
+	nights = append(nights, Batch{
+		Articles:  []ArticleEvents{{Article: w, Extractor: "v1.2.0", Events: []event.Event{we}}},
+		WARCFiles: []WARCFile{{Name: w.WARCFile, Finished: clock.t.Add(36 * time.Hour), Records: 310, Pages: 120, Articles: 1, Events: 1}},
+		Feeds:     []ingest.FeedState{{URL: "https://example.org/other", LastModified: "Tue, 01 May 2018 03:00:00 GMT", LastOK: clock.t, LastStatus: 304}},
+	})
 	// Re-extraction: an event changes its date, another goes.
 	again := specEvent(t, "a2 rferl IR telegram restrict 2018-05-02")
 	nights = append(nights, Batch{Articles: []ArticleEvents{again, {Article: specEvent(t, "a3 bbc RU telegram block 2017-03").Article}}})
@@ -77,8 +89,21 @@ func v2Store(t *testing.T) (string, snapshot) {
 		t.Fatal(err)
 	}
 	want := snap(t, db)
-	if len(want.events) != 8 || len(want.articles) != 7 {
-		t.Fatalf("the store holds %d events and %d articles, want 8 and 7", len(want.events), len(want.articles))
+	if len(want.events) != 9 || len(want.articles) != 8 {
+		t.Fatalf("the store holds %d events and %d articles, want 9 and 8", len(want.events), len(want.articles))
+	}
+	// What the checks below rely on is there to be lost.
+	if a := want.articles[w.ID]; a.WARCFile == "" || a.WARCOffset != w.WARCOffset || a.WARCLength != w.WARCLength {
+		t.Fatalf("the backfilled article reads %+v before the downgrade", a)
+	}
+	if e := want.byID[we.ID]; e.WARCFile == "" || e.WARCOffset != we.WARCOffset || e.Extractor != "v1.2.0" {
+		t.Fatalf("the backfilled event reads %+v before the downgrade", e)
+	}
+	if len(want.feeds) != 2 || !want.warcFiles[w.WARCFile] || len(want.buckets[string(bucketTallies)]) == 0 ||
+		len(want.buckets[string(bucketStoryTallies)]) == 0 || len(want.alerts) != 2 || want.covered.IsZero() {
+		t.Fatalf("the store holds %d feeds, WARC files %v, %d tallies, %d story tallies, %d alert records, covered %v",
+			len(want.feeds), want.warcFiles, len(want.buckets[string(bucketTallies)]),
+			len(want.buckets[string(bucketStoryTallies)]), len(want.alerts), want.covered)
 	}
 	db.Close()
 	downgradeToV2(t, path)
@@ -94,9 +119,16 @@ type snapshot struct {
 	stories  []Story
 	details  map[string][]event.Record
 	alerts   []AlertRecord
-	counts   Counts
-	stats    Stats
-	buckets  map[string]map[string]string
+	covered  time.Time
+	feeds    []ingest.FeedState
+	// warcFiles says of each WARC file name in the store whether
+	// WARCFileDone finds it finished.
+	warcFiles map[string]bool
+	counts    Counts
+	stats     Stats
+	byPeriod  []PeriodCount
+	feedNames []string
+	buckets   map[string]map[string]string
 }
 
 // untouched are the buckets version 3 keeps as version 2 had them.
@@ -104,7 +136,7 @@ var untouched = [][]byte{
 	bucketMeta, bucketFeeds, bucketKeys, bucketArticleEvents,
 	bucketIdxCountry, bucketIdxService, bucketIdxAction, bucketIdxExtractor, bucketExtractedBy,
 	bucketStories, bucketStoryEvents, bucketEventStory, bucketIdxStoryTriple, bucketIdxStoryLast, bucketIdxStoryUpdated,
-	bucketAlertsSent, bucketAlertsMeta,
+	bucketAlertsSent, bucketAlertsMeta, bucketWARCFiles, bucketTallies, bucketStoryTallies,
 }
 
 func snap(t *testing.T, db *DB) snapshot {
@@ -140,10 +172,28 @@ func snap(t *testing.T, db *DB) snapshot {
 		}
 		s.alerts = append(s.alerts, recs...)
 	}
+	if s.covered, err = db.AlertsCovered(); err != nil {
+		t.Fatal(err)
+	}
+	if s.feeds, err = db.FeedStates(); err != nil {
+		t.Fatal(err)
+	}
+	s.warcFiles = map[string]bool{}
+	for _, name := range bucketKeysOf(t, db, bucketWARCFiles) {
+		if _, s.warcFiles[name], err = db.WARCFileDone(name); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if s.counts, err = db.Counts(); err != nil {
 		t.Fatal(err)
 	}
 	if s.stats, err = db.Stats(Filter{}); err != nil {
+		t.Fatal(err)
+	}
+	if s.byPeriod, err = db.ByPeriodAndAction(Filter{}); err != nil {
+		t.Fatal(err)
+	}
+	if s.feedNames, err = db.FeedNames(); err != nil {
 		t.Fatal(err)
 	}
 	s.buckets = dumpBuckets(t, db, untouched...)
@@ -164,8 +214,13 @@ func (s snapshot) diff(t *testing.T, got snapshot) {
 		{"stories", got.stories, s.stories},
 		{"stories' events", got.details, s.details},
 		{"alert records", got.alerts, s.alerts},
+		{"alerts covered", got.covered, s.covered},
+		{"feed states", got.feeds, s.feeds},
+		{"finished WARC files", got.warcFiles, s.warcFiles},
 		{"counts", got.counts, s.counts},
 		{"stats", got.stats, s.stats},
+		{"counts by period and action", got.byPeriod, s.byPeriod},
+		{"feed names", got.feedNames, s.feedNames},
 	} {
 		if !reflect.DeepEqual(c.got, c.want) {
 			t.Errorf("%s after the upgrade:\n%+v\nwant %+v", c.what, c.got, c.want)

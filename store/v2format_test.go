@@ -20,6 +20,7 @@ func encodeEventV2(r event.Record) ([]byte, error) {
 		Reason: e.Reason, Evidence: e.Evidence, Confidence: e.Confidence,
 		ArticleID: e.ArticleID, SourceURL: e.SourceURL, SourceTitle: e.SourceTitle,
 		Published: e.Published, Feed: e.Feed, FirstSeen: r.FirstSeen, Extractor: e.Extractor,
+		WARCFile: e.WARCFile, WARCOffset: e.WARCOffset, WARCLength: e.WARCLength,
 	})
 }
 
@@ -27,14 +28,15 @@ func encodeArticleV2(a *ingest.Article) ([]byte, error) {
 	return json.Marshal(storedArticleV2{
 		ID: a.ID, Key: a.Key, Feed: a.Feed, URL: a.URL, Title: a.Title,
 		Published: a.Published, Text: a.Text, TextFrom: a.TextFrom, Fetched: a.Fetched,
+		WARCFile: a.WARCFile, WARCOffset: a.WARCOffset, WARCLength: a.WARCLength,
 	})
 }
 
 // downgradeToV2 turns a closed file into exactly what schema version 2
 // wrote for the same saves: events as JSON under their ids, indexed by
 // date in idx_date, articles as JSON, no event_dates. Every other bucket
-// (stories, alerts, the other indexes, counts) is the same in both
-// versions and is left as it is.
+// (stories, alerts, feeds, WARC files, the other indexes, the kept
+// tallies and counts) is the same in both versions and is left as it is.
 func downgradeToV2(t testing.TB, path string) {
 	t.Helper()
 	bdb, err := bbolt.Open(path, 0o644, nil)
