@@ -248,16 +248,16 @@ a compact copy).`,
 			if err != nil {
 				return err
 			}
-			from, err := a.upgradeStore(bar, log)
+			from, upgraded, err := a.upgradeStore(bar, log)
 			switch {
 			case err != nil:
 				return err
 			case from == 0:
 				return fmt.Errorf("%s does not exist; nothing to upgrade", a.dbPath)
-			case from == store.SchemaVersion:
+			case !upgraded:
 				_, err = fmt.Fprintf(a.stdout, "%s is current (schema version %d); nothing to do.\n", a.dbPath, from)
 			default:
-				_, err = fmt.Fprintf(a.stdout, "Upgraded %s from schema version %d to %d.\n", a.dbPath, from, store.SchemaVersion)
+				_, err = fmt.Fprintf(a.stdout, "%s.\n", upgradedSummary(a.dbPath, from))
 			}
 			return err
 		},
@@ -267,29 +267,37 @@ a compact copy).`,
 }
 
 // upgradeStore upgrades the database in place if an older policywatch
-// wrote it, saying so on stderr first, then showing each step as
+// wrote it, or builds what this one keeps beside the records if it lacks
+// it, saying so on stderr first and then showing each step as
 // upgradeProgress does: a bar when bar is set, log lines otherwise. It
-// returns the version the file had (see store.Upgrade).
-func (a *app) upgradeStore(bar bool, log *slog.Logger) (int, error) {
-	said := false
+// returns the version the file had (see store.Upgrade) and whether
+// anything was done, for the caller to say so where its output goes.
+func (a *app) upgradeStore(bar bool, log *slog.Logger) (from int, upgraded bool, err error) {
 	show := upgradeProgress(a.stderr, bar, log, a.dbPath)
 	progress := func(s store.UpgradeStep) {
-		if !said {
-			said = true
-			fmt.Fprintf(a.stderr, "Upgrading %s in place, once, for this policywatch (schema version %d); from version 2 every event and article is rewritten in a compact encoding, about two minutes per million events...\n",
+		if !upgraded {
+			upgraded = true
+			fmt.Fprintf(a.stderr, "Upgrading %s in place, once, for this policywatch (schema version %d); "+
+				"from an older version every event and article is rewritten in a compact encoding, about two minutes per million events...\n",
 				a.dbPath, store.SchemaVersion)
 		}
 		show(s)
 	}
-	from, err := store.Upgrade(a.dbPath, store.Options{Timeout: dbLockWait, Progress: progress})
-	if said && err == nil {
-		fmt.Fprintf(a.stderr, "Upgraded %s (schema version %d, was %d).\n", a.dbPath, store.SchemaVersion, from)
-	}
+	from, err = store.Upgrade(a.dbPath, store.Options{Timeout: dbLockWait, Progress: progress})
 	switch {
 	case errors.Is(err, store.ErrDamaged):
-		return from, fmt.Errorf("not writing to %s: %w", a.dbPath, err)
+		return from, upgraded, fmt.Errorf("not writing to %s: %w", a.dbPath, err)
 	case err != nil:
-		return from, fmt.Errorf("upgrade: %w", err)
+		return from, upgraded, fmt.Errorf("upgrade: %w", err)
 	}
-	return from, nil
+	return from, upgraded, nil
+}
+
+// upgradedSummary says what an upgrade of path from schema version from
+// made of it.
+func upgradedSummary(path string, from int) string {
+	if from < store.SchemaVersion {
+		return fmt.Sprintf("Upgraded %s from schema version %d to %d", path, from, store.SchemaVersion)
+	}
+	return fmt.Sprintf("Brought %s up to date: schema version %d, with what this policywatch keeps beside the records", path, from)
 }

@@ -72,8 +72,10 @@ The summary says how many events were added, removed and changed.`,
 			if err != nil {
 				return err
 			}
-			if _, err := a.upgradeStore(showProgress, log); err != nil {
+			if from, upgraded, err := a.upgradeStore(showProgress, log); err != nil {
 				return err
+			} else if upgraded {
+				fmt.Fprintf(a.stderr, "%s.\n", upgradedSummary(a.dbPath, from))
 			}
 			// A missing file is an error to explain, not a database to make.
 			db, err := a.openRead()

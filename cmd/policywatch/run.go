@@ -153,8 +153,10 @@ func (a *app) runPipeline(cmd *cobra.Command, cfg ingest.Config, log *slog.Logge
 		Progress: upgradeProgress(a.stderr, showProgress, log, a.dbPath)}}
 	// A file an older policywatch wrote is upgraded first, saying so
 	// (its pages are checked before that writes).
-	if _, err := a.upgradeStore(showProgress, log); err != nil {
+	if from, upgraded, err := a.upgradeStore(showProgress, log); err != nil {
 		return pipeline.Summary{}, err
+	} else if upgraded {
+		fmt.Fprintf(a.stderr, "%s.\n", upgradedSummary(a.dbPath, from))
 	}
 	if err := db.Do(func(*store.DB) error { return nil }); errors.Is(err, store.ErrDamaged) {
 		return pipeline.Summary{}, fmt.Errorf("not writing to %s: %w", a.dbPath, err)
