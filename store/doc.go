@@ -58,7 +58,9 @@
 // above. Opening an older file read-write upgrades it in place (upgrade.go):
 // every event and article is rewritten into new buckets some thousands a
 // transaction, resuming after a kill, and one transaction swaps them in;
-// Options.Progress is told how it goes. Read-only, an older file gives
+// Options.Progress is told how it goes. Every other bucket below (stories,
+// tallies, alerts, feeds, WARC files, the other indexes) is the same in
+// both versions and is kept as it is. Read-only, an older file gives
 // ErrNeedsUpgrade.
 //
 // Version 2 adds the stories:
@@ -89,7 +91,7 @@
 // Recording which extractor made what adds, within version 2:
 //
 //	idx_extractor     extractor version \x00 date \x00 event id -> empty,
-//	                  the version being the event's "extractor" key ("" for
+//	                  the version being the event's extractor field ("" for
 //	                  an event stored before it existed); a read-write
 //	                  open of a file without it builds it, and read-only,
 //	                  Stats decodes events instead

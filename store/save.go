@@ -392,7 +392,8 @@ func articleEventIDs(tx *bbolt.Tx, articleID string) []string {
 	return ids
 }
 
-// pairKey is a \x00 b: the article_events and idx_date key.
+// pairKey is a \x00 b: the key of article_events and of the events
+// bucket.
 func pairKey(a, b string) []byte {
 	k := make([]byte, 0, len(a)+1+len(b))
 	k = append(k, a...)
