@@ -226,8 +226,8 @@ func (a *app) upgradeCmd() *cobra.Command {
 		Long: `Upgrade rewrites a database (--db) written by an older policywatch in the
 format this one reads, in place and once; a database that is current is left
 alone. Until it is upgraded, commands that only read (query, export, stats,
-serve) refuse an older database and say to run this; run and reextract
-upgrade it themselves before they start.
+serve) refuse an older database and say to run this; run, reextract and
+backfill upgrade it themselves before they start.
 
 From schema version 2 (every release before this one) to 3, every event and
 article is rewritten in a compact binary encoding, with the articles' text
