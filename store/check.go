@@ -98,6 +98,7 @@ func Check(path string, opts Options) (CheckReport, error) {
 
 	db := &DB{bolt: bdb, path: path, now: time.Now, window: DefaultStoryWindow, version: SchemaVersion}
 	c := newCollector(&rep)
+	var older error
 	err = db.view(func(tx *bbolt.Tx) error {
 		for err := range tx.Check() {
 			c.add("bbolt", "bbolt: "+err.Error())
@@ -105,7 +106,12 @@ func Check(path string, opts Options) (CheckReport, error) {
 		if len(rep.Problems) > 0 || c.n["bbolt"] > 0 {
 			return nil
 		}
-		if err := db.checkSchema(tx); err != nil {
+		if err := db.checkSchema(tx); errors.Is(err, ErrNeedsUpgrade) {
+			// Sound pages, in a layout whose records only an upgrade
+			// makes checkable: that is no damage.
+			older = err
+			return nil
+		} else if err != nil {
 			c.add("schema", err.Error())
 			return nil
 		}
@@ -117,6 +123,9 @@ func Check(path string, opts Options) (CheckReport, error) {
 		c.add("read", err.Error())
 	}
 	c.flush()
+	if older != nil && rep.OK() {
+		return rep, fmt.Errorf("check %s: its pages are sound, its records are checked once upgraded: %w", path, older)
+	}
 	return rep, nil
 }
 
@@ -128,11 +137,32 @@ func Check(path string, opts Options) (CheckReport, error) {
 func CheckPages(path string, opts Options) error {
 	opts.ReadOnly = true
 	db, err := Open(path, opts)
+	if errors.Is(err, ErrNeedsUpgrade) {
+		// An older file is checked all the same, before its upgrade
+		// writes to it: with bbolt's lock, but without the schema.
+		return checkOlderPages(path, opts)
+	}
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	return db.view(func(*bbolt.Tx) error { return checkPages(path) })
+}
+
+func checkOlderPages(path string, opts Options) error {
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = defaultReadTimeout
+	}
+	bdb, err := bbolt.Open(path, 0, &bbolt.Options{ReadOnly: true, Timeout: timeout})
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return fmt.Errorf("open %s: %w; a policywatch run is probably in progress; try again when it finishes", path, ErrLocked)
+	}
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer bdb.Close()
+	return bdb.View(func(*bbolt.Tx) error { return checkPages(path) })
 }
 
 // checkPages reads the pages of the file at path, which the caller holds
@@ -195,6 +225,7 @@ type eventInfo struct {
 	n       int // position, for the seen flags
 	article string
 	keys    []indexEntry
+	date    string // padded
 	member  []byte // its story_events value
 	triple  string // country, service and action, as triplePrefix has them
 }
@@ -238,14 +269,17 @@ func checkInvariants(tx *bbolt.Tx, version int, c *collector, records map[string
 	tallies := tallyDelta{}
 	tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
 		r, date, err := decodeValidEvent(k, v)
+		if err == nil && events[r.ID] != nil {
+			err = fmt.Errorf("event %s is stored twice", r.ID)
+		}
 		if err != nil {
-			c.addf("event", "event %s: %v", k, err)
+			c.addf("event", "event %q: %v", k, err)
 			return nil
 		}
 		// An event whose article is gone is no problem: it reads alone,
 		// and the article, fetched again, replaces it. Recover keeps
 		// such events.
-		info := &eventInfo{n: len(events), article: r.ArticleID, keys: eventIndexKeys(r.Event, date), member: memberOf(&r.Event).encode(),
+		info := &eventInfo{n: len(events), article: r.ArticleID, date: date, keys: eventIndexKeys(r.Event, date)[1:], member: memberOf(&r.Event).encode(),
 			triple: string(triplePrefix(r.Country, r.Service, string(r.Action)))}
 		info.keys = append(info.keys, indexEntry{bucketArticleEvents, pairKey(r.ArticleID, r.ID)})
 		events[r.ID] = info
@@ -257,6 +291,24 @@ func checkInvariants(tx *bbolt.Tx, version int, c *collector, records map[string
 	// read-write open makes them.
 	if b := tx.Bucket(bucketTallies); b != nil {
 		checkTallies(b, tallies, c)
+	}
+	// event_dates, which says where each event is in the events bucket.
+	seenDate := make([]bool, len(events))
+	tx.Bucket(bucketEventDates).ForEach(func(k, v []byte) error {
+		switch info, ok := events[string(k)]; {
+		case !ok:
+			c.addf("index", "%s: entry %q names no stored event", bucketEventDates, k)
+		case info.date != string(v):
+			c.addf("index", "%s: event %s is dated %s, but stored under %s", bucketEventDates, k, v, info.date)
+		default:
+			seenDate[info.n] = true
+		}
+		return nil
+	})
+	for _, id := range order {
+		if !seenDate[events[id].n] {
+			c.addf("index", "%s: no entry for event %s", bucketEventDates, id)
+		}
 	}
 	for i, name := range eventIndexBuckets() {
 		b := tx.Bucket(name)

@@ -23,26 +23,45 @@
 // Save touches are recomputed, and one whose fields come out the same is
 // not rewritten.
 //
-// # On-disk format (schema version 2)
+// # On-disk format (schema version 3)
 //
-// Every value is JSON (encoding/json) unless noted; keys are raw bytes.
-// Dates in index keys are padded to YYYY-MM-DD ("2018" is stored as
-// "2018-01-01", "2018-04" as "2018-04-01") so that byte order is date order;
-// the event itself keeps the date at the precision it was extracted with.
+// Events and articles are CBOR (RFC 8949, github.com/fxamacker/cbor):
+// maps keyed by small integers, listed in format.go, so that a field can
+// be added without a new version. Other values are JSON (encoding/json)
+// unless noted; keys are raw bytes. Dates in keys are padded to
+// YYYY-MM-DD ("2018" is stored as "2018-01-01", "2018-04" as
+// "2018-04-01") so that byte order is date order; the event itself keeps
+// the date at the precision it was extracted with.
 //
-//	meta            "schema_version" -> decimal ASCII, e.g. "2";
+//	meta            "schema_version" -> decimal ASCII, e.g. "3";
 //	                "counts" -> articles, events and stories stored, three
-//	                big-endian uint64s kept by Save (added within version
-//	                2: a read-write open of a file without it counts)
+//	                big-endian uint64s kept by Save
 //	feeds           feed URL -> ingest.FeedState
-//	articles        article id -> storedArticle (format.go)
+//	articles        article id -> storedArticle (format.go): its text
+//	                compressed with zstd (github.com/klauspost/compress)
+//	                unless shorter than 128 bytes; times as [Unix seconds,
+//	                nanoseconds, zone offset in seconds]
 //	keys            item key (ingest.Item.Key) -> article id
-//	events          event id -> storedEvent (format.go): the event and first_seen
+//	events          padded date \x00 event id -> storedEvent (format.go):
+//	                the event and first_seen (Unix nanoseconds). Kept in
+//	                date order, so that a query over dates reads it in
+//	                order, and one through an index below reads it in the
+//	                index's order, stepping rather than seeking
+//	event_dates     event id -> padded date: where the event is in events
 //	article_events  article id \x00 event id -> empty
 //	idx_country     country \x00 date \x00 event id -> empty
 //	idx_service     service \x00 date \x00 event id -> empty
 //	idx_action      action \x00 date \x00 event id -> empty
-//	idx_date        date \x00 event id -> empty
+//
+// Version 3 replaced JSON events keyed by id, JSON articles with their
+// text as it was, and idx_date (date \x00 event id -> empty) with the
+// above. Opening an older file read-write upgrades it in place (upgrade.go):
+// every event and article is rewritten into new buckets some thousands a
+// transaction, resuming after a kill, and one transaction swaps them in;
+// Options.Progress is told how it goes. Every other bucket below (stories,
+// tallies, alerts, feeds, WARC files, the other indexes) is the same in
+// both versions and is kept as it is. Read-only, an older file gives
+// ErrNeedsUpgrade.
 //
 // Version 2 adds the stories:
 //
@@ -72,7 +91,7 @@
 // Recording which extractor made what adds, within version 2:
 //
 //	idx_extractor     extractor version \x00 date \x00 event id -> empty,
-//	                  the version being the event's "extractor" key ("" for
+//	                  the version being the event's extractor field ("" for
 //	                  an event stored before it existed); a read-write
 //	                  open of a file without it builds it, and read-only,
 //	                  Stats decodes events instead
@@ -121,10 +140,9 @@
 //	                  the file's last articles, so a file is marked read
 //	                  only once everything it gave is stored
 //
-// Opening a version 1 file read-write upgrades it in one transaction: it
-// creates these buckets and groups every stored event, oldest first.
-// Read-only, a version 1 file serves events and stats, and Stories says to
-// run policywatch once to upgrade it.
+// Opening a version 1 file read-write upgrades it: its records as a
+// version 2 file's, then, in one transaction, it creates these buckets and
+// groups every stored event, oldest first.
 //
 // Country, service and action values must not contain \x00; Save rejects
 // events whose fields would break this layout.

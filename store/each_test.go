@@ -16,9 +16,10 @@ import (
 // agree with the filter and the order written out by hand.
 func TestEachEventMatchesBruteForce(t *testing.T) {
 	db := openTemp(t)
-	// More events than a scan decodes between releasing the pages it read
-	// (releaseEvery), so that a walk of all of them releases some.
-	stored := randomStore(t, db, 2*releaseEvery+100, 11)
+	// More events than a scan decodes between releasing the pages it read,
+	// so that a walk of all of them releases some.
+	db.releaseEvery = 1024
+	stored := randomStore(t, db, 2*db.releaseEvery+100, 11)
 	for _, f := range []Filter{
 		{},
 		{Limit: 7},
@@ -134,7 +135,7 @@ func TestEachEventDecodeError(t *testing.T) {
 	}
 	damaged := b.Articles[1].Events[0].ID
 	err := db.update(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketEvents).Put([]byte(damaged), []byte("{damaged"))
+		return tx.Bucket(bucketEvents).Put(eventKey("2018-03-01", damaged), []byte("{damaged"))
 	})
 	if err != nil {
 		t.Fatal(err)

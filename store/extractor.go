@@ -36,11 +36,11 @@ func buildExtractorIndex(tx *bbolt.Tx, p *reporter) error {
 	return tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
 		e, err := decodeEvent(v)
 		if err != nil {
-			return fmt.Errorf("event %s: %w", k, err)
+			return fmt.Errorf("event %q: %w", k, err)
 		}
 		date, err := padDate(e.Date)
 		if err != nil {
-			return fmt.Errorf("event %s: %w", k, err)
+			return fmt.Errorf("event %q: %w", k, err)
 		}
 		p.add(1)
 		return idx.Put(valueKey(e.Extractor, date, e.ID), nil)

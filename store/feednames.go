@@ -25,7 +25,7 @@ func (db *DB) FeedNames() ([]string, error) {
 		return tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
 			r, err := decodeEvent(v)
 			if err != nil {
-				return corrupt("event %s: %v", k, err)
+				return corrupt("event %q: %v", k, err)
 			}
 			seen[r.Feed] = true
 			return nil

@@ -685,27 +685,17 @@ func storyMembers(tx *bbolt.Tx, sid string) ([]memberEntry, error) {
 // groupAll groups every stored event into stories, oldest first, as the
 // upgrade from schema version 1 does.
 func groupAll(tx *bbolt.Tx, now time.Time, window time.Duration, p *reporter) error {
-	var eventIDs []string
-	err := tx.Bucket(bucketIdxDate).ForEach(func(k, _ []byte) error {
-		i := bytes.IndexByte(k, 0)
-		if i < 0 {
-			return corrupt("%s: malformed key %q", bucketIdxDate, k)
-		}
-		eventIDs = append(eventIDs, string(k[i+1:]))
-		return nil
-	})
-	if err != nil {
-		return err
-	}
 	g := newGrouper(tx, now, window, &SaveStats{})
-	events := tx.Bucket(bucketEvents)
-	for _, id := range eventIDs {
-		e, err := getEvent(events, id)
+	// The events bucket is in date order. Grouping writes only story
+	// buckets, so the cursor stays valid.
+	c := tx.Bucket(bucketEvents).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		e, err := decodeEvent(v)
 		if err != nil {
-			return fmt.Errorf("event %s: %w", id, err)
+			return fmt.Errorf("event %q: %w", k, err)
 		}
 		if err := g.saved(nil, &e.Event); err != nil {
-			return fmt.Errorf("event %s: %w", id, err)
+			return fmt.Errorf("event %s: %w", e.ID, err)
 		}
 		p.add(1)
 	}

@@ -23,11 +23,17 @@ type reporter struct {
 
 // newReporter starts a step of total records; fn may be nil.
 func newReporter(fn func(UpgradeStep), step string, total int) *reporter {
+	return resumeReporter(fn, step, total, 0)
+}
+
+// resumeReporter starts a step of total records of which done were done
+// by an earlier run that was stopped; fn may be nil.
+func resumeReporter(fn func(UpgradeStep), step string, total, done int) *reporter {
 	if fn == nil {
 		return nil
 	}
-	r := &reporter{fn: fn, step: UpgradeStep{Step: step, Total: total}, every: max(total/100, 1000)}
-	r.next = r.every
+	r := &reporter{fn: fn, step: UpgradeStep{Step: step, Done: done, Total: total}, every: max(total/100, 1000)}
+	r.next = done + r.every
 	fn(r.step)
 	return r
 }

@@ -17,7 +17,9 @@ import (
 func (db *DB) Event(id string) (event.Record, error) {
 	var e event.Record
 	err := db.view(func(tx *bbolt.Tx) error {
-		return getJSON(tx.Bucket(bucketEvents), id, &e)
+		var err error
+		e, err = getEvent(tx, id)
+		return err
 	})
 	if err != nil {
 		return event.Record{}, fmt.Errorf("event %s: %w", id, err)
@@ -53,9 +55,8 @@ func (db *DB) ArticleEvents(articleID string) ([]event.Record, error) {
 		if tx.Bucket(bucketArticles).Get([]byte(articleID)) == nil {
 			return ErrNotFound
 		}
-		events := tx.Bucket(bucketEvents)
 		for _, id := range articleEventIDs(tx, articleID) {
-			e, err := getEvent(events, id)
+			e, err := getEvent(tx, id)
 			if err != nil {
 				return fmt.Errorf("event %s: %w", id, missing(err, "%s", bucketArticleEvents))
 			}
@@ -144,11 +145,11 @@ func addCounts(tx *bbolt.Tx, st *SaveStats) error {
 
 // countBuckets counts articles, events and stories by their keys, in the
 // smallest bucket holding one key for each: keys (every article is stored
-// under its item key), idx_date and idx_story_last.
+// under its item key), event_dates and idx_story_last.
 func countBuckets(tx *bbolt.Tx) Counts {
 	c := Counts{
 		Articles: tx.Bucket(bucketKeys).Stats().KeyN,
-		Events:   tx.Bucket(bucketIdxDate).Stats().KeyN,
+		Events:   tx.Bucket(bucketEventDates).Stats().KeyN,
 	}
 	if b := tx.Bucket(bucketIdxStoryLast); b != nil { // nil in a version 1 file
 		c.Stories = b.Stats().KeyN

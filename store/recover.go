@@ -320,8 +320,27 @@ func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverRepo
 		}
 	}
 
+	// Articles written by an older policywatch are rewritten in the
+	// current encoding.
+	var older [][2][]byte
+	articles.ForEach(func(k, v []byte) error {
+		if len(v) > 0 && v[0] == '{' {
+			a, _ := decodeArticle(v) // decoded above
+			raw, err := encodeArticle(&a)
+			if err == nil {
+				older = append(older, [2][]byte{bytes.Clone(k), raw})
+			}
+		}
+		return nil
+	})
+	for _, kv := range older {
+		if err := articles.Put(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+
 	// Events, and their indexes from scratch.
-	for _, name := range eventIndexBuckets() {
+	for _, name := range append(eventIndexBuckets(), bucketEventDates) {
 		if tx.Bucket(name) != nil {
 			if err := tx.DeleteBucket(name); err != nil {
 				return err
@@ -335,25 +354,57 @@ func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverRepo
 	kept := map[string]bool{}
 	tallies := tallyDelta{}
 	var entries []indexEntry
+	var moved [][2][]byte // events to store again, under their key and in the current encoding
+	var dates [][2][]byte // event_dates' keys and values
 	bad = nil
 	events.ForEach(func(k, v []byte) error {
-		r, date, err := decodeValidEvent(k, v)
+		r, date, err := decodeEventFields(v)
+		key := eventKey(date, r.ID)
+		// An event of an older file is stored under its id alone.
+		older := len(v) > 0 && v[0] == '{' || !bytes.Equal(k, key)
+		if err == nil && older && !bytes.Equal(k, key) && r.ID != string(k) {
+			err = fmt.Errorf("stored under the key %q", k)
+		}
+		if err == nil && kept[r.ID] {
+			err = errors.New("stored twice")
+		}
 		if err != nil {
-			drop("event", "event %s: %v", k, err)
+			drop("event", "event %q: %v", k, err)
 			bad = append(bad, bytes.Clone(k))
 			return nil
 		}
+		if older {
+			raw, err := encodeEvent(r)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(k, key) {
+				bad = append(bad, bytes.Clone(k))
+			}
+			moved = append(moved, [2][]byte{key, raw})
+		}
 		kept[r.ID] = true
 		tallies.add(&r.Event, 1)
-		entries = append(entries, eventIndexKeys(r.Event, date)...)
+		entries = append(entries, eventIndexKeys(r.Event, date)[1:]...)
 		entries = append(entries, indexEntry{bucketArticleEvents, pairKey(r.ArticleID, r.ID)})
+		dates = append(dates, [2][]byte{[]byte(r.ID), []byte(date)})
 		return nil
 	})
 	if err := deleteKeys(events, bad); err != nil {
 		return err
 	}
+	for _, kv := range moved {
+		if err := events.Put(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
 	for _, e := range entries {
 		if err := tx.Bucket(e.bucket).Put(e.key, nil); err != nil {
+			return err
+		}
+	}
+	for _, kv := range dates {
+		if err := tx.Bucket(bucketEventDates).Put(kv[0], kv[1]); err != nil {
 			return err
 		}
 	}
@@ -436,7 +487,6 @@ func keyCount(b *bbolt.Bucket) int {
 func rebuildStories(tx *bbolt.Tx, now time.Time, window time.Duration, events map[string]bool, drop func(kind, format string, args ...any), rep *RecoverReport) error {
 	stories, members, eventStory := tx.Bucket(bucketStories), tx.Bucket(bucketStoryEvents), tx.Bucket(bucketEventStory)
 	records := map[string]*storyRecord{}
-	eventsBucket := tx.Bucket(bucketEvents)
 	var bad [][]byte
 	stories.ForEach(func(k, v []byte) error {
 		r, err := decodeValidStory(k, v)
@@ -469,7 +519,7 @@ func rebuildStories(tx *bbolt.Tx, now time.Time, window time.Duration, events ma
 			bad = append(bad, bytes.Clone(k))
 			return nil
 		}
-		e, err := getEvent(eventsBucket, string(eid))
+		e, err := getEvent(tx, string(eid))
 		if err != nil || e.Country != r.Country || e.Service != r.Service || e.Action != r.Action {
 			bad = append(bad, bytes.Clone(k))
 			return nil
@@ -546,15 +596,14 @@ func rebuildStories(tx *bbolt.Tx, now time.Time, window time.Duration, events ma
 	}
 
 	var homeless []string
-	tx.Bucket(bucketIdxDate).ForEach(func(k, _ []byte) error {
-		id := string(k[bytes.IndexByte(k, 0)+1:])
-		if eventStory.Get([]byte(id)) == nil {
-			homeless = append(homeless, id)
+	tx.Bucket(bucketEventDates).ForEach(func(k, _ []byte) error {
+		if eventStory.Get(k) == nil {
+			homeless = append(homeless, string(k))
 		}
 		return nil
 	})
 	for _, id := range homeless {
-		e, err := getEvent(tx.Bucket(bucketEvents), id)
+		e, err := getEvent(tx, id)
 		if err != nil {
 			return fmt.Errorf("event %s: %w", id, err)
 		}
@@ -587,13 +636,21 @@ func decodeValidStory(k, v []byte) (*storyRecord, error) {
 }
 
 // decodeValidEvent decodes the event stored under key k and checks it is
-// one Save could have written: stored under its own id, valid, with a
-// date that pads. date is its padded date, as the indexes hold it.
+// one Save could have written: valid, with a date that pads, stored under
+// the key eventKey makes of them. date is its padded date, as the keys
+// hold it.
 func decodeValidEvent(k, v []byte) (r event.Record, date string, err error) {
-	r, err = decodeEvent(v)
-	if err == nil && r.ID != string(k) {
-		err = fmt.Errorf("stored under the id %s", k)
+	r, date, err = decodeEventFields(v)
+	if err == nil && !bytes.Equal(k, eventKey(date, r.ID)) {
+		err = fmt.Errorf("event %s dated %s is stored under the key %q", r.ID, r.Date, k)
 	}
+	return r, date, err
+}
+
+// decodeEventFields is decodeValidEvent without the key: Recover also
+// takes the events of an older file, stored under their id alone.
+func decodeEventFields(v []byte) (r event.Record, date string, err error) {
+	r, err = decodeEvent(v)
 	if err == nil {
 		err = validateEvent(r.ArticleID, 0, &r.Event)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -69,6 +70,7 @@ func (db *DB) Save(b Batch) (SaveStats, error) {
 	var st SaveStats
 	now := db.now().UTC()
 	err := db.update(func(tx *bbolt.Tx) error {
+		packDated(tx)
 		w := writer{tx: tx, now: now, stats: &st, stories: newGrouper(tx, now, db.window, &st), tallies: tallyDelta{}}
 		for i := range b.Articles {
 			if err := w.saveArticle(&b.Articles[i]); err != nil {
@@ -97,6 +99,24 @@ func (db *DB) Save(b Batch) (SaveStats, error) {
 		return SaveStats{}, fmt.Errorf("save batch to %s: %w", db.path, err)
 	}
 	return st, nil
+}
+
+// datedFill is how full Save packs the pages of the events bucket, which
+// is in date order: news comes mostly in date order, so it grows at its
+// end, where bbolt's default of half-full pages would leave every page it
+// splits half empty for good (a 20,000-event synthetic store: 764 bytes
+// an event instead of 1,086). The indexes, which grow inside the range
+// of each value, are smaller at the default.
+const datedFill = 0.9
+
+// packDated sets datedFill on this transaction's handle of the events
+// bucket.
+func packDated(tx *bbolt.Tx) {
+	for _, name := range [][]byte{bucketEvents} {
+		if b := tx.Bucket(name); b != nil {
+			b.FillPercent = datedFill
+		}
+	}
 }
 
 // Seen reports which of the item keys (ingest.Item.Key) already have a
@@ -189,13 +209,10 @@ func (w writer) saveEvent(articleID string, i int, e event.Event, saved map[stri
 	events := w.tx.Bucket(bucketEvents)
 	rec := event.Record{Event: e, FirstSeen: w.now}
 	var prev *event.Event
-	if raw := events.Get([]byte(e.ID)); raw != nil {
-		stored, err := decodeEvent(raw)
-		if err != nil {
-			return fmt.Errorf("article %s: stored event %s: %w", articleID, e.ID, err)
-		}
+	switch stored, err := getEvent(w.tx, e.ID); {
+	case err == nil:
 		prev = &stored.Event
-		// The date (and so the index keys) may have changed since.
+		// The date (and so the keys) may have changed since.
 		if err := deleteIndexes(w.tx, *prev); err != nil {
 			return fmt.Errorf("article %s: event %s: %w", articleID, e.ID, err)
 		}
@@ -212,8 +229,10 @@ func (w writer) saveEvent(articleID string, i int, e event.Event, saved map[stri
 		if changed(prev, &e) {
 			w.stats.ChangedEvents++
 		}
-	} else {
+	case errors.Is(err, ErrNotFound):
 		w.stats.NewEvents++
+	default:
+		return fmt.Errorf("article %s: stored event %s: %w", articleID, e.ID, err)
 	}
 	w.tallies.add(&e, 1)
 
@@ -221,13 +240,16 @@ func (w writer) saveEvent(articleID string, i int, e event.Event, saved map[stri
 	if err != nil {
 		return fmt.Errorf("article %s: encode event %s: %w", articleID, e.ID, err)
 	}
-	if err := events.Put([]byte(e.ID), raw); err != nil {
+	if err := events.Put(eventKey(date, e.ID), raw); err != nil {
+		return fmt.Errorf("article %s: event %s: %w", articleID, e.ID, err)
+	}
+	if err := w.tx.Bucket(bucketEventDates).Put([]byte(e.ID), []byte(date)); err != nil {
 		return fmt.Errorf("article %s: event %s: %w", articleID, e.ID, err)
 	}
 	if err := w.tx.Bucket(bucketArticleEvents).Put(pairKey(articleID, e.ID), nil); err != nil {
 		return fmt.Errorf("article %s: event %s: %w", articleID, e.ID, err)
 	}
-	for _, ix := range eventIndexKeys(e, date) {
+	for _, ix := range eventIndexKeys(e, date)[1:] { // [0] is the record, Put above
 		if err := w.tx.Bucket(ix.bucket).Put(ix.key, nil); err != nil {
 			return fmt.Errorf("article %s: event %s: index %s: %w", articleID, e.ID, ix.bucket, err)
 		}
@@ -280,14 +302,12 @@ func (w writer) saveFeed(f ingest.FeedState) error {
 // deleteEvent removes an event with its index entries and its link to
 // its article.
 func (w writer) deleteEvent(id string) error {
-	events := w.tx.Bucket(bucketEvents)
-	raw := events.Get([]byte(id))
-	if raw == nil {
+	e, err := getEvent(w.tx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
 		return nil
-	}
-	e, err := decodeEvent(raw)
-	if err != nil {
-		return corrupt("decode: %w", err)
+	case err != nil:
+		return err
 	}
 	if err := deleteIndexes(w.tx, e.Event); err != nil {
 		return err
@@ -296,7 +316,7 @@ func (w writer) deleteEvent(id string) error {
 	if err := w.tx.Bucket(bucketArticleEvents).Delete(pairKey(e.ArticleID, id)); err != nil {
 		return err
 	}
-	if err := events.Delete([]byte(id)); err != nil {
+	if err := w.tx.Bucket(bucketEventDates).Delete([]byte(id)); err != nil {
 		return err
 	}
 	if err := w.stories.deleted(id); err != nil {
@@ -305,28 +325,33 @@ func (w writer) deleteEvent(id string) error {
 	return nil
 }
 
-// indexEntry is one key in one secondary index.
+// indexEntry is one key in one secondary index, or, in the events
+// bucket, the key of an event.
 type indexEntry struct {
 	bucket []byte
 	key    []byte
 }
 
 // eventIndexKeys lists the index keys of e, whose padded date is date.
+// The first is the event's key in the events bucket, which is in date
+// order itself; event_dates, keyed by the id, has a value and is kept
+// apart.
 func eventIndexKeys(e event.Event, date string) []indexEntry {
 	return []indexEntry{
+		{bucketEvents, eventKey(date, e.ID)},
 		{bucketIdxCountry, valueKey(e.Country, date, e.ID)},
 		{bucketIdxService, valueKey(e.Service, date, e.ID)},
 		{bucketIdxAction, valueKey(string(e.Action), date, e.ID)},
-		{bucketIdxDate, pairKey(date, e.ID)},
 		{bucketIdxExtractor, valueKey(e.Extractor, date, e.ID)},
 	}
 }
 
 // eventIndexBuckets are the buckets that index every event: those of
-// eventIndexKeys, in its order, then article_events.
+// eventIndexKeys but the events bucket itself, in its order, then
+// article_events.
 func eventIndexBuckets() [][]byte {
 	var out [][]byte
-	for _, ix := range eventIndexKeys(event.Event{}, "") {
+	for _, ix := range eventIndexKeys(event.Event{}, "")[1:] {
 		out = append(out, ix.bucket)
 	}
 	return append(out, bucketArticleEvents)
@@ -340,6 +365,9 @@ func changed(a, b *event.Event) bool {
 	return !reflect.DeepEqual(x, y)
 }
 
+// deleteIndexes deletes the event e, as stored, from the events bucket
+// and its index entries; event_dates, which Save rewrites or deletes
+// after, is left.
 func deleteIndexes(tx *bbolt.Tx, e event.Event) error {
 	date, err := padDate(e.Date)
 	if err != nil {
@@ -364,7 +392,8 @@ func articleEventIDs(tx *bbolt.Tx, articleID string) []string {
 	return ids
 }
 
-// pairKey is a \x00 b: the article_events and idx_date key.
+// pairKey is a \x00 b: the key of article_events and of the events
+// bucket.
 func pairKey(a, b string) []byte {
 	k := make([]byte, 0, len(a)+1+len(b))
 	k = append(k, a...)

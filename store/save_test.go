@@ -143,15 +143,15 @@ func TestSaveReextraction(t *testing.T) {
 	if _, err := db.Event(dropped.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("dropped event still there: %v", err)
 	}
-	for _, b := range [][]byte{bucketEvents, bucketArticleEvents, bucketIdxCountry, bucketIdxService, bucketIdxAction, bucketIdxDate} {
+	for _, b := range [][]byte{bucketEvents, bucketArticleEvents, bucketIdxCountry, bucketIdxService, bucketIdxAction, bucketEventDates} {
 		if keys := bucketKeysOf(t, db, b); hasKeyContaining(keys, dropped.ID) {
 			t.Errorf("bucket %s still has a key of the dropped event: %q", b, keys)
 		}
 	}
-	// The changed event is indexed under its new date only.
-	dates := bucketKeysOf(t, db, bucketIdxDate)
+	// The changed event is stored under its new date only.
+	dates := bucketKeysOf(t, db, bucketEvents)
 	if !slices.Contains(dates, "2018-05-02\x00"+kept.ID) || slices.Contains(dates, "2018-04-01\x00"+kept.ID) {
-		t.Errorf("idx_date = %q, want %s under 2018-05-02 only", dates, kept.ID)
+		t.Errorf("events = %q, want %s under 2018-05-02 only", dates, kept.ID)
 	}
 	countries := bucketKeysOf(t, db, bucketIdxCountry)
 	wantCountries := []string{
@@ -194,8 +194,8 @@ func TestSaveReextraction(t *testing.T) {
 	if st.DeletedEvents != 2 {
 		t.Errorf("DeletedEvents = %d, want 2", st.DeletedEvents)
 	}
-	if c, _ := db.Counts(); c.Events != 1 || len(bucketKeysOf(t, db, bucketIdxDate)) != 1 {
-		t.Errorf("after clearing: %+v events, idx_date %q", c, bucketKeysOf(t, db, bucketIdxDate))
+	if c, _ := db.Counts(); c.Events != 1 || len(bucketKeysOf(t, db, bucketEvents)) != 1 || len(bucketKeysOf(t, db, bucketEventDates)) != 1 {
+		t.Errorf("after clearing: %+v events, events %q", c, bucketKeysOf(t, db, bucketEvents))
 	}
 }
 

@@ -311,7 +311,7 @@ func TestStatsFromTallies(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := db.update(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketEvents).Put([]byte(b.Articles[0].Events[0].ID), []byte("{damaged"))
+		return tx.Bucket(bucketEvents).Put(eventKey("2018-04-16", b.Articles[0].Events[0].ID), []byte("{damaged"))
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ import (
 
 // SchemaVersion is the version of the on-disk format this package writes
 // and understands. See the package documentation for the layout.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // DefaultStoryWindow is how far apart two reports of the same country,
 // service and action may be and still be one story.
@@ -45,7 +45,9 @@ var (
 	bucketIdxCountry    = []byte("idx_country")
 	bucketIdxService    = []byte("idx_service")
 	bucketIdxAction     = []byte("idx_action")
-	bucketIdxDate       = []byte("idx_date")
+	// Since schema version 3, in place of idx_date: the events bucket
+	// is in date order itself, and this says where an event is in it.
+	bucketEventDates = []byte("event_dates")
 
 	// Since schema version 2.
 	bucketStories        = []byte("stories")
@@ -59,16 +61,16 @@ var (
 	// stories changed since a time falls back to reading them all.
 	bucketIdxStoryUpdated = []byte("idx_story_updated")
 
-	v1Buckets = [][]byte{
-		bucketMeta, bucketFeeds, bucketArticles, bucketKeys, bucketEvents,
-		bucketArticleEvents, bucketIdxCountry, bucketIdxService, bucketIdxAction, bucketIdxDate,
+	eventBuckets = [][]byte{
+		bucketMeta, bucketFeeds, bucketArticles, bucketKeys, bucketEvents, bucketEventDates,
+		bucketArticleEvents, bucketIdxCountry, bucketIdxService, bucketIdxAction,
 	}
 	storyBuckets = [][]byte{
 		bucketStories, bucketStoryEvents, bucketEventStory, bucketIdxStoryTriple, bucketIdxStoryLast,
 	}
 	// Clipped, so that appending to it always copies: callers add the
 	// buckets of later versions, concurrently.
-	allBuckets = slices.Clip(slices.Concat(v1Buckets, storyBuckets))
+	allBuckets = slices.Clip(slices.Concat(eventBuckets, storyBuckets))
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -112,6 +114,9 @@ type DB struct {
 	version int
 	// progress is Options.Progress.
 	progress func(UpgradeStep)
+	// releaseEvery is how many events a streaming scan reads between
+	// releasing the pages it mapped; tests lower it.
+	releaseEvery int
 }
 
 // Open opens the database at path. Read-write, it creates the file and
@@ -159,7 +164,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 
-	db := &DB{bolt: bdb, path: path, now: time.Now, window: window, version: SchemaVersion, progress: opts.Progress}
+	db := &DB{bolt: bdb, path: path, now: time.Now, window: window, version: SchemaVersion, progress: opts.Progress, releaseEvery: releaseEvery}
 	switch {
 	case opts.ReadOnly:
 		err = db.view(db.checkSchema)
@@ -168,8 +173,10 @@ func Open(path string, opts Options) (*DB, error) {
 		// commit anyway, two fdatasyncs, and a run opens the file
 		// thousands of times.
 	default:
-		db.version = SchemaVersion // what initSchema makes of the file
-		err = db.update(db.initSchema)
+		if err = db.upgradeRecords(upgradeChunk); err == nil {
+			db.version = SchemaVersion // what initSchema makes of the file
+			err = db.update(db.initSchema)
+		}
 	}
 	if err != nil {
 		bdb.Close()
@@ -230,9 +237,10 @@ func (db *DB) Close() error {
 func (db *DB) Path() string { return db.path }
 
 // initSchema creates missing buckets and stamps the schema version, after
-// making sure an existing file is one this code can write to. A version 1
-// file is upgraded in the same transaction: its events are grouped into
-// stories, so the file is never left half-migrated.
+// making sure an existing file is one this code can write to. An older
+// file has had its records rewritten by upgradeRecords already; a
+// version 1 file has its events grouped into stories here, in the same
+// transaction as the stamp, so the file is never left half-migrated.
 func (db *DB) initSchema(tx *bbolt.Tx) error {
 	version := 0 // a new file
 	if meta := tx.Bucket(bucketMeta); meta != nil {
@@ -292,7 +300,7 @@ func (db *DB) initSchema(tx *bbolt.Tx) error {
 		p := newReporter(db.progress, "counting articles, events and stories", 0)
 		c := Counts{
 			Articles: keyCount(tx.Bucket(bucketKeys)),
-			Events:   keyCount(tx.Bucket(bucketIdxDate)),
+			Events:   keyCount(tx.Bucket(bucketEventDates)),
 			Stories:  keyCount(tx.Bucket(bucketStories)),
 		}
 		p.end()
@@ -320,8 +328,8 @@ func (db *DB) current() bool {
 }
 
 // checkSchema verifies, read-only, that every bucket exists and the
-// version is one this code understands. A version 1 file is accepted: its
-// events can be read, but not its stories, which only an upgrade creates.
+// version is one this code understands. An older file needs an upgrade,
+// which only a read-write open makes.
 func (db *DB) checkSchema(tx *bbolt.Tx) error {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil && tx.Bucket(bucketEvents) != nil {
@@ -338,11 +346,12 @@ func (db *DB) checkSchema(tx *bbolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	want := allBuckets
-	if v == 1 {
-		want = v1Buckets
+	if v < SchemaVersion {
+		return fmt.Errorf("%w: %s has schema version %d, which this policywatch reads only once it is upgraded to version %d; "+
+			"run `policywatch upgrade` (or any command that writes, such as `policywatch run`) once to upgrade it in place",
+			ErrNeedsUpgrade, db.path, v, SchemaVersion)
 	}
-	for _, name := range want {
+	for _, name := range allBuckets {
 		if tx.Bucket(name) == nil {
 			return corrupt("bucket %s missing", name)
 		}
@@ -370,10 +379,11 @@ func (db *DB) checkVersion(raw []byte) (int, error) {
 	return v, nil
 }
 
-// needStories fails on a version 1 file opened read-only.
+// needStories fails on a file without stories. Since version 3 an
+// older file is upgraded before it is read, so none is.
 func (db *DB) needStories() error {
 	if db.version < 2 {
-		return fmt.Errorf("%w: %s has schema version %d, which has no stories; run `policywatch run` once to upgrade the database",
+		return fmt.Errorf("%w: %s has schema version %d, which has no stories; run `policywatch upgrade` once to upgrade the database",
 			ErrNeedsUpgrade, db.path, db.version)
 	}
 	return nil

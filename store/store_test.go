@@ -60,8 +60,8 @@ func TestSchemaVersionWritten(t *testing.T) {
 		got = bytes.Clone(tx.Bucket(bucketMeta).Get(keySchemaVersion))
 		return nil
 	})
-	if string(got) != "2" {
-		t.Errorf("schema_version = %q, want %q", got, "2")
+	if string(got) != "3" {
+		t.Errorf("schema_version = %q, want %q", got, "3")
 	}
 	for _, name := range allBuckets {
 		db.view(func(tx *bbolt.Tx) error {
@@ -99,7 +99,7 @@ func TestSchemaRejected(t *testing.T) {
 		version string
 		want    string
 	}{
-		{"3", "schema version 3, this policywatch understands 2; upgrade policywatch"},
+		{"4", "schema version 4, this policywatch understands 3; upgrade policywatch"},
 		{"0", "schema version 0"},
 		{"v1", `schema version "v1"`},
 	}

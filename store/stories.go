@@ -241,9 +241,8 @@ func (q *query) matchStory(tx *bbolt.Tx, s *Story, createdAfter time.Time) (bool
 	if q.text == "" {
 		return true, nil
 	}
-	events := tx.Bucket(bucketEvents)
 	for _, id := range s.EventIDs {
-		e, err := getEvent(events, id)
+		e, err := getEvent(tx, id)
 		if err != nil {
 			return false, fmt.Errorf("story %s: event %s: %w", s.ID, id, missing(err, "%s", bucketStoryEvents))
 		}
@@ -272,9 +271,8 @@ func (db *DB) Story(id string) (Story, []event.Record, error) {
 		if r.EventIDs, err = storyEventIDs(tx, id); err != nil {
 			return err
 		}
-		b := tx.Bucket(bucketEvents)
 		for _, eid := range r.EventIDs {
-			e, err := getEvent(b, eid)
+			e, err := getEvent(tx, eid)
 			if err != nil {
 				return fmt.Errorf("event %s: %w", eid, missing(err, "%s", bucketStoryEvents))
 			}

@@ -137,11 +137,12 @@ func checkStories(t testing.TB, db *DB) {
 				if got := string(eventStory.Get([]byte(m.id))); got != id {
 					t.Errorf("story %s has event %s, whose event_story says %q", id, m.id, got)
 				}
-				var e event.Event
-				if err := getJSON(events, m.id, &e); err != nil {
+				r, err := getEvent(tx, m.id)
+				if err != nil {
 					t.Errorf("story %s: event %s: %v", id, m.id, err)
 					continue
 				}
+				e := r.Event
 				if e.Country != r.Country || e.Service != r.Service || e.Action != r.Action {
 					t.Errorf("story %s (%s %s %s) holds event %s of %s %s %s", id, r.Country, r.Service, r.Action, e.ID, e.Country, e.Service, e.Action)
 				}

@@ -127,7 +127,7 @@ func buildTallies(tx *bbolt.Tx, p *reporter) error {
 	err := events.ForEach(func(k, v []byte) error {
 		e, err := decodeEvent(v)
 		if err != nil {
-			return fmt.Errorf("event %s: %w", k, err)
+			return fmt.Errorf("event %q: %w", k, err)
 		}
 		d.add(&e.Event, 1)
 		p.add(1)

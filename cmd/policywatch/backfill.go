@@ -88,6 +88,13 @@ Exit codes:
 			if err != nil {
 				return err
 			}
+			// A file an older policywatch wrote is upgraded first, saying
+			// so, as run does (its pages are checked before that writes).
+			if from, upgraded, err := a.upgradeStore(showProgress, log); err != nil {
+				return err
+			} else if upgraded {
+				fmt.Fprintf(a.stderr, "%s.\n", upgradedSummary(a.dbPath, from))
+			}
 			db := store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second, StoryWindow: time.Duration(o.storyWindow)}}
 			if err := db.Do(func(*store.DB) error { return nil }); err != nil {
 				return fmt.Errorf("not writing to %s: %w", a.dbPath, err)

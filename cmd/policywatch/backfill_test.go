@@ -17,6 +17,7 @@ import (
 	"github.com/policywatch/policywatch/backfill/warctest"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/store"
+	"go.etcd.io/bbolt"
 )
 
 // warcServer serves one WARC file; while hold is set, it sends the first
@@ -160,4 +161,35 @@ func TestReextractKeepsWARCProvenance(t *testing.T) {
 	if !reflect.DeepEqual(after, before) || len(after) == 0 || after[0]["warc_file"] != warc {
 		t.Errorf("after reextract, %d events, first with WARC file %v; before, %d", len(after), after[0]["warc_file"], len(before))
 	}
+}
+
+// A backfill into a store that an older policywatch wrote, or that lacks
+// what this one keeps, brings it up to date first and says so, as run
+// does, rather than doing it unannounced inside its first batch.
+func TestBackfillUpgradesFirst(t *testing.T) {
+	dir := t.TempDir()
+	pages, err := warctest.CorpusPages("https://news.example/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	warc := filepath.Join(dir, "a.warc.gz")
+	if err := os.WriteFile(warc, warctest.Write(pages, true), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "pw.db")
+	fillDB(t, path, "events.jsonl")
+	bdb, err := bbolt.Open(path, 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bdb.Update(func(tx *bbolt.Tx) error { return tx.DeleteBucket([]byte("event_tallies")) }); err != nil {
+		t.Fatal(err)
+	}
+	bdb.Close()
+	r := policywatch(t, nil, "backfill", "--db", path, "--no-progress", warc)
+	if r.code != exitOK || !strings.Contains(r.stderr, "Upgrading "+path) || !strings.Contains(r.stderr, "counting events for stats") ||
+		!strings.Contains(r.stderr, "Brought "+path+" up to date") {
+		t.Errorf("backfill into a store without its tallies: exit %d, stderr %q; want the upgrade announced and its steps shown", r.code, r.stderr)
+	}
+	must(t, "check", "--db", path)
 }

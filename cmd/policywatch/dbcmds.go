@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -214,4 +216,88 @@ existing FILE is replaced.`,
 		},
 	}
 	return cmd
+}
+
+func (a *app) upgradeCmd() *cobra.Command {
+	var noProgress bool
+	cmd := &cobra.Command{
+		Use:   "upgrade",
+		Short: "Upgrade a database written by an older policywatch, in place",
+		Long: `Upgrade rewrites a database (--db) written by an older policywatch in the
+format this one reads, in place and once; a database that is current is left
+alone. Until it is upgraded, commands that only read (query, export, stats,
+serve) refuse an older database and say to run this; run, reextract and
+backfill upgrade it themselves before they start.
+
+From schema version 2 (every release before this one) to 3, every event and
+article is rewritten in a compact binary encoding, with the articles' text
+compressed, and the events are kept in date order, so that queries read them
+in order. That takes about two minutes per million events, with a progress
+bar on a terminal. The pages are
+checked first, as for a run; the upgrade writes some thousands of records per
+transaction, so a killed upgrade leaves the old records whole and the next
+one goes on from where it stopped. The file does not shrink: the space the
+old records took is reused as the database grows ('policywatch backup' writes
+a compact copy).`,
+		Example: `  policywatch upgrade
+  policywatch upgrade --db /var/lib/policywatch/policywatch.db`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			bar := !noProgress && isTerminal(a.stderr)
+			log, err := a.logger(bar)
+			if err != nil {
+				return err
+			}
+			from, upgraded, err := a.upgradeStore(bar, log)
+			switch {
+			case err != nil:
+				return err
+			case from == 0:
+				return fmt.Errorf("%s does not exist; nothing to upgrade", a.dbPath)
+			case !upgraded:
+				_, err = fmt.Fprintf(a.stdout, "%s is current (schema version %d); nothing to do.\n", a.dbPath, from)
+			default:
+				_, err = fmt.Fprintf(a.stdout, "%s.\n", upgradedSummary(a.dbPath, from))
+			}
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&noProgress, "no-progress", false, "do not show a progress bar")
+	return cmd
+}
+
+// upgradeStore upgrades the database in place if an older policywatch
+// wrote it, or builds what this one keeps beside the records if it lacks
+// it, saying so on stderr first and then showing each step as
+// upgradeProgress does: a bar when bar is set, log lines otherwise. It
+// returns the version the file had (see store.Upgrade) and whether
+// anything was done, for the caller to say so where its output goes.
+func (a *app) upgradeStore(bar bool, log *slog.Logger) (from int, upgraded bool, err error) {
+	show := upgradeProgress(a.stderr, bar, log, a.dbPath)
+	progress := func(s store.UpgradeStep) {
+		if !upgraded {
+			upgraded = true
+			fmt.Fprintf(a.stderr, "Upgrading %s in place, once, for this policywatch (schema version %d); "+
+				"from an older version every event and article is rewritten in a compact encoding, about two minutes per million events...\n",
+				a.dbPath, store.SchemaVersion)
+		}
+		show(s)
+	}
+	from, err = store.Upgrade(a.dbPath, store.Options{Timeout: dbLockWait, Progress: progress})
+	switch {
+	case errors.Is(err, store.ErrDamaged):
+		return from, upgraded, fmt.Errorf("not writing to %s: %w", a.dbPath, err)
+	case err != nil:
+		return from, upgraded, fmt.Errorf("upgrade: %w", err)
+	}
+	return from, upgraded, nil
+}
+
+// upgradedSummary says what an upgrade of path from schema version from
+// made of it.
+func upgradedSummary(path string, from int) string {
+	if from < store.SchemaVersion {
+		return fmt.Sprintf("Upgraded %s from schema version %d to %d", path, from, store.SchemaVersion)
+	}
+	return fmt.Sprintf("Brought %s up to date: schema version %d, with what this policywatch keeps beside the records", path, from)
 }

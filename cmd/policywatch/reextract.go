@@ -67,17 +67,22 @@ The summary says how many events were added, removed and changed.`,
 			if err != nil {
 				return err
 			}
+			showProgress := !o.noProgress && !o.json && isTerminal(a.stderr)
+			log, err := a.logger(showProgress)
+			if err != nil {
+				return err
+			}
+			if from, upgraded, err := a.upgradeStore(showProgress, log); err != nil {
+				return err
+			} else if upgraded {
+				fmt.Fprintf(a.stderr, "%s.\n", upgradedSummary(a.dbPath, from))
+			}
 			// A missing file is an error to explain, not a database to make.
 			db, err := a.openRead()
 			if err != nil {
 				return err
 			}
 			db.Close()
-			showProgress := !o.noProgress && !o.json && isTerminal(a.stderr)
-			log, err := a.logger(showProgress)
-			if err != nil {
-				return err
-			}
 			x, err := newExtractor()
 			if err != nil {
 				return err

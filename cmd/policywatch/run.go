@@ -151,6 +151,13 @@ func (a *app) runPipeline(cmd *cobra.Command, cfg ingest.Config, log *slog.Logge
 	// itself visits the file per batch so readers get in between.
 	db := store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second, StoryWindow: window,
 		Progress: upgradeProgress(a.stderr, showProgress, log, a.dbPath)}}
+	// A file an older policywatch wrote is upgraded first, saying so
+	// (its pages are checked before that writes).
+	if from, upgraded, err := a.upgradeStore(showProgress, log); err != nil {
+		return pipeline.Summary{}, err
+	} else if upgraded {
+		fmt.Fprintf(a.stderr, "%s.\n", upgradedSummary(a.dbPath, from))
+	}
 	if err := db.Do(func(*store.DB) error { return nil }); errors.Is(err, store.ErrDamaged) {
 		return pipeline.Summary{}, fmt.Errorf("not writing to %s: %w", a.dbPath, err)
 	} else if err != nil {

@@ -270,8 +270,8 @@ func TestStoryWindowFlag(t *testing.T) {
 	}
 }
 
-// A file from before stories is read-only here: query --stories says how
-// to upgrade it, and plain queries and stats still work.
+// A file from before stories is not read until it is upgraded: every
+// reading command says how, and `policywatch upgrade` does it, once.
 func TestQueryStoriesOnOldDatabase(t *testing.T) {
 	path, _ := storyDB(t)
 	// Make it a version 1 file: drop the story buckets (store/doc.go lists
@@ -293,13 +293,23 @@ func TestQueryStoriesOnOldDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, _, errOut := storiesCLI(t, "query", "--db", path, "--stories")
-	if code != exitFailure || !strings.Contains(errOut, "run `policywatch run` once to upgrade the database") {
-		t.Errorf("query --stories on version 1: exit %d, %q", code, errOut)
-	}
-	for _, args := range [][]string{{"query", "--db", path}, {"stats", "--db", path}} {
-		if code, _, errOut := storiesCLI(t, args...); code != exitOK {
+	for _, args := range [][]string{{"query", "--db", path, "--stories"}, {"query", "--db", path}, {"stats", "--db", path}} {
+		code, _, errOut := storiesCLI(t, args...)
+		if code != exitFailure || !strings.Contains(errOut, "run `policywatch upgrade`") || !strings.Contains(errOut, "schema version 1") {
 			t.Errorf("%q on version 1: exit %d, %q", args, code, errOut)
+		}
+	}
+	code, out, errOut := storiesCLI(t, "upgrade", "--db", path)
+	if code != exitOK || !strings.Contains(out, "Upgraded "+path+" from schema version 1 to 3") {
+		t.Errorf("upgrade: exit %d, %q, %q", code, out, errOut)
+	}
+	code, out, _ = storiesCLI(t, "upgrade", "--db", path)
+	if code != exitOK || !strings.Contains(out, "is current (schema version 3); nothing to do") {
+		t.Errorf("second upgrade: exit %d, %q", code, out)
+	}
+	for _, args := range [][]string{{"query", "--db", path, "--stories"}, {"query", "--db", path}, {"stats", "--db", path}} {
+		if code, _, errOut := storiesCLI(t, args...); code != exitOK {
+			t.Errorf("%q after the upgrade: exit %d, %q", args, code, errOut)
 		}
 	}
 }

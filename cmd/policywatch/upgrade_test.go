@@ -48,3 +48,35 @@ func TestUpgradeProgress(t *testing.T) {
 		}
 	}
 }
+
+// policywatch upgrade says what it did: nothing to a current store, the
+// steps it took to one that lacks what this policywatch keeps, and no
+// store where there is none.
+func TestUpgradeCommand(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pw.db")
+	r := policywatch(t, nil, "upgrade", "--db", path)
+	if r.code == exitOK || !strings.Contains(r.stderr, path+" does not exist") {
+		t.Errorf("upgrade of no store: exit %d, %q; want an error naming it", r.code, r.stderr)
+	}
+
+	fillDB(t, path, "events.jsonl")
+	r = policywatch(t, nil, "upgrade", "--db", path)
+	if r.code != exitOK || r.stdout != path+" is current (schema version 3); nothing to do.\n" || r.stderr != "" {
+		t.Errorf("upgrade of a current store: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+
+	bdb, err := bbolt.Open(path, 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bdb.Update(func(tx *bbolt.Tx) error { return tx.DeleteBucket([]byte("event_tallies")) }); err != nil {
+		t.Fatal(err)
+	}
+	bdb.Close()
+	r = policywatch(t, nil, "upgrade", "--db", path, "--no-progress")
+	if r.code != exitOK || strings.Contains(r.stdout, "nothing to do") || !strings.Contains(r.stdout, path) ||
+		!strings.Contains(r.stderr, "counting events for stats") {
+		t.Errorf("upgrade of a store without its tallies: exit %d, stdout %q, stderr %q; want the step named and the store said upgraded", r.code, r.stdout, r.stderr)
+	}
+	must(t, "check", "--db", path)
+}

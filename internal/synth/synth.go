@@ -169,9 +169,23 @@ func (s *Stream) Batch() store.Batch { return s.g.batch() }
 
 // cacheName is the file name of a store of n events: the key of the
 // cache.
-func cacheName(n int) string {
+func cacheName(n int) string { return schemaCacheName(n, store.SchemaVersion) }
+
+func schemaCacheName(n, schema int) string {
 	sum := sha256.Sum256(profileYAML)
-	return fmt.Sprintf("synth-%d-schema%d-v%d-%s.db", n, store.SchemaVersion, Version, hex.EncodeToString(sum[:4]))
+	return fmt.Sprintf("synth-%d-schema%d-v%d-%s.db", n, schema, Version, hex.EncodeToString(sum[:4]))
+}
+
+// UserCachedOlder is the path under the user's cache directory of a store
+// of n events that the code of an older schema version built from this
+// generator and profile, for benchmarks of the upgrade; it is never
+// built here, and may not exist.
+func UserCachedOlder(n, schema int) (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("synth cache: %w", err)
+	}
+	return filepath.Join(cache, "policywatch-bench", schemaCacheName(n, schema)), nil
 }
 
 // generator makes articles in the order of publication, as feeds would
