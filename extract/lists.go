@@ -20,11 +20,11 @@ type measure struct {
 	action    event.Action
 	partial   bool
 
-	date           date
-	dateStrength   int
-	reason         string
-	reasonRank     int
-	cstrength      int
+	date         date
+	dateStrength int
+	reason       string
+	reasonRank   int
+	cstrength    int
 }
 
 // listWindow is how many sentences after a measure a list of its services
