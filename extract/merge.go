@@ -110,7 +110,7 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 			}
 			continue
 		}
-		reason, reasonFrom := x.bestReason(a, k, current(g, d, a.doc.Published))
+		reason, reasonFrom, reasonOpts := x.chooseReason(a, k, current(g, d, a.doc.Published))
 		ev := event.Event{
 			ID:          event.ID(a.doc.ID, k.country, k.service, k.action),
 			Country:     k.country,
@@ -133,6 +133,7 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 		out = append(out, ev)
 		if a.collect != nil {
 			(*a.collect)[len(*a.collect)-1].Event = ev
+			(*a.collect)[len(*a.collect)-1].Reasons = reasonOpts
 		}
 		if a.trace != nil {
 			if dateFrom == "" {

@@ -25,6 +25,9 @@ import (
 // to the rules on dev (docs/QUALITY.md), so the cue words still decide.
 type Models struct {
 	Keep KeepModel `yaml:"keep"`
+	// Reason chooses among the reasons an article gives an event
+	// (reasons.go); with no weights the rules choose.
+	Reason learn.Model `yaml:"reason,omitempty"`
 }
 
 // KeepModel gives P(the event is right). Events below Threshold are
@@ -155,6 +158,9 @@ func (x *Extractor) confidenceRule(fs []string, conf float64) string {
 type Candidate struct {
 	Event    event.Event
 	Features []string
+	// Reasons are the reasons the event could be given, for training the
+	// reason model.
+	Reasons []ReasonOption
 }
 
 // WithModels returns an extractor that shares x's data but decides with

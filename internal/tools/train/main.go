@@ -105,6 +105,14 @@ func run(trainDir, devDir, out string, share int) error {
 		}
 		return ex, gold, nil
 	}
+	trainCands, err := candidates(rules, train)
+	if err != nil {
+		return err
+	}
+	devCands, err := candidates(rules, dev)
+	if err != nil {
+		return err
+	}
 	trainKeep, _, err := keepExamples(train, trainGold)
 	if err != nil {
 		return err
@@ -130,12 +138,26 @@ func run(trainDir, devDir, out string, share int) error {
 	}
 	models.Keep = extract.KeepModel{Model: *keep, Threshold: round2(bestThreshold(devScored, devGoldN))}
 
+	// The reason: fitted on the reasons the rules could give the events
+	// train's labels hold, right when they agree with the label's reason
+	// as scoring counts agreement. Kept only if it agrees more often than
+	// the rules' own choice on dev.
+	reason := learn.Train(reasonExamples(train, trainCands), opt)
+	ruleAgree, modelAgree, devMatched := reasonAgreement(reason, dev, devCands)
+	reasonNote := fmt.Sprintf("reason model on dev's %d matched events: agrees %d, the rules %d", devMatched, modelAgree, ruleAgree)
+	if modelAgree > ruleAgree {
+		models.Reason = *reason
+	} else {
+		reasonNote += "; not kept, the rules choose"
+	}
+
 	header := fmt.Sprintf(`The learned decisions of extraction, made by make train
 (go run ./internal/tools/train) from testdata/eval: fitted on train
 (%d articles, %d events the rules propose), calibrated on dev
 (%d articles). Do not edit by hand: change the data or the
 features (extract/models.go) and run make train.
-dev after calibration: %s`, len(train), len(trainKeep), len(dev), summary(keep, models.Keep.Threshold, devKeep, devGoldN))
+dev after calibration: %s
+%s`, len(train), len(trainKeep), len(dev), summary(keep, models.Keep.Threshold, devKeep, devGoldN), reasonNote)
 	b, err := extract.MarshalModels(models, header)
 	if err != nil {
 		return err
@@ -197,3 +219,63 @@ func summary(m *learn.Model, threshold float64, ex []learn.Example, gold int) st
 }
 
 func round2(v float64) float64 { return float64(int(v*100+0.5)) / 100 }
+
+// goldReasons maps each article's labelled triples to their reasons.
+func goldReasons(arts []eval.Article) map[string]map[string]string {
+	m := make(map[string]map[string]string, len(arts))
+	for _, a := range arts {
+		m[a.ID] = map[string]string{}
+		for _, e := range a.Events {
+			m[a.ID][e.Country+"|"+e.Service+"|"+e.Action] = e.Reason
+		}
+	}
+	return m
+}
+
+// reasonExamples labels every reason option of every proposed event the
+// labels hold: right when it agrees with the labelled reason.
+func reasonExamples(arts []eval.Article, cands [][]extract.Candidate) []learn.Example {
+	gold := goldReasons(arts)
+	var ex []learn.Example
+	for i, a := range arts {
+		for _, c := range cands[i] {
+			g, ok := gold[a.ID][key(c.Event)]
+			if !ok {
+				continue
+			}
+			for _, o := range c.Reasons {
+				ex = append(ex, learn.Example{Features: o.Features, Label: eval.ReasonAgrees(g, o.Text)})
+			}
+		}
+	}
+	return ex
+}
+
+// reasonAgreement counts, over the proposed events the labels hold, how
+// often the rules' reason and the model's choice agree with the label's.
+func reasonAgreement(m *learn.Model, arts []eval.Article, cands [][]extract.Candidate) (rules, model, matched int) {
+	gold := goldReasons(arts)
+	for i, a := range arts {
+		for _, c := range cands[i] {
+			g, ok := gold[a.ID][key(c.Event)]
+			if !ok || len(c.Reasons) == 0 {
+				continue
+			}
+			matched++
+			if eval.ReasonAgrees(g, c.Event.Reason) {
+				rules++
+			}
+			best, bestScore := -1, 0.0
+			for j, o := range c.Reasons {
+				s := m.Score(o.Features)
+				if best < 0 || s > bestScore || s == bestScore && o.Text == c.Event.Reason {
+					best, bestScore = j, s
+				}
+			}
+			if eval.ReasonAgrees(g, c.Reasons[best].Text) {
+				model++
+			}
+		}
+	}
+	return rules, model, matched
+}

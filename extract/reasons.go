@@ -1,0 +1,153 @@
+// The reason model: which of the reasons an article gives an event is the
+// one SCHEMA.md asks for.
+
+package extract
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ReasonOption is one reason an event could be given, with what the
+// reason model reads of it. Training reads these.
+type ReasonOption struct {
+	Text     string
+	Features []string
+	rule     string // how the rules found it, for a trace
+}
+
+// reasonOptions lists the reasons an event could be given: each its
+// sentences state, the state's justifications for the service and for its
+// measures in general, and none. ruleText is the one the rules choose.
+func (x *Extractor) reasonOptions(a *analysis, k triple, g []decision, ruleText string) []ReasonOption {
+	var out []ReasonOption
+	seen := map[string]int{}
+	add := func(text, rule string, fs ...string) {
+		if i, ok := seen[text]; ok {
+			out[i].Features = append(out[i].Features, "again")
+			return
+		}
+		seen[text] = len(out)
+		fs = append(fs, "action="+string(k.action), "len="+lengthBucket(text))
+		if text == ruleText {
+			fs = append(fs, "rule_pick", "rule_pick|"+fs[0])
+		}
+		if text != "" {
+			toks := strings.Fields(strings.ToLower(text))
+			fs = append(fs, "first="+strings.Trim(toks[0], `"'`))
+			for _, t := range toks {
+				if x.lex.justification[strings.Trim(t, `,.;:"'`)] {
+					fs = append(fs, "justification_word")
+					break
+				}
+			}
+		}
+		out = append(out, ReasonOption{Text: text, Features: fs, rule: rule})
+	}
+	for _, c := range g {
+		if c.reason == "" {
+			continue
+		}
+		where := "body"
+		switch {
+		case c.sent.title:
+			where = "title"
+		case c.sent.lead:
+			where = "lead"
+		case c.sent.para <= 1:
+			where = "top"
+		}
+		add(c.reason, reasonRule(c, "stated"), "src=decision", "rank="+strconv.Itoa(c.reasonRank),
+			"via="+viaNames[c.via], "in="+where, "rank|in="+strconv.Itoa(c.reasonRank)+"|"+where)
+	}
+	for _, j := range a.justifications {
+		if j.country != k.country {
+			continue
+		}
+		switch j.service {
+		case k.service:
+			add(j.text, fmt.Sprintf("reason: the state's justification for the service, sentence %d", j.index), "src=justification_service")
+		case "":
+			add(j.text, fmt.Sprintf("reason: the state's justification for its measures in general, sentence %d", j.index), "src=justification_general")
+		}
+	}
+	// Every reason clause of the event's sentences and of the sentences
+	// beside them: the rules take only the first after the cue.
+	near := map[int]bool{}
+	for _, c := range g {
+		for d := -1; d <= 1; d++ {
+			near[c.sent.index+d] = true
+		}
+	}
+	own := map[int]bool{}
+	for _, c := range g {
+		own[c.sent.index] = true
+	}
+	for _, s := range a.sents {
+		if !near[s.index] {
+			continue
+		}
+		where := "other"
+		if own[s.index] {
+			where = "own"
+		}
+		for i := 0; i < len(s.toks); i++ {
+			end := x.lex.reasons.at(s.toks, i)
+			if end <= 0 || !x.validReason(s.toks, i, end) {
+				continue
+			}
+			if text := x.reasonText(s, end); text != "" {
+				rule := fmt.Sprintf("reason: a clause after %q, sentence %d", s.toks[i].text, s.index)
+				add(text, rule, "src=clause", "clause_in="+where, "marker="+s.toks[i].lower, "marker|in="+s.toks[i].lower+"|"+where)
+				// The clause up to its first comma: labels keep one clause.
+				if c := strings.Index(text, ","); c > 0 && len(strings.Fields(text[:c])) >= 2 {
+					add(text[:c], rule+", to its first comma", "src=clause_head", "clause_in="+where, "marker="+s.toks[i].lower)
+				}
+			}
+		}
+	}
+	add("", "reason: none stated", "src=none", "options="+strconv.Itoa(min(len(out), 3)))
+	return out
+}
+
+func lengthBucket(text string) string {
+	n := len(strings.Fields(text))
+	switch {
+	case n == 0:
+		return "0"
+	case n <= 3:
+		return "1-3"
+	case n <= 8:
+		return "4-8"
+	case n <= 15:
+		return "9-15"
+	}
+	return "16+"
+}
+
+// chooseReason is the reason the model scores highest, the rules' own
+// pick winning ties; without a reason model, the rules' pick.
+func (x *Extractor) chooseReason(a *analysis, k triple, g []decision) (string, string, []ReasonOption) {
+	text, rule := x.bestReason(a, k, g)
+	if (x.models == nil || x.models.Reason.Weights == nil) && a.collect == nil {
+		return text, rule, nil
+	}
+	opts := x.reasonOptions(a, k, g, text)
+	if x.models == nil || x.models.Reason.Weights == nil {
+		return text, rule, opts
+	}
+	best, bestScore := -1, 0.0
+	for i, o := range opts {
+		s := x.models.Reason.Score(o.Features)
+		if best < 0 || s > bestScore || s == bestScore && o.Text == text {
+			best, bestScore = i, s
+		}
+	}
+	o := opts[best]
+	if o.Text == text {
+		return text, rule, opts
+	}
+	return o.Text, fmt.Sprintf("%s, chosen by model reason (data/models.yaml) over the rules' %q from %s", o.rule, text,
+		topFeatures(x.models.Reason.Contributions(o.Features), 3)), opts
+}
