@@ -330,7 +330,7 @@ var serviceKinds = map[string]bool{
 	"messenger": true, "social": true, "video": true, "streaming": true, "search": true,
 	"appstore": true, "cloud": true, "cdn": true, "vpn": true, "email": true,
 	"encyclopedia": true, "ai": true, "ecommerce": true, "payment": true, "dating": true,
-	"gaming": true, "network": true, "company": true, "other": true,
+	"gaming": true, "news": true, "network": true, "company": true, "other": true,
 }
 
 func TestServicesData(t *testing.T) {

@@ -353,3 +353,32 @@ func TestNewsDay(t *testing.T) {
 		},
 	})
 }
+
+func TestNewsOutlets(t *testing.T) {
+	runCases(t, []extractCase{
+		{
+			name: "an outlet's site blocked",
+			text: "Russia's communications regulator blocked the website of the BBC's Russian service on Friday.",
+			pub:  "2022-03-05",
+			want: []string{"RU/bbc/block/2022-03-04"},
+		},
+		{
+			name: "an outlet as the source",
+			text: "According to the BBC, Iran blocked Instagram on Wednesday.",
+			pub:  "2022-09-23",
+			want: []string{"IR/instagram/block/2022-09-21"},
+		},
+		{
+			name: "an outlet told",
+			text: "Iranian officials told the BBC on Monday that Telegram had been blocked.",
+			pub:  "2018-04-20",
+			want: []string{"IR/telegram/block/2018-04-16"},
+		},
+		{
+			name: "an outlet's correspondents",
+			text: "The BBC's correspondents say Chinese authorities blocked WhatsApp on Monday.",
+			pub:  "2017-09-27",
+			want: []string{"CN/whatsapp/block/2017-09-25"},
+		},
+	})
+}

@@ -723,6 +723,24 @@ func (x *Extractor) classifyService(toks []token, m *mention) {
 			}
 		}
 	}
+	// A news outlet is most often the source, not the target: "according
+	// to the BBC", "the BBC reported", "the BBC's correspondents say".
+	if svc := x.gaz.Service(m.service); svc != nil && svc.Kind == "news" {
+		k := m.start - 1
+		if k >= 0 && toks[k].lower == "the" {
+			k--
+		}
+		if k >= 1 && toks[k].lower == "to" && toks[k-1].lower == "according" || k >= 0 && x.lex.words.newsListeners[toks[k].lower] {
+			m.channel = true // "according to the BBC", "told the BBC"
+		}
+		j := m.end
+		if j < len(toks) && toks[j].lower == "'s" {
+			j++
+		}
+		if j < len(toks) && (x.lex.words.speech[toks[j].lower] || x.lex.words.attributions[toks[j].lower] || x.lex.words.newsSources[toks[j].lower]) {
+			m.channel = true
+		}
+	}
 }
 
 // markOwners marks a parent company named beside one of its products in

@@ -13,8 +13,8 @@ func TestOpenSetAndLists(t *testing.T) {
 		},
 		{
 			name: "a multi-word name in a list",
-			text: "India's financial intelligence unit asked the ministry on Monday to block Binance, Kraken and MEXC Global.",
-			want: []string{"IN/binance/block/2018-04-16", "IN/kraken/block/2018-04-16", "IN/mexc-global/block/2018-04-16"},
+			text: "India's financial intelligence unit asked the ministry on Monday to block Binance, Kraken and Poloniex Global.",
+			want: []string{"IN/binance/block/2018-04-16", "IN/kraken/block/2018-04-16", "IN/poloniex-global/block/2018-04-16"},
 		},
 		{
 			name: "a name before a service noun",

@@ -61,6 +61,8 @@ type words struct {
 	earlierEvents         map[string]bool
 	listExempt            map[string]bool
 	listMarkers           map[string]bool
+	newsSources           map[string]bool
+	newsListeners         map[string]bool
 }
 
 // loadWords reads data/words.yaml. Every list must be there and none
@@ -127,6 +129,8 @@ func loadWords() (*words, error) {
 		"earlier_events":         &w.earlierEvents,
 		"list_exempt":            &w.listExempt,
 		"list_markers":           &w.listMarkers,
+		"news_sources":           &w.newsSources,
+		"news_listeners":         &w.newsListeners,
 	}
 	for name, list := range f {
 		dst, ok := lists[name]
