@@ -382,3 +382,21 @@ func TestNewsOutlets(t *testing.T) {
 		},
 	})
 }
+
+func TestShoutedNames(t *testing.T) {
+	runCases(t, []extractCase{
+		{
+			name: "a press release's capitals",
+			text: "On Thursday the CNIL fined GOOGLE 150 million euros for breaching French rules on cookies.",
+			pub:  "2022-01-07",
+			want: []string{"FR/google/fine/2022-01-06"},
+		},
+		{
+			name:  "a headline in capitals",
+			title: "IRAN BLOCKS TELEGRAM",
+			text:  "The judiciary ordered the block on Monday to protect national security.",
+			pub:   "2018-04-20",
+			want:  []string{"IR/telegram/block/2018-04-16"},
+		},
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/jdkato/prose/v2"
 	"go.yaml.in/yaml/v3"
@@ -80,6 +81,9 @@ type Gazetteer struct {
 	actors []Actor
 	exact  *trieNode // proper names, matched case-sensitively
 	folded *trieNode // common nouns, matched on lower-cased tokens
+	// shouted holds the proper names upper-cased, for text set in
+	// capitals: press releases write "the CNIL fines GOOGLE".
+	shouted *trieNode
 	// fuzzy are the one-word service names long and distinctive enough
 	// to recognise misspelt by one letter ("Twich").
 	fuzzy []fuzzyName
@@ -114,7 +118,7 @@ func LoadGazetteer() (*Gazetteer, error) {
 // newGazetteer indexes the names of a checked catalogue and of actors
 // for matching in text.
 func newGazetteer(cat *event.Catalog, actors []Actor) (*Gazetteer, error) {
-	g := &Gazetteer{Catalog: cat, actors: actors, exact: &trieNode{}, folded: &trieNode{}}
+	g := &Gazetteer{Catalog: cat, actors: actors, exact: &trieNode{}, folded: &trieNode{}, shouted: &trieNode{}}
 	for _, c := range cat.Countries() {
 		for _, n := range append([]string{c.Name}, c.Aliases...) {
 			g.add(g.exact, n, entry{role: roleCountry, country: c.Code})
@@ -168,6 +172,13 @@ func (g *Gazetteer) add(root *trieNode, name string, e entry) {
 		return
 	}
 	root.insert(toks, e)
+	if root == g.exact && !e.ambiguous {
+		up := make([]string, len(toks))
+		for i, t := range toks {
+			up[i] = strings.ToUpper(t)
+		}
+		g.shouted.insert(up, e)
+	}
 }
 
 // tokenizeName splits a name the way sentences are split, so that a name
@@ -201,6 +212,14 @@ func (g *Gazetteer) find(toks []token) []match {
 		fend, fents := longest(g.folded, toks, i, func(t token) string { return t.lower })
 		if fend > end {
 			end, ents = fend, fents
+		}
+		if end == i && shouted(toks[i].text) {
+			end, ents = longest(g.shouted, toks, i, func(t token) string {
+				if shouted(t.text) {
+					return t.text
+				}
+				return ""
+			})
 		}
 		if end == i {
 			if e, ok := g.misspelt(toks[i]); ok {
@@ -271,4 +290,19 @@ func longest(root *trieNode, toks []token, i int, key func(token) string) (int, 
 		}
 	}
 	return end, ents
+}
+
+// shouted reports a word set in capitals, three letters or more: a name
+// shouted may be matched upper-cased; "US" or "IT" may not.
+func shouted(w string) bool {
+	letters := 0
+	for _, r := range w {
+		switch {
+		case unicode.IsLower(r):
+			return false
+		case unicode.IsUpper(r):
+			letters++
+		}
+	}
+	return letters >= 3
 }
