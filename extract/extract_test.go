@@ -317,6 +317,25 @@ func TestActorsAndConduct(t *testing.T) {
 			want: []string{"KR/deepseek/restrict/2025-02-17"},
 		},
 		{
+			// Channels are accounts, not the service (SCHEMA.md).
+			name: "accounts blocked",
+			text: "German police blocked 64 Telegram channels in February.",
+			pub:  "2022-03-05",
+			want: nil,
+		},
+		{
+			name: "a nominal action negated after it",
+			text: "\"The issue of blocking YouTube is not on the agenda,\" the Russian minister said on Monday.",
+			pub:  "2023-09-20",
+			want: nil,
+		},
+		{
+			name: "a planned ban abandoned",
+			text: "The Solomon Islands government has abandoned a planned ban on Facebook.",
+			pub:  "2021-01-13",
+			want: nil,
+		},
+		{
 			// "from using DeepSeek" is the use barred, not a means.
 			name: "barred from using",
 			text: "Taiwan's government barred its departments from using DeepSeek on February 3.",

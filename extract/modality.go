@@ -125,6 +125,18 @@ func (x *Extractor) negated(s *sentence, l int, c cueMatch) bool {
 	if _, ok := x.lex.denials.in(toks, 0, c.start); ok {
 		return true
 	}
+	// "The issue of blocking YouTube is not on the agenda": a nominal
+	// action whose own predicate is negated.
+	if c.cue.kind == kindNoun || strings.HasPrefix(toks[c.start].tag, "VBG") {
+		for i := c.end; i < len(toks) && i < c.end+6; i++ {
+			if x.lex.negators[toks[i].lower] && i > 0 && x.lex.words.passiveAuxiliaries[toks[i-1].lower] {
+				return true
+			}
+			if toks[i].text == "," || x.lex.words.clauseStarters[toks[i].lower] {
+				break
+			}
+		}
+	}
 	// "accused Meta of choosing to block its users from news": an
 	// allegation about someone else's action.
 	for i := 0; i < c.start; i++ {

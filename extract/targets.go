@@ -113,6 +113,11 @@ func (t *targetSearch) usable(m mention) bool {
 	if !m.isService() || m.channel || m.account && m.own {
 		return false
 	}
+	// "blocked 64 Telegram channels": accounts, not the service (SCHEMA.md);
+	// an order may still be addressed to the service through them.
+	if m.account && t.c.cue.action != event.Order {
+		return false
+	}
 	if !t.cueInAside && t.x.inAside(s.toks, m.start) {
 		return false
 	}
