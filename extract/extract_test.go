@@ -336,6 +336,13 @@ func TestActorsAndConduct(t *testing.T) {
 			want: nil,
 		},
 		{
+			// A committee or an inspectorate is a state body.
+			name: "an order by a committee",
+			text: "France's CNIL fined Google on Thursday. The restricted committee ordered Google to give users a way of refusing cookies.",
+			pub:  "2022-01-07",
+			want: []string{"FR/google/fine/2022-01-06", "FR/google/order/2022-01-06"},
+		},
+		{
 			// "from using DeepSeek" is the use barred, not a means.
 			name: "barred from using",
 			text: "Taiwan's government barred its departments from using DeepSeek on February 3.",
