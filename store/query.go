@@ -449,7 +449,9 @@ func (db *DB) scan(f Filter, release bool, expect func(n int), fn func(event.Rec
 			plan.Keys++
 			raw := s.v // scanning the events bucket itself
 			if !bytes.Equal(a.bucket, bucketEvents) {
-				if raw = events.get(eventKey(string(date), string(id))); raw == nil {
+				// An index key is the value's prefix and then the
+				// event's key (date \x00 id), which is looked up as it is.
+				if raw = events.get(s.k[len(s.r.prefix):]); raw == nil {
 					return corrupt("%s: index names missing event %s", a.bucket, id)
 				}
 			}
