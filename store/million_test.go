@@ -62,6 +62,7 @@ func BenchmarkMillionEvents(b *testing.B) {
 			}
 			var n int
 			b.ReportAllocs()
+			cpu := startCPU()
 			for b.Loop() {
 				evs, err := db.Events(bm.f)
 				if err != nil {
@@ -69,12 +70,32 @@ func BenchmarkMillionEvents(b *testing.B) {
 				}
 				n = len(evs)
 			}
+			cpu.report(b)
 			if n == 0 {
 				b.Fatal("no events")
 			}
 			b.ReportMetric(float64(n), "events/op")
 			b.ReportMetric(float64(p.Loaded), "decoded/op")
 		})
+	}
+}
+
+// cpuClock measures the CPU time of a benchmark's loop (see cpuTime).
+type cpuClock struct {
+	start time.Duration
+	ok    bool
+}
+
+func startCPU() cpuClock {
+	t, ok := cpuTime()
+	return cpuClock{t, ok}
+}
+
+// report adds the CPU time per op, as cpu-ns/op, after the loop (b.Loop
+// clears metrics reported before it ends).
+func (c cpuClock) report(b *testing.B) {
+	if t, ok := cpuTime(); ok && c.ok && b.N > 0 {
+		b.ReportMetric(float64(t-c.start)/float64(b.N), "cpu-ns/op")
 	}
 }
 
@@ -197,6 +218,7 @@ func BenchmarkMillionStories(b *testing.B) {
 		b.Run(bm.name, func(b *testing.B) {
 			var n int
 			b.ReportAllocs()
+			cpu := startCPU()
 			for b.Loop() {
 				list, err := db.Stories(bm.f)
 				if err != nil {
@@ -204,6 +226,7 @@ func BenchmarkMillionStories(b *testing.B) {
 				}
 				n = len(list)
 			}
+			cpu.report(b)
 			b.ReportMetric(float64(n), "stories/op")
 		})
 	}

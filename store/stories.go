@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -130,19 +131,32 @@ func changedStories(tx *bbolt.Tx, q *query, f StoryFilter) ([]Story, error) {
 			out = append(out, r.Story)
 		}
 	}
-	slices.SortFunc(out, compareStories)
+	sortStories(out)
 	return out, nil
 }
 
-// compareStories is the order Stories lists them in.
-func compareStories(a, b Story) int {
-	// Stored dates were validated by Save, so padding cannot fail.
-	la, _ := padDate(a.Last)
-	lb, _ := padDate(b.Last)
-	if c := strings.Compare(lb, la); c != 0 {
-		return c
+// sortStories puts stories in the order Stories lists them: newest
+// first by Last, then compareSameLast. Each Last is read as a day once,
+// not at every comparison.
+func sortStories(ss []Story) {
+	type keyed struct {
+		last uint32
+		s    *Story
 	}
-	return compareSameLast(a, b)
+	keys := make([]keyed, len(ss))
+	for i := range ss {
+		// Stored dates were validated by Save, so this cannot fail.
+		last, _ := dayNumber(ss[i].Last)
+		keys[i] = keyed{last, &ss[i]}
+	}
+	slices.SortFunc(keys, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(b.last, a.last), compareSameLast(*a.s, *b.s))
+	})
+	sorted := make([]Story, len(ss))
+	for i, k := range keys {
+		sorted[i] = *k.s
+	}
+	copy(ss, sorted)
 }
 
 // tripleStories is Stories for a filter on country, service or action
@@ -174,20 +188,22 @@ func tripleStories(tx *bbolt.Tx, q *query, f StoryFilter) ([]Story, error) {
 				k, _ = c.Seek(append(slices.Clip(triple), 0xff)) // the next triple
 				continue
 			}
-			sp, id, err := parseTripleKey(parts[3])
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", bucketIdxStoryTriple, err)
+			// The span's days are read as the key holds them, padded
+			// dates, which compare as q's do: parsing them into a span
+			// and formatting them back was a tenth of a listing's time.
+			to, from, id, ok := tripleKeyDates(parts[3])
+			if !ok {
+				return nil, corrupt("%s: malformed key %q", bucketIdxStoryTriple, k)
 			}
-			from, to := sp.keys()
-			if to < q.since {
+			if string(to) < q.since {
 				// The span's end is at or after the story's Last: no
 				// story of the triple ending earlier can match.
 				k, _ = c.Seek(append(slices.Clip(triple), q.since...))
 				continue
 			}
-			if q.until == "" || from <= q.until {
+			if q.until == "" || string(from) <= q.until {
 				var r storyRecord
-				if err := getJSON(stories, id, &r); err != nil {
+				if err := getJSON(stories, string(id), &r); err != nil {
 					return nil, fmt.Errorf("story %s: %w", id, missing(err, "%s", bucketIdxStoryTriple))
 				}
 				ok, err := q.matchStory(tx, &r.Story, f.CreatedAfter)
@@ -201,8 +217,19 @@ func tripleStories(tx *bbolt.Tx, q *query, f StoryFilter) ([]Story, error) {
 			k, _ = c.Next()
 		}
 	}
-	slices.SortFunc(out, compareStories)
+	sortStories(out)
 	return out, nil
+}
+
+// tripleKeyDates reads what follows the triple in an idx_story_triple
+// key (see tripleKey) in place: the span's last and first days and the
+// story id.
+func tripleKeyDates(rest []byte) (to, from, id []byte, ok bool) {
+	const d = len("2006-01-02")
+	if len(rest) < 2*d+3 || rest[d] != 0 || rest[2*d+1] != 0 {
+		return nil, nil, nil, false
+	}
+	return rest[:d], rest[d+1 : 2*d+1], rest[2*d+2:], true
 }
 
 // compareSameLast orders stories whose Last starts the same day, as
@@ -233,7 +260,7 @@ func (q *query) matchStory(tx *bbolt.Tx, s *Story, createdAfter time.Time) (bool
 		!createdAfter.IsZero() && !s.Created.After(createdAfter):
 		return false, nil
 	}
-	ids, err := storyEventIDs(tx, s.ID)
+	ids, err := q.storyIDs.list(tx, s.ID)
 	if err != nil {
 		return false, err
 	}
