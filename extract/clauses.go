@@ -189,5 +189,13 @@ func (x *Extractor) isPassive(toks []token, i int) bool {
 			return false
 		}
 	}
+	// "With YouTube, Facebook and Telegram all blocked in Iran, ...": a
+	// participle after "all" or "both" that follows what it acts on.
+	if i >= 2 {
+		switch toks[i-1].lower {
+		case "all", "both":
+			return toks[i-2].tag == "NNP" || toks[i-2].tag == "NNPS"
+		}
+	}
 	return false
 }

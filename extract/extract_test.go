@@ -343,6 +343,14 @@ func TestActorsAndConduct(t *testing.T) {
 			want: []string{"FR/google/fine/2022-01-06", "FR/google/order/2022-01-06"},
 		},
 		{
+			// The participle after "all" acts on the list before it, not
+			// on the apps the main clause names.
+			name: "a list all blocked",
+			text: "With YouTube, Facebook and Telegram all blocked in Iran since 2019, Instagram had become the most widely used app.",
+			pub:  "2022-09-22",
+			want: []string{"IR/facebook/block/2019", "IR/telegram/block/2019", "IR/youtube/block/2019"},
+		},
+		{
 			// "from using DeepSeek" is the use barred, not a means.
 			name: "barred from using",
 			text: "Taiwan's government barred its departments from using DeepSeek on February 3.",
