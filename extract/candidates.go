@@ -2,7 +2,11 @@
 
 package extract
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/policywatch/policywatch/event"
+)
 
 // candidate is a cue in its sentence, with what decide reads around it:
 // its clause, its voice and where the reason the sentence states for it
@@ -39,6 +43,9 @@ func (x *Extractor) candidates(a *analysis, s *sentence, cands []candidate) ([]c
 	for i, c := range cues {
 		if c.cue.kind == kindNoun && c.alt != nil && c.alt.kind == kindVerb && x.verbInContext(s, c) {
 			cues[i].cue, cues[i].alt = c.alt, c.cue
+		}
+		if lifted, ok := x.liftedLater(s, cues[i]); ok {
+			cues[i].cue = lifted
 		}
 	}
 	for i, c := range cues {
@@ -164,4 +171,57 @@ func abs(v int) int {
 		return -v
 	}
 	return v
+}
+
+// liftedLater reads a ban lifted farther from its noun than a pattern's
+// gap reaches as a lifting of what the ban acts on: "the ban on public
+// access to WhatsApp and Google Play has been lifted", "lifted the more
+// than two-year-old block on Wikipedia".
+func (x *Extractor) liftedLater(s *sentence, c cueMatch) (*cue, bool) {
+	if c.cue.kind != kindNoun {
+		return nil, false
+	}
+	switch c.cue.action {
+	case event.Block, event.Restrict, actionCut:
+	default:
+		return nil, false
+	}
+	toks, w := s.toks, x.lex.words
+	lifted := func() (*cue, bool) {
+		l := *c.cue
+		l.action = event.Unblock
+		l.text = "lifted: " + c.cue.text
+		return &l, true
+	}
+	// Before the noun: "lifted the more than two-year-old block".
+	for k := c.start - 1; k >= 0 && k >= c.start-8; k-- {
+		t := toks[k]
+		if w.liftVerbs[t.lower] && strings.HasPrefix(t.tag, "VB") {
+			if k < c.start-3 { // a nearer one is the patterns' to find
+				return lifted()
+			}
+			return nil, false
+		}
+		if !(t.tag == "DT" || t.tag == "CD" || t.tag == "POS" || t.tag == "PRP$" || strings.HasPrefix(t.tag, "JJ") ||
+			strings.HasPrefix(t.tag, "RB") || strings.HasPrefix(t.tag, "NN") || t.lower == "than" || t.text == "-") {
+			break
+		}
+	}
+	// After it, as its predicate: "the ban on ... has been lifted".
+	for k := c.end; k < len(toks) && k < c.end+20; k++ {
+		t := toks[k]
+		if t.text == ";" || t.text == "." || x.lex.words.clauseStarters[t.lower] {
+			break
+		}
+		if w.liftVerbs[t.lower] && strings.HasPrefix(t.tag, "VBN") && k > 0 && w.passiveAuxiliaries[toks[k-1].lower] {
+			if k > c.end+3 {
+				return lifted()
+			}
+			return nil, false
+		}
+		if (t.tag == "VBD" || t.tag == "VBZ" || t.tag == "VBP") && !w.passiveAuxiliaries[t.lower] && t.lower != "has" && t.lower != "have" && t.lower != "had" {
+			break // another predicate
+		}
+	}
+	return nil, false
 }

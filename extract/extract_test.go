@@ -434,3 +434,26 @@ func TestShoutedNames(t *testing.T) {
 		},
 	})
 }
+
+func TestLiftedLater(t *testing.T) {
+	runCases(t, []extractCase{
+		{
+			name: "a ban lifted as its predicate",
+			text: "Iran's government said on Tuesday that the ban on WhatsApp and Google Play had been lifted.",
+			pub:  "2024-12-25",
+			want: []string{"IR/google-play/unblock/2024-12-24", "IR/whatsapp/unblock/2024-12-24"},
+		},
+		{
+			name: "a long-standing block lifted",
+			text: "Turkish authorities lifted the more than two-year-old block on Wikipedia on Thursday.",
+			pub:  "2019-12-27",
+			want: []string{"TR/wikipedia/unblock/2019-12-26"},
+		},
+		{
+			name: "a ban that another clause lifts is still a ban",
+			text: "Russia imposed a ban on LinkedIn in 2016, which was never lifted.",
+			pub:  "2019-12-27",
+			want: []string{"RU/linkedin/block/2016"},
+		},
+	})
+}

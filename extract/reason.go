@@ -74,8 +74,11 @@ func (x *Extractor) validReason(toks []token, i, end int) bool {
 		return true
 	case "to", "in":
 		// "to prevent rumours", "in a bid to curb protests"; but
-		// "websites that happened to contain the same letters" states no
-		// cause.
+		// "websites that happened to contain the same letters" and
+		// "public access to the platform" state no cause.
+		if w == "to" && i > 0 && toks[i-1].lower == "access" {
+			return false
+		}
 		return x.hasJustification(toks, end, min(len(toks), end+10))
 	}
 	return true

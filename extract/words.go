@@ -63,6 +63,7 @@ type words struct {
 	listMarkers           map[string]bool
 	newsSources           map[string]bool
 	newsListeners         map[string]bool
+	liftVerbs             map[string]bool
 }
 
 // loadWords reads data/words.yaml. Every list must be there and none
@@ -131,6 +132,7 @@ func loadWords() (*words, error) {
 		"list_markers":           &w.listMarkers,
 		"news_sources":           &w.newsSources,
 		"news_listeners":         &w.newsListeners,
+		"lift_verbs":             &w.liftVerbs,
 	}
 	for name, list := range f {
 		dst, ok := lists[name]
