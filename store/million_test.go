@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -265,7 +266,36 @@ func BenchmarkMillionSave(b *testing.B) {
 // included), the indexes and the stories. One op reads every bucket's
 // page statistics.
 func BenchmarkMillionFile(b *testing.B) {
-	path := synth.Bench(b, million)
+	reportFile(b, synth.Bench(b, million), true)
+}
+
+// BenchmarkMillionCompact writes a compact copy of the store (what
+// `policywatch compact` does) and reports the copy's bytes as
+// BenchmarkMillionFile does. One op is one copy; run it with
+// -benchtime 1x.
+func BenchmarkMillionCompact(b *testing.B) {
+	src := synth.Bench(b, million)
+	dir := b.TempDir()
+	var to string
+	for i := 0; b.Loop(); i++ {
+		to = filepath.Join(dir, fmt.Sprintf("compact-%d.db", i))
+		if _, err := store.Compact(src, to, store.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if i > 0 {
+			os.Remove(filepath.Join(dir, fmt.Sprintf("compact-%d.db", i-1)))
+		}
+		b.StartTimer()
+	}
+	reportFile(b, to, false)
+}
+
+// reportFile reports how the bytes of the file at path divide between
+// what it holds, per event of the store of a million; with loop, reading
+// the buckets' statistics is the benchmark's op.
+func reportFile(b *testing.B, path string, loop bool) {
+	b.Helper()
 	info, err := os.Stat(path)
 	if err != nil {
 		b.Fatal(err)
@@ -276,7 +306,7 @@ func BenchmarkMillionFile(b *testing.B) {
 	}
 	defer bdb.Close()
 	parts := map[string]int{}
-	for b.Loop() {
+	read := func() {
 		clear(parts)
 		err := bdb.View(func(tx *bbolt.Tx) error {
 			return tx.ForEach(func(name []byte, bk *bbolt.Bucket) error {
@@ -288,6 +318,13 @@ func BenchmarkMillionFile(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+	}
+	if loop {
+		for b.Loop() {
+			read()
+		}
+	} else {
+		read()
 	}
 	used := 0
 	for name, n := range parts {

@@ -205,6 +205,34 @@ func TestBackupAndCheckSound(t *testing.T) {
 	}
 }
 
+// TestCompactCommand writes a compact copy of a database in use: it
+// passes check, exports the same events and stories, and compact
+// refuses to write over a file.
+func TestCompactCommand(t *testing.T) {
+	t.Parallel()
+	path := bigDB(t)
+	reader, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	to := filepath.Join(t.TempDir(), "compact.db")
+	if out := must(t, "compact", "--db", path, to); !strings.Contains(out, "Compacted "+path) {
+		t.Errorf("compact said %q", out)
+	}
+	if out := must(t, "check", "--db", to); !strings.Contains(out, "no problems found") {
+		t.Errorf("check of the compact copy:\n%s", out)
+	}
+	for _, args := range [][]string{{"export", "--format", "jsonl"}, {"query", "--stories", "--format", "json"}} {
+		if a, b := must(t, append(args, "--db", path)...), must(t, append(args, "--db", to)...); a != b {
+			t.Errorf("%s of the compact copy differs", args[0])
+		}
+	}
+	if r := policywatch(t, nil, "compact", "--db", path, to); r.code == 0 || !strings.Contains(r.stderr, "exists") {
+		t.Errorf("compact onto an existing file: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
 // TestDamageFaultInjection runs every reading command and run on the
 // database damaged at random, one seed each: none panics (which would
 // end the test binary), each either succeeds or reports the damage as
