@@ -223,7 +223,7 @@ func TestCompactCommand(t *testing.T) {
 	if out := must(t, "check", "--db", to); !strings.Contains(out, "no problems found") {
 		t.Errorf("check of the compact copy:\n%s", out)
 	}
-	for _, args := range [][]string{{"export", "--format", "jsonl"}, {"query", "--stories", "--format", "json"}} {
+	for _, args := range [][]string{{"export", "--format", "jsonl"}, {"export", "--format", "csv"}, {"query", "--stories", "--format", "json"}} {
 		if a, b := must(t, append(args, "--db", path)...), must(t, append(args, "--db", to)...); a != b {
 			t.Errorf("%s of the compact copy differs", args[0])
 		}
