@@ -16,7 +16,7 @@ import (
 
 // SchemaVersion is the version of the on-disk format this package writes
 // and understands. See the package documentation for the layout.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // DefaultStoryWindow is how far apart two reports of the same country,
 // service and action may be and still be one story.
@@ -174,6 +174,9 @@ func Open(path string, opts Options) (*DB, error) {
 		// thousands of times.
 	default:
 		if err = db.upgradeRecords(upgradeChunk); err == nil {
+			err = db.upgradeText(upgradeChunk)
+		}
+		if err == nil {
 			db.version = SchemaVersion // what initSchema makes of the file
 			err = db.update(db.initSchema)
 		}

@@ -278,11 +278,13 @@ alone. Until it is upgraded, commands that only read (query, export, stats,
 serve) refuse an older database and say to run this; run, reextract and
 backfill upgrade it themselves before they start.
 
-From schema version 2 (every release before this one) to 3, every event and
-article is rewritten in a compact binary encoding, with the articles' text
-compressed, and the events are kept in date order, so that queries read them
-in order. That takes about two minutes per million events, with a progress
-bar on a terminal. The pages are
+From schema version 3 to 4, the articles' text is compressed again with a
+dictionary of the words and phrases of news, which makes it a fifth smaller;
+about three minutes per million events. From schema version 2 (releases
+before version 3) every event and article is rewritten in a compact binary
+encoding, with the articles' text compressed, and the events are kept in
+date order, so that queries read them in order; about two minutes per
+million events. Either shows a progress bar on a terminal. The pages are
 checked first, as for a run; the upgrade writes some thousands of records per
 transaction, so a killed upgrade leaves the old records whole and the next
 one goes on from where it stopped. The file does not shrink: the space the
@@ -327,7 +329,7 @@ func (a *app) upgradeStore(bar bool, log *slog.Logger) (from int, upgraded bool,
 		if !upgraded {
 			upgraded = true
 			fmt.Fprintf(a.stderr, "Upgrading %s in place, once, for this policywatch (schema version %d); "+
-				"from an older version every event and article is rewritten in a compact encoding, about two minutes per million events...\n",
+				"every article's text or every record is rewritten, a few minutes per million events...\n",
 				a.dbPath, store.SchemaVersion)
 		}
 		show(s)
