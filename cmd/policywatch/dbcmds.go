@@ -229,13 +229,13 @@ file far from that: each batch writes its changed pages wherever the file has
 a free one, so after months of nightly runs a third of the file is free
 space, most pages are two-thirds full and each bucket is scattered over the
 whole file. The copy is smaller (about 2,000 bytes an event instead of 3,000
-for a store of a million events) and an export of every event reads it about
-twice as fast. Later runs split its pages again where they write, so compact
+for a store of a million events) and an export of every event from it takes
+a third of the time. Later runs split its pages again where they write, so compact
 again now and then, say monthly.
 
 Like backup it reads in one read transaction, with the lock a query takes,
-so queries and serve go on meanwhile and a run waits until it is done (about
-two minutes per million events). The pages are checked first, and a damaged
+so queries and serve go on meanwhile and a run waits until it is done (one
+to three minutes per million events). The pages are checked first, and a damaged
 database is not copied (exit 4; recover is for those). NEW.db must not exist,
 and appears only when complete and synced. Put it in place of the old file
 when no run is writing:
