@@ -58,7 +58,8 @@
 // frame names by its ID, so version 3's text, compressed without one,
 // still reads; opening a version 3 file read-write compresses it again
 // (upgrade4.go), some thousands of articles a transaction, resuming after
-// a kill. Nothing else changed.
+// a kill. Version 4 also drops idx_extractor (below), which nothing read
+// any more. Nothing else changed.
 //
 // Version 3 replaced JSON events keyed by id, JSON articles with their
 // text as it was, and idx_date (date \x00 event id -> empty) with the
@@ -98,10 +99,8 @@
 // Recording which extractor made what adds, within version 2:
 //
 //	idx_extractor     extractor version \x00 date \x00 event id -> empty,
-//	                  the version being the event's extractor field ("" for
-//	                  an event stored before it existed); a read-write
-//	                  open of a file without it builds it, and read-only,
-//	                  Stats decodes events instead
+//	                  for stats; unused once the kept counts came, and
+//	                  dropped by version 4
 //	extracted_by      article id -> the version of the extractor that last
 //	                  read the article, made by the first Save that gives
 //	                  one; policywatch reextract skips the articles the

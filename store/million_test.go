@@ -342,7 +342,7 @@ func part(bucket string) string {
 		return "events"
 	case "articles", "keys", "article_events":
 		return "articles"
-	case "idx_country", "idx_service", "idx_action", "idx_date", "idx_extractor", "event_dates":
+	case "idx_country", "idx_service", "idx_action", "idx_date", "idx_extractor", "event_dates": // idx_date until schema 3, idx_extractor until 4
 		return "indexes"
 	case "stories", "story_events", "event_story", "idx_story_triple", "idx_story_last", "idx_story_updated", "story_tallies":
 		return "stories"

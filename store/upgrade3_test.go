@@ -142,7 +142,7 @@ type snapshot struct {
 // untouched are the buckets version 3 keeps as version 2 had them.
 var untouched = [][]byte{
 	bucketMeta, bucketFeeds, bucketKeys, bucketArticleEvents,
-	bucketIdxCountry, bucketIdxService, bucketIdxAction, bucketIdxExtractor, bucketExtractedBy,
+	bucketIdxCountry, bucketIdxService, bucketIdxAction, bucketExtractedBy,
 	bucketStories, bucketStoryEvents, bucketEventStory, bucketIdxStoryTriple, bucketIdxStoryLast, bucketIdxStoryUpdated,
 	bucketAlertsSent, bucketAlertsMeta, bucketWARCFiles, bucketTallies, bucketStoryTallies,
 }

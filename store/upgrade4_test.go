@@ -81,6 +81,7 @@ func downgradeToV3(t *testing.T, path string) {
 func TestUpgradeFromV3(t *testing.T) {
 	path, want := fullStore(t)
 	downgradeToV3(t, path)
+	addExtractorIndex(t, path)
 	before := map[string]string{}
 	{
 		bdb, err := bbolt.Open(path, 0o644, &bbolt.Options{ReadOnly: true})
@@ -111,10 +112,15 @@ func TestUpgradeFromV3(t *testing.T) {
 		t.Error("the events bucket changed in the upgrade")
 	}
 	step := "compressing the articles' text with a dictionary (upgrade from schema version 3 to 4)"
+	drop := "dropping the unused index of events by extractor (upgrade to schema version 4)"
 	total := len(want.articles)
-	if len(seen) != 2 || seen[0] != (UpgradeStep{Step: step, Total: total}) ||
-		seen[1] != (UpgradeStep{Step: step, Done: total, Total: total, End: true}) {
-		t.Errorf("progress %+v, want %q from 0 to %d, and no other step", seen, step, total)
+	if len(seen) != 4 || seen[0] != (UpgradeStep{Step: step, Total: total}) ||
+		seen[1] != (UpgradeStep{Step: step, Done: total, Total: total, End: true}) ||
+		seen[2].Step != drop || seen[3].Step != drop || !seen[3].End {
+		t.Errorf("progress %+v, want %q from 0 to %d, then %q, and no other step", seen, step, total, drop)
+	}
+	if _, ok := after[string(bucketIdxExtractor)]; ok {
+		t.Error("idx_extractor is left after the upgrade")
 	}
 	compressed := 0
 	for id, raw := range after[string(bucketArticles)] {
