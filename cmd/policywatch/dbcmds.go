@@ -228,7 +228,7 @@ bucket's records in order on full pages and no free space. Runs leave the
 file far from that: each batch writes its changed pages wherever the file has
 a free one, so after months of nightly runs a third of the file is free
 space, most pages are two-thirds full and each bucket is scattered over the
-whole file. The copy is smaller (about 2,000 bytes an event instead of 3,000
+whole file. The copy is smaller (about 1,950 bytes an event instead of 3,000
 for a store of a million events) and an export of every event from it takes
 a third of the time. Later runs split its pages again where they write, so compact
 again now and then, say monthly.
@@ -279,8 +279,9 @@ serve) refuse an older database and say to run this; run, reextract and
 backfill upgrade it themselves before they start.
 
 From schema version 3 to 4, the articles' text is compressed again with a
-dictionary of the words and phrases of news, which makes it a fifth smaller;
-about three minutes per million events. From schema version 2 (releases
+dictionary of the words and phrases of news, which makes it a fifth smaller,
+and an index nothing reads any more is dropped; one to two minutes per
+million events. From schema version 2 (releases
 before version 3) every event and article is rewritten in a compact binary
 encoding, with the articles' text compressed, and the events are kept in
 date order, so that queries read them in order; about two minutes per
