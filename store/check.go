@@ -313,11 +313,7 @@ func checkInvariants(tx *bbolt.Tx, version int, c *collector, records map[string
 	for i, name := range eventIndexBuckets() {
 		b := tx.Bucket(name)
 		if b == nil {
-			// A file written before the extractor index has none until
-			// its first read-write open builds it.
-			if !bytes.Equal(name, bucketIdxExtractor) {
-				c.addf("index", "%s: the index is missing", name)
-			}
+			c.addf("index", "%s: the index is missing", name)
 			continue
 		}
 		seen := make([]bool, len(events))

@@ -23,7 +23,7 @@
 // Save touches are recomputed, and one whose fields come out the same is
 // not rewritten.
 //
-// # On-disk format (schema version 3)
+// # On-disk format (schema version 4)
 //
 // Events and articles are CBOR (RFC 8949, github.com/fxamacker/cbor):
 // maps keyed by small integers, listed in format.go, so that a field can
@@ -39,8 +39,9 @@
 //	feeds           feed URL -> ingest.FeedState
 //	articles        article id -> storedArticle (format.go): its text
 //	                compressed with zstd (github.com/klauspost/compress)
-//	                unless shorter than 128 bytes; times as [Unix seconds,
-//	                nanoseconds, zone offset in seconds]
+//	                and, since version 4, the dictionary data/text.dict
+//	                (textdict.go), unless shorter than 128 bytes; times as
+//	                [Unix seconds, nanoseconds, zone offset in seconds]
 //	keys            item key (ingest.Item.Key) -> article id
 //	events          padded date \x00 event id -> storedEvent (format.go):
 //	                the event and first_seen (Unix nanoseconds). Kept in
@@ -52,6 +53,13 @@
 //	idx_country     country \x00 date \x00 event id -> empty
 //	idx_service     service \x00 date \x00 event id -> empty
 //	idx_action      action \x00 date \x00 event id -> empty
+//
+// Version 4 compresses the articles' text with a dictionary, which a
+// frame names by its ID, so version 3's text, compressed without one,
+// still reads; opening a version 3 file read-write compresses it again
+// (upgrade4.go), some thousands of articles a transaction, resuming after
+// a kill. Version 4 also drops idx_extractor (below), which nothing read
+// any more. Nothing else changed.
 //
 // Version 3 replaced JSON events keyed by id, JSON articles with their
 // text as it was, and idx_date (date \x00 event id -> empty) with the
@@ -91,10 +99,8 @@
 // Recording which extractor made what adds, within version 2:
 //
 //	idx_extractor     extractor version \x00 date \x00 event id -> empty,
-//	                  the version being the event's extractor field ("" for
-//	                  an event stored before it existed); a read-write
-//	                  open of a file without it builds it, and read-only,
-//	                  Stats decodes events instead
+//	                  for stats; unused once the kept counts came, and
+//	                  dropped by version 4
 //	extracted_by      article id -> the version of the extractor that last
 //	                  read the article, made by the first Save that gives
 //	                  one; policywatch reextract skips the articles the

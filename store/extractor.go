@@ -11,41 +11,22 @@ import (
 )
 
 // Which extractor made what: every event records its extractor's
-// version, indexed in idx_extractor so that stats counts them without
-// decoding events; every article records the version that last read it,
-// in extracted_by, so that `policywatch reextract` knows what is out of
-// date and resumes after a kill where it stopped. Both were added within
-// schema version 2.
+// version, which the kept counts (event_tallies) count, so that stats
+// gives them without decoding events; every article records the version
+// that last read it, in extracted_by, so that `policywatch reextract`
+// knows what is out of date and resumes after a kill where it stopped.
+// Both were added within schema version 2.
 var (
 	// bucketIdxExtractor is version \x00 padded date \x00 event id ->
-	// empty. A read-write open of a file without it builds it.
+	// empty: an index of events by extractor, made within version 2 for
+	// stats, which the kept counts made unused. It was a twentieth of a
+	// store's bytes (BENCHMARKS.md); version 4 drops it.
 	bucketIdxExtractor = []byte("idx_extractor")
 	// bucketExtractedBy is article id -> the version of the extractor
 	// that last read it. Made by the first Save that says; an article
 	// missing from it was read by an extractor that did not say.
 	bucketExtractedBy = []byte("extracted_by")
 )
-
-// buildExtractorIndex creates idx_extractor and fills it from the
-// events, for a file written before it existed.
-func buildExtractorIndex(tx *bbolt.Tx, p *reporter) error {
-	idx, err := tx.CreateBucket(bucketIdxExtractor)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
-		e, err := decodeEvent(v)
-		if err != nil {
-			return fmt.Errorf("event %q: %w", k, err)
-		}
-		date, err := padDate(e.Date)
-		if err != nil {
-			return fmt.Errorf("event %q: %w", k, err)
-		}
-		p.add(1)
-		return idx.Put(valueKey(e.Extractor, date, e.ID), nil)
-	})
-}
 
 // stampArticle records that extractor version read the article.
 func stampArticle(tx *bbolt.Tx, articleID, version string) error {

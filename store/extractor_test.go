@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.etcd.io/bbolt"
@@ -44,13 +45,8 @@ func TestExtractorRecorded(t *testing.T) {
 	if e, err := db.Event(old.ID); err != nil || e.Extractor != newer.Extractor {
 		t.Errorf("event = %+v, %v; want extractor %s", e, err, newer.Extractor)
 	}
-	keys := bucketKeysOf(t, db, bucketIdxExtractor)
-	want := []string{
-		string(valueKey("", "2018-01-01", unknown.ID)),
-		string(valueKey("v2+data.bbbbbbbbbbbb", "2018-04-16", old.ID)),
-	}
-	if !slices.Equal(keys, want) {
-		t.Errorf("idx_extractor %q, want %q", keys, want)
+	if _, ok := dump(t, db)[string(bucketIdxExtractor)]; ok {
+		t.Error("idx_extractor is made; schema version 4 dropped it")
 	}
 	stats, err := db.Stats(Filter{})
 	if err != nil {
@@ -64,9 +60,10 @@ func TestExtractorRecorded(t *testing.T) {
 	}
 }
 
-// A file written before events recorded their extractor gets its index
-// when first opened read-write; read-only, Stats counts by decoding.
-func TestExtractorIndexBuiltOnOpen(t *testing.T) {
+// A file written before schema version 4 has an index of events by
+// extractor, which nothing reads since the kept counts: a read-write open
+// drops it, and stats by extractor come out the same.
+func TestExtractorIndexDropped(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "pw.db")
 	db, err := Open(path, Options{})
 	if err != nil {
@@ -75,29 +72,62 @@ func TestExtractorIndexBuiltOnOpen(t *testing.T) {
 	if _, err := db.Save(specBatch(t, "a1 rferl RU telegram block 2018-04-16", "a2 bbc IR telegram restrict 2018")); err != nil {
 		t.Fatal(err)
 	}
-	err = db.bolt.Update(func(tx *bbolt.Tx) error { return tx.DeleteBucket(bucketIdxExtractor) })
+	want, err := db.Stats(Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
+	addExtractorIndex(t, path)
 
-	ro, err := Open(path, Options{ReadOnly: true})
+	var seen []UpgradeStep
+	rw, err := Open(path, Options{Progress: func(s UpgradeStep) { seen = append(seen, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := ro.Stats(Filter{})
-	ro.Close()
-	if err != nil || !reflect.DeepEqual(st.ByExtractor, []Count{{"", 2}}) {
-		t.Errorf("read-only Stats of a file without idx_extractor: %+v, %v", st.ByExtractor, err)
+	if _, ok := dump(t, rw)[string(bucketIdxExtractor)]; ok {
+		t.Error("idx_extractor is left after a read-write open")
 	}
+	if len(seen) != 2 || !strings.Contains(seen[0].Step, "dropping the unused index of events by extractor") || !seen[1].End {
+		t.Errorf("progress %+v, want the drop said", seen)
+	}
+	got, err := rw.Stats(Filter{})
+	rw.Close()
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("Stats after the drop: %+v, %v; want %+v", got, err, want)
+	}
+	if rep, err := Check(path, Options{}); err != nil || !rep.OK() {
+		t.Errorf("check after the drop: %v %v", rep.Problems, err)
+	}
+}
 
-	rw, err := Open(path, Options{})
+// addExtractorIndex gives the file at path the idx_extractor that
+// schema versions 2 and 3 kept: version \x00 padded date \x00 event id.
+func addExtractorIndex(t *testing.T, path string) {
+	t.Helper()
+	bdb, err := bbolt.Open(path, 0o644, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rw.Close()
-	if keys := bucketKeysOf(t, rw, bucketIdxExtractor); len(keys) != 2 {
-		t.Errorf("idx_extractor after a read-write open: %q, want 2 keys", keys)
+	defer bdb.Close()
+	err = bdb.Update(func(tx *bbolt.Tx) error {
+		idx, err := tx.CreateBucket(bucketIdxExtractor)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
+			e, err := decodeEvent(v)
+			if err != nil {
+				return err
+			}
+			date, err := padDate(e.Date)
+			if err != nil {
+				return err
+			}
+			return idx.Put(valueKey(e.Extractor, date, e.ID), nil)
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -114,15 +114,22 @@ var (
 		}
 		return m
 	})
+	// Text is compressed once and read many times, so at the better of
+	// klauspost's levels: with the dictionary, on held-out news, 2.35
+	// times against 2.19 at the default, for 0.37 ms an article instead
+	// of 0.22; the best level gains 2.46 times for 11 ms (TestTextDict's
+	// texts, measured 2026-12-07).
 	zstdEnc = sync.OnceValue(func() *zstd.Encoder {
-		e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+		e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithEncoderConcurrency(1),
+			zstd.WithEncoderDict(textDict))
 		if err != nil {
-			panic(err)
+			panic(err) // the embedded dictionary is checked by TestTextDict
 		}
 		return e
 	})
 	zstdDec = sync.OnceValue(func() *zstd.Decoder {
-		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(64<<20))
+		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(64<<20),
+			zstd.WithDecoderDicts(textDict))
 		if err != nil {
 			panic(err)
 		}

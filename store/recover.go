@@ -321,7 +321,8 @@ func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverRepo
 	}
 
 	// Articles written by an older policywatch are rewritten in the
-	// current encoding.
+	// current encoding: version 2's JSON, and version 3's text
+	// compressed without the dictionary.
 	var older [][2][]byte
 	articles.ForEach(func(k, v []byte) error {
 		if len(v) > 0 && v[0] == '{' {
@@ -330,6 +331,8 @@ func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverRepo
 			if err == nil {
 				older = append(older, [2][]byte{bytes.Clone(k), raw})
 			}
+		} else if raw, changed, err := recompressText(v); err == nil && changed {
+			older = append(older, [2][]byte{bytes.Clone(k), raw})
 		}
 		return nil
 	})

@@ -342,7 +342,6 @@ func eventIndexKeys(e event.Event, date string) []indexEntry {
 		{bucketIdxCountry, valueKey(e.Country, date, e.ID)},
 		{bucketIdxService, valueKey(e.Service, date, e.ID)},
 		{bucketIdxAction, valueKey(string(e.Action), date, e.ID)},
-		{bucketIdxExtractor, valueKey(e.Extractor, date, e.ID)},
 	}
 }
 

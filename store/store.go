@@ -16,7 +16,7 @@ import (
 
 // SchemaVersion is the version of the on-disk format this package writes
 // and understands. See the package documentation for the layout.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // DefaultStoryWindow is how far apart two reports of the same country,
 // service and action may be and still be one story.
@@ -174,6 +174,9 @@ func Open(path string, opts Options) (*DB, error) {
 		// thousands of times.
 	default:
 		if err = db.upgradeRecords(upgradeChunk); err == nil {
+			err = db.upgradeText(upgradeChunk)
+		}
+		if err == nil {
 			db.version = SchemaVersion // what initSchema makes of the file
 			err = db.update(db.initSchema)
 		}
@@ -267,10 +270,11 @@ func (db *DB) initSchema(tx *bbolt.Tx) error {
 		}
 		p.end()
 	}
-	if tx.Bucket(bucketIdxExtractor) == nil {
-		p := newReporter(db.progress, "indexing events by extractor", known.Events)
-		if err := buildExtractorIndex(tx, p); err != nil {
-			return fmt.Errorf("open %s: index events by extractor: %w", db.path, err)
+	if tx.Bucket(bucketIdxExtractor) != nil {
+		// Unused since the kept counts; see bucketIdxExtractor.
+		p := newReporter(db.progress, "dropping the unused index of events by extractor (upgrade to schema version 4)", 0)
+		if err := tx.DeleteBucket(bucketIdxExtractor); err != nil {
+			return fmt.Errorf("open %s: drop %s: %w", db.path, bucketIdxExtractor, err)
 		}
 		p.end()
 	}
@@ -319,7 +323,7 @@ func (db *DB) current() bool {
 			return err
 		}
 		if _, counted := readCounts(tx); db.version != SchemaVersion || tx.Bucket(bucketIdxStoryUpdated) == nil ||
-			tx.Bucket(bucketIdxExtractor) == nil || tx.Bucket(bucketTallies) == nil || tx.Bucket(bucketStoryTallies) == nil || !counted {
+			tx.Bucket(bucketIdxExtractor) != nil || tx.Bucket(bucketTallies) == nil || tx.Bucket(bucketStoryTallies) == nil || !counted {
 			return errors.New("older schema")
 		}
 		return nil

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -60,8 +61,8 @@ func TestSchemaVersionWritten(t *testing.T) {
 		got = bytes.Clone(tx.Bucket(bucketMeta).Get(keySchemaVersion))
 		return nil
 	})
-	if string(got) != "3" {
-		t.Errorf("schema_version = %q, want %q", got, "3")
+	if string(got) != strconv.Itoa(SchemaVersion) {
+		t.Errorf("schema_version = %q, want %d", got, SchemaVersion)
 	}
 	for _, name := range allBuckets {
 		db.view(func(tx *bbolt.Tx) error {
@@ -99,7 +100,7 @@ func TestSchemaRejected(t *testing.T) {
 		version string
 		want    string
 	}{
-		{"4", "schema version 4, this policywatch understands 3; upgrade policywatch"},
+		{"5", "schema version 5, this policywatch understands 4; upgrade policywatch"},
 		{"0", "schema version 0"},
 		{"v1", `schema version "v1"`},
 	}

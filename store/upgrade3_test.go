@@ -20,6 +20,15 @@ import (
 // the store held, read before the downgrade.
 func v2Store(t *testing.T) (string, snapshot) {
 	t.Helper()
+	path, want := fullStore(t)
+	downgradeToV2(t, path)
+	return path, want
+}
+
+// fullStore writes a store with every kind of record through Save and the
+// alert calls, and returns its path and what it holds.
+func fullStore(t *testing.T) (string, snapshot) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "pw.db")
 	db, err := Open(path, Options{})
 	if err != nil {
@@ -106,7 +115,6 @@ func v2Store(t *testing.T) (string, snapshot) {
 			len(want.buckets[string(bucketStoryTallies)]), len(want.alerts), want.covered)
 	}
 	db.Close()
-	downgradeToV2(t, path)
 	return path, want
 }
 
@@ -134,7 +142,7 @@ type snapshot struct {
 // untouched are the buckets version 3 keeps as version 2 had them.
 var untouched = [][]byte{
 	bucketMeta, bucketFeeds, bucketKeys, bucketArticleEvents,
-	bucketIdxCountry, bucketIdxService, bucketIdxAction, bucketIdxExtractor, bucketExtractedBy,
+	bucketIdxCountry, bucketIdxService, bucketIdxAction, bucketExtractedBy,
 	bucketStories, bucketStoryEvents, bucketEventStory, bucketIdxStoryTriple, bucketIdxStoryLast, bucketIdxStoryUpdated,
 	bucketAlertsSent, bucketAlertsMeta, bucketWARCFiles, bucketTallies, bucketStoryTallies,
 }
@@ -261,7 +269,7 @@ func TestUpgradeFromV2(t *testing.T) {
 	want.diff(t, got)
 
 	total := 2*len(want.events) + len(want.articles)
-	step := "rewriting events and articles in a compact encoding (upgrade from schema version 2 to 3)"
+	step := fmt.Sprintf("rewriting events and articles in a compact encoding (upgrade from schema version 2 to %d)", SchemaVersion)
 	if len(seen) != 2 || seen[0] != (UpgradeStep{Step: step, Total: total}) ||
 		seen[1] != (UpgradeStep{Step: step, Done: total, Total: total, End: true}) {
 		t.Errorf("progress %+v, want %q from 0 to %d of %d records, and no other step", seen, step, total, total)
@@ -281,8 +289,13 @@ func TestUpgradeFromV2(t *testing.T) {
 			t.Errorf("bucket %s is left after the upgrade", name)
 		}
 	}
-	if v := buckets["meta"]["schema_version"]; v != "3" {
-		t.Errorf("schema version %q after the upgrade, want 3", v)
+	if v := buckets["meta"]["schema_version"]; v != fmt.Sprint(SchemaVersion) {
+		t.Errorf("schema version %q after the upgrade, want %d", v, SchemaVersion)
+	}
+	for id, raw := range buckets["articles"] {
+		if z := storedText(t, []byte(raw)); z != nil && frameDictID(z) != textDictID {
+			t.Errorf("article %s: text compressed without the dictionary after the upgrade", id)
+		}
 	}
 
 	// Once: the next open finds nothing to do.

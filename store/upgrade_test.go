@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -77,7 +78,7 @@ func TestUpgradeFromV1(t *testing.T) {
 		version = string(tx.Bucket(bucketMeta).Get(keySchemaVersion))
 		return nil
 	})
-	if version != "3" {
+	if version != strconv.Itoa(SchemaVersion) {
 		t.Errorf("schema version after upgrade %q, want 3", version)
 	}
 	if evs, err := db.Events(Filter{}); err != nil || !reflect.DeepEqual(evs, wantEvents) {

@@ -84,7 +84,8 @@ func BenchmarkMillionExport(b *testing.B) {
 	}
 }
 
-const million = 1_000_000
+// million is POLICYWATCH_BENCH_EVENTS when set (see synth.BenchEvents).
+var million = synth.BenchEvents(1_000_000)
 
 // usage is what a child process held at its peak, in bytes.
 type usage struct {

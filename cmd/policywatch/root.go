@@ -86,6 +86,7 @@ bundled corpus. The nightly job is 'policywatch run'; researchers use
 		a.checkCmd(),
 		a.recoverCmd(),
 		a.backupCmd(),
+		a.compactCmd(),
 		a.upgradeCmd(),
 	)
 	return root

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -300,11 +301,11 @@ func TestQueryStoriesOnOldDatabase(t *testing.T) {
 		}
 	}
 	code, out, errOut := storiesCLI(t, "upgrade", "--db", path)
-	if code != exitOK || !strings.Contains(out, "Upgraded "+path+" from schema version 1 to 3") {
+	if code != exitOK || !strings.Contains(out, fmt.Sprintf("Upgraded %s from schema version 1 to %d", path, store.SchemaVersion)) {
 		t.Errorf("upgrade: exit %d, %q, %q", code, out, errOut)
 	}
 	code, out, _ = storiesCLI(t, "upgrade", "--db", path)
-	if code != exitOK || !strings.Contains(out, "is current (schema version 3); nothing to do") {
+	if code != exitOK || !strings.Contains(out, fmt.Sprintf("is current (schema version %d); nothing to do", store.SchemaVersion)) {
 		t.Errorf("second upgrade: exit %d, %q", code, out)
 	}
 	for _, args := range [][]string{{"query", "--db", path, "--stories"}, {"query", "--db", path}, {"stats", "--db", path}} {

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -100,6 +101,23 @@ func Bench(tb testing.TB, n int) string {
 		tb.Logf("built %s: %d events in %d articles in %v", path, built.Events, built.Articles, built.Took.Round(time.Second))
 	}
 	return path
+}
+
+// BenchEvents is the number of events the benchmarks of a million events
+// ask for: def, or POLICYWATCH_BENCH_EVENTS when it is set, so that a
+// comparison can be made on a smaller store in minutes rather than the
+// hour a million takes to build. Figures per event are comparable; the
+// time of a walk of every event scales with it.
+func BenchEvents(def int) int {
+	v := os.Getenv("POLICYWATCH_BENCH_EVENTS")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		panic(fmt.Sprintf("POLICYWATCH_BENCH_EVENTS=%q: want a positive number of events", v))
+	}
+	return n
 }
 
 // Cached returns the path of a store of n events in dir, building it
