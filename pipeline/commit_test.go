@@ -2,12 +2,14 @@ package pipeline_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/policywatch/policywatch/pipeline"
+	"github.com/policywatch/policywatch/store"
 )
 
 // lockstep is a clock that moves only when a test says so, and a
@@ -139,5 +141,55 @@ func TestRunCommitsSlowWorkAsItGoes(t *testing.T) {
 		if got, ok := stateBatch[f.URL]; !ok || got < last {
 			t.Errorf("feed %s: state committed in batch %d (found %v), its last article in batch %d", f.Name, got, ok, last)
 		}
+	}
+}
+
+// slowStore is a Store whose first Save of articles waits until the run
+// has taken n results: a store busy for as long as the run needs.
+type slowStore struct {
+	*countingStore
+	clock *lockstep
+	t     *testing.T
+	n     int
+	once  sync.Once
+}
+
+func (s *slowStore) Save(b store.Batch) (store.SaveStats, error) {
+	if len(b.Articles) > 0 {
+		s.once.Do(func() { s.clock.awaitProcessed(s.t, s.n) })
+	}
+	return s.countingStore.Save(b)
+}
+
+// While the writer is in the store, the run goes on taking results into
+// the next batch, up to BatchSize of them, which is then committed as
+// one (a group commit). The run used to hold the results while it was in
+// the store, so the workers stopped as soon as a batch was waiting; with
+// a store as slow as this one's first Save, it never went on.
+func TestRunTakesResultsWhileStoring(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	feed := s.feed("Wire Roundup", "five.rss.xml")
+	clock := newLockstep()
+	db := &slowStore{countingStore: &countingStore{Store: openDB(t)}, clock: clock, t: t, n: 5}
+	r := newRunner(t, db)
+	r.Progress = clock
+	r.Concurrency = 1
+	r.BatchSize = 4
+	r.CommitEvery = time.Nanosecond // commit whatever is in hand whenever the writer is free
+	sum := run(t, r, feed)
+	if sum.NewArticles != 5 {
+		t.Fatalf("NewArticles %d, want 5", sum.NewArticles)
+	}
+	// The first article is committed alone, as soon as it is in; the
+	// other four arrive while it is being stored, and go together.
+	var sizes []int
+	for _, b := range db.batches {
+		if len(b.Articles) > 0 {
+			sizes = append(sizes, len(b.Articles))
+		}
+	}
+	if want := []int{1, 4}; !slices.Equal(sizes, want) {
+		t.Errorf("articles per transaction %v, want %v", sizes, want)
 	}
 }

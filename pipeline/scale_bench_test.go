@@ -31,6 +31,7 @@ type timedStore struct {
 
 	mu        sync.Mutex
 	spent     time.Duration
+	saves     int       // transactions with articles
 	feedsDone time.Time // when the last Seen returned
 }
 
@@ -59,6 +60,11 @@ func (s *timedStore) Seen(keys []string) (map[string]bool, error) {
 
 func (s *timedStore) Save(b store.Batch) (store.SaveStats, error) {
 	defer s.add(time.Now())
+	if len(b.Articles) > 0 {
+		s.mu.Lock()
+		s.saves++
+		s.mu.Unlock()
+	}
 	return s.Store.Save(b)
 }
 
@@ -136,6 +142,7 @@ func benchIngest(b *testing.B, nFeeds, nItems int) {
 	dir := b.TempDir()
 	var articles int
 	var inStore, feedPhase time.Duration
+	var saves int
 	i := 0
 	for b.Loop() {
 		i++
@@ -147,12 +154,14 @@ func benchIngest(b *testing.B, nFeeds, nItems int) {
 		}
 		articles += sum.NewArticles
 		inStore += ts.spent
+		saves += ts.saves
 		feedPhase += ts.feedsDone.Sub(start)
 	}
 	n := float64(b.N)
 	b.ReportMetric(float64(articles)/b.Elapsed().Seconds(), "articles/s")
 	b.ReportMetric(feedPhase.Seconds()/n, "feed-phase-s/op")
 	b.ReportMetric(inStore.Seconds()/n, "in-store-s/op")
+	b.ReportMetric(float64(saves)/n, "batches/op")
 }
 
 // BenchmarkNightlyGrowth runs 30 nights against one store. 99 feeds list
