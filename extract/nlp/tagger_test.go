@@ -3,6 +3,7 @@ package nlp
 import (
 	"bufio"
 	"encoding/json"
+	"github.com/mingrammer/commonregex"
 	"github.com/policywatch/policywatch/internal/race"
 	"os"
 	"regexp"
@@ -25,7 +26,7 @@ var (
 
 // testModels loads the models once for all tests: they are only read.
 // The last is prose's own, the oracle the port must agree with.
-func testModels(t *testing.T) (*Tagger, *Segmenter, *Recognizer, *prose.Model) {
+func testModels(t testing.TB) (*Tagger, *Segmenter, *Recognizer, *prose.Model) {
 	t.Helper()
 	testOnce.Do(func() {
 		testProse = prose.ModelFromData("policywatch")
@@ -249,6 +250,39 @@ func FuzzIsInternal(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if got, want := isInternal(s), internalRE.MatchString(s); got != want {
 			t.Errorf("isInternal(%q) = %v, want %v", s, got, want)
+		}
+	})
+}
+
+// fixedByRegexps is fixed as it was before the checks that spare most
+// words the regexps.
+func (t *Tagger) fixedByRegexps(w string) (string, bool) {
+	switch {
+	case w == "-":
+		return "-", true
+	case t.symbols[w]:
+		return "SYM", true
+	case linkPre.Match(commonregex.LinkRegex, w), emailPre.Match(commonregex.EmailRegex, w), strings.HasPrefix(w, "@"):
+		return "NN", true
+	case reNone.MatchString(w):
+		return "-NONE-", true
+	case reKeep.MatchString(w):
+		return w, true
+	}
+	tag, ok := t.tagMap[w]
+	return tag, ok
+}
+
+func FuzzFixed(f *testing.F) {
+	tg, _, _, _ := testModels(f)
+	for _, w := range []string{"0", "00", "*", "**", "*T*", "*?*", "*-1", "*-123", "*-1234", "*EXP*-2", "*U*", "x*", "-LRB-", "-RRB-", "-lrb-", "-LRB", "LRB--", "-NONE-", "-ABCD-", "--", "-", "a", "0*", "*0", "", "the", ":-)"} {
+		f.Add(w)
+	}
+	f.Fuzz(func(t *testing.T, w string) {
+		gotTag, gotOK := tg.fixed(w)
+		wantTag, wantOK := tg.fixedByRegexps(w)
+		if gotTag != wantTag || gotOK != wantOK {
+			t.Errorf("fixed(%q) = %q %v, want %q %v", w, gotTag, gotOK, wantTag, wantOK)
 		}
 	})
 }
