@@ -285,6 +285,7 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 		if writing && len(next.batch.Articles) >= batchSize {
 			take = nil
 		}
+		took := false
 		select {
 		case w := <-fromWriter:
 			stored(w)
@@ -293,22 +294,22 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 				in = nil
 				break
 			}
-			if r.Progress != nil {
-				r.Progress.Add(1)
-			}
+			took = true
 			if storeErr == nil {
 				r.collect(&sum, &next.batch, &next.ids, res)
 			}
-		}
-		if storeErr != nil || writing {
-			continue
 		}
 		// A finished feed's state waits for the batch: it goes in with
 		// or after its last articles, never before. Committing as each
 		// feed finished meant, with twenty items a feed, a visit to the
 		// store every twenty articles.
-		if in == nil || len(next.batch.Articles) >= batchSize || now().Sub(lastCommit) >= commitEvery {
+		if storeErr == nil && !writing && (in == nil || len(next.batch.Articles) >= batchSize || now().Sub(lastCommit) >= commitEvery) {
 			hand()
+		}
+		// Told once the result is in a batch, and the batch handed over
+		// if it was due.
+		if took && r.Progress != nil {
+			r.Progress.Add(1)
 		}
 	}
 	sum.Interrupted = ctx.Err() != nil
