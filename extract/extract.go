@@ -3,7 +3,6 @@
 package extract
 
 import (
-	"sync"
 	"time"
 
 	"github.com/policywatch/policywatch/extract/nlp"
@@ -44,14 +43,6 @@ func New() (*Extractor, error) {
 // NewUntrained is New without the learned models: every decision is the
 // rules', and events carry no confidence. Training starts from it.
 func NewUntrained() (*Extractor, error) {
-	// prose's model, which the named-entity recogniser needs whole, tagger
-	// included, and the port's tagger weights are decoded from the same
-	// embedded data: decoding them side by side halves the wait on two
-	// cores.
-	var ents *nlp.Recognizer
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	wg.Go(func() { ents = nlp.NewRecognizer() })
 	gaz, err := LoadGazetteer()
 	if err != nil {
 		return nil, err
@@ -68,7 +59,10 @@ func NewUntrained() (*Extractor, error) {
 	if err != nil {
 		return nil, err
 	}
-	wg.Wait()
+	ents, err := nlp.NewRecognizer(tags)
+	if err != nil {
+		return nil, err
+	}
 	return &Extractor{gaz: gaz, lex: lex, ents: ents, tags: tags, seg: seg, version: Version() + "+rules-only"}, nil
 }
 

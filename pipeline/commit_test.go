@@ -2,12 +2,14 @@ package pipeline_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/policywatch/policywatch/pipeline"
+	"github.com/policywatch/policywatch/store"
 )
 
 // lockstep is a clock that moves only when a test says so, and a
@@ -66,14 +68,16 @@ func (l *lockstep) awaitProcessed(t *testing.T, n int) {
 // of its articles.
 //
 // "Slow" is on a clock the test moves: every article page takes 40 ms of
-// it, and a page is answered only once the writer has taken the result
-// before it, so the run sees the same time pass however fast or loaded
-// the machine is.
+// it, and a page is answered only once the run has taken the result
+// before it and is not in the store, so the run sees the same time pass
+// however fast or loaded the machine is, and none of it while storing.
 func TestRunCommitsSlowWorkAsItGoes(t *testing.T) {
 	s := newSite(t)
 	feeds := s.demoFeeds()
 	demo := s.demo
 	clock := newLockstep()
+	db := &idleStore{countingStore: &countingStore{Store: openDB(t)}}
+	db.idle = sync.NewCond(&db.mu)
 	var mu sync.Mutex
 	pages := 0
 	s.demo = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -83,12 +87,12 @@ func TestRunCommitsSlowWorkAsItGoes(t *testing.T) {
 			pages++
 			mu.Unlock()
 			clock.awaitProcessed(t, n)
+			db.awaitIdle()
 			clock.advance(40 * time.Millisecond)
 		}
 		demo.ServeHTTP(w, r)
 	})
 
-	db := &countingStore{Store: openDB(t)}
 	r := newRunner(t, db)
 	r.Fetcher = newFetcher(2 * time.Minute) // a page may wait long for the writer
 	r.Progress = clock
@@ -115,9 +119,10 @@ func TestRunCommitsSlowWorkAsItGoes(t *testing.T) {
 		}
 	}
 	// 28 pages at 40 ms, one at a time: over a second of the clock, and a
-	// commit each time 150 ms of it have passed. The writer may read the
+	// commit each time 150 ms of it have passed. The run may read the
 	// clock before or after the next page moved it, so a commit spans 3
-	// to 5 pages.
+	// to 5 pages; and one more page may be answered between the batch
+	// being handed to the writer and the writer being in the store.
 	mu.Lock()
 	defer mu.Unlock()
 	if pages < 20 {
@@ -127,7 +132,7 @@ func TestRunCommitsSlowWorkAsItGoes(t *testing.T) {
 		t.Errorf("articles per commit %v; want a commit every %v", sizes, r.CommitEvery)
 	}
 	for i, n := range sizes[:len(sizes)-1] {
-		if n < 3 || n > 5 {
+		if n < 3 || n > 6 {
 			t.Errorf("commit %d holds %d articles (all: %v); want the 3 or 4 pages of %v", i+1, n, sizes, r.CommitEvery)
 		}
 	}
@@ -139,5 +144,85 @@ func TestRunCommitsSlowWorkAsItGoes(t *testing.T) {
 		if got, ok := stateBatch[f.URL]; !ok || got < last {
 			t.Errorf("feed %s: state committed in batch %d (found %v), its last article in batch %d", f.Name, got, ok, last)
 		}
+	}
+}
+
+// idleStore is a countingStore that tells when no Save is in progress.
+type idleStore struct {
+	*countingStore
+	mu     sync.Mutex
+	idle   *sync.Cond
+	saving int
+}
+
+func (s *idleStore) Save(b store.Batch) (store.SaveStats, error) {
+	s.mu.Lock()
+	s.saving++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.saving--
+		s.idle.Broadcast()
+		s.mu.Unlock()
+	}()
+	return s.countingStore.Save(b)
+}
+
+// awaitIdle waits until no Save is in progress.
+func (s *idleStore) awaitIdle() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.saving > 0 {
+		s.idle.Wait()
+	}
+}
+
+// slowStore is a Store whose first Save of articles waits until the run
+// has taken n results: a store busy for as long as the run needs.
+type slowStore struct {
+	*countingStore
+	clock *lockstep
+	t     *testing.T
+	n     int
+	once  sync.Once
+}
+
+func (s *slowStore) Save(b store.Batch) (store.SaveStats, error) {
+	if len(b.Articles) > 0 {
+		s.once.Do(func() { s.clock.awaitProcessed(s.t, s.n) })
+	}
+	return s.countingStore.Save(b)
+}
+
+// While the writer is in the store, the run goes on taking results into
+// the next batch, up to BatchSize of them, which is then committed as
+// one (a group commit). The run used to hold the results while it was in
+// the store, so the workers stopped as soon as a batch was waiting; with
+// a store as slow as this one's first Save, it never went on.
+func TestRunTakesResultsWhileStoring(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	feed := s.feed("Wire Roundup", "five.rss.xml")
+	clock := newLockstep()
+	db := &slowStore{countingStore: &countingStore{Store: openDB(t)}, clock: clock, t: t, n: 5}
+	r := newRunner(t, db)
+	r.Progress = clock
+	r.Concurrency = 1
+	r.BatchSize = 4
+	r.CommitEvery = time.Nanosecond // commit whatever is in hand whenever the writer is free
+	sum := run(t, r, feed)
+	if sum.NewArticles != 5 {
+		t.Fatalf("NewArticles %d, want 5", sum.NewArticles)
+	}
+	// The first article is committed alone, as soon as it is in; the
+	// other four arrive while it is being stored, and go together.
+	var sizes []int
+	for _, b := range db.batches {
+		if len(b.Articles) > 0 {
+			sizes = append(sizes, len(b.Articles))
+		}
+	}
+	if want := []int{1, 4}; !slices.Equal(sizes, want) {
+		t.Errorf("articles per transaction %v, want %v", sizes, want)
 	}
 }

@@ -47,7 +47,12 @@ type Runner struct {
 	Logger      *slog.Logger
 	Progress    Progress
 	Concurrency int // feeds and articles fetched at once; default 4
-	BatchSize   int // articles per transaction; default 50
+	// BatchSize is the most articles one transaction holds; default 200.
+	// A batch is committed once the writer is free and it is full or
+	// CommitEvery old, so a run whose store keeps up commits smaller
+	// ones. Readers wait for a transaction (a second, at most, before
+	// they give up), which bounds it.
+	BatchSize int
 	// CommitEvery is how long what was fetched waits for a full batch
 	// before it is committed anyway; default 500 ms. A slow run then
 	// keeps its work and shows readers its progress every so often, and
@@ -125,7 +130,7 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 	}
 	batchSize := r.BatchSize
 	if batchSize <= 0 {
-		batchSize = 50
+		batchSize = 200
 	}
 	commitEvery := r.CommitEvery
 	if commitEvery <= 0 {
@@ -178,9 +183,9 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 	workCtx, stopWork := context.WithCancel(ctx)
 	defer stopWork()
 	jobCh := make(chan job)
-	// Room for a batch, so that fetching and extracting go on while the
-	// writer is in the store.
-	results := make(chan result, batchSize)
+	// Unbuffered: the collector below takes results as they come while
+	// the writer is in the store, and holds them in the next batch.
+	results := make(chan result)
 	var wg sync.WaitGroup
 	for range conc {
 		wg.Add(1)
@@ -203,23 +208,50 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 	}()
 	go func() { wg.Wait(); close(results) }()
 
-	// One writer: batches of articles, and each feed's state once its
-	// last article is in.
-	var batch store.Batch
-	var batchIDs [][]string
+	// One writer stores batches, one at a time, in the order they were
+	// made, while the collector goes on taking results into the next
+	// batch (a group commit): a batch is handed over once the writer is
+	// free and it is full or CommitEvery old. When the store is slower
+	// than fetching and extracting, batches grow up to BatchSize instead
+	// of stopping the workers, and each transaction's fixed costs (the
+	// file opened and its pages faulted in again, stories recomputed,
+	// pages written and synced) are paid over more articles.
+	type pending struct {
+		batch store.Batch
+		ids   [][]string
+	}
+	type written struct {
+		pending
+		st  store.SaveStats
+		err error
+	}
+	toWriter := make(chan pending)
+	fromWriter := make(chan written)
+	go func() {
+		for p := range toWriter {
+			st, err := r.DB.Save(p.batch)
+			fromWriter <- written{p, st, err}
+		}
+	}()
+	defer close(toWriter)
+
+	var next pending
+	writing := false
 	// A story that many batches add reports to is updated by each, but
 	// is one story of the run: new if a batch of this run made it.
 	made, updated := make(map[string]bool), make(map[string]bool)
 	lastCommit := now()
-	flush := func() error {
-		if len(batch.Articles) == 0 && len(batch.Feeds) == 0 {
-			return nil
+	var storeErr error
+	stored := func(w written) {
+		writing = false
+		if w.err != nil {
+			if storeErr == nil {
+				storeErr = fmt.Errorf("store batch of %d articles: %w", len(w.batch.Articles), w.err)
+			}
+			stopWork()
+			return
 		}
-		defer func() { lastCommit = now() }()
-		st, err := r.DB.Save(batch)
-		if err != nil {
-			return fmt.Errorf("store batch of %d articles: %w", len(batch.Articles), err)
-		}
+		st := w.st
 		sum.NewArticles += st.NewArticles
 		sum.NewEvents += st.NewEvents
 		sum.UpdatedEvents += st.UpdatedEvents
@@ -234,70 +266,95 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 			}
 		}
 		sum.NewStories, sum.UpdatedStories = len(made), len(updated)
-		for _, ids := range batchIDs {
+		for _, ids := range w.ids {
 			sum.EventIDs = append(sum.EventIDs, ids...)
 		}
-		batch, batchIDs = store.Batch{}, nil
-		return nil
 	}
-	var storeErr error
-	for res := range results {
-		if r.Progress != nil {
+	// hand gives the writer the batch in hand, if it has anything.
+	hand := func() {
+		if len(next.batch.Articles) == 0 && len(next.batch.Feeds) == 0 {
+			return
+		}
+		toWriter <- next
+		next, writing, lastCommit = pending{}, true, now()
+	}
+	in := results
+	for in != nil || writing {
+		// A full batch waits for the writer; so do the workers then.
+		take := in
+		if writing && len(next.batch.Articles) >= batchSize {
+			take = nil
+		}
+		took := false
+		select {
+		case w := <-fromWriter:
+			stored(w)
+		case res, ok := <-take:
+			if !ok {
+				in = nil
+				break
+			}
+			took = true
+			if storeErr == nil {
+				r.collect(&sum, &next.batch, &next.ids, res)
+			}
+		}
+		// A finished feed's state waits for the batch: it goes in with
+		// or after its last articles, never before. Committing as each
+		// feed finished meant, with twenty items a feed, a visit to the
+		// store every twenty articles.
+		if storeErr == nil && !writing && (in == nil || len(next.batch.Articles) >= batchSize || now().Sub(lastCommit) >= commitEvery) {
+			hand()
+		}
+		// Told once the result is in a batch, and the batch handed over
+		// if it was due.
+		if took && r.Progress != nil {
 			r.Progress.Add(1)
 		}
-		if storeErr != nil {
-			continue // drain
-		}
-		w := res.work
-		w.pending--
-		if res.fromFeed != nil {
-			sum.FromFeedText++
-			sum.Unavailable = append(sum.Unavailable, Failure{Feed: w.feed.Name, URL: res.item.Link, Error: res.fromFeed.Error()})
-		}
-		if res.err == nil {
-			batch.Articles = append(batch.Articles, store.ArticleEvents{Article: res.article, Events: res.events, Extractor: r.Extractor.Version()})
-			ids := make([]string, len(res.events))
-			for i, e := range res.events {
-				ids[i] = e.ID
-			}
-			batchIDs = append(batchIDs, ids)
-			sum.PerFeed[w.feed.Name]++
-		} else {
-			w.failed = true
-			if errors.Is(res.err, context.Canceled) {
-				w.interrupted = true
-			} else {
-				sum.ArticlesFailed++
-				sum.Failures = append(sum.Failures, Failure{Feed: w.feed.Name, URL: res.item.Link, Error: res.err.Error()})
-			}
-		}
-		// A feed whose articles were cut short by an interruption is not
-		// done: its state is not stored, so the next run fetches it again.
-		if w.pending == 0 && !w.interrupted {
-			st := w.state
-			if w.failed {
-				// Fetch the whole feed again next time so the failed
-				// articles are retried; stored ones are skipped.
-				st.ETag, st.LastModified = "", ""
-			}
-			batch.Feeds = append(batch.Feeds, st)
-		}
-		// A finished feed's state waits for the batch: it goes in with or
-		// after its last articles, never before. Committing as each feed
-		// finished meant, with twenty items a feed, a visit to the store
-		// every twenty articles.
-		if len(batch.Articles) >= batchSize || now().Sub(lastCommit) >= commitEvery {
-			if storeErr = flush(); storeErr != nil {
-				stopWork()
-			}
-		}
-	}
-	if storeErr == nil {
-		storeErr = flush()
 	}
 	sum.Interrupted = ctx.Err() != nil
 	sum.Duration = time.Since(start)
 	return sum, storeErr
+}
+
+// collect adds one article's result to the batch in hand: the article
+// and its events, or its failure; and the feed's state once its last
+// article is in.
+func (r *Runner) collect(sum *Summary, batch *store.Batch, batchIDs *[][]string, res result) {
+	w := res.work
+	w.pending--
+	if res.fromFeed != nil {
+		sum.FromFeedText++
+		sum.Unavailable = append(sum.Unavailable, Failure{Feed: w.feed.Name, URL: res.item.Link, Error: res.fromFeed.Error()})
+	}
+	if res.err == nil {
+		batch.Articles = append(batch.Articles, store.ArticleEvents{Article: res.article, Events: res.events, Extractor: r.Extractor.Version()})
+		ids := make([]string, len(res.events))
+		for i, e := range res.events {
+			ids[i] = e.ID
+		}
+		*batchIDs = append(*batchIDs, ids)
+		sum.PerFeed[w.feed.Name]++
+	} else {
+		w.failed = true
+		if errors.Is(res.err, context.Canceled) {
+			w.interrupted = true
+		} else {
+			sum.ArticlesFailed++
+			sum.Failures = append(sum.Failures, Failure{Feed: w.feed.Name, URL: res.item.Link, Error: res.err.Error()})
+		}
+	}
+	// A feed whose articles were cut short by an interruption is not
+	// done: its state is not stored, so the next run fetches it again.
+	if w.pending == 0 && !w.interrupted {
+		st := w.state
+		if w.failed {
+			// Fetch the whole feed again next time so the failed
+			// articles are retried; stored ones are skipped.
+			st.ETag, st.LastModified = "", ""
+		}
+		batch.Feeds = append(batch.Feeds, st)
+	}
 }
 
 type feedItems struct {

@@ -723,9 +723,9 @@ func TestRunStoreFailure(t *testing.T) {
 	if c != (store.Counts{}) {
 		t.Errorf("counts %+v after every write failed", c)
 	}
-	// The first article's write fails. By then the results channel may
-	// hold a batch more and the one worker have begun another, but no
-	// more are fetched.
+	// The first article's write fails. By then the run may have taken a
+	// batch more while the writer was in the store and the one worker
+	// have begun another, but no more are fetched.
 	var pages []string
 	for _, req := range s.requests() {
 		if !isFeedPath(req.Path) && req.Path != "/robots.txt" {

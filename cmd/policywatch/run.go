@@ -140,7 +140,7 @@ Exit codes:
 	f.BoolVar(&o.noProgress, "no-progress", false, "do not show a progress bar")
 	f.BoolVar(&o.noAlerts, "no-alerts", false, "store the run's stories without posting alerts; later runs do not post them either")
 	f.Var(&o.storyWindow, "story-window", storyWindowUsage)
-	f.DurationVar(&o.commitEvery, "commit-every", 500*time.Millisecond, "store what was fetched at least this often (and every 50 articles); what a killed run loses")
+	f.DurationVar(&o.commitEvery, "commit-every", 500*time.Millisecond, "store what was fetched at least this often (and every 200 articles); what a killed run loses")
 	return cmd
 }
 

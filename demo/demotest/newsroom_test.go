@@ -1,11 +1,14 @@
 package demotest
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +132,49 @@ func TestShiftYears(t *testing.T) {
 	if want := "In April 2021, 2002 and 2003 people; not 12018 or 3018."; got != want {
 		t.Errorf("shiftYears = %q, want %q", got, want)
 	}
+}
+
+// yearRE is what shiftYears moved before it scanned by hand.
+var yearRE = regexp.MustCompile(`\b(19|20)\d\d\b`)
+
+func shiftYearsByRegexp(b []byte, n int) []byte {
+	return yearRE.ReplaceAllFunc(b, func(y []byte) []byte {
+		v, _ := strconv.Atoi(string(y))
+		return strconv.AppendInt(nil, int64(v+n), 10)
+	})
+}
+
+// TestShiftYearsMatchesRegexp holds shiftYears to the expression it
+// replaced, on every page of the corpus and on fuzzed text
+// (FuzzShiftYears).
+func TestShiftYearsMatchesRegexp(t *testing.T) {
+	nr, err := New(Options{Feeds: 1, Items: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := 0
+	for _, a := range nr.articles {
+		for _, b := range [][]byte{a.page, []byte(a.text), []byte(a.summary)} {
+			if got, want := shiftYears(b, 7), shiftYearsByRegexp(b, 7); !bytes.Equal(got, want) {
+				t.Errorf("article %s: shiftYears differs from the regexp's", a.id)
+			}
+			pages++
+		}
+	}
+	if pages < 50 {
+		t.Errorf("compared %d texts", pages)
+	}
+}
+
+func FuzzShiftYears(f *testing.F) {
+	for _, s := range []string{"In April 2018, 1999 and 2000 people; not 12018 or 3018.", "2019", "_2019", "2019_", "é2019é", "\xff2019\xff", "19999", "20201", "1920 2020", "x1999y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := shiftYears([]byte(s), 3), shiftYearsByRegexp([]byte(s), 3); !bytes.Equal(got, want) {
+			t.Errorf("shiftYears(%q) = %q, want %q", s, got, want)
+		}
+	})
 }
 
 func TestNewsroomUnknownPaths(t *testing.T) {

@@ -3,6 +3,7 @@ package nlp
 import (
 	"bufio"
 	"encoding/json"
+	"github.com/mingrammer/commonregex"
 	"github.com/policywatch/policywatch/internal/race"
 	"os"
 	"regexp"
@@ -15,19 +16,24 @@ import (
 )
 
 var (
-	testOnce sync.Once
-	testTags *Tagger
-	testSeg  *Segmenter
-	testEnts *Recognizer
-	testErr  error
+	testOnce  sync.Once
+	testTags  *Tagger
+	testSeg   *Segmenter
+	testEnts  *Recognizer
+	testProse *prose.Model
+	testErr   error
 )
 
 // testModels loads the models once for all tests: they are only read.
-func testModels(t *testing.T) (*Tagger, *Segmenter, *Recognizer) {
+// The last is prose's own, the oracle the port must agree with.
+func testModels(t testing.TB) (*Tagger, *Segmenter, *Recognizer, *prose.Model) {
 	t.Helper()
 	testOnce.Do(func() {
-		testEnts = NewRecognizer()
+		testProse = prose.ModelFromData("policywatch")
 		if testTags, testErr = NewTagger(); testErr != nil {
+			return
+		}
+		if testEnts, testErr = NewRecognizer(testTags); testErr != nil {
 			return
 		}
 		testSeg, testErr = NewSegmenter()
@@ -35,14 +41,14 @@ func testModels(t *testing.T) (*Tagger, *Segmenter, *Recognizer) {
 	if testErr != nil {
 		t.Fatal(testErr)
 	}
-	return testTags, testSeg, testEnts
+	return testTags, testSeg, testEnts, testProse
 }
 
 // proseTagged is prose's own tokenization and tagging of text: the oracle
 // the port must agree with.
-func proseTagged(t *testing.T, r *Recognizer, text string) (words, tags []string) {
+func proseTagged(t *testing.T, m *prose.Model, text string) (words, tags []string) {
 	t.Helper()
-	doc, err := prose.NewDocument(text, prose.UsingModel(r.model), prose.WithSegmentation(false), prose.WithExtraction(false))
+	doc, err := prose.NewDocument(text, prose.UsingModel(m), prose.WithSegmentation(false), prose.WithExtraction(false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +126,7 @@ func TestTaggerMatchesProse(t *testing.T) {
 	if race.Enabled {
 		t.Skip("one goroutine over the whole corpus: run without -race (make test does)")
 	}
-	tg, seg, ents := testModels(t)
+	tg, seg, _, pm := testModels(t)
 	var texts []string
 	for _, f := range []string{"../../testdata/eval/seed.jsonl", "../../testdata/eval/train/extra.jsonl", "../../testdata/eval/train/holdout.jsonl",
 		"../../testdata/eval/train/holdout2.jsonl", "../../testdata/eval/train/holdout3.jsonl", "../../demo/corpus/gold.jsonl"} {
@@ -138,7 +144,7 @@ func TestTaggerMatchesProse(t *testing.T) {
 	}
 	ties := 0
 	for _, text := range texts {
-		wantWords, wantTags := proseTagged(t, ents, text)
+		wantWords, wantTags := proseTagged(t, pm, text)
 		w := tg.Words(text)
 		if !slices.Equal(w.Text, wantWords) {
 			t.Errorf("%q:\n got words %q\nwant words %q", text, w.Text, wantWords)
@@ -161,7 +167,7 @@ func TestTaggerMatchesProse(t *testing.T) {
 // TestTokenizerQuirks compares the port with prose on text where prose's
 // tokenizer does something particular.
 func TestTokenizerQuirks(t *testing.T) {
-	tg, _, ents := testModels(t)
+	tg, _, _, pm := testModels(t)
 	for _, text := range []string{
 		"The U.S. and Mr. Smith don't agree; it's $100 (or so).",
 		// A chunk starting with a contraction is dropped.
@@ -174,7 +180,7 @@ func TestTokenizerQuirks(t *testing.T) {
 		"",
 		" ",
 	} {
-		wantWords, wantTags := proseTagged(t, ents, text)
+		wantWords, wantTags := proseTagged(t, pm, text)
 		w := tg.Words(text)
 		if got := tg.Tag(w); !slices.Equal(w.Text, wantWords) || !slices.Equal(got, wantTags) {
 			t.Errorf("%q:\n got %q %q\nwant %q %q", text, w.Text, got, wantWords, wantTags)
@@ -185,7 +191,7 @@ func TestTokenizerQuirks(t *testing.T) {
 // TestTaggerSharedChunks checks the quirk the port keeps: prose tags each
 // occurrence of a repeated chunk with the tag of the last.
 func TestTaggerSharedChunks(t *testing.T) {
-	tg, _, _ := testModels(t)
+	tg, _, _, _ := testModels(t)
 	w := tg.Words("He said that the law that banned it was as well drafted as any.")
 	raw, tags := tg.predict(w.Text), tg.Tag(w)
 	var thats, ases []int
@@ -213,12 +219,12 @@ func TestTaggerSharedChunks(t *testing.T) {
 // TestTaggerSymbols checks data/tagger.yaml against prose: each emoticon
 // stays one token, tagged SYM.
 func TestTaggerSymbols(t *testing.T) {
-	tg, _, ents := testModels(t)
+	tg, _, _, pm := testModels(t)
 	if len(tg.symbols) == 0 {
 		t.Fatal("no symbols loaded")
 	}
 	for s := range tg.symbols {
-		words, tags := proseTagged(t, ents, s)
+		words, tags := proseTagged(t, pm, s)
 		if len(words) != 1 || words[0] != s || tags[0] != "SYM" {
 			t.Errorf("prose gives %q %q for %q, want it whole and SYM", words, tags, s)
 		}
@@ -244,6 +250,39 @@ func FuzzIsInternal(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if got, want := isInternal(s), internalRE.MatchString(s); got != want {
 			t.Errorf("isInternal(%q) = %v, want %v", s, got, want)
+		}
+	})
+}
+
+// fixedByRegexps is fixed as it was before the checks that spare most
+// words the regexps.
+func (t *Tagger) fixedByRegexps(w string) (string, bool) {
+	switch {
+	case w == "-":
+		return "-", true
+	case t.symbols[w]:
+		return "SYM", true
+	case linkPre.Match(commonregex.LinkRegex, w), emailPre.Match(commonregex.EmailRegex, w), strings.HasPrefix(w, "@"):
+		return "NN", true
+	case reNone.MatchString(w):
+		return "-NONE-", true
+	case reKeep.MatchString(w):
+		return w, true
+	}
+	tag, ok := t.tagMap[w]
+	return tag, ok
+}
+
+func FuzzFixed(f *testing.F) {
+	tg, _, _, _ := testModels(f)
+	for _, w := range []string{"0", "00", "*", "**", "*T*", "*?*", "*-1", "*-123", "*-1234", "*EXP*-2", "*U*", "x*", "-LRB-", "-RRB-", "-lrb-", "-LRB", "LRB--", "-NONE-", "-ABCD-", "--", "-", "a", "0*", "*0", "", "the", ":-)"} {
+		f.Add(w)
+	}
+	f.Fuzz(func(t *testing.T, w string) {
+		gotTag, gotOK := tg.fixed(w)
+		wantTag, wantOK := tg.fixedByRegexps(w)
+		if gotTag != wantTag || gotOK != wantOK {
+			t.Errorf("fixed(%q) = %q %v, want %q %v", w, gotTag, gotOK, wantTag, wantOK)
 		}
 	})
 }

@@ -40,21 +40,25 @@ var (
 // tokenize splits text into words as prose's tokenizer does; symbols are
 // the emoticons it keeps whole.
 func tokenize(text string, symbols map[string]bool) Words {
-	var w Words
 	clean := proseSanitizer.Replace(text)
+	// About one token in five bytes of running text: room for most
+	// sentences, so that the slices rarely grow.
+	n := len(clean)/5 + 4
+	w := Words{Text: make([]string, 0, n), same: make([]int, 0, n)}
 	seen := make(map[string]int) // chunk -> position of its first token
+	var suffs []string           // splitChunk's working space
 	add := func(chunk string, cached bool) {
-		toks := splitChunk(chunk, symbols)
+		start := len(w.Text)
+		w.Text, suffs = splitChunk(w.Text, suffs[:0], chunk, symbols)
 		first, ok := seen[chunk]
 		if cached && !ok {
-			seen[chunk] = len(w.Text)
+			seen[chunk] = start
 		}
-		for j, t := range toks {
-			w.Text = append(w.Text, t)
+		for j := start; j < len(w.Text); j++ {
 			if cached && ok {
-				w.same = append(w.same, w.same[first+j])
+				w.same = append(w.same, w.same[first+j-start])
 			} else {
-				w.same = append(w.same, len(w.Text)-1)
+				w.same = append(w.same, j)
 			}
 		}
 	}
@@ -89,9 +93,9 @@ func tokenize(text string, symbols map[string]bool) Words {
 
 // splitChunk splits punctuation and contractions off a chunk of
 // non-spaces, as prose's doSplit does, quirks and all: a chunk that starts
-// with a contraction ("'social") is dropped.
-func splitChunk(chunk string, symbols map[string]bool) []string {
-	var toks, suffs []string
+// with a contraction ("'social") is dropped. It appends the tokens to
+// toks; suffs is working space, returned for reuse.
+func splitChunk(toks, suffs []string, chunk string, symbols map[string]bool) ([]string, []string) {
 	add := func(s string) {
 		if strings.TrimSpace(s) != "" {
 			toks = append(toks, s)
@@ -115,13 +119,18 @@ func splitChunk(chunk string, symbols map[string]bool) []string {
 			add(chunk[:i])
 			chunk = chunk[i:]
 		} else if hasAnySuffix(chunk, tokSuffixes) {
-			suffs = append([]string{chunk[len(chunk)-1:]}, suffs...)
+			// Split off last first; they go after the rest in reading
+			// order.
+			suffs = append(suffs, chunk[len(chunk)-1:])
 			chunk = chunk[:len(chunk)-1]
 		} else {
 			add(chunk)
 		}
 	}
-	return append(toks, suffs...)
+	for i := len(suffs) - 1; i >= 0; i-- {
+		toks = append(toks, suffs[i])
+	}
+	return toks, suffs
 }
 
 // isInternal reports whether the periods of a token belong to it, "U.S."
