@@ -33,10 +33,12 @@ vet:
 	@# will, which reuses them instead of compiling everything twice.
 	$(GO) vet -race ./...
 
-# The web page's browser test needs Debian's chromium; the script installs
-# it where it can (apt-get, root) and otherwise the test skips.
+# The web page's browser test needs Debian's chromium, and the PostgreSQL
+# tests Debian's postgresql; the scripts install them where they can
+# (apt-get, root) and otherwise those tests skip.
 test: check-tree vet
 	./.ci/install-chromium
+	./.ci/install-postgres
 	$(GO) test -race -count=1 ./...
 	@# extract's checks of one goroutine over the whole labelled corpus,
 	@# and ingest's over the page-text benchmark, skip under -race, which
