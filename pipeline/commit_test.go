@@ -226,3 +226,65 @@ func TestRunTakesResultsWhileStoring(t *testing.T) {
 		t.Errorf("articles per transaction %v, want %v", sizes, want)
 	}
 }
+
+// signalStore is a countingStore that closes stored once a batch of
+// articles is in the store.
+type signalStore struct {
+	*countingStore
+	once   sync.Once
+	stored chan struct{}
+}
+
+func (s *signalStore) Save(b store.Batch) (store.SaveStats, error) {
+	st, err := s.countingStore.Save(b)
+	if err == nil && len(b.Articles) > 0 {
+		s.once.Do(func() { close(s.stored) })
+	}
+	return st, err
+}
+
+// What was fetched is committed once it is CommitEvery old even when no
+// further result comes to set the commit off: while the workers wait on
+// a slow page (a host's timeout, a Retry-After), a run killed meanwhile
+// would otherwise lose every article it had, however old, although the
+// README promises it loses at most CommitEvery's worth. Here the second
+// page is answered only once the first article is stored.
+func TestRunCommitsWhileWaitingForResults(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	feed := s.feed("Wire Roundup", "five.rss.xml")
+	db := &signalStore{countingStore: &countingStore{Store: openDB(t)}, stored: make(chan struct{})}
+	demo := s.demo
+	var mu sync.Mutex
+	pages, gaveUp := 0, false
+	s.demo = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/articles/") {
+			mu.Lock()
+			n := pages
+			pages++
+			mu.Unlock()
+			if n > 0 {
+				select {
+				case <-db.stored:
+				case <-time.After(30 * time.Second): // a failsafe
+					mu.Lock()
+					gaveUp = true
+					mu.Unlock()
+				}
+			}
+		}
+		demo.ServeHTTP(w, r)
+	})
+	r := newRunner(t, db)
+	r.Concurrency = 1
+	r.CommitEvery = 10 * time.Millisecond
+	sum := run(t, r, feed)
+	if sum.NewArticles != 5 {
+		t.Errorf("NewArticles %d, want 5", sum.NewArticles)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if gaveUp {
+		t.Errorf("the first article was not stored while the run waited 30 s for the next page (CommitEvery %v)", r.CommitEvery)
+	}
+}

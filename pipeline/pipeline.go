@@ -278,6 +278,14 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 		toWriter <- next
 		next, writing, lastCommit = pending{}, true, now()
 	}
+	// due wakes the collector when the batch in hand comes of age with
+	// no result arriving to notice it: while the workers wait on slow
+	// pages, what was fetched is committed all the same, so that a run
+	// killed meanwhile loses no more than CommitEvery's worth. Only on
+	// the wall clock: a test's clock (r.now) cannot be waited on.
+	due := time.NewTimer(time.Hour)
+	due.Stop()
+	defer due.Stop()
 	in := results
 	for in != nil || writing {
 		// A full batch waits for the writer; so do the workers then.
@@ -285,8 +293,14 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 		if writing && len(next.batch.Articles) >= batchSize {
 			take = nil
 		}
+		var tick <-chan time.Time
+		if r.now == nil && storeErr == nil && !writing && (len(next.batch.Articles) > 0 || len(next.batch.Feeds) > 0) {
+			due.Reset(commitEvery - now().Sub(lastCommit))
+			tick = due.C
+		}
 		took := false
 		select {
+		case <-tick:
 		case w := <-fromWriter:
 			stored(w)
 		case res, ok := <-take:

@@ -289,8 +289,14 @@ func rebuild(tx *bbolt.Tx, now time.Time, window time.Duration, rep *RecoverRepo
 	var bad [][]byte
 	articles.ForEach(func(k, v []byte) error {
 		a, err := decodeArticle(v)
-		if err == nil && a.ID != string(k) {
+		switch {
+		case err != nil:
+		case a.ID != string(k):
 			err = fmt.Errorf("stored under the id %s", k)
+		case a.Key == "":
+			// Save refuses such an article, and the keys bucket cannot
+			// hold an empty key.
+			err = errors.New("no item key")
 		}
 		if err != nil {
 			drop("article", "article %s: %v", k, err)

@@ -322,7 +322,7 @@ func (db *DB) current() bool {
 		if err := db.checkSchema(tx); err != nil {
 			return err
 		}
-		if _, counted := readCounts(tx); db.version != SchemaVersion || tx.Bucket(bucketIdxStoryUpdated) == nil ||
+		if _, counted := readCounts(tx); db.version != SchemaVersion || tx.Bucket(bucketMeta).Get(keyTextUpgrade) != nil || tx.Bucket(bucketIdxStoryUpdated) == nil ||
 			tx.Bucket(bucketIdxExtractor) != nil || tx.Bucket(bucketTallies) == nil || tx.Bucket(bucketStoryTallies) == nil || !counted {
 			return errors.New("older schema")
 		}

@@ -82,6 +82,12 @@ var (
 	keyArticlesAfter = []byte("articles_after")
 	keyPassDone      = []byte("done")
 	keyPassCount     = []byte("count") // records the pass rewrote, big-endian uint64
+	// keyUpgradeTx is the id of the last transaction of the upgrade,
+	// big-endian uint64. The file is the older release's until the swap,
+	// and that release may write to it between a stopped upgrade and the
+	// next; a later id says it did, and what was rewritten may then be
+	// out of date.
+	keyUpgradeTx = []byte("tx")
 	// bucketIdxDateV2 is version 1 and 2's index of events by date:
 	// date \x00 event id -> empty. Version 3 keeps events in date order
 	// instead.
@@ -108,6 +114,7 @@ func (db *DB) upgradeRecords(chunk int) error {
 	var (
 		need              bool
 		from, total, done int
+		stale             bool // an upgrade was stopped, and the file written since
 	)
 	err := db.view(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
@@ -133,8 +140,13 @@ func (db *DB) upgradeRecords(chunk int) error {
 			c = Counts{Events: tx.Bucket(bucketIdxDateV2).Stats().KeyN, Articles: tx.Bucket(bucketArticles).Stats().KeyN}
 		}
 		total = 2*c.Events + c.Articles
-		// What an upgrade stopped half-way did already.
+		// What an upgrade stopped half-way did already, unless the file
+		// was written since.
 		if up := tx.Bucket(bucketUpgrade); up != nil {
+			if last := up.Get(keyUpgradeTx); len(last) != 8 || binary.BigEndian.Uint64(last) != uint64(tx.ID()) {
+				stale = true
+				return nil
+			}
 			up.ForEachBucket(func(k []byte) error {
 				if bytes.HasPrefix(k, []byte("state_")) {
 					done += int(passCount(up.Bucket(k)))
@@ -147,6 +159,12 @@ func (db *DB) upgradeRecords(chunk int) error {
 	if err != nil || !need {
 		return err
 	}
+	if stale {
+		// Begin again: which records changed since is not known.
+		if err := db.update(func(tx *bbolt.Tx) error { return tx.DeleteBucket(bucketUpgrade) }); err != nil {
+			return fmt.Errorf("upgrade %s from schema version %d: %w", db.path, from, err)
+		}
+	}
 	p := resumeReporter(db.progress, fmt.Sprintf("rewriting events and articles in a compact encoding (upgrade from schema version %d to %d)", from, SchemaVersion), total, min(done, total))
 	for _, pass := range []func(tx *bbolt.Tx, up *bbolt.Bucket, chunk int) (int, bool, error){
 		upgradeEvents, upgradeEventDates, upgradeArticles,
@@ -158,8 +176,10 @@ func (db *DB) upgradeRecords(chunk int) error {
 				if err != nil {
 					return err
 				}
-				n, done, err = pass(tx, up, chunk)
-				return err
+				if n, done, err = pass(tx, up, chunk); err != nil {
+					return err
+				}
+				return up.Put(keyUpgradeTx, binary.BigEndian.AppendUint64(nil, uint64(tx.ID())))
 			})
 			if err != nil {
 				return fmt.Errorf("upgrade %s from schema version %d: %w", db.path, from, err)

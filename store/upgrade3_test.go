@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -312,7 +315,8 @@ func TestUpgradeFromV2(t *testing.T) {
 
 // An upgrade stopped half-way, here by a record it cannot read, leaves
 // the old records whole; once the record is mended, the next open goes
-// on from where the first stopped and makes the same store.
+// on from where the first stopped and makes the same store. (A kill
+// stops it so too, leaving nothing to mend.)
 func TestUpgradeResumes(t *testing.T) {
 	path, want := v2Store(t)
 	bdb, err := bbolt.Open(path, 0o644, nil)
@@ -338,7 +342,12 @@ func TestUpgradeResumes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	put([]byte(`{"id":`))
+	// Damaged where only the first byte is wrong, so that it can be
+	// mended in the file, without a transaction: a write in between
+	// would make the next upgrade begin again
+	// (TestUpgradeAfterOlderReleaseWrote).
+	bad := append([]byte{0xff}, good[1:]...)
+	put(bad)
 	var seen []UpgradeStep
 	db := &DB{bolt: bdb, path: path, now: time.Now, window: DefaultStoryWindow, progress: func(p UpgradeStep) { seen = append(seen, p) }}
 	err = db.upgradeRecords(2)
@@ -348,8 +357,18 @@ func TestUpgradeResumes(t *testing.T) {
 	if len(seen) != 1 || seen[0].Done != 0 || seen[0].End {
 		t.Errorf("progress before the damage %+v, want the step begun and not ended", seen)
 	}
-	put(good)
 	bdb.Close()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(raw, bad); n != 1 {
+		t.Fatalf("the damaged record is %d times in the file; want once", n)
+	}
+	raw[bytes.Index(raw, bad)] = good[0]
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	_, err = Open(path, Options{ReadOnly: true})
 	if !errors.Is(err, ErrNeedsUpgrade) {
@@ -401,5 +420,80 @@ func TestRecoverVersion2(t *testing.T) {
 	}
 	if rep, err := Check(to, Options{}); err != nil || !rep.OK() {
 		t.Errorf("check of the recovered file: %v, %v", rep.Problems, err)
+	}
+}
+
+// An upgrade stopped half-way leaves the file to the release that wrote
+// it, which reads it and writes to it as before (the README says so). If
+// that release changes an event the stopped upgrade had rewritten
+// already (a reextract does), the next upgrade must not go on from where
+// it stopped, which would swap in the rewritten copy of before the
+// change and lose it.
+func TestUpgradeAfterOlderReleaseWrote(t *testing.T) {
+	path, _ := v2Store(t)
+	bdb, err := bbolt.Open(path, 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stopped by a record it cannot read, the fifth event in date
+	// order, after two chunks of two.
+	var fifth, good []byte
+	bdb.Update(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketIdxDateV2).Cursor()
+		k, _ := c.First()
+		for range 4 {
+			k, _ = c.Next()
+		}
+		_, fifth, _ = splitEventKey(k)
+		fifth = bytes.Clone(fifth)
+		good = bytes.Clone(tx.Bucket(bucketEvents).Get(fifth))
+		return tx.Bucket(bucketEvents).Put(fifth, []byte(`{"id":`))
+	})
+	db := &DB{bolt: bdb, path: path, now: time.Now, window: DefaultStoryWindow}
+	if err := db.upgradeRecords(2); err == nil {
+		t.Fatal("the upgrade was not stopped")
+	}
+	// The older release changes the first event in date order, which
+	// the first chunk rewrote.
+	var id []byte
+	err = bdb.Update(func(tx *bbolt.Tx) error {
+		if tx.Bucket(bucketUpgrade) == nil {
+			return errors.New("no upgrade under way")
+		}
+		k, _ := tx.Bucket(bucketIdxDateV2).Cursor().First()
+		_, id, _ = splitEventKey(k)
+		id = bytes.Clone(id)
+		var rec map[string]any
+		if err := json.Unmarshal(tx.Bucket(bucketEvents).Get(id), &rec); err != nil {
+			return err
+		}
+		rec["reason"] = "changed by the older release"
+		raw, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketEvents).Put(fifth, good); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketEvents).Put(id, raw)
+	})
+	bdb.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close()
+	e, err := up.Event(string(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Reason != "changed by the older release" {
+		t.Errorf("event %s after the upgrade has reason %q; want the older release's change kept", id, e.Reason)
+	}
+	if rep, err := Check(path, Options{ReadOnly: true, Timeout: time.Millisecond}); err == nil && !rep.OK() {
+		t.Errorf("check after the upgrade: %v", rep.Problems)
 	}
 }

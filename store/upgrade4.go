@@ -15,10 +15,17 @@ import (
 // again). Older files need nothing here: the version 3 rewrite
 // (upgradeRecords) compresses with the dictionary already. Like
 // upgradeRecords it does not stamp the version: initSchema does.
+//
+// Before it rewrites the first article it stamps the file version 4,
+// marked as keyTextUpgrade says, in one transaction: a release of
+// version 3 cannot read text compressed with the dictionary, and would
+// take a file it stopped half-way for a damaged one (check, and recover
+// dropping the articles); stamped, that release refuses it and says to
+// upgrade policywatch.
 func (db *DB) upgradeText(chunk int) error {
 	var (
-		need  bool
-		total int
+		need, stamp bool
+		total       int
 	)
 	err := db.view(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
@@ -26,8 +33,11 @@ func (db *DB) upgradeText(chunk int) error {
 			return nil // a new file
 		}
 		v, err := db.checkVersion(meta.Get(keySchemaVersion))
-		if err != nil || v != 3 {
+		if err != nil {
 			return err
+		}
+		if stamp = v == 3; !stamp && meta.Get(keyTextUpgrade) == nil {
+			return nil
 		}
 		if tx.Bucket(bucketArticles) == nil {
 			return corrupt("bucket %s missing", bucketArticles)
@@ -42,6 +52,18 @@ func (db *DB) upgradeText(chunk int) error {
 	})
 	if err != nil || !need {
 		return err
+	}
+	if stamp {
+		err := db.update(func(tx *bbolt.Tx) error {
+			meta := tx.Bucket(bucketMeta)
+			if err := meta.Put(keyTextUpgrade, []byte{1}); err != nil {
+				return err
+			}
+			return meta.Put(keySchemaVersion, []byte("4"))
+		})
+		if err != nil {
+			return fmt.Errorf("upgrade %s from schema version 3: %w", db.path, err)
+		}
 	}
 	p := newReporter(db.progress, "compressing the articles' text with a dictionary (upgrade from schema version 3 to 4)", total)
 	var after []byte // the last article read
@@ -83,9 +105,18 @@ func (db *DB) upgradeText(chunk int) error {
 		}
 		p.add(n)
 	}
+	if err := db.update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyTextUpgrade) }); err != nil {
+		return fmt.Errorf("upgrade %s from schema version 3: %w", db.path, err)
+	}
 	p.end()
 	return nil
 }
+
+// keyTextUpgrade, in meta, marks a file stamped version 4 whose upgrade
+// from version 3 has not compressed every article's text with the
+// dictionary yet: the next read-write open goes on with it. This
+// release reads the text either way.
+var keyTextUpgrade = []byte("upgrading_text")
 
 // recompressText returns the article record raw with its text compressed
 // with textDict, and whether that changed it: a short text stored as it

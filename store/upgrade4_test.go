@@ -237,3 +237,57 @@ func TestRecoverVersion3(t *testing.T) {
 		t.Errorf("check of the recovered file: %v, %v", rep.Problems, err)
 	}
 }
+
+// A file whose upgrade from version 3 stopped half-way must not say it
+// is version 3 while some of its text is compressed with the dictionary:
+// the release that wrote it reads version 3 files without one, and would
+// report those articles damaged (and its recover drop them). Stamped
+// version 4, that release refuses the file instead, and this one goes on
+// with the upgrade.
+func TestUpgradeFromV3StoppedIsNoV3File(t *testing.T) {
+	path, want := fullStore(t)
+	downgradeToV3(t, path)
+	bdb, err := bbolt.Open(path, 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := &DB{bolt: bdb, path: path, version: 3}
+	calls := 0
+	half.progress = func(p UpgradeStep) {
+		if calls++; calls == 2 {
+			panic(errStop) // after the first chunk
+		}
+	}
+	func() {
+		defer func() { recover() }()
+		half.upgradeText(2)
+	}()
+	// What a version 3 release decodes text with.
+	v3, err := zstd.NewReader(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v3.Close()
+	bdb.View(func(tx *bbolt.Tx) error {
+		version := string(tx.Bucket(bucketMeta).Get(keySchemaVersion))
+		return tx.Bucket(bucketArticles).ForEach(func(k, v []byte) error {
+			if z := storedText(t, v); z != nil && version == "3" {
+				if _, err := v3.DecodeAll(z, nil); err != nil {
+					t.Errorf("article %s of a file that says it is version 3: its text does not decode as version 3 did: %v", k, err)
+				}
+			}
+			return nil
+		})
+	})
+	bdb.Close()
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := snap(t, db)
+	db.Close()
+	want.diff(t, got)
+	if rep, err := Check(path, Options{}); err != nil || !rep.OK() {
+		t.Errorf("check after the upgrade: %v, %v", rep.Problems, err)
+	}
+}

@@ -234,8 +234,10 @@ a third of the time. Later runs split its pages again where they write, so compa
 again now and then, say monthly.
 
 Like backup it reads in one read transaction, with the lock a query takes,
-so queries and serve go on meanwhile and a run waits until it is done (one
-to three minutes per million events). The pages are checked first, and a damaged
+so queries and serve go on meanwhile (one to three minutes per million
+events); a run, reextract or backfill waits for it at most 30 seconds a
+batch, then stops with an error and the next one resumes, so compact when
+none is due. The pages are checked first, and a damaged
 database is not copied (exit 4; recover is for those). NEW.db must not exist,
 and appears only when complete and synced. Put it in place of the old file
 when no run is writing:
