@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/ingest"
@@ -275,7 +276,9 @@ func validateEvent(articleID string, i int, e *event.Event) error {
 	for _, f := range []struct{ name, value string }{
 		{"country", e.Country}, {"service", e.Service}, {"action", string(e.Action)},
 	} {
-		if f.value == "" || strings.ContainsRune(f.value, 0) {
+		// Invalid UTF-8 would be keyed one way and told another: a story
+		// record, JSON, holds U+FFFD where its index keys hold the bytes.
+		if f.value == "" || strings.ContainsRune(f.value, 0) || !utf8.ValidString(f.value) {
 			return fmt.Errorf("article %s: event %s: invalid %s %q", articleID, e.ID, f.name, f.value)
 		}
 	}

@@ -241,8 +241,16 @@ func (c *counter) fromTallies(b *bbolt.Bucket, since, until string) ([]string, e
 	}
 	// Pointers, so that a count found again costs no allocation: a
 	// year's tallies are tens of thousands.
+	// A dimension no release writes is a damaged key, not a count.
+	var unknown error
 	add := func(dim byte, value []byte, n int) {
-		m := dims[dim]
+		m, ok := dims[dim]
+		if !ok {
+			if unknown == nil {
+				unknown = corrupt("%s: a count of unknown kind %d for %q", bucketTallies, dim, value)
+			}
+			return
+		}
 		if p := m[string(value)]; p != nil {
 			*p += n
 			return
@@ -261,6 +269,9 @@ func (c *counter) fromTallies(b *bbolt.Bucket, since, until string) ([]string, e
 				add(dimEvents, []byte(period), n)
 			}
 		})
+	}
+	if err == nil {
+		err = unknown
 	}
 	for dim, m := range dims {
 		for k, p := range m {

@@ -39,7 +39,7 @@ func must(t *testing.T, args ...string) string {
 	t.Helper()
 	r := policywatch(t, nil, args...)
 	if r.code != exitOK {
-		t.Fatalf("policywatch %s: exit %d\n%s", strings.Join(args, " "), r.code, r.stderr)
+		t.Fatalf("policywatch %s: exit %d\n%s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
 	}
 	return r.stdout
 }
