@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -118,6 +119,31 @@ type result struct {
 	events   []event.Event
 	err      error // no text could be had
 	fromFeed error // the page could not be had, and the feed's text was used
+	panicked *panicked
+}
+
+// panicked is a panic in a worker or the writer: a bug, carried to the
+// goroutine that called Run and raised again there, so that the command
+// reports it as one (policywatch exits 70 with the stack to send) rather
+// than the runtime ending the process from a goroutine nobody watches.
+type panicked struct {
+	value any
+	stack []byte
+}
+
+func (p *panicked) raise() {
+	panic(fmt.Sprintf("%v\n\ngoroutine that panicked:\n%s", p.value, p.stack))
+}
+
+// catch runs fn, returning the panic it raised, if any.
+func catch(fn func()) (p *panicked) {
+	defer func() {
+		if v := recover(); v != nil {
+			p = &panicked{v, debug.Stack()}
+		}
+	}()
+	fn()
+	return nil
 }
 
 // Run fetches feeds and stores what is new. It returns an error only when
@@ -192,7 +218,11 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 		go func() {
 			defer wg.Done()
 			for j := range jobCh {
-				results <- r.article(workCtx, log, j.work, j.item)
+				var res result
+				if p := catch(func() { res = r.article(workCtx, log, j.work, j.item) }); p != nil {
+					res = result{work: j.work, item: j.item, panicked: p}
+				}
+				results <- res
 			}
 		}()
 	}
@@ -222,15 +252,18 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 	}
 	type written struct {
 		pending
-		st  store.SaveStats
-		err error
+		st       store.SaveStats
+		err      error
+		panicked *panicked
 	}
 	toWriter := make(chan pending)
 	fromWriter := make(chan written)
 	go func() {
 		for p := range toWriter {
-			st, err := r.DB.Save(p.batch)
-			fromWriter <- written{p, st, err}
+			var w written
+			w.pending = p
+			w.panicked = catch(func() { w.st, w.err = r.DB.Save(p.batch) })
+			fromWriter <- w
 		}
 	}()
 	defer close(toWriter)
@@ -244,6 +277,10 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 	var storeErr error
 	stored := func(w written) {
 		writing = false
+		if w.panicked != nil {
+			stopWork()
+			w.panicked.raise()
+		}
 		if w.err != nil {
 			if storeErr == nil {
 				storeErr = fmt.Errorf("store batch of %d articles: %w", len(w.batch.Articles), w.err)
@@ -309,6 +346,10 @@ func (r *Runner) Run(ctx context.Context, feeds []ingest.Feed) (Summary, error) 
 				break
 			}
 			took = true
+			if res.panicked != nil {
+				stopWork()
+				res.panicked.raise()
+			}
 			if storeErr == nil {
 				r.collect(&sum, &next.batch, &next.ids, res)
 			}

@@ -800,3 +800,33 @@ func TestRunCountsEachStoryOnce(t *testing.T) {
 		t.Errorf("summary: %d new stories (%d ids), %d updated; want the one story, new", sum.NewStories, len(sum.NewStoryIDs), sum.UpdatedStories)
 	}
 }
+
+// panickingStore panics on every write that holds articles: a bug.
+type panickingStore struct {
+	pipeline.Store
+}
+
+func (p panickingStore) Save(b store.Batch) (store.SaveStats, error) {
+	if len(b.Articles) > 0 {
+		panic("index out of range in Save")
+	}
+	return p.Store.Save(b)
+}
+
+// A panic in the writer goroutine reaches the goroutine that called Run,
+// where the command's handler reports it as a bug (exit 70); unrecovered
+// there, it would end the whole process with the runtime's exit 2.
+func TestRunCarriesWriterPanic(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	r := newRunner(t, panickingStore{openDB(t)})
+	var got any
+	func() {
+		defer func() { got = recover() }()
+		r.Run(context.Background(), []ingest.Feed{s.feed("Wire Roundup", "five.rss.xml")})
+	}()
+	msg, _ := got.(string)
+	if !strings.Contains(msg, "index out of range in Save") || !strings.Contains(msg, "goroutine that panicked") {
+		t.Fatalf("Run's caller recovered %v; want the writer's panic with its stack", got)
+	}
+}
