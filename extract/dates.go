@@ -30,6 +30,17 @@ func (d date) String() string {
 
 func (d date) zero() bool { return d.y == 0 }
 
+// after reports whether day d is later than day e; both are whole days.
+func (d date) after(e date) bool {
+	if d.y != e.y {
+		return d.y > e.y
+	}
+	if d.m != e.m {
+		return d.m > e.m
+	}
+	return d.d > e.d
+}
+
 func dayOf(t time.Time) date { return date{t.Year(), int(t.Month()), t.Day()} }
 
 // span is the date that covers every day from a to b at the finest

@@ -467,14 +467,3 @@ func newsDay(a *analysis) (date, bool) {
 	}
 	return date{}, false
 }
-
-// after reports whether day d is later than day e; both are whole days.
-func (d date) after(e date) bool {
-	if d.y != e.y {
-		return d.y > e.y
-	}
-	if d.m != e.m {
-		return d.m > e.m
-	}
-	return d.d > e.d
-}

@@ -110,16 +110,7 @@ func (x *Extractor) eventFeatures(k triple, g []decision, f []float64) []string 
 			continue
 		}
 		seen[d.sent] = true
-		switch {
-		case d.sent.title:
-			out = append(out, "in=title")
-		case d.sent.lead:
-			out = append(out, "in=lead")
-		case d.sent.para <= 1:
-			out = append(out, "in=top")
-		default:
-			out = append(out, "in=body")
-		}
+		out = append(out, "in="+d.sent.place())
 	}
 	return out
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/policywatch/policywatch/extract/learn"
 )
 
 // ReasonOption is one reason an event could be given, with what the
@@ -49,15 +51,7 @@ func (x *Extractor) reasonOptions(a *analysis, k triple, g []decision, ruleText 
 		if c.reason == "" {
 			continue
 		}
-		where := "body"
-		switch {
-		case c.sent.title:
-			where = "title"
-		case c.sent.lead:
-			where = "lead"
-		case c.sent.para <= 1:
-			where = "top"
-		}
+		where := c.sent.place()
 		add(c.reason, reasonRule(c, "stated"), "src=decision", "rank="+strconv.Itoa(c.reasonRank),
 			"via="+viaNames[c.via], "in="+where, "rank|in="+strconv.Itoa(c.reasonRank)+"|"+where)
 	}
@@ -137,17 +131,24 @@ func (x *Extractor) chooseReason(a *analysis, k triple, g []decision) (string, s
 	if x.models == nil || x.models.Reason.Weights == nil {
 		return text, rule, opts
 	}
-	best, bestScore := -1, 0.0
-	for i, o := range opts {
-		s := x.models.Reason.Score(o.Features)
-		if best < 0 || s > bestScore || s == bestScore && o.Text == text {
-			best, bestScore = i, s
-		}
-	}
-	o := opts[best]
+	o := opts[PickReason(&x.models.Reason, opts, text)]
 	if o.Text == text {
 		return text, rule, opts
 	}
 	return o.Text, fmt.Sprintf("%s, chosen by model reason (data/models.yaml) over the rules' %q from %s", o.rule, text,
 		topFeatures(x.models.Reason.Contributions(o.Features), 3)), opts
+}
+
+// PickReason returns the index of the option m scores highest, the
+// rules' own pick (rulePick) winning ties. Training measures the model
+// with it, so that it is judged as extraction uses it.
+func PickReason(m *learn.Model, opts []ReasonOption, rulePick string) int {
+	best, bestScore := -1, 0.0
+	for i, o := range opts {
+		s := m.Score(o.Features)
+		if best < 0 || s > bestScore || s == bestScore && o.Text == rulePick {
+			best, bestScore = i, s
+		}
+	}
+	return best
 }

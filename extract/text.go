@@ -200,3 +200,17 @@ func (x *Extractor) splitSentences(paras []string) []sentence {
 	}
 	return out
 }
+
+// place says where in the article a sentence stands, as the models read
+// it: the headline, the standfirst, the first two paragraphs or the body.
+func (s *sentence) place() string {
+	switch {
+	case s.title:
+		return "title"
+	case s.lead:
+		return "lead"
+	case s.para <= 1:
+		return "top"
+	}
+	return "body"
+}

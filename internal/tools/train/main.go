@@ -265,14 +265,7 @@ func reasonAgreement(m *learn.Model, arts []eval.Article, cands [][]extract.Cand
 			if eval.ReasonAgrees(g, c.Event.Reason) {
 				rules++
 			}
-			best, bestScore := -1, 0.0
-			for j, o := range c.Reasons {
-				s := m.Score(o.Features)
-				if best < 0 || s > bestScore || s == bestScore && o.Text == c.Event.Reason {
-					best, bestScore = j, s
-				}
-			}
-			if eval.ReasonAgrees(g, c.Reasons[best].Text) {
+			if eval.ReasonAgrees(g, c.Reasons[extract.PickReason(m, c.Reasons, c.Event.Reason)].Text) {
 				model++
 			}
 		}
