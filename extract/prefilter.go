@@ -69,6 +69,7 @@ func (x *Extractor) Prefilter() (*Prefilter, error) { return newPrefilter(x.gaz,
 // prefilterFile is data/prefilter.yaml.
 type prefilterFile struct {
 	Services []string `yaml:"services"`
+	Places   []string `yaml:"places"`
 }
 
 func newPrefilter(g *Gazetteer, lx *lexicon) (*Prefilter, error) {
@@ -121,6 +122,9 @@ func newPrefilter(g *Gazetteer, lx *lexicon) (*Prefilter, error) {
 	}
 	for _, n := range extra.Services {
 		p.folded.add(n, preService, true)
+	}
+	for _, n := range extra.Places {
+		p.exact.add(n, prePlace, false)
 	}
 	return p, nil
 }
