@@ -88,6 +88,8 @@ type cueFile struct {
 	Justify       []string `yaml:"justify"`
 	Justification []string `yaml:"justification"`
 	NetworkNot    []string `yaml:"network_not"`
+	// Alternatives: action -> the other actions its events may be.
+	Alternatives map[string][]string `yaml:"alternatives"`
 }
 
 // lexicon is cues.yaml compiled.
@@ -98,6 +100,9 @@ type lexicon struct {
 	reasons, justify, nonstate phrases
 	government, origin, accounts, own, justification, networkNot, references, watchers map[string]bool
 	words                                                                              *words
+	// alternatives are the other actions the decisions for an action
+	// may stand for (alternatives.go).
+	alternatives map[event.Action][]event.Action
 }
 
 func loadLexicon() (*lexicon, error) {
@@ -162,6 +167,19 @@ func loadLexicon() (*lexicon, error) {
 	lx.watchers = wordSet(f.Watchers)
 	if lx.words, err = loadWords(); err != nil {
 		return nil, err
+	}
+	lx.alternatives = make(map[event.Action][]event.Action)
+	for from, tos := range f.Alternatives {
+		for _, to := range append([]string{from}, tos...) {
+			if !event.Action(to).Valid() {
+				return nil, fmt.Errorf("extract: data/cues.yaml: alternatives of %s: unknown action %q", from, to)
+			}
+		}
+		for _, to := range tos {
+			if to != from {
+				lx.alternatives[event.Action(from)] = append(lx.alternatives[event.Action(from)], event.Action(to))
+			}
+		}
 	}
 	return lx, nil
 }

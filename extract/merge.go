@@ -41,6 +41,7 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 	}
 	dropSummaryConflicts(a.trace, groups)
 	foldPartialBlocks(a.trace, groups, &order)
+	alts := x.alternatives(a, groups, &order)
 
 	dates := make(map[triple]date)
 	dateRules := make(map[triple]string)
@@ -101,6 +102,7 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 		}
 		f := features(g, k.action)
 		fs := x.eventFeatures(k, g, f)
+		fs = append(fs, x.actionFeatures(k, g, alts)...)
 		keep, conf := x.keep(fs)
 		if a.collect != nil {
 			*a.collect = append(*a.collect, Candidate{Features: fs})
@@ -141,7 +143,11 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 			} else {
 				dateFrom += dateRules[k]
 			}
-			traces = append(traces, x.eventTrace(a, ev, g, dateFrom, reasonFrom, fs))
+			tr := x.eventTrace(a, ev, g, dateFrom, reasonFrom, fs)
+			if from, ok := alts[k]; ok {
+				tr.ActionRule = fmt.Sprintf("action: %s, another reading of the decisions that give %s (cues.yaml alternatives), kept by the model: %s", k.action, from.action, tr.ActionRule)
+			}
+			traces = append(traces, tr)
 		}
 	}
 	shareReasons(out, traces, groups)

@@ -21,8 +21,10 @@ import (
 // The rules propose events; Keep decides whether an event is one at all,
 // its calibrated probability being the event's confidence.
 //
-// A model choosing between block and restrict was tried as well and lost
-// to the rules on dev (docs/QUALITY.md), so the cue words still decide.
+// The action is learned through Keep too: merge proposes, beside each
+// event of the cue's action, the other actions its decisions may stand
+// for (alternatives.go), and Keep judges each. A separate model choosing
+// between block and restrict, tried first, lost to the rules on dev.
 type Models struct {
 	Keep KeepModel `yaml:"keep"`
 	// Reason chooses among the reasons an article gives an event

@@ -64,6 +64,7 @@ type words struct {
 	newsSources           map[string]bool
 	newsListeners         map[string]bool
 	liftVerbs             map[string]bool
+	actionHints           map[string]bool
 }
 
 // loadWords reads data/words.yaml. Every list must be there and none
@@ -133,6 +134,7 @@ func loadWords() (*words, error) {
 		"news_sources":           &w.newsSources,
 		"news_listeners":         &w.newsListeners,
 		"lift_verbs":             &w.liftVerbs,
+		"action_hints":           &w.actionHints,
 	}
 	for name, list := range f {
 		dst, ok := lists[name]

@@ -1,0 +1,61 @@
+// Alternatives: the other actions a cue's events may be, for the keep
+// model to judge.
+
+package extract
+
+// alternatives adds, after each group of decisions whose action has
+// alternatives (data/cues.yaml), a group of the same decisions for each
+// alternative action the rules did not propose themselves, and returns
+// the group each stands for. The cue word names an action, but what
+// happened decides it (docs/SCHEMA.md): "restricted" is a block when the
+// service became unreachable. The keep model reads each with its own
+// action and the hint words of its sentences, so on train it learns when
+// a cue's word is the right action and when another one is; they are
+// judged one by one, like any event, since an article may report both
+// readings at different times. Without a keep model none is proposed
+// (but to train one): nothing would choose.
+func (x *Extractor) alternatives(a *analysis, groups map[triple][]decision, order *[]triple) map[triple]triple {
+	if (x.models == nil || x.models.Keep.Weights == nil) && a.collect == nil {
+		return nil
+	}
+	alts := make(map[triple]triple)
+	var out []triple
+	for _, k := range *order {
+		out = append(out, k)
+		g, ok := groups[k]
+		if !ok {
+			continue
+		}
+		for _, act := range x.lex.alternatives[k.action] {
+			k2 := triple{k.country, k.service, act}
+			if _, ok := groups[k2]; ok {
+				continue
+			}
+			groups[k2] = g
+			alts[k2] = k
+			out = append(out, k2)
+		}
+	}
+	*order = out
+	return alts
+}
+
+// actionFeatures names what the keep model reads of an event's action
+// besides its cue: whether it is an alternative, and of what, and the
+// hint words of its sentences paired with its action.
+func (x *Extractor) actionFeatures(k triple, g []decision, alts map[triple]triple) []string {
+	var out []string
+	if from, ok := alts[k]; ok {
+		out = append(out, "alt", "alt="+string(from.action)+">"+string(k.action))
+	}
+	seen := make(map[string]bool)
+	for _, d := range g {
+		for _, t := range d.sent.toks {
+			if x.lex.words.actionHints[t.lower] && !seen[t.lower] {
+				seen[t.lower] = true
+				out = append(out, "hint="+t.lower+"|"+string(k.action))
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,60 @@
+package extract_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/policywatch/policywatch/extract"
+	"github.com/policywatch/policywatch/extract/learn"
+)
+
+func TestAlternativeActions(t *testing.T) {
+	doc := extract.Document{ID: "alt", Published: day("2018-04-20"),
+		Text: "Iran blocked Telegram on Monday, officials said."}
+	rules := rules(t)
+
+	var alts []string
+	for _, c := range rules.Candidates(doc) {
+		if c.Event.Country == "IR" && c.Event.Service == "telegram" {
+			alts = append(alts, string(c.Event.Action))
+			if c.Event.Action == "restrict" && !slices.Contains(c.Features, "alt=block>restrict") {
+				t.Errorf("the restrict candidate's features %v lack alt=block>restrict", c.Features)
+			}
+		}
+	}
+	slices.Sort(alts)
+	if want := []string{"block", "order", "restrict", "threaten"}; !slices.Equal(alts, want) {
+		t.Errorf("candidates for IR telegram: %v, want %v: the cue's action and its alternatives in cues.yaml", alts, want)
+	}
+
+	tests := []struct {
+		name    string
+		weights map[string]float64
+		want    []string // actions extracted for IR telegram
+		rule    string   // in the trace's action rule of the first
+	}{
+		{"the rules alone propose no alternative", nil, []string{"block"}, ""},
+		{"a model against alternatives", map[string]float64{"alt": -10}, []string{"block"}, ""},
+		{"a model reading blocked as restrict", map[string]float64{"alt": -10, "alt=block>restrict": 20, "action=block": -10}, []string{"restrict"}, "another reading of the decisions that give block"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			x := rules
+			if tc.weights != nil {
+				x = rules.WithModels(&extract.Models{Keep: extract.KeepModel{Model: learn.Model{Bias: 5, Weights: tc.weights, A: 1}, Threshold: 0.5}})
+			}
+			evs, tr := x.Explain(doc)
+			var got []string
+			for _, ev := range evs {
+				got = append(got, string(ev.Action))
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("actions %v, want %v: %v", got, tc.want, brief(evs))
+			}
+			if tc.rule != "" && !strings.Contains(tr.Events[0].ActionRule, tc.rule) {
+				t.Errorf("action rule %q, want it to say %q", tr.Events[0].ActionRule, tc.rule)
+			}
+		})
+	}
+}
