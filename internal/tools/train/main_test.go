@@ -59,3 +59,23 @@ func TestTrainDeterministic(t *testing.T) {
 		t.Error("training on a missing directory succeeded")
 	}
 }
+
+func TestBestThresholdKeepsMostWithinNearF1(t *testing.T) {
+	// Ten gold events. Keeping the top four (all right) gives F1 8/14 =
+	// 0.571; the top six (five right) 10/16 = 0.625; all eight (six
+	// right) 12/18 = 0.667; all ten but the 0.05 (seven right) 14/19.
+	ss := []scored{{0.9, true}, {0.8, true}, {0.7, true}, {0.6, true}, {0.5, false}, {0.4, true}, {0.3, true}, {0.2, false}, {0.1, true}, {0.05, false}}
+	tests := []struct {
+		name string
+		ss   []scored
+		want float64
+	}{
+		{"the best, when nothing is near it", ss, 0.1},
+		{"the lowest of a flat top", []scored{{0.9, true}, {0.8, true}, {0.7, false}, {0.6, true}, {0.5, false}, {0.4, false}}, 0.6},
+	}
+	for _, tc := range tests {
+		if got := bestThreshold(tc.ss, 10); got != tc.want {
+			t.Errorf("%s: bestThreshold = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
