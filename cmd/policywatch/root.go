@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -130,6 +131,22 @@ func (a *app) gazetteer() (*event.Catalog, error) {
 // a running batch's lock.
 func (a *app) openRead() (*store.DB, error) {
 	return store.Open(a.dbPath, store.Options{ReadOnly: true})
+}
+
+// openReader opens the database for a command that reads events through
+// store.Reader: query and export.
+func (a *app) openReader(ctx context.Context) (store.Store, error) {
+	db, err := a.openRead()
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// notSupported says that what was asked needs what the store db does
+// not have yet.
+func (a *app) notSupported(db store.Store) string {
+	return fmt.Sprintf("the database %s does not support it yet", a.dbPath)
 }
 
 // isTerminal reports whether w is an interactive terminal.
