@@ -12,6 +12,7 @@ import (
 
 	"github.com/policywatch/policywatch/internal/pgtest"
 	"github.com/policywatch/policywatch/store"
+	"github.com/policywatch/policywatch/store/storetest"
 )
 
 // pg is this binary's server; each test gets an empty database on it.
@@ -159,4 +160,13 @@ func TestIsURL(t *testing.T) {
 			t.Errorf("IsURL(%q) = %v, want %v", s, got, want)
 		}
 	}
+}
+
+// TestStoreInterface runs the suite every store.Store passes, as the
+// bbolt store does.
+func TestStoreInterface(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		db, _ := openTest(t)
+		return db
+	})
 }
