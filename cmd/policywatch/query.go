@@ -10,6 +10,7 @@ import (
 
 	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
+	"github.com/policywatch/policywatch/store/pgstore"
 )
 
 // filterFlags are the event filters query, export and serve share.
@@ -106,6 +107,10 @@ batch holds the lock for long, it says so instead of hanging.`,
 			if err != nil {
 				return err
 			}
+			noStories := usagef("query --stories does not support PostgreSQL yet: give --db a database file")
+			if stories && pgstore.IsURL(a.dbPath) {
+				return noStories
+			}
 			db, err := a.openReader(cmd.Context())
 			if err != nil {
 				return err
@@ -117,7 +122,7 @@ batch holds the lock for long, it says so instead of hanging.`,
 			if stories {
 				sr, ok := db.(storyReader)
 				if !ok {
-					return fmt.Errorf("query --stories: %s", a.notSupported(db))
+					return noStories
 				}
 				list, err := sr.Stories(store.StoryFilter{Filter: f})
 				if err != nil {
