@@ -6,6 +6,12 @@
 // through Events, which picks a secondary index rather than decoding every
 // event. A DB is safe for concurrent use by multiple goroutines.
 //
+// The Store interface (Reader and Writer) is what a DB shares with the
+// PostgreSQL store of package store/pgstore: articles, events and feed
+// states, saved and filtered alike, which package store/storetest checks
+// against both. The methods the DB alone has (stories, alerts, stats,
+// checks and repairs of the file) are not part of it yet.
+//
 // # Stories
 //
 // Many outlets report the same action over days. Save groups events into

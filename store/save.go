@@ -148,8 +148,9 @@ type writer struct {
 
 func (w writer) saveArticle(ae *ArticleEvents) error {
 	a := &ae.Article
-	if a.ID == "" || a.Key == "" {
-		return fmt.Errorf("article %q (%s): empty id or key", a.Key, a.URL)
+	evs, err := CheckArticle(*ae)
+	if err != nil {
+		return err
 	}
 	raw, err := encodeArticle(a)
 	if err != nil {
@@ -174,9 +175,9 @@ func (w writer) saveArticle(ae *ArticleEvents) error {
 		}
 	}
 	before := articleEventIDs(w.tx, a.ID)
-	current := make(map[string]bool, len(ae.Events))
-	for i, e := range ae.Events {
-		if err := w.saveEvent(a.ID, i, e, current); err != nil {
+	current := make(map[string]bool, len(evs))
+	for _, e := range evs {
+		if err := w.saveEvent(a.ID, e, current); err != nil {
 			return err
 		}
 	}
@@ -192,15 +193,9 @@ func (w writer) saveArticle(ae *ArticleEvents) error {
 	return nil
 }
 
-// saveEvent stores e (a copy: the caller's batch is not modified) and
-// records its id in saved.
-func (w writer) saveEvent(articleID string, i int, e event.Event, saved map[string]bool) error {
-	if err := validateEvent(articleID, i, &e); err != nil {
-		return err
-	}
-	if saved[e.ID] {
-		return fmt.Errorf("article %s: event %s (%s %s %s) appears twice", articleID, e.ID, e.Country, e.Service, e.Action)
-	}
+// saveEvent stores e, which CheckArticle passed, and records its id in
+// saved.
+func (w writer) saveEvent(articleID string, e event.Event, saved map[string]bool) error {
 	saved[e.ID] = true
 	date, err := padDate(e.Date)
 	if err != nil {
@@ -289,8 +284,8 @@ func validateEvent(articleID string, i int, e *event.Event) error {
 }
 
 func (w writer) saveFeed(f ingest.FeedState) error {
-	if f.URL == "" {
-		return fmt.Errorf("feed state with empty url")
+	if err := CheckFeed(f); err != nil {
+		return err
 	}
 	raw, err := json.Marshal(f)
 	if err != nil {

@@ -58,8 +58,8 @@ func (h Handle) WARCFileDone(name string) (f WARCFile, done bool, err error) {
 }
 
 func (w writer) saveWARCFile(f WARCFile) error {
-	if f.Name == "" {
-		return fmt.Errorf("WARC file without a name")
+	if err := CheckWARCFile(f); err != nil {
+		return err
 	}
 	b, err := w.tx.CreateBucketIfNotExists(bucketWARCFiles)
 	if err != nil {
@@ -71,6 +71,14 @@ func (w writer) saveWARCFile(f WARCFile) error {
 	}
 	if err := b.Put([]byte(f.Name), raw); err != nil {
 		return fmt.Errorf("WARC file %s: %w", f.Name, err)
+	}
+	return nil
+}
+
+// CheckWARCFile checks a finished WARC file as every Store's Save does.
+func CheckWARCFile(f WARCFile) error {
+	if f.Name == "" {
+		return fmt.Errorf("WARC file without a name")
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 		once.Do(func() { x, xErr = extract.New() })
 		return x, xErr
 	}
-	code := m.Run()
+	code := pg.Run(m)
 	bin.remove()
 	os.Exit(code)
 }

@@ -49,6 +49,26 @@ func must(t *testing.T, args ...string) string {
 // provenance extraction would, and returns the events as stored.
 func fillDB(t *testing.T, path, fixture string) []event.Record {
 	t.Helper()
+	b := fixtureBatch(t, fixture)
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Save(b); err != nil {
+		t.Fatal(err)
+	}
+	events, err := db.Events(store.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events
+}
+
+// fixtureBatch reads a testdata file (JSON Lines of store.ArticleEvents)
+// into a batch, filling the ids and provenance extraction would.
+func fixtureBatch(t *testing.T, fixture string) store.Batch {
+	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", fixture))
 	if err != nil {
 		t.Fatal(err)
@@ -78,19 +98,7 @@ func fillDB(t *testing.T, path, fixture string) []event.Record {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Save(b); err != nil {
-		t.Fatal(err)
-	}
-	events, err := db.Events(store.Filter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return events
+	return b
 }
 
 func TestUsageErrors(t *testing.T) {

@@ -49,7 +49,7 @@ func writeEventsTo(w io.Writer, format string, events []event.Record) error {
 
 // exportEvents writes the events matching f to w as the store yields
 // them. An interrupt stops it with exit code 130.
-func exportEvents(ctx context.Context, db *store.DB, w io.Writer, format string, f store.Filter) error {
+func exportEvents(ctx context.Context, db store.Reader, w io.Writer, format string, f store.Filter) error {
 	ew, err := newExportWriter(w, format)
 	if err != nil {
 		return err

@@ -39,7 +39,7 @@ func isDatasetDir(output string) bool {
 
 // exportDataset writes the events matching f into dir, partitioned by
 // year and month, and reports what changed.
-func (a *app) exportDataset(ctx context.Context, db *store.DB, dir string, f store.Filter, ff filterFlags) error {
+func (a *app) exportDataset(ctx context.Context, db store.Reader, dir string, f store.Filter, ff filterFlags) error {
 	d, err := dataset.Create(dir, dataset.Options{
 		Generated: time.Now(),
 		Program:   programVersion(),

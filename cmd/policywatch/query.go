@@ -10,6 +10,7 @@ import (
 
 	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
+	"github.com/policywatch/policywatch/store/pgstore"
 )
 
 // filterFlags are the event filters query, export and serve share.
@@ -106,7 +107,11 @@ batch holds the lock for long, it says so instead of hanging.`,
 			if err != nil {
 				return err
 			}
-			db, err := a.openRead()
+			noStories := usagef("query --stories does not support PostgreSQL yet: give --db a database file")
+			if stories && pgstore.IsURL(a.dbPath) {
+				return noStories
+			}
+			db, err := a.openReader(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -115,7 +120,11 @@ batch holds the lock for long, it says so instead of hanging.`,
 				return err
 			}
 			if stories {
-				list, err := db.Stories(store.StoryFilter{Filter: f})
+				sr, ok := db.(storyReader)
+				if !ok {
+					return noStories
+				}
+				list, err := sr.Stories(store.StoryFilter{Filter: f})
 				if err != nil {
 					return err
 				}
@@ -185,7 +194,7 @@ first, and are copied out once the database is closed.`,
 			if err != nil {
 				return err
 			}
-			db, err := a.openRead()
+			db, err := a.openReader(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -212,6 +221,11 @@ first, and are copied out once the database is closed.`,
 	cmd.Flags().StringVarP(&format, "format", "f", "csv", "output: csv, jsonl or parquet")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output (parquet: or this directory, partitioned by month)")
 	return cmd
+}
+
+// storyReader is a store that groups events into stories: *store.DB.
+type storyReader interface {
+	Stories(f store.StoryFilter) ([]store.Story, error)
 }
 
 func (a *app) writeEvents(format string, events []event.Record) error {

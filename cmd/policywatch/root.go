@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/extract"
 	"github.com/policywatch/policywatch/store"
+	"github.com/policywatch/policywatch/store/pgstore"
 )
 
 const defaultDB = "policywatch.db"
@@ -55,6 +57,7 @@ bundled corpus. The nightly job is 'policywatch run'; researchers use
 		},
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error { return a.checkDatabase(cmd) }
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &usageError{err} })
 	// --version prints what the version command does.
 	root.Version = readBuildInfo().String()
@@ -66,7 +69,7 @@ bundled corpus. The nightly job is 'policywatch run'; researchers use
 		dbDefault = v
 	}
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.dbPath, "db", dbDefault, "database file (env POLICYWATCH_DB)")
+	pf.StringVar(&a.dbPath, "db", dbDefault, "database file, or postgres:// URL for query and export (env POLICYWATCH_DB)")
 	pf.StringVar(&a.logLevel, "log-level", "", "log level: debug, info, warn, error (default info, or warn while a progress bar is shown)")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
 
@@ -130,6 +133,41 @@ func (a *app) gazetteer() (*event.Catalog, error) {
 // a running batch's lock.
 func (a *app) openRead() (*store.DB, error) {
 	return store.Open(a.dbPath, store.Options{ReadOnly: true})
+}
+
+// openReader opens the database for a command that reads events through
+// store.Reader, query and export: the bbolt file read-only, as openRead,
+// or the PostgreSQL database a postgres:// URL names.
+func (a *app) openReader(ctx context.Context) (store.Store, error) {
+	if pgstore.IsURL(a.dbPath) {
+		return pgstore.Open(ctx, a.dbPath)
+	}
+	db, err := a.openRead()
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// postgresCommands work on a PostgreSQL database (--db postgres://…);
+// noDatabase commands use none. Every other command needs a bbolt file
+// for now.
+var (
+	postgresCommands = map[string]bool{"query": true, "export": true}
+	noDatabase       = map[string]bool{"version": true, "eval": true, "extract": true, "help": true}
+)
+
+// checkDatabase refuses a PostgreSQL URL for a command that would take
+// it for a file path.
+func (a *app) checkDatabase(cmd *cobra.Command) error {
+	if !pgstore.IsURL(a.dbPath) || cmd == cmd.Root() {
+		return nil
+	}
+	name := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+	if postgresCommands[name] || noDatabase[strings.Fields(name)[0]] {
+		return nil
+	}
+	return usagef("%s does not support PostgreSQL yet: give --db a database file (query and export work on PostgreSQL)", name)
 }
 
 // isTerminal reports whether w is an interactive terminal.

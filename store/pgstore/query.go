@@ -1,0 +1,145 @@
+package pgstore
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/policywatch/policywatch/event"
+	"github.com/policywatch/policywatch/store"
+)
+
+// eventColumns are the columns scanEvent reads, in its order.
+const eventColumns = `id, article_id, country, service, action, date, reason, evidence, confidence,
+	source_url, source_title, published, feed, extractor, warc_file, warc_offset, warc_length, first_seen`
+
+func scanEvent(row pgx.CollectableRow) (event.Record, error) {
+	var (
+		r      event.Record
+		action string
+		first  *time.Time
+	)
+	e := &r.Event
+	err := row.Scan(&e.ID, &e.ArticleID, &e.Country, &e.Service, &action, &e.Date, &e.Reason, &e.Evidence, &e.Confidence,
+		&e.SourceURL, &e.SourceTitle, &e.Published, &e.Feed, &e.Extractor, &e.WARCFile, &e.WARCOffset, &e.WARCLength, &first)
+	e.Action = event.Action(action)
+	if first != nil {
+		r.FirstSeen = first.UTC()
+	}
+	return r, err
+}
+
+// Event returns the event with the given id, or an error wrapping
+// store.ErrNotFound.
+func (db *DB) Event(id string) (event.Record, error) {
+	rows, err := db.pool.Query(callContext(), "SELECT "+eventColumns+" FROM events WHERE id = $1", cleanString(id))
+	if err != nil {
+		return event.Record{}, fmt.Errorf("event %s in %s: %w", id, db.name, err)
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, scanEvent)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return event.Record{}, db.errNotFound("event", id)
+	case err != nil:
+		return event.Record{}, fmt.Errorf("event %s in %s: %w", id, db.name, err)
+	}
+	return r, nil
+}
+
+// Events returns the events matching f, in the order store.Reader
+// promises.
+func (db *DB) Events(f store.Filter) ([]event.Record, error) {
+	var out []event.Record
+	err := db.EachEvent(f, func(r event.Record) error {
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// errStop marks an error of EachEvent's fn, returned as it is.
+type errStop struct{ err error }
+
+func (e errStop) Error() string { return e.err.Error() }
+
+// EachEvent calls fn with each event matching f, in the order of Events,
+// as the server sends them. The query is one statement, so it sees the
+// store as it was when it began however long fn takes. If fn returns an
+// error, EachEvent stops and returns it unchanged.
+func (db *DB) EachEvent(f store.Filter, fn func(event.Record) error) error {
+	sql, args, err := eventQuery(f)
+	if err != nil {
+		return fmt.Errorf("query %s: %w", db.name, err)
+	}
+	rows, err := db.pool.Query(callContext(), sql, args...)
+	if err != nil {
+		return fmt.Errorf("query %s: %w", db.name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanEvent(rows)
+		if err != nil {
+			return fmt.Errorf("query %s: %w", db.name, err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("query %s: %w", db.name, err)
+	}
+	return nil
+}
+
+// eventQuery is the SQL of a filter, with its arguments.
+func eventQuery(f store.Filter) (string, []any, error) {
+	n, err := f.Normalize()
+	if err != nil {
+		return "", nil, err
+	}
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	for _, c := range []struct {
+		column string
+		values []string
+	}{
+		{"country", n.Countries}, {"service", n.Services}, {"action", n.Actions}, {"feed", n.Feeds},
+	} {
+		if len(c.values) > 0 {
+			where = append(where, c.column+" = ANY("+arg(clean(c.values))+")")
+		}
+	}
+	if n.Since != "" {
+		where = append(where, "date_end >= "+arg(n.Since)+"::date")
+	}
+	if n.Until != "" {
+		where = append(where, "date_start <= "+arg(n.Until)+"::date")
+	}
+	if n.Since != "" && n.Until != "" && n.Since > n.Until {
+		where = append(where, "false")
+	}
+	// Always, as the bbolt store compares every event's confidence.
+	where = append(where, "confidence >= "+arg(n.MinConfidence))
+	if n.Text != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM unnest(search) AS s WHERE strpos(s, "+arg(cleanString(n.Text))+") > 0)")
+	}
+	sql := "SELECT " + eventColumns + " FROM events WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY date_start DESC, published DESC, id"
+	if n.Limit > 0 {
+		sql += " LIMIT " + arg(n.Limit)
+	}
+	return sql, args, nil
+}
