@@ -19,6 +19,12 @@ func (x *Extractor) alternatives(a *analysis, groups map[triple][]decision, orde
 		return nil
 	}
 	alts := make(map[triple]triple)
+	// A group a rule deleted (a block folded into its restriction) stays
+	// in order, deleted: its alternative must not bring it back.
+	ordered := make(map[triple]bool, len(*order))
+	for _, k := range *order {
+		ordered[k] = true
+	}
 	var out []triple
 	for _, k := range *order {
 		out = append(out, k)
@@ -28,9 +34,10 @@ func (x *Extractor) alternatives(a *analysis, groups map[triple][]decision, orde
 		}
 		for _, act := range x.lex.alternatives[k.action] {
 			k2 := triple{k.country, k.service, act}
-			if _, ok := groups[k2]; ok {
+			if ordered[k2] {
 				continue
 			}
+			ordered[k2] = true
 			groups[k2] = g
 			alts[k2] = k
 			out = append(out, k2)
