@@ -24,7 +24,7 @@ func TestAlternativeActions(t *testing.T) {
 		}
 	}
 	slices.Sort(alts)
-	if want := []string{"block", "order", "restrict", "threaten"}; !slices.Equal(alts, want) {
+	if want := []string{"block", "order", "restrict", "threaten", "unblock"}; !slices.Equal(alts, want) {
 		t.Errorf("candidates for IR telegram: %v, want %v: the cue's action and its alternatives in cues.yaml", alts, want)
 	}
 
