@@ -316,6 +316,25 @@ func TestWorkersSIGKILL(t *testing.T) {
 	if a, _ := mustEnqueue(t, "--db", pgURL, "--config", config); a != nFeeds {
 		t.Fatalf("enqueue added %d jobs, want %d", a, nFeeds)
 	}
+	// Each article stored is told on a channel, so that the test can wait,
+	// without polling, for the job's other articles to be committed: the
+	// worker dies in the middle of its job, with part of it stored.
+	conn, err := pgx.Connect(t.Context(), pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	for _, sql := range []string{
+		`CREATE FUNCTION tell_article() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM pg_notify('article_stored', NEW.feed); RETURN NEW; END $$`,
+		"CREATE TRIGGER tell_article AFTER INSERT ON articles FOR EACH ROW EXECUTE FUNCTION tell_article()",
+		"LISTEN article_stored",
+	} {
+		if _, err := conn.Exec(t.Context(), sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+
 	// A job a live worker holds never runs 10 seconds here; a dead
 	// worker's is rescued after them.
 	var workers []*process
@@ -323,17 +342,25 @@ func TestWorkersSIGKILL(t *testing.T) {
 		workers = append(workers, start(t, "worker", "--db", pgURL, "--config", config,
 			"--job-timeout", "10s", "--rescue-after", "10s", "--grace", "1m"))
 	}
-
 	select {
 	case <-asked:
 	case <-time.After(3 * time.Minute):
 		t.Fatalf("no worker asked for %s in 3 minutes", victim)
 	}
-	conn, err := pgx.Connect(t.Context(), pgURL)
-	if err != nil {
-		t.Fatal(err)
+	var stored int
+	waitCtx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	for {
+		if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM articles WHERE feed = $1", feeds[victimFeed].Name).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if stored == nItems-1 {
+			break
+		}
+		if _, err := conn.WaitForNotification(waitCtx); err != nil {
+			t.Fatalf("%d of the %d other articles of %s stored: %v", stored, nItems-1, feeds[victimFeed].Name, err)
+		}
 	}
-	defer conn.Close(context.Background())
 	var jobID int64
 	var holder string
 	err = conn.QueryRow(t.Context(), `SELECT id, attempted_by[array_upper(attempted_by, 1)] FROM river_job
@@ -354,9 +381,12 @@ WHERE state = 'running' AND args->>'url' = $1`, feeds[victimFeed].URL).Scan(&job
 	if code := killed.wait(t); code != -1 {
 		t.Fatalf("the worker holding job %d ended with exit %d before the kill\n%s", jobID, code, killed.stderr.String())
 	}
-	var stored int
-	if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM articles WHERE feed = $1", feeds[victimFeed].Name).Scan(&stored); err != nil {
+	var states int
+	if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM feeds WHERE url = $1", feeds[victimFeed].URL).Scan(&states); err != nil {
 		t.Fatal(err)
+	}
+	if states != 0 {
+		t.Errorf("the state of %s is stored before its last article", feeds[victimFeed].URL)
 	}
 	t.Logf("killed worker %s in job %d, with %d of its feed's %d articles stored", holder, jobID, stored, nItems)
 	// The dead worker's request is answered now, to nobody; the next
