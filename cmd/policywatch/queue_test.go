@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/policywatch/policywatch/backfill/warctest"
 	"github.com/policywatch/policywatch/demo/demotest"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/store"
@@ -415,4 +416,46 @@ WHERE state = 'running' AND args->>'url' = $1`, feeds[victimFeed].URL).Scan(&job
 		stopWorker(t, w)
 	}
 	sameStore(t, ref, pgURL)
+}
+
+// TestWorkerWARC: WARC jobs store what backfill stores from the same
+// files, and each file is recorded as read with its job's completion.
+func TestWorkerWARC(t *testing.T) {
+	t.Parallel()
+	pages := backfillPages(t)
+	dir := t.TempDir()
+	files := []string{filepath.Join(dir, "a.warc.gz"), filepath.Join(dir, "b.warc.gz")}
+	for i, f := range files {
+		half := pages[i*len(pages)/2 : (i+1)*len(pages)/2]
+		if err := os.WriteFile(f, warctest.Write(half, true), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	config := writeConfig(t, []ingest.Feed{{Name: "unused", URL: "http://127.0.0.1:1/feed.xml"}})
+	ref := filepath.Join(dir, "backfill.db")
+	if p := start(t, append([]string{"backfill", "--config", config, "--db", ref, "--no-progress"}, files...)...); p.wait(t) != exitOK {
+		t.Fatalf("backfill: %s", p.stderr.String())
+	}
+
+	pgURL := postgresURL(t)
+	if a, _ := mustEnqueue(t, append([]string{"--db", pgURL, "--config", config, "--warc"}, files...)...); a != len(files) {
+		t.Fatalf("enqueue added %d jobs, want %d", a, len(files))
+	}
+	w := start(t, "worker", "--db", pgURL, "--config", config, "--workers", "2")
+	awaitCompleted(t, pgURL, len(files), w)
+	stopWorker(t, w)
+	want, got := exportLines(t, ref), exportLines(t, pgURL)
+	if len(want) < 50 || !reflect.DeepEqual(got, want) {
+		t.Errorf("WARC jobs stored %d events, backfill %d; they differ", len(got), len(want))
+	}
+	pdb, err := pgstore.Open(t.Context(), pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pdb.Close()
+	for _, f := range files {
+		if rec, done, err := pdb.WARCFileDone(f); err != nil || !done || rec.Articles == 0 {
+			t.Errorf("%s: recorded %v as read (%+v, %v)", f, done, rec, err)
+		}
+	}
 }
