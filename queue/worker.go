@@ -129,7 +129,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	err = client.Stop(stopCtx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		w.Logger.Warn("jobs still running after the grace period: cancelling them, another worker takes them")
-		// Cancelled jobs snooze, which is one update each.
+		// A cancelled job goes back to the queue: one update each.
 		hardCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		err = client.StopAndCancel(hardCtx)
@@ -174,18 +174,19 @@ func (w *Worker) finish(ctx context.Context, res Result, completed bool) error {
 		res.Err = fmt.Errorf("%s: %w", res.Name, ctx.Err())
 	}
 	log := w.Logger.With("job", res.Kind, "name", res.Name)
-	if res.Err != nil {
+	switch {
+	case res.Err != nil && errors.Is(ctx.Err(), context.Canceled):
+		// Stopped, not failed (a timeout is a deadline): River makes a
+		// job whose worker returns the stop's cancellation available at
+		// once, without counting the attempt.
+		log.Info("job stopped; it goes back to the queue", "err", res.Err)
+	case res.Err != nil:
 		log.Error("job failed; it will be retried", "err", res.Err)
-	} else {
+	default:
 		log.Info("job done", "new_articles", res.NewArticles, "new_events", res.NewEvents)
 	}
 	if w.Done != nil {
 		w.Done(res)
-	}
-	if res.Err != nil && !completed && errors.Is(ctx.Err(), context.Canceled) {
-		// Stopped, not failed (a timeout is a deadline): the job goes
-		// back to the queue at once, not counted as an attempt.
-		return river.JobSnooze(0)
 	}
 	return res.Err
 }

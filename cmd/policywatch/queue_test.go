@@ -459,3 +459,58 @@ func TestWorkerWARC(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkerStopReleasesJob: a worker stopped while a job waits on a
+// page gives the job its grace, then cancels it and exits 0; the job
+// goes back to the queue at once, not counted as a failure, and another
+// worker does it without waiting for a rescue.
+func TestWorkerStopReleasesJob(t *testing.T) {
+	t.Parallel()
+	nr, err := demotest.New(demotest.Options{Feeds: 1, Items: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked, release := make(chan struct{}), make(chan struct{})
+	var askedOnce, releaseOnce sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/articles/0/0.html" {
+			askedOnce.Do(func() { close(asked) })
+			<-release
+		}
+		nr.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) })
+	config := writeConfig(t, nr.Feeds(srv.URL))
+	pgURL := postgresURL(t)
+	mustEnqueue(t, "--db", pgURL, "--config", config)
+
+	w := start(t, "worker", "--db", pgURL, "--config", config, "--grace", "100ms")
+	select {
+	case <-asked:
+	case <-time.After(3 * time.Minute):
+		t.Fatal("the worker did not ask for the article in 3 minutes")
+	}
+	stopWorker(t, w)
+	if !strings.Contains(w.stderr.String(), "cancelling them") {
+		t.Errorf("the worker did not say it cancelled its job:\n%s", w.stderr.String())
+	}
+	var state string
+	var errs int
+	conn, err := pgx.Connect(t.Context(), pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if err := conn.QueryRow(t.Context(), "SELECT state::text, coalesce(array_length(errors, 1), 0) FROM river_job").Scan(&state, &errs); err != nil {
+		t.Fatal(err)
+	}
+	if state != "available" || errs != 0 {
+		t.Errorf("the cancelled job is %s with %d errors; want available, none", state, errs)
+	}
+
+	releaseOnce.Do(func() { close(release) })
+	w = start(t, "worker", "--db", pgURL, "--config", config)
+	awaitCompleted(t, pgURL, 1, w)
+	stopWorker(t, w)
+}
