@@ -26,50 +26,64 @@ func (db *DB) Save(b store.Batch) (store.SaveStats, error) {
 	}
 	// Checked before anything is sent, so a bad batch costs no round
 	// trip; the transaction would roll back all the same.
+	events, err := db.check(b)
+	if err != nil {
+		return store.SaveStats{}, err
+	}
+	var st store.SaveStats
+	ctx := callContext()
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return db.write(ctx, tx, b, events, &st) })
+	if err != nil {
+		return store.SaveStats{}, fmt.Errorf("save batch to %s: %w", db.name, err)
+	}
+	return st, nil
+}
+
+// check checks every record of a batch and returns the events of each
+// article as they will be stored.
+func (db *DB) check(b store.Batch) ([][]event.Event, error) {
 	events := make([][]event.Event, len(b.Articles))
 	for i, ae := range b.Articles {
 		evs, err := store.CheckArticle(ae)
 		if err != nil {
-			return store.SaveStats{}, fmt.Errorf("save batch to %s: %w", db.name, err)
+			return nil, fmt.Errorf("save batch to %s: %w", db.name, err)
 		}
 		events[i] = evs
 	}
 	for _, f := range b.Feeds {
 		if err := store.CheckFeed(f); err != nil {
-			return store.SaveStats{}, fmt.Errorf("save batch to %s: %w", db.name, err)
+			return nil, fmt.Errorf("save batch to %s: %w", db.name, err)
 		}
 	}
 	for _, f := range b.WARCFiles {
 		if err := store.CheckWARCFile(f); err != nil {
-			return store.SaveStats{}, fmt.Errorf("save batch to %s: %w", db.name, err)
+			return nil, fmt.Errorf("save batch to %s: %w", db.name, err)
 		}
 	}
+	return events, nil
+}
+
+// write stores a checked batch in tx, the one transaction of Save or the
+// caller's of SaveTx, adding to st what it did.
+func (db *DB) write(ctx context.Context, tx pgx.Tx, b store.Batch, events [][]event.Event, st *store.SaveStats) error {
 	// timestamptz keeps microseconds: what is stored is what is read.
 	now := db.now().UTC().Truncate(time.Microsecond)
-	var st store.SaveStats
-	ctx := callContext()
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		for i := range b.Articles {
-			if err := saveArticle(ctx, tx, &b.Articles[i], events[i], now, &st); err != nil {
-				return err
-			}
+	for i := range b.Articles {
+		if err := saveArticle(ctx, tx, &b.Articles[i], events[i], now, st); err != nil {
+			return err
 		}
-		for _, f := range b.Feeds {
-			if err := saveFeed(ctx, tx, f); err != nil {
-				return err
-			}
-		}
-		for _, f := range b.WARCFiles {
-			if err := saveWARCFile(ctx, tx, f); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return store.SaveStats{}, fmt.Errorf("save batch to %s: %w", db.name, err)
 	}
-	return st, nil
+	for _, f := range b.Feeds {
+		if err := saveFeed(ctx, tx, f); err != nil {
+			return err
+		}
+	}
+	for _, f := range b.WARCFiles {
+		if err := saveWARCFile(ctx, tx, f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 const upsertArticle = `INSERT INTO articles (id, key, feed, url, title, published, published_offset, text, text_from,
