@@ -18,8 +18,8 @@ import (
 
 // Save writes a batch in one transaction, as store.Writer promises:
 // articles, events, feed states and WARC files upserted by id, the events
-// an article no longer has deleted, FirstSeen kept. The story fields of
-// the stats stay zero: this store keeps no stories yet.
+// an article no longer has deleted, FirstSeen kept, and the stories they
+// touch regrouped (see groupStories).
 func (db *DB) Save(b store.Batch) (store.SaveStats, error) {
 	if len(b.Articles) == 0 && len(b.Feeds) == 0 && len(b.WARCFiles) == 0 {
 		return store.SaveStats{}, nil
@@ -49,10 +49,14 @@ func (db *DB) Save(b store.Batch) (store.SaveStats, error) {
 	var st store.SaveStats
 	ctx := callContext()
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var changes []eventChange
 		for i := range b.Articles {
-			if err := saveArticle(ctx, tx, &b.Articles[i], events[i], now, &st); err != nil {
+			if err := saveArticle(ctx, tx, &b.Articles[i], events[i], now, &st, &changes); err != nil {
 				return err
 			}
+		}
+		if err := groupStories(ctx, tx, changes, now, db.window, &st); err != nil {
+			return err
 		}
 		for _, f := range b.Feeds {
 			if err := saveFeed(ctx, tx, f); err != nil {
@@ -100,8 +104,9 @@ ON CONFLICT (id) DO UPDATE SET article_id = EXCLUDED.article_id, country = EXCLU
 
 // saveArticle upserts an article and its events, which CheckArticle
 // passed, and deletes the events it had and no longer has: all in one
-// round trip after the one that reads what was stored.
-func saveArticle(ctx context.Context, tx pgx.Tx, ae *store.ArticleEvents, checked []event.Event, now time.Time, st *store.SaveStats) error {
+// round trip after the one that reads what was stored. It adds what it
+// changed to changes, for grouping.
+func saveArticle(ctx context.Context, tx pgx.Tx, ae *store.ArticleEvents, checked []event.Event, now time.Time, st *store.SaveStats, changes *[]eventChange) error {
 	a := cleanArticle(ae.Article)
 	evs := make([]event.Event, len(checked))
 	ids := make([]string, len(checked))
@@ -162,6 +167,7 @@ func saveArticle(ctx context.Context, tx pgx.Tx, ae *store.ArticleEvents, checke
 		st.UpdatedArticles++
 	}
 	st.DeletedEvents += int(deleted)
+	*changes = append(*changes, savedChanges(a.ID, evs, prev)...)
 	return nil
 }
 
