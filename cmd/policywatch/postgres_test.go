@@ -41,7 +41,7 @@ var anyFirstSeen = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`)
 
 // TestQueryExportPostgres fills a private PostgreSQL through pgstore and
 // a bbolt file through store with the same events, and checks that
-// query and export print the same from either.
+// query, query --stories and export print the same from either.
 func TestQueryExportPostgres(t *testing.T) {
 	fixtures := []string{"tricky.jsonl", "formulas.jsonl", "events.jsonl", "warc-tricky.jsonl"}
 	pgURL := postgresURL(t)
@@ -70,6 +70,12 @@ func TestQueryExportPostgres(t *testing.T) {
 		{"query", "--feed", "Степной вестник,@Wire", "--format", "csv"},
 		{"query", "--action", "block,fine", "--limit", "3", "--format", "json"},
 		{"query", "--country", "FR"},
+		{"query", "--stories"},
+		{"query", "--stories", "--format", "json"},
+		{"query", "--stories", "--format", "csv"},
+		{"query", "--stories", "--format", "jsonl", "--country", "Russia"},
+		{"query", "--stories", "--since", "2018", "--until", "2019-06", "--text", "telegram"},
+		{"query", "--stories", "--feed", "Степной вестник,@Wire", "--limit", "2", "--format", "csv"},
 		{"export"},
 		{"export", "--format", "jsonl"},
 		{"export", "--format", "csv", "--service", "telegram", "--since", "2018-04"},
@@ -142,7 +148,6 @@ func TestPostgresNotSupported(t *testing.T) {
 		{"reextract"},
 		{"check"},
 		{"backup", filepath.Join(dir, "backup.db")},
-		{"query", "--stories"},
 	} {
 		name := strings.Join(args, " ")
 		t.Run(name, func(t *testing.T) {
@@ -157,9 +162,6 @@ func TestPostgresNotSupported(t *testing.T) {
 			want := strings.Fields(name)[0]
 			if len(args) > 1 && !strings.HasPrefix(args[1], "-") && args[0] == "alerts" {
 				want = name
-			}
-			if args[0] == "query" {
-				want = "query --stories"
 			}
 			want += " does not support PostgreSQL yet"
 			if r.code != exitUsage || !strings.Contains(r.stderr, want) {
