@@ -58,6 +58,9 @@ type Reader interface {
 	// Counts counts feeds, articles and events, and stories where the
 	// store keeps them (0 where it does not).
 	Counts() (Counts, error)
+	// Stats counts the events matching f along each dimension; Limit is
+	// ignored.
+	Stats(f Filter) (Stats, error)
 }
 
 // StoryReader reads the stories a Store's Save groups events into (see

@@ -41,7 +41,7 @@ var anyFirstSeen = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`)
 
 // TestQueryExportPostgres fills a private PostgreSQL through pgstore and
 // a bbolt file through store with the same events, and checks that
-// query, query --stories and export print the same from either.
+// query, query --stories, stats and export print the same from either.
 func TestQueryExportPostgres(t *testing.T) {
 	fixtures := []string{"tricky.jsonl", "formulas.jsonl", "events.jsonl", "warc-tricky.jsonl"}
 	pgURL := postgresURL(t)
@@ -76,6 +76,9 @@ func TestQueryExportPostgres(t *testing.T) {
 		{"query", "--stories", "--format", "jsonl", "--country", "Russia"},
 		{"query", "--stories", "--since", "2018", "--until", "2019-06", "--text", "telegram"},
 		{"query", "--stories", "--feed", "Степной вестник,@Wire", "--limit", "2", "--format", "csv"},
+		{"stats"},
+		{"stats", "--format", "json", "--country", "Russia"},
+		{"stats", "--format", "csv", "--since", "2018", "--until", "2019-06"},
 		{"export"},
 		{"export", "--format", "jsonl"},
 		{"export", "--format", "csv", "--service", "telegram", "--since", "2018-04"},
@@ -143,7 +146,6 @@ func TestPostgresNotSupported(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--addr", "127.0.0.1:0"},
 		{"run", "--config", config},
-		{"stats"},
 		{"alerts", "list"},
 		{"reextract"},
 		{"check"},

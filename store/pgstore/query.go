@@ -100,9 +100,24 @@ func (db *DB) EachEvent(f store.Filter, fn func(event.Record) error) error {
 
 // eventQuery is the SQL of a filter, with its arguments.
 func eventQuery(f store.Filter) (string, []any, error) {
-	n, err := f.Normalize()
+	where, args, n, err := eventWhere(f)
 	if err != nil {
 		return "", nil, err
+	}
+	sql := "SELECT " + eventColumns + " FROM events WHERE " + where + " ORDER BY date_start DESC, published DESC, id"
+	if n.Limit > 0 {
+		args = append(args, n.Limit)
+		sql += " LIMIT $" + strconv.Itoa(len(args))
+	}
+	return sql, args, nil
+}
+
+// eventWhere is the condition on events of a filter, with its arguments
+// and the filter normalised.
+func eventWhere(f store.Filter) (string, []any, store.Filter, error) {
+	n, err := f.Normalize()
+	if err != nil {
+		return "", nil, store.Filter{}, err
 	}
 	var (
 		where []string
@@ -136,10 +151,38 @@ func eventQuery(f store.Filter) (string, []any, error) {
 	if n.Text != "" {
 		where = append(where, "EXISTS (SELECT 1 FROM unnest(search) AS s WHERE strpos(s, "+arg(cleanString(n.Text))+") > 0)")
 	}
-	sql := "SELECT " + eventColumns + " FROM events WHERE " + strings.Join(where, " AND ") +
-		" ORDER BY date_start DESC, published DESC, id"
-	if n.Limit > 0 {
-		sql += " LIMIT " + arg(n.Limit)
+	return strings.Join(where, " AND "), args, n, nil
+}
+
+// Stats counts the events matching f as the bbolt store's Stats does,
+// from their counts grouped by the server.
+func (db *DB) Stats(f store.Filter) (store.Stats, error) {
+	f.Limit = 0
+	where, args, _, err := eventWhere(f)
+	if err != nil {
+		return store.Stats{}, fmt.Errorf("stats %s: %w", db.name, err)
 	}
-	return sql, args, nil
+	rows, err := db.pool.Query(callContext(), `SELECT country, service, action, date, extractor, feed, count(*)
+FROM events WHERE `+where+` GROUP BY country, service, action, date, extractor, feed`, args...)
+	if err != nil {
+		return store.Stats{}, fmt.Errorf("stats %s: %w", db.name, err)
+	}
+	defer rows.Close()
+	var c store.StatsCounter
+	for rows.Next() {
+		var (
+			e      event.Event
+			action string
+			n      int
+		)
+		if err := rows.Scan(&e.Country, &e.Service, &action, &e.Date, &e.Extractor, &e.Feed, &n); err != nil {
+			return store.Stats{}, fmt.Errorf("stats %s: %w", db.name, err)
+		}
+		e.Action = event.Action(action)
+		c.Add(&e, n)
+	}
+	if err := rows.Err(); err != nil {
+		return store.Stats{}, fmt.Errorf("stats %s: %w", db.name, err)
+	}
+	return c.Stats(), nil
 }

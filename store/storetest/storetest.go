@@ -59,6 +59,7 @@ func Run(t *testing.T, open Open) {
 		{"StoryReaders", testStoryReaders},
 		{"StoriesFilter", testStoriesFilter},
 		{"StoriesBruteForce", testStoriesBruteForce},
+		{"DemoCorpusStories", testDemoCorpusStories},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
 	}

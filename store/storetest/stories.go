@@ -472,3 +472,41 @@ func testStoriesBruteForce(t *testing.T, open Open) {
 		t.Errorf("only %d events generated", total)
 	}
 }
+
+// testDemoCorpusStories saves the demo corpus, real reports, and wants
+// the reference's stories and stats of it under several filters.
+func testDemoCorpusStories(t *testing.T, open Open) {
+	p := newPair(t, open)
+	p.save(demoCorpus(t))
+	// Events of no recorded extractor, one dated by its year only.
+	p.save(batch(report("later", "rferl", 500, "IR", "telegram", event.Block, day(500), "2025")))
+	if ss := p.stories(store.StoryFilter{}); len(ss) < 20 {
+		t.Errorf("only %d stories of the demo corpus", len(ss))
+	}
+	filters := []store.Filter{
+		{},
+		{Countries: []string{"RU", "IR"}},
+		{Services: []string{"telegram"}, Since: "2018"},
+		{Since: "2019", Until: "2021-06"},
+		{Text: "court"},
+		{MinConfidence: 0.7, Actions: []string{"block"}},
+		{Feeds: []string{"rferl"}},
+	}
+	for _, f := range filters {
+		p.stories(store.StoryFilter{Filter: f})
+		got, err := p.db.Stats(f)
+		if err != nil {
+			t.Fatalf("Stats(%+v): %v", f, err)
+		}
+		want, err := p.ref.Stats(f)
+		if err != nil {
+			t.Fatalf("reference Stats(%+v): %v", f, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("Stats(%+v) = %+v\nwant the reference's %+v", f, got, want)
+		}
+	}
+	if _, err := p.db.Stats(store.Filter{Since: "never"}); err == nil {
+		t.Error("Stats of a bad filter gave no error")
+	}
+}
