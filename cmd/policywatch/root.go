@@ -69,7 +69,7 @@ bundled corpus. The nightly job is 'policywatch run'; researchers use
 		dbDefault = v
 	}
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.dbPath, "db", dbDefault, "database file, or postgres:// URL for query, export and stats (env POLICYWATCH_DB)")
+	pf.StringVar(&a.dbPath, "db", dbDefault, "database file, or postgres:// URL for query, export, stats and serve (env POLICYWATCH_DB)")
 	pf.StringVar(&a.logLevel, "log-level", "", "log level: debug, info, warn, error (default info, or warn while a progress bar is shown)")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
 
@@ -153,7 +153,7 @@ func (a *app) openReader(ctx context.Context) (store.Store, error) {
 // noDatabase commands use none. Every other command needs a bbolt file
 // for now.
 var (
-	postgresCommands = map[string]bool{"query": true, "export": true, "stats": true}
+	postgresCommands = map[string]bool{"query": true, "export": true, "stats": true, "serve": true}
 	noDatabase       = map[string]bool{"version": true, "eval": true, "extract": true, "help": true}
 )
 
@@ -167,7 +167,7 @@ func (a *app) checkDatabase(cmd *cobra.Command) error {
 	if postgresCommands[name] || noDatabase[strings.Fields(name)[0]] {
 		return nil
 	}
-	return usagef("%s does not support PostgreSQL yet: give --db a database file (query, export and stats work on PostgreSQL)", name)
+	return usagef("%s does not support PostgreSQL yet: give --db a database file (query, export, stats and serve work on PostgreSQL)", name)
 }
 
 // isTerminal reports whether w is an interactive terminal.

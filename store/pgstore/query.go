@@ -1,8 +1,10 @@
 package pgstore
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -185,4 +187,38 @@ FROM events WHERE `+where+` GROUP BY country, service, action, date, extractor, 
 		return store.Stats{}, fmt.Errorf("stats %s: %w", db.name, err)
 	}
 	return c.Stats(), nil
+}
+
+// ByPeriodAndAction counts the events matching f by period (YYYY-MM, or
+// YYYY for an event dated only by its year) and action, in order of
+// period then action, as the bbolt store's does. Limit is ignored.
+func (db *DB) ByPeriodAndAction(f store.Filter) ([]store.PeriodCount, error) {
+	f.Limit = 0
+	where, args, _, err := eventWhere(f)
+	if err != nil {
+		return nil, fmt.Errorf("count by month %s: %w", db.name, err)
+	}
+	rows, err := db.pool.Query(callContext(), `SELECT left(date, 7), action, count(*) FROM events WHERE `+where+` GROUP BY 1, 2`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count by month %s: %w", db.name, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.PeriodCount, error) {
+		var (
+			p      store.PeriodCount
+			action string
+		)
+		err := row.Scan(&p.Period, &action, &p.Events)
+		p.Action = event.Action(action)
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count by month %s: %w", db.name, err)
+	}
+	if out == nil {
+		out = []store.PeriodCount{} // as the bbolt store gives none
+	}
+	slices.SortFunc(out, func(a, b store.PeriodCount) int {
+		return cmp.Or(strings.Compare(a.Period, b.Period), strings.Compare(string(a.Action), string(b.Action)))
+	})
+	return out, nil
 }

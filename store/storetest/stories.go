@@ -505,6 +505,23 @@ func testDemoCorpusStories(t *testing.T, open Open) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("Stats(%+v) = %+v\nwant the reference's %+v", f, got, want)
 		}
+		// The web page's chart; not in store.Reader (yet).
+		type periods interface {
+			ByPeriodAndAction(store.Filter) ([]store.PeriodCount, error)
+		}
+		if pdb, ok := p.db.(periods); ok {
+			got, err := pdb.ByPeriodAndAction(f)
+			if err != nil {
+				t.Fatalf("ByPeriodAndAction(%+v): %v", f, err)
+			}
+			want, err := p.ref.(periods).ByPeriodAndAction(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("ByPeriodAndAction(%+v) = %+v\nwant the reference's %+v", f, got, want)
+			}
+		}
 	}
 	if _, err := p.db.Stats(store.Filter{Since: "never"}); err == nil {
 		t.Error("Stats of a bad filter gave no error")
