@@ -10,8 +10,16 @@
 // filtered through indexes on (country, date), (service, date) and
 // (action, date), and ordered as the bbolt store orders them.
 //
-// It does not group events into stories, keep alerts or count stats yet:
-// those are methods of the bbolt store alone.
+// Save groups the events into stories in the same transaction, by the
+// bbolt store's rule and code (store.StoryGrouping), into the tables
+// stories and story_events: the same batches make the same stories, with
+// the same ids, in either store. Several runs may save into one database
+// at once: each Save locks the (country, service, action) triples it
+// touches with transaction-level advisory locks, in one order, before it
+// reads their stories. The story window is store.DefaultStoryWindow.
+// Stats are counted by the server, and agree with the bbolt store's.
+//
+// It keeps no alerts yet: those are methods of the bbolt store alone.
 //
 // PostgreSQL's text holds neither NUL bytes nor invalid UTF-8, which a
 // page may have: Save stores U+FFFD in their place.
