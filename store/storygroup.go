@@ -110,7 +110,7 @@ func (s *StoryGrouping) Finish() (StoryChanges, error) {
 	var out StoryChanges
 	stories := s.kv.mem(bucketStories)
 	for _, id := range slices.Sorted(maps.Keys(stories.dirty)) {
-		raw, ok := stories.data[id]
+		raw, ok := stories.get(id)
 		if !ok {
 			if s.kv.stored[id] {
 				out.Deleted = append(out.Deleted, id)
@@ -128,7 +128,7 @@ func (s *StoryGrouping) Finish() (StoryChanges, error) {
 	var left []string
 	for _, k := range slices.Sorted(maps.Keys(members.dirty)) {
 		sid, eid, _ := strings.Cut(k, "\x00")
-		raw, ok := members.data[k]
+		raw, ok := members.get(k)
 		if !ok {
 			left = append(left, eid)
 			continue
@@ -179,7 +179,7 @@ func (kv *memKV) bucket(name []byte) kvBucket { return kv.mem(name) }
 func (kv *memKV) mem(name []byte) *memBucket {
 	b := kv.buckets[string(name)]
 	if b == nil {
-		b = &memBucket{kv: kv, name: string(name), data: map[string][]byte{}, dirty: map[string]bool{}}
+		b = &memBucket{kv: kv, name: string(name), groups: map[string]map[string][]byte{}, dirty: map[string]bool{}}
 		kv.buckets[string(name)] = b
 	}
 	return b
@@ -277,12 +277,39 @@ func (kv *memKV) loadStory(id string) {
 	}
 }
 
-// memBucket is a bucket of a memKV.
+// memBucket is a bucket of a memKV. Its keys are kept in groups, by
+// what precedes their first NUL byte (a story id, a country), because
+// every scan of the grouper reads keys of one such prefix: a cursor
+// sorts only its group's keys, not every story's members.
 type memBucket struct {
-	kv    *memKV
-	name  string
-	data  map[string][]byte
-	dirty map[string]bool // keys put or deleted by grouping
+	kv     *memKV
+	name   string
+	groups map[string]map[string][]byte
+	dirty  map[string]bool // keys put or deleted by grouping
+}
+
+// group is what a key's group is named by.
+func group[T string | []byte](key T) string {
+	for i := range len(key) {
+		if key[i] == 0 {
+			return string(key[:i])
+		}
+	}
+	return string(key)
+}
+
+func (b *memBucket) get(key string) ([]byte, bool) {
+	v, ok := b.groups[group(key)][key]
+	return v, ok
+}
+
+func (b *memBucket) set(key string, value []byte) {
+	g := b.groups[group(key)]
+	if g == nil {
+		g = map[string][]byte{}
+		b.groups[group(key)] = g
+	}
+	g[key] = value
 }
 
 // fill stores what the source says, unless grouping wrote the key.
@@ -290,41 +317,45 @@ func (b *memBucket) fill(key string, value []byte) {
 	if b.dirty[key] {
 		return
 	}
-	if _, ok := b.data[key]; !ok {
-		b.data[key] = value
+	if _, ok := b.get(key); !ok {
+		b.set(key, value)
 	}
 }
 
 func (b *memBucket) Get(key []byte) []byte {
 	b.kv.fault(b.name, key)
-	return b.data[string(key)]
+	v, _ := b.get(string(key))
+	return v
 }
 
 func (b *memBucket) Put(key, value []byte) error {
-	b.data[string(key)] = bytes.Clone(value)
+	b.set(string(key), bytes.Clone(value))
 	b.dirty[string(key)] = true
 	return nil
 }
 
 func (b *memBucket) Delete(key []byte) error {
-	delete(b.data, string(key))
+	delete(b.groups[group(key)], string(key))
 	b.dirty[string(key)] = true
 	return nil
 }
 
 func (b *memBucket) Cursor() kvCursor { return &memCursor{b: b} }
 
-// memCursor walks the keys of a memBucket in order, as they were when it
-// last sought.
+// memCursor walks the keys of one group of a memBucket in order, as
+// they were when it last sought; past the group's last key it is at
+// the end.
 type memCursor struct {
 	b    *memBucket
+	g    map[string][]byte
 	keys []string
 	at   int
 }
 
 func (c *memCursor) Seek(seek []byte) (key, value []byte) {
 	c.b.kv.fault(c.b.name, seek)
-	c.keys = slices.Sorted(maps.Keys(c.b.data))
+	c.g = c.b.groups[group(seek)]
+	c.keys = slices.Sorted(maps.Keys(c.g))
 	c.at, _ = slices.BinarySearch(c.keys, string(seek))
 	return c.cur()
 }
@@ -339,5 +370,5 @@ func (c *memCursor) cur() (key, value []byte) {
 		return nil, nil
 	}
 	k := c.keys[c.at]
-	return []byte(k), c.b.data[k]
+	return []byte(k), c.g[k]
 }
