@@ -24,7 +24,9 @@ func newMemStories() *memStories {
 	return &memStories{stories: map[string]StoredStory{}, members: map[string]StoryMember{}, events: map[string]event.Event{}}
 }
 
-func (m *memStories) EventStory(eventID string) (string, error) { return m.members[eventID].StoryID, nil }
+func (m *memStories) EventStory(eventID string) (string, error) {
+	return m.members[eventID].StoryID, nil
+}
 
 func (m *memStories) Story(id string) (StoredStory, []StoryMember, bool, error) {
 	s, ok := m.stories[id]
