@@ -253,21 +253,28 @@ func scanStory(row pgx.CollectableRow) (store.StoredStory, error) {
 
 // groupAll groups every stored event, oldest first, as the bbolt store's
 // upgrade does: for a database that had events before it had stories.
-func groupAll(ctx context.Context, tx pgx.Tx, now time.Time) error {
-	rows, err := tx.Query(ctx, "SELECT "+eventColumns+" FROM events ORDER BY date_start, id")
+// It reads only what grouping keeps of each event, not its evidence.
+func groupAll(ctx context.Context, tx pgx.Tx, now time.Time, window time.Duration) error {
+	rows, err := tx.Query(ctx, `SELECT id, country, service, action, date, reason, confidence, article_id, feed, published
+FROM events ORDER BY date_start, id`)
 	if err != nil {
 		return fmt.Errorf("stories: read the events: %w", err)
 	}
-	recs, err := pgx.CollectRows(rows, scanEvent)
+	evs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (event.Event, error) {
+		var (
+			e      event.Event
+			action string
+		)
+		err := row.Scan(&e.ID, &e.Country, &e.Service, &action, &e.Date, &e.Reason, &e.Confidence, &e.ArticleID, &e.Feed, &e.Published)
+		e.Action = event.Action(action)
+		return e, err
+	})
 	if err != nil {
 		return fmt.Errorf("stories: read the events: %w", err)
 	}
-	if len(recs) == 0 {
-		return nil
+	changes := make([]eventChange, len(evs))
+	for i := range evs {
+		changes[i] = eventChange{e: &evs[i]}
 	}
-	changes := make([]eventChange, len(recs))
-	for i := range recs {
-		changes[i] = eventChange{e: &recs[i].Event}
-	}
-	return groupStories(ctx, tx, changes, now, store.DefaultStoryWindow, &store.SaveStats{})
+	return groupStories(ctx, tx, changes, now, window, &store.SaveStats{})
 }

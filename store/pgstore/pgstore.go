@@ -205,7 +205,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			}
 			if m.version == storiesVersion && have > 0 {
 				// Events saved before there were stories.
-				if err := groupAll(ctx, tx, db.now().UTC().Truncate(time.Microsecond)); err != nil {
+				if err := groupAll(ctx, tx, db.now().UTC().Truncate(time.Microsecond), db.window); err != nil {
 					return fmt.Errorf("pgstore: migrate %s to schema version %d: %w", db.name, m.version, err)
 				}
 			}
