@@ -6,11 +6,11 @@
 // through Events, which picks a secondary index rather than decoding every
 // event. A DB is safe for concurrent use by multiple goroutines.
 //
-// The Store interface (Reader and Writer) is what a DB shares with the
-// PostgreSQL store of package store/pgstore: articles, events and feed
-// states, saved and filtered alike, which package store/storetest checks
-// against both. The methods the DB alone has (stories, alerts, stats,
-// checks and repairs of the file) are not part of it yet.
+// The Store interface (Reader, StoryReader and Writer) is what a DB shares
+// with the PostgreSQL store of package store/pgstore: articles, events,
+// feed states, stories and stats, saved and filtered alike, which package
+// store/storetest checks against both. The methods the DB alone has
+// (alerts, checks and repairs of the file) are not part of it yet.
 //
 // # Stories
 //
@@ -28,6 +28,12 @@
 // later one becomes a story with the same Created. Only the stories a
 // Save touches are recomputed, and one whose fields come out the same is
 // not rewritten.
+//
+// The rule is written once, against a small key-value seam (groupkv.go):
+// a DB runs it on its bbolt transaction, and another store through a
+// StoryGrouping, which runs the same code on an in-memory copy of the
+// stories its Save touches, read from a StorySource as it asks for them,
+// and says at the end what to write back.
 //
 // # On-disk format (schema version 4)
 //

@@ -22,7 +22,7 @@ import (
 // of a story are recomputed once, in finish, and only for the stories the
 // transaction touched.
 type grouper struct {
-	tx     *bbolt.Tx
+	kv     kv
 	now    time.Time
 	window time.Duration
 	stats  *SaveStats
@@ -51,8 +51,8 @@ type storyState struct {
 	joined  []memberEntry
 }
 
-func newGrouper(tx *bbolt.Tx, now time.Time, window time.Duration, stats *SaveStats) *grouper {
-	return &grouper{tx: tx, now: now, window: window, stats: stats, touched: map[string]*storyState{}}
+func newGrouper(kv kv, now time.Time, window time.Duration, stats *SaveStats) *grouper {
+	return &grouper{kv: kv, now: now, window: window, stats: stats, touched: map[string]*storyState{}}
 }
 
 // saved places e, just written, into a story. prev is the event as it
@@ -70,7 +70,7 @@ func (g *grouper) saved(prev *event.Event, e *event.Event) error {
 	if err != nil {
 		return err
 	}
-	sid := string(g.tx.Bucket(bucketEventStory).Get([]byte(e.ID)))
+	sid := string(g.kv.bucket(bucketEventStory).Get([]byte(e.ID)))
 	if sid != "" {
 		st, err := g.state(sid)
 		if err != nil {
@@ -78,9 +78,9 @@ func (g *grouper) saved(prev *event.Event, e *event.Event) error {
 		}
 		key := pairKey(sid, e.ID)
 		if prev != nil && prev.Date == e.Date {
-			if !bytes.Equal(g.tx.Bucket(bucketStoryEvents).Get(key), raw) {
+			if !bytes.Equal(g.kv.bucket(bucketStoryEvents).Get(key), raw) {
 				st.changed, st.recount = true, true
-				return g.tx.Bucket(bucketStoryEvents).Put(key, raw)
+				return g.kv.bucket(bucketStoryEvents).Put(key, raw)
 			}
 			return nil
 		}
@@ -89,7 +89,7 @@ func (g *grouper) saved(prev *event.Event, e *event.Event) error {
 			return err
 		}
 		if n == 0 || rest.near(days, g.window) {
-			if err := g.tx.Bucket(bucketStoryEvents).Put(key, raw); err != nil {
+			if err := g.kv.bucket(bucketStoryEvents).Put(key, raw); err != nil {
 				return err
 			}
 			st.changed, st.split = true, true
@@ -140,7 +140,7 @@ func (g *grouper) saved(prev *event.Event, e *event.Event) error {
 
 // deleted takes a deleted event out of its story.
 func (g *grouper) deleted(eventID string) error {
-	sid := string(g.tx.Bucket(bucketEventStory).Get([]byte(eventID)))
+	sid := string(g.kv.bucket(bucketEventStory).Get([]byte(eventID)))
 	if sid == "" {
 		return nil
 	}
@@ -160,7 +160,7 @@ func (g *grouper) state(id string) (*storyState, error) {
 	if st, ok := g.touched[id]; ok {
 		return st, nil
 	}
-	raw := g.tx.Bucket(bucketStories).Get([]byte(id))
+	raw := g.kv.bucket(bucketStories).Get([]byte(id))
 	if raw == nil {
 		return nil, corrupt("story %s: named by an index or an event but missing", id)
 	}
@@ -184,7 +184,7 @@ func (g *grouper) keep(st *storyState) {
 
 // found makes a new, empty story for e's triple.
 func (g *grouper) found(e *event.Event) *storyState {
-	stories := g.tx.Bucket(bucketStories)
+	stories := g.kv.bucket(bucketStories)
 	var id string
 	// The founding event may have founded a story before that lives on
 	// without it; the counter keeps the new id from reusing that one.
@@ -213,10 +213,10 @@ func storyID(e *event.Event, n int) string {
 
 // join adds an event to st.
 func (g *grouper) join(st *storyState, eventID string, raw []byte, days span) error {
-	if err := g.tx.Bucket(bucketStoryEvents).Put(pairKey(st.rec.ID, eventID), raw); err != nil {
+	if err := g.kv.bucket(bucketStoryEvents).Put(pairKey(st.rec.ID, eventID), raw); err != nil {
 		return fmt.Errorf("story %s: add event %s: %w", st.rec.ID, eventID, err)
 	}
-	if err := g.tx.Bucket(bucketEventStory).Put([]byte(eventID), []byte(st.rec.ID)); err != nil {
+	if err := g.kv.bucket(bucketEventStory).Put([]byte(eventID), []byte(st.rec.ID)); err != nil {
 		return fmt.Errorf("story %s: add event %s: %w", st.rec.ID, eventID, err)
 	}
 	st.changed = true
@@ -237,10 +237,10 @@ func (g *grouper) join(st *storyState, eventID string, raw []byte, days span) er
 
 // leave takes an event out of st, whose other n events cover rest.
 func (g *grouper) leave(st *storyState, eventID string, rest span, n int) error {
-	if err := g.tx.Bucket(bucketStoryEvents).Delete(pairKey(st.rec.ID, eventID)); err != nil {
+	if err := g.kv.bucket(bucketStoryEvents).Delete(pairKey(st.rec.ID, eventID)); err != nil {
 		return fmt.Errorf("story %s: remove event %s: %w", st.rec.ID, eventID, err)
 	}
-	if err := g.tx.Bucket(bucketEventStory).Delete([]byte(eventID)); err != nil {
+	if err := g.kv.bucket(bucketEventStory).Delete([]byte(eventID)); err != nil {
 		return fmt.Errorf("story %s: remove event %s: %w", st.rec.ID, eventID, err)
 	}
 	st.changed, st.split = true, true
@@ -258,7 +258,7 @@ func (g *grouper) splitOff(st *storyState, part []memberEntry) (*storyState, err
 	founder := event.Event{ID: part[0].id, Country: st.rec.Country, Service: st.rec.Service, Action: st.rec.Action}
 	ns := g.found(&founder)
 	ns.rec.Created = st.rec.Created
-	members, eventStory := g.tx.Bucket(bucketStoryEvents), g.tx.Bucket(bucketEventStory)
+	members, eventStory := g.kv.bucket(bucketStoryEvents), g.kv.bucket(bucketEventStory)
 	sp := part[0].days
 	for _, m := range part {
 		err := members.Delete(pairKey(st.rec.ID, m.id))
@@ -306,7 +306,7 @@ func (g *grouper) merge(winner *storyState, loserID string) error {
 	type kv struct{ k, v []byte }
 	var moved []kv
 	prefix := pairKey(loserID, "")
-	members := g.tx.Bucket(bucketStoryEvents)
+	members := g.kv.bucket(bucketStoryEvents)
 	c := members.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		moved = append(moved, kv{bytes.Clone(k), bytes.Clone(v)})
@@ -318,7 +318,7 @@ func (g *grouper) merge(winner *storyState, loserID string) error {
 			err = members.Put(pairKey(winner.rec.ID, string(eventID)), m.v)
 		}
 		if err == nil {
-			err = g.tx.Bucket(bucketEventStory).Put(eventID, []byte(winner.rec.ID))
+			err = g.kv.bucket(bucketEventStory).Put(eventID, []byte(winner.rec.ID))
 		}
 		if err != nil {
 			return fmt.Errorf("merge story %s into %s: event %s: %w", loserID, winner.rec.ID, eventID, err)
@@ -370,7 +370,7 @@ func (g *grouper) candidates(e *event.Event, days span, skip string) ([]string, 
 	// come within the window.
 	lo := append(slices.Clip(prefix), days.from.Add(-g.window).Format(time.DateOnly)...)
 	var out []string
-	c := g.tx.Bucket(bucketIdxStoryTriple).Cursor()
+	c := g.kv.bucket(bucketIdxStoryTriple).Cursor()
 	for k, _ := c.Seek(lo); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		sp, id, err := parseTripleKey(k[len(prefix):])
 		if err != nil {
@@ -389,7 +389,7 @@ func (g *grouper) spanWithout(sid, eventID string) (span, int, error) {
 	var sp span
 	n := 0
 	prefix := pairKey(sid, "")
-	c := g.tx.Bucket(bucketStoryEvents).Cursor()
+	c := g.kv.bucket(bucketStoryEvents).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		id := string(k[len(prefix):])
 		if id == eventID {
@@ -436,7 +436,7 @@ func (g *grouper) reindex(st *storyState, oldFrom, oldTo string) error {
 	if r.SpanFrom == oldFrom && r.SpanTo == oldTo {
 		return nil
 	}
-	idx := g.tx.Bucket(bucketIdxStoryTriple)
+	idx := g.kv.bucket(bucketIdxStoryTriple)
 	if oldFrom != "" {
 		if err := idx.Delete(tripleKey(r, oldFrom, oldTo)); err != nil {
 			return fmt.Errorf("story %s: %w", r.ID, err)
@@ -452,7 +452,7 @@ func (g *grouper) reindex(st *storyState, oldFrom, oldTo string) error {
 func (g *grouper) drop(st *storyState) error {
 	r := &st.rec
 	if r.SpanFrom != "" {
-		if err := g.tx.Bucket(bucketIdxStoryTriple).Delete(tripleKey(r, r.SpanFrom, r.SpanTo)); err != nil {
+		if err := g.kv.bucket(bucketIdxStoryTriple).Delete(tripleKey(r, r.SpanFrom, r.SpanTo)); err != nil {
 			return fmt.Errorf("story %s: %w", r.ID, err)
 		}
 	}
@@ -466,8 +466,8 @@ func (g *grouper) drop(st *storyState) error {
 // fields come out as they were is not rewritten, so re-saving a batch
 // leaves the file as it was.
 func (g *grouper) finish() error {
-	stories, last := g.tx.Bucket(bucketStories), g.tx.Bucket(bucketIdxStoryLast)
-	updated := g.tx.Bucket(bucketIdxStoryUpdated)
+	stories, last := g.kv.bucket(bucketStories), g.kv.bucket(bucketIdxStoryLast)
+	updated := g.kv.bucket(bucketIdxStoryUpdated)
 	// Not range: a story split in two adds its new part to g.order.
 	for i := 0; i < len(g.order); i++ {
 		id := g.order[i]
@@ -485,7 +485,7 @@ func (g *grouper) finish() error {
 			if err := updated.Delete(updatedKey(st.rec.Updated, id)); err != nil {
 				return fmt.Errorf("delete story %s: %w", id, err)
 			}
-			if err := deleteStoryTallies(g.tx, id); err != nil {
+			if err := deleteStoryTallies(g.kv, id); err != nil {
 				return err
 			}
 			g.stats.DeletedStories++
@@ -506,7 +506,7 @@ func (g *grouper) finish() error {
 				continue
 			}
 		}
-		members, err := storyMembers(g.tx, id)
+		members, err := kvMembers(g.kv, id)
 		if err != nil {
 			return err
 		}
@@ -523,7 +523,7 @@ func (g *grouper) finish() error {
 					}
 				}
 				// Read again, in key order, which summarise's ties go by.
-				if members, err = storyMembers(g.tx, id); err != nil {
+				if members, err = kvMembers(g.kv, id); err != nil {
 					return err
 				}
 			}
@@ -535,10 +535,10 @@ func (g *grouper) finish() error {
 		if err := g.reindex(st, oldFrom, oldTo); err != nil {
 			return err
 		}
-		if err := deleteStoryTallies(g.tx, id); err != nil {
+		if err := deleteStoryTallies(g.kv, id); err != nil {
 			return err
 		}
-		if err := putStoryTallies(g.tx, id, ts, nil); err != nil {
+		if err := putStoryTallies(g.kv, id, ts, nil); err != nil {
 			return err
 		}
 		if err := g.write(st); err != nil {
@@ -552,8 +552,8 @@ func (g *grouper) finish() error {
 // fields came out as they were, and counts it.
 func (g *grouper) write(st *storyState) error {
 	id := st.rec.ID
-	stories, last := g.tx.Bucket(bucketStories), g.tx.Bucket(bucketIdxStoryLast)
-	updated := g.tx.Bucket(bucketIdxStoryUpdated)
+	stories, last := g.kv.bucket(bucketStories), g.kv.bucket(bucketIdxStoryLast)
+	updated := g.kv.bucket(bucketIdxStoryUpdated)
 	raw, err := json.Marshal(st.rec)
 	if err != nil {
 		return fmt.Errorf("encode story %s: %w", id, err)
@@ -603,7 +603,7 @@ func (g *grouper) write(st *storyState) error {
 // then recomputes from its members.
 func (g *grouper) update(st *storyState) (ok bool, err error) {
 	id := st.rec.ID
-	ts, ok, err := loadStoryTallies(g.tx, id)
+	ts, ok, err := loadStoryTallies(g.kv, id)
 	if err != nil || !ok {
 		return false, err
 	}
@@ -651,15 +651,15 @@ func (g *grouper) update(st *storyState) (ok bool, err error) {
 			touched[string(storyTallyKey(id, tallyReason, k))] = true
 		}
 	}
-	return true, putStoryTallies(g.tx, id, ts, touched)
+	return true, putStoryTallies(g.kv, id, ts, touched)
 }
 
 // reported reports whether story sid holds an event of the article other
 // than the joined ones: whether it counted the article as a source
 // before they joined.
 func (g *grouper) reported(sid, article string, joined map[string]bool) bool {
-	eventStory := g.tx.Bucket(bucketEventStory)
-	for _, eid := range articleEventIDs(g.tx, article) {
+	eventStory := g.kv.bucket(bucketEventStory)
+	for _, eid := range kvArticleEventIDs(g.kv, article) {
 		if !joined[eid] && string(eventStory.Get([]byte(eid))) == sid {
 			return true
 		}
@@ -669,9 +669,13 @@ func (g *grouper) reported(sid, article string, joined map[string]bool) bool {
 
 // storyMembers reads the members of a story from story_events.
 func storyMembers(tx *bbolt.Tx, sid string) ([]memberEntry, error) {
+	return kvMembers(boltKV{tx}, sid)
+}
+
+func kvMembers(kv kv, sid string) ([]memberEntry, error) {
 	var out []memberEntry
 	prefix := pairKey(sid, "")
-	c := tx.Bucket(bucketStoryEvents).Cursor()
+	c := kv.bucket(bucketStoryEvents).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		m, err := decodeMember(string(k[len(prefix):]), v)
 		if err != nil {
@@ -685,7 +689,7 @@ func storyMembers(tx *bbolt.Tx, sid string) ([]memberEntry, error) {
 // groupAll groups every stored event into stories, oldest first, as the
 // upgrade from schema version 1 does.
 func groupAll(tx *bbolt.Tx, now time.Time, window time.Duration, p *reporter) error {
-	g := newGrouper(tx, now, window, &SaveStats{})
+	g := newGrouper(boltKV{tx}, now, window, &SaveStats{})
 	// The events bucket is in date order. Grouping writes only story
 	// buckets, so the cursor stays valid.
 	c := tx.Bucket(bucketEvents).Cursor()

@@ -14,10 +14,11 @@ import (
 // events and feed states and answer the same filters in the same order,
 // which package store/storetest checks against each.
 //
-// Stories, alerts, stats and the checks and repairs of a file are
-// methods of *DB alone for now.
+// Alerts, stats and the checks and repairs of a file are methods of *DB
+// alone for now.
 type Store interface {
 	Reader
+	StoryReader
 	Writer
 	// Close releases the database: the file and its lock, or the
 	// connections.
@@ -57,6 +58,29 @@ type Reader interface {
 	// Counts counts feeds, articles and events, and stories where the
 	// store keeps them (0 where it does not).
 	Counts() (Counts, error)
+	// Stats counts the events matching f along each dimension; Limit is
+	// ignored.
+	Stats(f Filter) (Stats, error)
+}
+
+// StoryReader reads the stories a Store's Save groups events into (see
+// Stories in the package documentation); both stores group by the same
+// code, so the same events make the same stories, with the same ids, in
+// either.
+type StoryReader interface {
+	// Stories returns the stories matching f, newest first by Last (a
+	// partial date counting as its first day), then the most recently
+	// created first, then by id; no match is a nil slice.
+	Stories(f StoryFilter) ([]Story, error)
+	// Story returns the story with the given id and its events, in the
+	// order of Events; an unknown id gives an error wrapping
+	// ErrNotFound.
+	Story(id string) (Story, []event.Record, error)
+	// StoryID returns the full id of the story id names: id itself, or
+	// the one story whose id begins with it if it has at least
+	// MinStoryPrefix characters; several give an *AmbiguousError, none
+	// an error wrapping ErrNotFound.
+	StoryID(id string) (string, error)
 }
 
 // Writer is the writing side of a Store: what a run and a backfill store

@@ -570,7 +570,7 @@ func rebuildStories(tx *bbolt.Tx, now time.Time, window time.Duration, events ma
 			return err
 		}
 	}
-	g := newGrouper(tx, now, window, &SaveStats{})
+	g := newGrouper(boltKV{tx}, now, window, &SaveStats{})
 	ids := make([]string, 0, len(records))
 	for id := range records {
 		ids = append(ids, id)

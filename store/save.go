@@ -72,7 +72,7 @@ func (db *DB) Save(b Batch) (SaveStats, error) {
 	now := db.now().UTC()
 	err := db.update(func(tx *bbolt.Tx) error {
 		packDated(tx)
-		w := writer{tx: tx, now: now, stats: &st, stories: newGrouper(tx, now, db.window, &st), tallies: tallyDelta{}}
+		w := writer{tx: tx, now: now, stats: &st, stories: newGrouper(boltKV{tx}, now, db.window, &st), tallies: tallyDelta{}}
 		for i := range b.Articles {
 			if err := w.saveArticle(&b.Articles[i]); err != nil {
 				return err
@@ -380,9 +380,13 @@ func deleteIndexes(tx *bbolt.Tx, e event.Event) error {
 
 // articleEventIDs lists the events stored for an article.
 func articleEventIDs(tx *bbolt.Tx, articleID string) []string {
+	return kvArticleEventIDs(boltKV{tx}, articleID)
+}
+
+func kvArticleEventIDs(kv kv, articleID string) []string {
 	var ids []string
 	prefix := pairKey(articleID, "")
-	c := tx.Bucket(bucketArticleEvents).Cursor()
+	c := kv.bucket(bucketArticleEvents).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		ids = append(ids, string(k[len(prefix):]))
 	}

@@ -219,3 +219,24 @@ func sorted(m map[string]int) []Count {
 	})
 	return out
 }
+
+// StatsCounter adds up events as Stats counts them, for a store that
+// reads or groups them itself (package store/pgstore), so that both
+// stores key, order and break ties alike. The zero value is ready.
+type StatsCounter struct{ c counter }
+
+// Add counts n events with e's country, service, action, date (its
+// month, or year), extractor and feed.
+func (s *StatsCounter) Add(e *event.Event, n int) {
+	c := &s.c
+	c.events += n
+	c.count(&c.country, e.Country, n)
+	c.count(&c.service, e.Service, n)
+	c.count(&c.action, string(e.Action), n)
+	c.count(&c.yearMonth, monthKey(e.Date), n)
+	c.count(&c.extractor, e.Extractor, n)
+	c.count(&c.feed, e.Feed, n)
+}
+
+// Stats is what was added.
+func (s *StatsCounter) Stats() Stats { return s.c.stats() }

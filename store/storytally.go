@@ -184,10 +184,10 @@ func decodeTally(b []byte) (*tally, error) {
 
 // loadStoryTallies reads the tallies of story sid; ok is false when it
 // has none yet.
-func loadStoryTallies(tx *bbolt.Tx, sid string) (s storyTallies, ok bool, err error) {
+func loadStoryTallies(kv kv, sid string) (s storyTallies, ok bool, err error) {
 	s.dates, s.reasons = map[string]*tally{}, map[string]*tally{}
 	prefix := pairKey(sid, "")
-	c := tx.Bucket(bucketStoryTallies).Cursor()
+	c := kv.bucket(bucketStoryTallies).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		rest := k[len(prefix):]
 		if len(rest) < 2 || rest[1] != 0 {
@@ -217,8 +217,8 @@ func storyTallyKey(sid string, kind byte, key string) []byte {
 }
 
 // putStoryTallies writes the given tallies of story sid.
-func putStoryTallies(tx *bbolt.Tx, sid string, s storyTallies, only map[string]bool) error {
-	b := tx.Bucket(bucketStoryTallies)
+func putStoryTallies(kv kv, sid string, s storyTallies, only map[string]bool) error {
+	b := kv.bucket(bucketStoryTallies)
 	for _, kind := range []struct {
 		kind byte
 		ts   map[string]*tally
@@ -237,8 +237,8 @@ func putStoryTallies(tx *bbolt.Tx, sid string, s storyTallies, only map[string]b
 }
 
 // deleteStoryTallies removes every tally of story sid.
-func deleteStoryTallies(tx *bbolt.Tx, sid string) error {
-	b := tx.Bucket(bucketStoryTallies)
+func deleteStoryTallies(kv kv, sid string) error {
+	b := kv.bucket(bucketStoryTallies)
 	prefix := pairKey(sid, "")
 	var keys [][]byte
 	c := b.Cursor()
@@ -256,7 +256,7 @@ func deleteStoryTallies(tx *bbolt.Tx, sid string) error {
 // checkStoryTallies reports where the tallies stored for story sid, if
 // any, are not want, the tallies of its members.
 func checkStoryTallies(tx *bbolt.Tx, sid string, want storyTallies, c *collector) {
-	got, ok, err := loadStoryTallies(tx, sid)
+	got, ok, err := loadStoryTallies(boltKV{tx}, sid)
 	switch {
 	case err != nil:
 		c.addf("story", "story %s: %v", sid, err)

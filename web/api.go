@@ -30,7 +30,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var events []event.Record
-	err = s.visit(func(db *store.DB) (err error) {
+	err = s.visit(func(db reader) (err error) {
 		if err := knownFeeds(db, f.Feeds); err != nil {
 			return err
 		}
@@ -68,7 +68,7 @@ func (s *Server) handleEventsCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	defer os.Remove(spool.Name())
 	defer spool.Close()
-	err = s.visit(func(db *store.DB) error {
+	err = s.visit(func(db reader) error {
 		if err := knownFeeds(db, f.Feeds); err != nil {
 			return err
 		}
@@ -107,7 +107,7 @@ func (s *Server) handleStories(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var stories []store.Story
-	err = s.visit(func(db *store.DB) (err error) {
+	err = s.visit(func(db reader) (err error) {
 		if err := knownFeeds(db, f.Feeds); err != nil {
 			return err
 		}
@@ -135,7 +135,7 @@ type storyBody struct {
 func (s *Server) handleStory(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var body storyBody
-	err := s.visit(func(db *store.DB) error {
+	err := s.visit(func(db reader) error {
 		full, err := db.StoryID(id)
 		if err != nil {
 			return err
@@ -179,7 +179,7 @@ type healthBody struct {
 // format) is 503 with status "unavailable".
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	var events, stories int
-	err := s.visit(func(db *store.DB) error {
+	err := s.visit(func(db reader) error {
 		c, err := db.Counts()
 		if err != nil {
 			return err

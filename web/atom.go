@@ -83,7 +83,7 @@ func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var views []storyView
-	err = s.visit(func(db *store.DB) error {
+	err = s.visit(func(db reader) error {
 		// Stories come newest first by their last date; a feed wants the
 		// newest made, so it sorts them all and keeps the head.
 		limit := f.Limit

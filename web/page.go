@@ -124,7 +124,7 @@ func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Filtered = canonical != ""
 	d.Description = s.vocab.describe(f)
-	err = s.visit(func(db *store.DB) error {
+	err = s.visit(func(db reader) error {
 		all, err := db.Stats(store.Filter{})
 		if err != nil {
 			return err

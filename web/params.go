@@ -130,8 +130,8 @@ func single(q url.Values, name string) (string, error) {
 
 // knownFeeds refuses a feed no stored event came from, as the command
 // line's --feed does: a misspelt name would silently match nothing.
-func knownFeeds(db *store.DB, feeds []string) error {
-	err := db.CheckFeeds(feeds)
+func knownFeeds(db reader, feeds []string) error {
+	err := store.CheckFeeds(db, feeds)
 	if uf := (*store.UnknownFeedError)(nil); errors.As(err, &uf) {
 		return badParam("feed", "%v", uf)
 	}

@@ -7,7 +7,8 @@
 // lock would otherwise be locked out (or lock the server out) for its
 // whole length; instead each request opens the file read-only, waits
 // briefly for the lock and answers 503 with Retry-After when a run is
-// writing.
+// writing. A PostgreSQL store (Options.Store), whose writers lock no
+// reader out, is held open instead and read by every request.
 package web
 
 import (
@@ -39,6 +40,10 @@ type Options struct {
 	// DB is the database file. It may not exist yet: requests answer 503
 	// until a run creates it.
 	DB string
+	// Store, if not nil, is read instead of the file DB: a store other
+	// than bbolt, open for the server's whole life, whose writers do not
+	// lock readers out.
+	Store Store
 	// Gazetteer resolves country and service names in filters and names
 	// them on the page and in the feed. Required.
 	Gazetteer *event.Catalog
@@ -57,6 +62,7 @@ type Options struct {
 // Server is the HTTP handler. It is safe for concurrent use.
 type Server struct {
 	db      store.Handle
+	store   Store
 	log     *slog.Logger
 	vocab   *vocab
 	page    *template.Template
@@ -66,7 +72,7 @@ type Server struct {
 
 // New checks the options and builds the handler.
 func New(opts Options) (*Server, error) {
-	if opts.DB == "" {
+	if opts.DB == "" && opts.Store == nil {
 		return nil, errors.New("web: no database path")
 	}
 	if opts.Gazetteer == nil {
@@ -90,6 +96,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		db:      store.Handle{Path: opts.DB, Options: store.Options{ReadOnly: true, Timeout: timeout}},
+		store:   opts.Store,
 		log:     log,
 		vocab:   v,
 		page:    page,
@@ -174,9 +181,29 @@ func (s *Server) handleUnknown(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, http.StatusNotFound, "no such page: "+r.URL.Path, "")
 }
 
-// visit runs fn on the database opened read-only for this request.
-func (s *Server) visit(fn func(*store.DB) error) error {
-	return s.db.Do(fn)
+// reader is what the server reads: the bbolt file opened for a request,
+// or the store of Options.Store.
+type reader interface {
+	store.Reader
+	store.StoryReader
+	ByPeriodAndAction(f store.Filter) ([]store.PeriodCount, error)
+}
+
+// Store is a store the server reads for every request, held open by
+// its caller: a PostgreSQL store (package store/pgstore), which many
+// may read while runs write.
+type Store interface {
+	store.Store
+	ByPeriodAndAction(f store.Filter) ([]store.PeriodCount, error)
+}
+
+// visit runs fn on the database: Options.Store, or the file opened
+// read-only for this request.
+func (s *Server) visit(fn func(reader) error) error {
+	if s.store != nil {
+		return fn(s.store)
+	}
+	return s.db.Do(func(db *store.DB) error { return fn(db) })
 }
 
 // failure is how an error reads to a client.

@@ -22,7 +22,7 @@ type storyView struct {
 
 // views loads the best report of each story, in one visit to the
 // database.
-func (v *vocab) views(db *store.DB, stories []store.Story) ([]storyView, error) {
+func (v *vocab) views(db reader, stories []store.Story) ([]storyView, error) {
 	out := make([]storyView, len(stories))
 	for i, st := range stories {
 		_, events, err := db.Story(st.ID)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/store"
-	"github.com/policywatch/policywatch/store/pgstore"
 )
 
 // filterFlags are the event filters query, export and serve share.
@@ -107,10 +106,6 @@ batch holds the lock for long, it says so instead of hanging.`,
 			if err != nil {
 				return err
 			}
-			noStories := usagef("query --stories does not support PostgreSQL yet: give --db a database file")
-			if stories && pgstore.IsURL(a.dbPath) {
-				return noStories
-			}
 			db, err := a.openReader(cmd.Context())
 			if err != nil {
 				return err
@@ -120,11 +115,7 @@ batch holds the lock for long, it says so instead of hanging.`,
 				return err
 			}
 			if stories {
-				sr, ok := db.(storyReader)
-				if !ok {
-					return noStories
-				}
-				list, err := sr.Stories(store.StoryFilter{Filter: f})
+				list, err := db.Stories(store.StoryFilter{Filter: f})
 				if err != nil {
 					return err
 				}
@@ -221,11 +212,6 @@ first, and are copied out once the database is closed.`,
 	cmd.Flags().StringVarP(&format, "format", "f", "csv", "output: csv, jsonl or parquet")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output (parquet: or this directory, partitioned by month)")
 	return cmd
-}
-
-// storyReader is a store that groups events into stories: *store.DB.
-type storyReader interface {
-	Stories(f store.StoryFilter) ([]store.Story, error)
 }
 
 func (a *app) writeEvents(format string, events []event.Record) error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/policywatch/policywatch/store/pgstore"
 	"github.com/policywatch/policywatch/web"
 )
 
@@ -19,7 +20,8 @@ func (a *app) serveCmd() *cobra.Command {
 		Long: `Serve answers HTTP requests over the database, read-only, while nightly runs
 keep writing to it. Each request opens the file read-only and closes it again;
 while a run holds the lock for more than 2 seconds, requests are answered 503
-with Retry-After: 5.
+with Retry-After: 5. A PostgreSQL database (--db postgres://…) is kept
+open and answers every request, as runs write to it.
 
   GET /                 the latest stories with filters, and a chart of events
                         per month by action
@@ -55,21 +57,32 @@ cleanly on Ctrl-C or SIGTERM, and exits 130.`,
 			if err != nil {
 				return err
 			}
-			srv, err := web.New(web.Options{DB: a.dbPath, Gazetteer: gaz, Logger: log, BaseURL: baseURL})
+			opts := web.Options{DB: a.dbPath, Gazetteer: gaz, Logger: log, BaseURL: baseURL}
+			dbName := a.dbPath
+			if pgstore.IsURL(a.dbPath) {
+				// One pool for every request: PostgreSQL's writers do
+				// not lock its readers out as a run locks the file.
+				pdb, err := pgstore.Open(cmd.Context(), a.dbPath)
+				if err != nil {
+					return err
+				}
+				defer pdb.Close()
+				opts.DB, opts.Store, dbName = "", pdb, pdb.String() // never the password
+			} else if _, err := os.Stat(a.dbPath); errors.Is(err, fs.ErrNotExist) {
+				// A missing database is not fatal: the server answers
+				// 503 until a run creates it. It is worth a word, since a
+				// typo in --db looks the same.
+				log.Warn("database does not exist yet; serving 503 until a run creates it", "db", a.dbPath)
+			}
+			srv, err := web.New(opts)
 			if err != nil {
 				return err
-			}
-			// A missing database is not fatal: the server answers 503 until
-			// a run creates it. It is worth a word, since a typo in --db
-			// looks the same.
-			if _, err := os.Stat(a.dbPath); errors.Is(err, fs.ErrNotExist) {
-				log.Warn("database does not exist yet; serving 503 until a run creates it", "db", a.dbPath)
 			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return err
 			}
-			log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "db", a.dbPath)
+			log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "db", dbName)
 			if err := web.Serve(cmd.Context(), ln, srv, log); err != nil {
 				return err
 			}

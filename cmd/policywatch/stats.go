@@ -48,7 +48,7 @@ YYYY-MM or version) and events. JSON is one object with the five lists.`,
 			if err != nil {
 				return err
 			}
-			db, err := a.openRead()
+			db, err := a.openReader(cmd.Context())
 			if err != nil {
 				return err
 			}

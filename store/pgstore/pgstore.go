@@ -10,8 +10,16 @@
 // filtered through indexes on (country, date), (service, date) and
 // (action, date), and ordered as the bbolt store orders them.
 //
-// It does not group events into stories, keep alerts or count stats yet:
-// those are methods of the bbolt store alone.
+// Save groups the events into stories in the same transaction, by the
+// bbolt store's rule and code (store.StoryGrouping), into the tables
+// stories and story_events: the same batches make the same stories, with
+// the same ids, in either store. Several runs may save into one database
+// at once: each Save locks the (country, service, action) triples it
+// touches with transaction-level advisory locks, in one order, before it
+// reads their stories. The story window is store.DefaultStoryWindow.
+// Stats are counted by the server, and agree with the bbolt store's.
+//
+// It keeps no alerts yet: those are methods of the bbolt store alone.
 //
 // PostgreSQL's text holds neither NUL bytes nor invalid UTF-8, which a
 // page may have: Save stores U+FFFD in their place.
@@ -46,8 +54,11 @@ type DB struct {
 	pool *pgxpool.Pool
 	// name says which database this is, for errors: never the password.
 	name string
-	// now stamps FirstSeen on new events; tests replace it.
+	// now stamps FirstSeen on new events and Created on new stories;
+	// tests replace it.
 	now func() time.Time
+	// window is the story window: store.DefaultStoryWindow.
+	window time.Duration
 }
 
 var _ store.Store = (*DB)(nil)
@@ -71,7 +82,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// pgconn's error leaves the password out.
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
-	db := &DB{name: describe(cfg.ConnConfig), now: time.Now}
+	db := &DB{name: describe(cfg.ConnConfig), now: time.Now, window: store.DefaultStoryWindow}
 	db.pool, err = pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: connect to %s: %w", db.name, err)
@@ -141,6 +152,9 @@ func SchemaVersion() int {
 	return ms[len(ms)-1].version
 }
 
+// storiesVersion is the schema version that added stories.
+const storiesVersion = 2
+
 // schemaLock is the advisory lock that makes concurrent Opens of an empty
 // or older database migrate it once: "policywatch" in ASCII.
 const schemaLock = 0x706f6c6963797761
@@ -188,6 +202,12 @@ func (db *DB) migrate(ctx context.Context) error {
 			}
 			if _, err := tx.Exec(ctx, "INSERT INTO policywatch_schema (version) VALUES ($1)", m.version); err != nil {
 				return fmt.Errorf("pgstore: record schema version %d of %s: %w", m.version, db.name, err)
+			}
+			if m.version == storiesVersion && have > 0 {
+				// Events saved before there were stories.
+				if err := groupAll(ctx, tx, db.now().UTC().Truncate(time.Microsecond), db.window); err != nil {
+					return fmt.Errorf("pgstore: migrate %s to schema version %d: %w", db.name, m.version, err)
+				}
 			}
 		}
 		return nil
@@ -365,12 +385,12 @@ func (db *DB) WARCFileDone(name string) (store.WARCFile, bool, error) {
 	return f, true, nil
 }
 
-// Counts counts feeds, articles and events; Stories is 0, as this store
-// keeps none yet.
+// Counts counts feeds, articles, events and stories.
 func (db *DB) Counts() (store.Counts, error) {
 	var c store.Counts
-	err := db.pool.QueryRow(callContext(), `SELECT (SELECT count(*) FROM feeds), (SELECT count(*) FROM articles), (SELECT count(*) FROM events)`).
-		Scan(&c.Feeds, &c.Articles, &c.Events)
+	err := db.pool.QueryRow(callContext(), `SELECT (SELECT count(*) FROM feeds), (SELECT count(*) FROM articles),
+	(SELECT count(*) FROM events), (SELECT count(*) FROM stories)`).
+		Scan(&c.Feeds, &c.Articles, &c.Events, &c.Stories)
 	if err != nil {
 		return store.Counts{}, fmt.Errorf("counts %s: %w", db.name, err)
 	}

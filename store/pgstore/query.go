@@ -1,8 +1,10 @@
 package pgstore
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,9 +102,24 @@ func (db *DB) EachEvent(f store.Filter, fn func(event.Record) error) error {
 
 // eventQuery is the SQL of a filter, with its arguments.
 func eventQuery(f store.Filter) (string, []any, error) {
-	n, err := f.Normalize()
+	where, args, n, err := eventWhere(f)
 	if err != nil {
 		return "", nil, err
+	}
+	sql := "SELECT " + eventColumns + " FROM events WHERE " + where + " ORDER BY date_start DESC, published DESC, id"
+	if n.Limit > 0 {
+		args = append(args, n.Limit)
+		sql += " LIMIT $" + strconv.Itoa(len(args))
+	}
+	return sql, args, nil
+}
+
+// eventWhere is the condition on events of a filter, with its arguments
+// and the filter normalised.
+func eventWhere(f store.Filter) (string, []any, store.Filter, error) {
+	n, err := f.Normalize()
+	if err != nil {
+		return "", nil, store.Filter{}, err
 	}
 	var (
 		where []string
@@ -136,10 +153,72 @@ func eventQuery(f store.Filter) (string, []any, error) {
 	if n.Text != "" {
 		where = append(where, "EXISTS (SELECT 1 FROM unnest(search) AS s WHERE strpos(s, "+arg(cleanString(n.Text))+") > 0)")
 	}
-	sql := "SELECT " + eventColumns + " FROM events WHERE " + strings.Join(where, " AND ") +
-		" ORDER BY date_start DESC, published DESC, id"
-	if n.Limit > 0 {
-		sql += " LIMIT " + arg(n.Limit)
+	return strings.Join(where, " AND "), args, n, nil
+}
+
+// Stats counts the events matching f as the bbolt store's Stats does,
+// from their counts grouped by the server.
+func (db *DB) Stats(f store.Filter) (store.Stats, error) {
+	f.Limit = 0
+	where, args, _, err := eventWhere(f)
+	if err != nil {
+		return store.Stats{}, fmt.Errorf("stats %s: %w", db.name, err)
 	}
-	return sql, args, nil
+	rows, err := db.pool.Query(callContext(), `SELECT country, service, action, date, extractor, feed, count(*)
+FROM events WHERE `+where+` GROUP BY country, service, action, date, extractor, feed`, args...)
+	if err != nil {
+		return store.Stats{}, fmt.Errorf("stats %s: %w", db.name, err)
+	}
+	defer rows.Close()
+	var c store.StatsCounter
+	for rows.Next() {
+		var (
+			e      event.Event
+			action string
+			n      int
+		)
+		if err := rows.Scan(&e.Country, &e.Service, &action, &e.Date, &e.Extractor, &e.Feed, &n); err != nil {
+			return store.Stats{}, fmt.Errorf("stats %s: %w", db.name, err)
+		}
+		e.Action = event.Action(action)
+		c.Add(&e, n)
+	}
+	if err := rows.Err(); err != nil {
+		return store.Stats{}, fmt.Errorf("stats %s: %w", db.name, err)
+	}
+	return c.Stats(), nil
+}
+
+// ByPeriodAndAction counts the events matching f by period (YYYY-MM, or
+// YYYY for an event dated only by its year) and action, in order of
+// period then action, as the bbolt store's does. Limit is ignored.
+func (db *DB) ByPeriodAndAction(f store.Filter) ([]store.PeriodCount, error) {
+	f.Limit = 0
+	where, args, _, err := eventWhere(f)
+	if err != nil {
+		return nil, fmt.Errorf("count by month %s: %w", db.name, err)
+	}
+	rows, err := db.pool.Query(callContext(), `SELECT left(date, 7), action, count(*) FROM events WHERE `+where+` GROUP BY 1, 2`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count by month %s: %w", db.name, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.PeriodCount, error) {
+		var (
+			p      store.PeriodCount
+			action string
+		)
+		err := row.Scan(&p.Period, &action, &p.Events)
+		p.Action = event.Action(action)
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count by month %s: %w", db.name, err)
+	}
+	if out == nil {
+		out = []store.PeriodCount{} // as the bbolt store gives none
+	}
+	slices.SortFunc(out, func(a, b store.PeriodCount) int {
+		return cmp.Or(strings.Compare(a.Period, b.Period), strings.Compare(string(a.Action), string(b.Action)))
+	})
+	return out, nil
 }

@@ -18,8 +18,8 @@ import (
 
 // Save writes a batch in one transaction, as store.Writer promises:
 // articles, events, feed states and WARC files upserted by id, the events
-// an article no longer has deleted, FirstSeen kept. The story fields of
-// the stats stay zero: this store keeps no stories yet.
+// an article no longer has deleted, FirstSeen kept, and the stories they
+// touch regrouped (see groupStories).
 func (db *DB) Save(b store.Batch) (store.SaveStats, error) {
 	if len(b.Articles) == 0 && len(b.Feeds) == 0 && len(b.WARCFiles) == 0 {
 		return store.SaveStats{}, nil
@@ -68,10 +68,14 @@ func (db *DB) check(b store.Batch) ([][]event.Event, error) {
 func (db *DB) write(ctx context.Context, tx pgx.Tx, b store.Batch, events [][]event.Event, st *store.SaveStats) error {
 	// timestamptz keeps microseconds: what is stored is what is read.
 	now := db.now().UTC().Truncate(time.Microsecond)
+	var changes []eventChange
 	for i := range b.Articles {
-		if err := saveArticle(ctx, tx, &b.Articles[i], events[i], now, st); err != nil {
+		if err := saveArticle(ctx, tx, &b.Articles[i], events[i], now, st, &changes); err != nil {
 			return err
 		}
+	}
+	if err := groupStories(ctx, tx, changes, now, db.window, st); err != nil {
+		return err
 	}
 	for _, f := range b.Feeds {
 		if err := saveFeed(ctx, tx, f); err != nil {
@@ -114,8 +118,9 @@ ON CONFLICT (id) DO UPDATE SET article_id = EXCLUDED.article_id, country = EXCLU
 
 // saveArticle upserts an article and its events, which CheckArticle
 // passed, and deletes the events it had and no longer has: all in one
-// round trip after the one that reads what was stored.
-func saveArticle(ctx context.Context, tx pgx.Tx, ae *store.ArticleEvents, checked []event.Event, now time.Time, st *store.SaveStats) error {
+// round trip after the one that reads what was stored. It adds what it
+// changed to changes, for grouping.
+func saveArticle(ctx context.Context, tx pgx.Tx, ae *store.ArticleEvents, checked []event.Event, now time.Time, st *store.SaveStats, changes *[]eventChange) error {
 	a := cleanArticle(ae.Article)
 	evs := make([]event.Event, len(checked))
 	ids := make([]string, len(checked))
@@ -176,6 +181,7 @@ func saveArticle(ctx context.Context, tx pgx.Tx, ae *store.ArticleEvents, checke
 		st.UpdatedArticles++
 	}
 	st.DeletedEvents += int(deleted)
+	*changes = append(*changes, savedChanges(a.ID, evs, prev)...)
 	return nil
 }
 

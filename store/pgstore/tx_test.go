@@ -82,7 +82,7 @@ func TestSaveTx(t *testing.T) {
 	if st := saveWith(txBatch(), true); st.NewArticles != 1 || st.NewEvents != 1 {
 		t.Errorf("committed SaveTx reported %+v, want 1 new article and event", st)
 	}
-	want := store.Counts{Feeds: 1, Articles: 1, Events: 1}
+	want := store.Counts{Feeds: 1, Articles: 1, Events: 1, Stories: 1} // SaveTx groups stories as Save does
 	if c, jobs := state(); c != want || jobs != 1 {
 		t.Fatalf("after a commit: %+v and %d jobs, want %+v and 1", c, jobs, want)
 	}

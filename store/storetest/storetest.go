@@ -1,6 +1,8 @@
 // Package storetest checks a store.Store against the promises of the
 // interface: one suite that the bbolt store and the PostgreSQL store
-// both run, so that a query answers the same on either.
+// both run, so that a query answers the same on either. Its story checks
+// also save every batch into a bbolt file and want the same stories of
+// the store under test.
 //
 //	func TestStore(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) store.Store { return openEmpty(t) })
@@ -50,6 +52,14 @@ func Run(t *testing.T, open Open) {
 		{"FilterBruteForce", testFilterBruteForce},
 		{"RoundTrip", testRoundTrip},
 		{"DemoCorpusRoundTrip", testDemoCorpusRoundTrip},
+		{"StoriesGroup", testStoriesGroup},
+		{"StoriesMerge", testStoriesMerge},
+		{"StoriesSplit", testStoriesSplit},
+		{"StoriesDelete", testStoriesDelete},
+		{"StoryReaders", testStoryReaders},
+		{"StoriesFilter", testStoriesFilter},
+		{"StoriesBruteForce", testStoriesBruteForce},
+		{"DemoCorpusStories", testDemoCorpusStories},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
 	}
