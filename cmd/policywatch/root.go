@@ -157,7 +157,7 @@ func (a *app) openReader(ctx context.Context) (store.Store, error) {
 var (
 	postgresCommands = map[string]bool{"query": true, "export": true, "stats": true, "serve": true, "enqueue": true, "worker": true,
 		"alerts": true, "alerts list": true, "alerts test": true, "alerts status": true, "alerts resend": true, "alerts clear": true}
-	noDatabase       = map[string]bool{"version": true, "eval": true, "extract": true, "help": true}
+	noDatabase = map[string]bool{"version": true, "eval": true, "extract": true, "help": true}
 )
 
 // checkDatabase refuses a PostgreSQL URL for a command that would take
