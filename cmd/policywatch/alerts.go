@@ -465,6 +465,11 @@ func (a *app) withAlerts(ctx context.Context, write bool, fn func(alert.Store) e
 // webhook is slow.
 func (a *app) alertsAfterRun(ctx context.Context, rules alert.Rules, skipped []skippedRule, since time.Time, log *slog.Logger) (*alert.Report, error) {
 	st := alert.Visits(store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second}})
+	return notifyAlerts(ctx, st, rules, skipped, since, log)
+}
+
+// notifyAlerts is alertsAfterRun on any store: a worker's PostgreSQL.
+func notifyAlerts(ctx context.Context, st alert.Store, rules alert.Rules, skipped []skippedRule, since time.Time, log *slog.Logger) (*alert.Report, error) {
 	var held []string
 	for _, sk := range skipped {
 		if sk.section() {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/policywatch/policywatch/demo/demotest"
 	"github.com/policywatch/policywatch/store"
 	"github.com/policywatch/policywatch/store/pgstore"
 )
@@ -122,4 +123,87 @@ func TestAlertsPostgres(t *testing.T) {
 		t.Errorf("a dead run's claim after clear --unknown: %+v, %v; want queued", rec, err)
 	}
 	same(t, "alerts", "status", "--config", cfg)
+}
+
+// TestWorkersPostAlertsOnce: two worker processes share the feed jobs and
+// one webhook, each posting the alerts of its jobs as they finish, and
+// often the same stories at once (the feeds report the same episodes).
+// Every story the database holds arrives once, and the records say sent.
+func TestWorkersPostAlertsOnce(t *testing.T) {
+	t.Parallel()
+	const nFeeds = 4
+	nr := newNewsroom(t, demotest.Options{Feeds: nFeeds, Items: 5})
+	hook := newWebhook(t, http.StatusOK)
+	config := writeConfig(t, nr.Feeds(nr.srv.URL))
+	appendConfig(t, config, "alerts:\n  - name: all\n    new_stories_only: false\n    webhook: {url: \""+hook.URL+"\", format: json}\n")
+
+	pgURL := postgresURL(t)
+	// Both wait for jobs before there are any, so that both take some.
+	w1 := start(t, "worker", "--db", pgURL, "--config", config)
+	w2 := start(t, "worker", "--db", pgURL, "--config", config)
+	awaitLog(t, w1, "worker started")
+	awaitLog(t, w2, "worker started")
+	if a, _ := mustEnqueue(t, "--db", pgURL, "--config", config); a != nFeeds {
+		t.Fatalf("enqueue added %d jobs, want %d", a, nFeeds)
+	}
+	awaitCompleted(t, pgURL, nFeeds, w1, w2)
+	// A job is completed before its alerts are posted; a stopped worker
+	// lets its running jobs finish.
+	stopWorker(t, w1)
+	stopWorker(t, w2)
+
+	pdb, err := pgstore.Open(t.Context(), pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pdb.Close()
+	stories, err := pdb.Stories(store.StoryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stories) < 2 {
+		t.Fatalf("the workers made %d stories; want several to alert", len(stories))
+	}
+	posted := map[string]int{}
+	for _, p := range hook.posts() {
+		s, _ := p["story"].(map[string]any)
+		id, _ := s["id"].(string)
+		posted[id]++
+	}
+	for _, s := range stories {
+		if posted[s.ID] != 1 {
+			t.Errorf("story %s (%s %s %s) posted %d times, want once", s.ID, s.Country, s.Action, s.Service, posted[s.ID])
+		}
+		if rec, err := pdb.Alert("all", s.ID); err != nil || rec.State != store.AlertSent || rec.Attempts != 1 {
+			t.Errorf("alert of story %s: %+v, %v; want sent at the first attempt", s.ID, rec, err)
+		}
+		delete(posted, s.ID)
+	}
+	if len(posted) > 0 {
+		t.Errorf("posted stories the database does not hold: %v", posted)
+	}
+	// Which worker took which job is River's choice: say, not require.
+	for i, w := range []*process{w1, w2} {
+		t.Logf("worker %d posted alerts after %d jobs", i+1, strings.Count(w.stderr.String(), "msg=alerts"))
+	}
+}
+
+// awaitLog waits until p has logged want, or has ended.
+func awaitLog(t *testing.T, p *process, want string) {
+	t.Helper()
+	failsafe := time.NewTimer(2 * time.Minute)
+	defer failsafe.Stop()
+	for {
+		changed := p.stderr.changes()
+		if strings.Contains(p.stderr.String(), want) {
+			return
+		}
+		select {
+		case <-changed:
+		case <-p.done:
+			t.Fatalf("%s ended without logging %q:\n%s", p.cmd.Args, want, p.stderr.String())
+		case <-failsafe.C:
+			t.Fatalf("%s did not log %q in 2 minutes:\n%s", p.cmd.Args, want, p.stderr.String())
+		}
+	}
 }
