@@ -149,7 +149,6 @@ func TestPostgresNotSupported(t *testing.T) {
 	}
 	for _, args := range [][]string{
 		{"run", "--config", config},
-		{"reextract"},
 		{"check"},
 		{"backup", filepath.Join(dir, "backup.db")},
 	} {
