@@ -15,20 +15,13 @@ import (
 )
 
 // Store is what a Notifier reads stories from and records deliveries in:
-// *store.DB, or Visits for a file opened per call.
+// *store.DB or *pgstore.DB, or Visits for a file opened per call. Its
+// alert records keep a story from being posted twice by a rule, however
+// many runs or workers notify at once.
 type Store interface {
 	Stories(f store.StoryFilter) ([]store.Story, error)
 	Story(id string) (store.Story, []event.Record, error)
-	Alerts(rule string) ([]store.AlertRecord, error)
-	ClaimAlert(rule, story string, at time.Time) (store.AlertRecord, bool, error)
-	ResendAlert(rule, story string, at, staleBefore time.Time) (store.AlertRecord, error)
-	ExpireAlertClaims(rule string, staleBefore, at time.Time) ([]store.AlertRecord, error)
-	FinishAlert(rule, story string, state store.AlertState, lastError string, at time.Time) (store.AlertRecord, error)
-	AlertsCovered() (time.Time, error)
-	SetAlertsCovered(t time.Time) error
-	AlertsHeld(rule string) (time.Time, error)
-	HoldAlerts(rule string, t time.Time) error
-	ReleaseAlerts(rule string) error
+	store.AlertStore
 }
 
 // Notifier posts the stories of a run to the webhooks of the rules that

@@ -41,6 +41,16 @@ func (v visits) ClaimAlert(rule, story string, at time.Time) (rec store.AlertRec
 	return rec, ok, err
 }
 
+func (v visits) Alert(rule, story string) (rec store.AlertRecord, err error) {
+	err = v.read(func(db *store.DB) error { rec, err = db.Alert(rule, story); return err })
+	return rec, err
+}
+
+func (v visits) ClearAlerts(rule, story string, states []store.AlertState, at time.Time) (out []store.AlertRecord, err error) {
+	err = v.h.Do(func(db *store.DB) error { out, err = db.ClearAlerts(rule, story, states, at); return err })
+	return out, err
+}
+
 func (v visits) ResendAlert(rule, story string, at, staleBefore time.Time) (rec store.AlertRecord, err error) {
 	err = v.h.Do(func(db *store.DB) error { rec, err = db.ResendAlert(rule, story, at, staleBefore); return err })
 	return rec, err

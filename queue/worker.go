@@ -54,6 +54,13 @@ type Worker struct {
 	// Done, when set, is told of each job the process has worked,
 	// whatever its outcome.
 	Done func(Result)
+	// Alerts, when set, is called after each feed job whose data is
+	// stored, with the time the job began, to post the stories it made
+	// or changed, as run does after its feeds. Several workers call it
+	// at once; the alert records of the database keep each story from
+	// being posted twice (see store.AlertStore). Its error is logged:
+	// the job is done, and the next job's call tries what failed again.
+	Alerts func(ctx context.Context, since time.Time) error
 }
 
 // Result is what one job did.
@@ -261,6 +268,7 @@ type feedWorker struct {
 func (fw *feedWorker) Work(ctx context.Context, job *river.Job[FeedArgs]) error {
 	w := fw.w
 	feed := job.Args.Feed()
+	began := time.Now()
 	st := newJobStore(ctx, w.DB, job, func(b store.Batch) bool { return len(b.Feeds) > 0 })
 	r := &pipeline.Runner{
 		Fetcher:     w.Fetcher,
@@ -273,6 +281,11 @@ func (fw *feedWorker) Work(ctx context.Context, job *river.Job[FeedArgs]) error 
 	res := Result{Kind: job.Kind, Name: feed.URL, NewArticles: sum.NewArticles, NewEvents: sum.NewEvents}
 	if err != nil {
 		res.Err = fmt.Errorf("feed %s: %w", feed.URL, err)
+	}
+	if res.Err == nil && st.isCompleted() && w.Alerts != nil {
+		if err := w.Alerts(ctx, began); err != nil {
+			w.Logger.Error("alerts after the job failed; the next job tries them again", "job", job.ID, "feed", feed.URL, "err", err)
+		}
 	}
 	return w.finish(ctx, res, st.isCompleted())
 }

@@ -14,8 +14,8 @@ import (
 // events and feed states and answer the same filters in the same order,
 // which package store/storetest checks against each.
 //
-// Alerts, stats and the checks and repairs of a file are methods of *DB
-// alone for now.
+// Both also keep alert records (AlertStore); the checks and repairs of a
+// file are methods of *DB alone.
 type Store interface {
 	Reader
 	StoryReader
@@ -105,7 +105,57 @@ type Writer interface {
 	Save(b Batch) (SaveStats, error)
 }
 
-var _ Store = (*DB)(nil)
+// AlertStore records, per alert rule and story, what became of the
+// alert, so that each story is posted once by a rule however many runs
+// (or workers) try: a claim is exclusive across processes. See the
+// methods of *DB for each promise; package store/storetest checks that
+// both stores keep them.
+type AlertStore interface {
+	// ClaimAlert takes the alert of rule for story if it was never
+	// tried, failed or was queued, and returns the new record and true;
+	// of several callers at once, in any processes, at most one is
+	// given true. Otherwise it returns the stored record and false.
+	ClaimAlert(rule, story string, at time.Time) (AlertRecord, bool, error)
+	// FinishAlert records how a claimed delivery ended; an alert not
+	// being sent gives ErrAlertNotClaimed.
+	FinishAlert(rule, story string, state AlertState, lastError string, at time.Time) (AlertRecord, error)
+	// ResendAlert claims the alert whatever became of it, unless a claim
+	// taken at or after staleBefore holds it (ErrAlertInFlight).
+	ResendAlert(rule, story string, at, staleBefore time.Time) (AlertRecord, error)
+	// ExpireAlertClaims turns claims taken before staleBefore into
+	// AlertUnknown and returns them.
+	ExpireAlertClaims(rule string, staleBefore, at time.Time) ([]AlertRecord, error)
+	// ClearAlerts queues the alerts in one of states again and returns
+	// them as they were.
+	ClearAlerts(rule, story string, states []AlertState, at time.Time) ([]AlertRecord, error)
+	// Alert returns one record, or an error wrapping ErrNotFound.
+	Alert(rule, story string) (AlertRecord, error)
+	// Alerts returns the records of rule (every rule when empty) ordered
+	// by rule and then story id, bytewise.
+	Alerts(rule string) ([]AlertRecord, error)
+	// AlertsCovered and SetAlertsCovered keep the time up to which
+	// every story made has been considered for alerts; it never moves
+	// back.
+	AlertsCovered() (time.Time, error)
+	SetAlertsCovered(t time.Time) error
+	// AlertsHeld, HoldAlerts and ReleaseAlerts keep, per rule, the time
+	// from which a rule missed stories; of two holds the earlier stands.
+	AlertsHeld(rule string) (time.Time, error)
+	HoldAlerts(rule string, t time.Time) error
+	ReleaseAlerts(rule string) error
+}
+
+// CheckAlertKey checks the rule and story of an alert as every
+// AlertStore does: neither empty, and neither holding a NUL byte.
+func CheckAlertKey(rule, story string) error {
+	_, err := alertKey(rule, story)
+	return err
+}
+
+var (
+	_ Store      = (*DB)(nil)
+	_ AlertStore = (*DB)(nil)
+)
 
 // CheckArticle checks an article and its events as every Store's Save
 // does before it writes anything, and returns copies of the events with

@@ -21,6 +21,7 @@ import (
 	"github.com/policywatch/policywatch/config"
 	"github.com/policywatch/policywatch/pipeline"
 	"github.com/policywatch/policywatch/store"
+	"github.com/policywatch/policywatch/store/pgstore"
 )
 
 func (a *app) alertsCmd() *cobra.Command {
@@ -194,7 +195,7 @@ or could not be reached, and 2 when there is no rule of that name.`,
 			if err != nil {
 				return err
 			}
-			msg, from := a.sampleMessage(r)
+			msg, from := a.sampleMessage(cmd.Context(), r)
 			n := &alert.Notifier{Client: alert.NewClient(timeout), Attempts: 1, Logger: log}
 			res := n.Send(cmd.Context(), r, msg)
 
@@ -217,11 +218,11 @@ or could not be reached, and 2 when there is no rule of that name.`,
 
 // sampleMessage is what alerts test posts: the newest stored story the
 // rule matches, or a made-up one; from says which, for the user.
-func (a *app) sampleMessage(r alert.Rule) (alert.Message, string) {
+func (a *app) sampleMessage(ctx context.Context, r alert.Rule) (alert.Message, string) {
 	made := func(why string) (alert.Message, string) {
 		return alert.Sample(r, time.Now()), "a made-up story (" + why + ")"
 	}
-	db, err := a.openRead()
+	db, err := a.openReader(ctx)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return made("no database at " + a.dbPath + " yet")
@@ -282,12 +283,11 @@ are shown too, marked as such.`,
 					}
 				}
 			}
-			db, err := a.openRead()
-			if err != nil {
+			var recs []store.AlertRecord
+			err := a.withAlerts(cmd.Context(), false, func(db alert.Store) (err error) {
+				recs, err = db.Alerts("")
 				return err
-			}
-			defer db.Close()
-			recs, err := db.Alerts("")
+			})
 			if err != nil {
 				return err
 			}
@@ -419,6 +419,44 @@ func describeAlertState(r store.AlertRecord, now time.Time) string {
 	return string(r.State)
 }
 
+// alertStore opens what alerts resend posts through: the file, opened
+// for each call as during a run (see alert.Visits), or the PostgreSQL
+// database a postgres:// URL names. done releases it.
+func (a *app) alertStore(ctx context.Context) (st alert.Store, done func() error, err error) {
+	if pgstore.IsURL(a.dbPath) {
+		db, err := pgstore.Open(ctx, a.dbPath)
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, db.Close, nil
+	}
+	return alert.Visits(store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second}}), func() error { return nil }, nil
+}
+
+// withAlerts calls fn with the database's stories and alert records: the
+// file opened once for the whole call, read-only unless write, or the
+// PostgreSQL database a postgres:// URL names.
+func (a *app) withAlerts(ctx context.Context, write bool, fn func(alert.Store) error) error {
+	if pgstore.IsURL(a.dbPath) {
+		db, err := pgstore.Open(ctx, a.dbPath)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return fn(db)
+	}
+	if !write {
+		db, err := a.openRead()
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return fn(db)
+	}
+	h := store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second}}
+	return h.Do(func(db *store.DB) error { return fn(db) })
+}
+
 // alertsAfterRun posts the alerts of a run that started at since, or
 // with no rules only marks its stories as handled, so that rules added
 // later do not post them. The rules skipped as broken are held, so that
@@ -427,6 +465,11 @@ func describeAlertState(r store.AlertRecord, now time.Time) string {
 // webhook is slow.
 func (a *app) alertsAfterRun(ctx context.Context, rules alert.Rules, skipped []skippedRule, since time.Time, log *slog.Logger) (*alert.Report, error) {
 	st := alert.Visits(store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second}})
+	return notifyAlerts(ctx, st, rules, skipped, since, log)
+}
+
+// notifyAlerts is alertsAfterRun on any store: a worker's PostgreSQL.
+func notifyAlerts(ctx context.Context, st alert.Store, rules alert.Rules, skipped []skippedRule, since time.Time, log *slog.Logger) (*alert.Report, error) {
 	var held []string
 	for _, sk := range skipped {
 		if sk.section() {
@@ -658,7 +701,7 @@ unknown, as in a run), and 2 when there is no such rule or story.`,
 			if err != nil {
 				return err
 			}
-			id, err := a.alertStory(r.Name, args[1])
+			id, err := a.alertStory(cmd.Context(), r.Name, args[1])
 			if err != nil {
 				return err
 			}
@@ -666,7 +709,11 @@ unknown, as in a run), and 2 when there is no such rule or story.`,
 			if err != nil {
 				return err
 			}
-			st := alert.Visits(store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second}})
+			st, done, err := a.alertStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
 			n := &alert.Notifier{Client: alert.NewClient(timeout), Store: st, Logger: log}
 			d, err := n.Resend(cmd.Context(), r, id)
 			if errors.Is(err, store.ErrAlertInFlight) {
@@ -694,20 +741,22 @@ unknown, as in a run), and 2 when there is no such rule or story.`,
 
 // alertStory finds the story a command names for a rule: a stored story
 // id, or the start of the story id of one of the rule's alerts.
-func (a *app) alertStory(rule, arg string) (string, error) {
-	db, err := a.openRead()
-	if err != nil {
-		return "", err
-	}
-	defer db.Close()
-	if _, _, err := db.Story(arg); err == nil {
-		return arg, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return "", err
-	}
-	recs, err := db.Alerts(rule)
-	if err != nil {
-		return "", err
+func (a *app) alertStory(ctx context.Context, rule, arg string) (string, error) {
+	var recs []store.AlertRecord
+	found := false
+	err := a.withAlerts(ctx, false, func(db alert.Store) error {
+		if _, _, err := db.Story(arg); err == nil {
+			found = true
+			return nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		var err error
+		recs, err = db.Alerts(rule)
+		return err
+	})
+	if err != nil || found {
+		return arg, err
 	}
 	return matchAlertStory(recs, rule, arg)
 }
@@ -765,12 +814,13 @@ again), and nor are those a run is posting at that moment.`,
 			if unknown {
 				states = append(states, store.AlertUnknown)
 			}
-			if _, err := os.Stat(a.dbPath); err != nil {
-				return fmt.Errorf("alerts clear: %w", err)
+			if !pgstore.IsURL(a.dbPath) {
+				if _, err := os.Stat(a.dbPath); err != nil {
+					return fmt.Errorf("alerts clear: %w", err)
+				}
 			}
 			var cleared []store.AlertRecord
-			h := store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second}}
-			err := h.Do(func(db *store.DB) error {
+			err := a.withAlerts(cmd.Context(), true, func(db alert.Store) error {
 				now := time.Now()
 				if story != "" {
 					recs, err := db.Alerts(rule)

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/policywatch/policywatch/alert"
 	"github.com/policywatch/policywatch/backfill"
 	"github.com/policywatch/policywatch/config"
 	"github.com/policywatch/policywatch/ingest"
@@ -145,6 +147,7 @@ type workerOptions struct {
 	rescueAfter time.Duration
 	grace       time.Duration
 	noPrefilter bool
+	noAlerts    bool
 }
 
 func (a *app) workerCmd() *cobra.Command {
@@ -172,8 +175,11 @@ On SIGINT or SIGTERM the worker takes no more jobs, gives its running ones
 --grace to finish, cancels those still running (they go back to the queue at
 once, for another worker) and exits 0.
 
-Workers keep no stories and post no alerts yet; fetch settings (user agent,
-politeness, allow_private) come from --config, whose feeds are not used.
+After each feed job, the worker posts the alerts of the alerts section of
+--config for the stories the job made or changed, as run does after its feeds:
+the alert records in the database keep a story from being posted twice by a
+rule, however many workers run. Fetch settings (user agent, politeness,
+allow_private) come from --config too; its feeds are not used.
 Politeness to a site holds within one worker process, not across them.
 
 Exit codes:
@@ -194,6 +200,13 @@ Exit codes:
 			cfg, err := fetchConfig(cmd, o.config)
 			if err != nil {
 				return err
+			}
+			var rules alert.Rules
+			var skipped []skippedRule
+			if _, statErr := os.Stat(o.config); !o.noAlerts && (statErr == nil || cmd.Flags().Changed("config")) {
+				if rules, skipped, err = a.alertRules(o.config); err != nil {
+					return err
+				}
 			}
 			if o.concurrency > 0 {
 				cfg.Concurrency = o.concurrency
@@ -223,6 +236,23 @@ Exit codes:
 				RescueAfter: o.rescueAfter,
 				Grace:       o.grace,
 			}
+			for _, sk := range skipped {
+				log.Warn("alert rule skipped", "rule", sk.Rule, "line", sk.Line, "err", sk.Error)
+			}
+			w.Alerts = func(context.Context, time.Time) error {
+				// As run --no-alerts: later workers do not post these.
+				return alert.Skip(db, time.Now())
+			}
+			if !o.noAlerts {
+				w.Alerts = func(ctx context.Context, since time.Time) error {
+					rep, err := notifyAlerts(ctx, db, rules, skipped, since, log)
+					if rep != nil {
+						t := rep.Totals()
+						log.Info("alerts", "since", since, "sent", t.Sent, "failed", t.Failed, "gave_up", t.GaveUp, "unknown", t.Unknown)
+					}
+					return err
+				}
+			}
 			if !o.noPrefilter {
 				if w.Prefilter, err = x.Prefilter(); err != nil {
 					return err
@@ -238,6 +268,7 @@ Exit codes:
 	f.DurationVar(&o.jobTimeout, "job-timeout", 30*time.Minute, "stop and retry a job that runs longer")
 	f.DurationVar(&o.rescueAfter, "rescue-after", time.Hour, "give a job still marked running after this long (its worker died) to another worker")
 	f.DurationVar(&o.grace, "grace", 30*time.Second, "on SIGINT or SIGTERM, how long running jobs may take to finish before they are cancelled and go back to the queue")
+	f.BoolVar(&o.noAlerts, "no-alerts", false, "store the jobs' stories without posting alerts; later workers and runs do not post them either")
 	f.BoolVar(&o.noPrefilter, "no-prefilter", false, "WARC jobs extract every article, not only those that name a place, a service and an action word")
 	return cmd
 }

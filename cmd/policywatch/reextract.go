@@ -15,6 +15,7 @@ import (
 	"github.com/policywatch/policywatch/extract"
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/store"
+	"github.com/policywatch/policywatch/store/pgstore"
 )
 
 type reextractOptions struct {
@@ -43,7 +44,8 @@ reextract, are skipped (--all reads them too). Articles are read and stored
 in batches (--batch), one transaction each, so a reextract that is stopped or
 killed keeps what it did, and the next one goes on from there. The database
 is held only while a batch is read or stored, so queries, 'serve' and a
-nightly run get in between.
+nightly run get in between. With --db postgres://… it reextracts the articles
+of that database the same way, a transaction per batch, while workers run.
 
 Filters choose the articles: --feed by the article's feed, --since and --until
 by its publication date, --country, --service and --action by the events
@@ -72,27 +74,34 @@ The summary says how many events were added, removed and changed.`,
 			if err != nil {
 				return err
 			}
-			if from, upgraded, err := a.upgradeStore(showProgress, log); err != nil {
-				return err
-			} else if upgraded {
-				fmt.Fprintf(a.stderr, "%s.\n", upgradedSummary(a.dbPath, from))
+			var visit func(write bool, fn func(reextractDB) error) error
+			if pgstore.IsURL(a.dbPath) {
+				db, err := pgstore.Open(cmd.Context(), a.dbPath)
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				visit = func(_ bool, fn func(reextractDB) error) error { return fn(db) }
+			} else {
+				if from, upgraded, err := a.upgradeStore(showProgress, log); err != nil {
+					return err
+				} else if upgraded {
+					fmt.Fprintf(a.stderr, "%s.\n", upgradedSummary(a.dbPath, from))
+				}
+				// A missing file is an error to explain, not a database to make.
+				db, err := a.openRead()
+				if err != nil {
+					return err
+				}
+				db.Close()
+				visit = fileVisits(store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second,
+					Progress: upgradeProgress(a.stderr, showProgress, log, a.dbPath)}})
 			}
-			// A missing file is an error to explain, not a database to make.
-			db, err := a.openRead()
-			if err != nil {
-				return err
-			}
-			db.Close()
 			x, err := newExtractor()
 			if err != nil {
 				return err
 			}
-			r := reextractor{
-				db: store.Handle{Path: a.dbPath, Options: store.Options{Timeout: 30 * time.Second,
-					Progress: upgradeProgress(a.stderr, showProgress, log, a.dbPath)}},
-				x:   x,
-				log: log,
-			}
+			r := reextractor{visit: visit, x: x, log: log}
 			if showProgress {
 				r.progress = &progressBar{w: a.stderr}
 			}
@@ -155,10 +164,31 @@ type reextractSummary struct {
 	Interrupted bool          `json:"interrupted,omitempty"`
 }
 
+// reextractDB is what a reextract reads and writes: *store.DB or
+// *pgstore.DB.
+type reextractDB interface {
+	ArticlesToRead(r store.Reading) (ids []string, current int, err error)
+	Article(id string) (ingest.Article, error)
+	Save(b store.Batch) (store.SaveStats, error)
+	Stories(f store.StoryFilter) ([]store.Story, error)
+	AlertsCovered() (time.Time, error)
+	SetAlertsCovered(t time.Time) error
+}
+
+// fileVisits opens the file for each visit, read-only unless write, as a
+// run does: queries, serve and a nightly run get in between batches.
+func fileVisits(h store.Handle) func(write bool, fn func(reextractDB) error) error {
+	return func(write bool, fn func(reextractDB) error) error {
+		v := h
+		v.Options.ReadOnly = !write
+		return v.Do(func(db *store.DB) error { return fn(db) })
+	}
+}
+
 // reextractor runs an extractor over stored articles, a batch at a
-// time, visiting the file per batch as a run does.
+// time, visiting the database per batch.
 type reextractor struct {
-	db       store.Handle
+	visit    func(write bool, fn func(reextractDB) error) error
 	x        *extract.Extractor
 	log      *slog.Logger
 	progress *progressBar
@@ -170,7 +200,7 @@ func (r *reextractor) run(ctx context.Context, sel store.Reading, batch int) (re
 	var ids []string
 	var holdAlerts bool
 	// Read-write: an older file gets its extractor index here, once.
-	err := r.db.Do(func(db *store.DB) error {
+	err := r.visit(true, func(db reextractDB) error {
 		var err error
 		if ids, sum.Current, err = db.ArticlesToRead(sel); err != nil {
 			return err
@@ -188,14 +218,12 @@ func (r *reextractor) run(ctx context.Context, sel store.Reading, batch int) (re
 		defer r.progress.Finish()
 	}
 	total := len(ids)
-	ro := r.db
-	ro.Options.ReadOnly = true
 	for len(ids) > 0 && ctx.Err() == nil {
 		n := min(batch, len(ids))
 		part := ids[:n]
 		ids = ids[n:]
 		var articles []ingest.Article
-		err := ro.Do(func(db *store.DB) error {
+		err := r.visit(false, func(db reextractDB) error {
 			for _, id := range part {
 				a, err := db.Article(id)
 				if err != nil {
@@ -213,7 +241,7 @@ func (r *reextractor) run(ctx context.Context, sel store.Reading, batch int) (re
 			break // interrupted before the first article of the batch
 		}
 		var st store.SaveStats
-		err = r.db.Do(func(db *store.DB) error {
+		err = r.visit(true, func(db reextractDB) error {
 			if st, err = db.Save(b); err != nil {
 				return err
 			}
@@ -286,7 +314,7 @@ func (r *reextractor) extractOne(a ingest.Article) []event.Event {
 // (nothing then looks back before a run's own start), nor when stories
 // made since they last were are still waiting, which a stopped run
 // leaves, and which the next run must still post.
-func alertsCanBeHeld(db *store.DB) (bool, error) {
+func alertsCanBeHeld(db reextractDB) (bool, error) {
 	covered, err := db.AlertsCovered()
 	if err != nil || covered.IsZero() {
 		return false, err

@@ -37,6 +37,21 @@ const oldVersion = "v0.0.1+data.000000000000"
 // articles and, by article id, the events the current extractor finds.
 func weakStore(t *testing.T, path string) ([]ingest.Article, map[string][]event.Event) {
 	t.Helper()
+	b, articles, want := weakBatch(t)
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Save(b); err != nil {
+		t.Fatal(err)
+	}
+	return articles, want
+}
+
+// weakBatch is what weakStore saves.
+func weakBatch(t *testing.T) (store.Batch, []ingest.Article, map[string][]event.Event) {
+	t.Helper()
 	x, err := newExtractor()
 	if err != nil {
 		t.Fatal(err)
@@ -103,15 +118,7 @@ func weakStore(t *testing.T, path string) ([]ingest.Article, map[string][]event.
 		}
 		b.Articles = append(b.Articles, ae)
 	}
-	db, err := store.Open(path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Save(b); err != nil {
-		t.Fatal(err)
-	}
-	return articles, want
+	return b, articles, want
 }
 
 // expectedChanges counts what bringing the stored events to want must do.

@@ -69,7 +69,7 @@ bundled corpus. The nightly job is 'policywatch run'; researchers use
 		dbDefault = v
 	}
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.dbPath, "db", dbDefault, "database file, or postgres:// URL for query, export, stats, serve, enqueue and worker (env POLICYWATCH_DB)")
+	pf.StringVar(&a.dbPath, "db", dbDefault, "database file, or postgres:// URL for query, export, stats, serve, alerts, reextract, enqueue and worker (env POLICYWATCH_DB)")
 	pf.StringVar(&a.logLevel, "log-level", "", "log level: debug, info, warn, error (default info, or warn while a progress bar is shown)")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
 
@@ -155,8 +155,10 @@ func (a *app) openReader(ctx context.Context) (store.Store, error) {
 // noDatabase commands use none. Every other command needs a bbolt file
 // for now.
 var (
-	postgresCommands = map[string]bool{"query": true, "export": true, "stats": true, "serve": true, "enqueue": true, "worker": true}
-	noDatabase       = map[string]bool{"version": true, "eval": true, "extract": true, "help": true}
+	postgresCommands = map[string]bool{"query": true, "export": true, "stats": true, "serve": true, "enqueue": true, "worker": true,
+		"alerts": true, "alerts list": true, "alerts test": true, "alerts status": true, "alerts resend": true, "alerts clear": true,
+		"reextract": true}
+	noDatabase = map[string]bool{"version": true, "eval": true, "extract": true, "help": true}
 )
 
 // checkDatabase refuses a PostgreSQL URL for a command that would take
@@ -169,7 +171,7 @@ func (a *app) checkDatabase(cmd *cobra.Command) error {
 	if postgresCommands[name] || noDatabase[strings.Fields(name)[0]] {
 		return nil
 	}
-	return usagef("%s does not support PostgreSQL yet: give --db a database file (query, export, stats, serve, enqueue and worker work on PostgreSQL)", name)
+	return usagef("%s does not support PostgreSQL yet: give --db a database file (query, export, stats, serve, alerts, reextract, enqueue and worker work on PostgreSQL)", name)
 }
 
 // isTerminal reports whether w is an interactive terminal.

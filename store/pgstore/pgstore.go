@@ -19,7 +19,10 @@
 // reads their stories. The story window is store.DefaultStoryWindow.
 // Stats are counted by the server, and agree with the bbolt store's.
 //
-// It keeps no alerts yet: those are methods of the bbolt store alone.
+// It keeps alert records too (store.AlertStore), in the tables alerts,
+// alerts_covered and alerts_held: a claim is one statement under the row
+// lock of its (rule, story), so that however many runs or workers notify
+// at once, each story is posted once by each rule.
 //
 // PostgreSQL's text holds neither NUL bytes nor invalid UTF-8, which a
 // page may have: Save stores U+FFFD in their place.

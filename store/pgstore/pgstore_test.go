@@ -171,3 +171,16 @@ func TestStoreInterface(t *testing.T) {
 		return db
 	})
 }
+
+// TestAlertClaimAcrossHandles: stores opened apart on one database, as
+// two worker processes open it, each with callers claiming the same
+// alerts at once; each alert is claimed once in all.
+func TestAlertClaimAcrossHandles(t *testing.T) {
+	a, dsn := openTest(t)
+	b, err := Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	storetest.ClaimRace(t, []store.AlertStore{a, b})
+}

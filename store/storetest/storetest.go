@@ -60,6 +60,13 @@ func Run(t *testing.T, open Open) {
 		{"StoriesFilter", testStoriesFilter},
 		{"StoriesBruteForce", testStoriesBruteForce},
 		{"DemoCorpusStories", testDemoCorpusStories},
+		{"AlertsLifecycle", testAlertsLifecycle},
+		{"AlertsList", testAlertsList},
+		{"AlertsExpire", testAlertsExpire},
+		{"AlertsResend", testAlertsResend},
+		{"AlertsClear", testAlertsClear},
+		{"AlertsCoveredHeld", testAlertsCoveredHeld},
+		{"AlertsClaimRace", testAlertsClaimRace},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
 	}
