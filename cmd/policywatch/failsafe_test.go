@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Memory failsafes. The tests of this package use some hundreds of
+// megabytes, and the processes they start less; yet the kernel once
+// killed this test binary at 24 GB, leaving only "signal: killed" to go
+// on. A test or command that grows without end now fails instead, and
+// says where: the binary prints every goroutine's stack and exits, a
+// child is sent SIGQUIT, which makes a Go program print its stacks on
+// its standard error, where the test that started it reads them.
+const (
+	// heapLimit is the most heap this binary may hold. The race
+	// detector keeps several times as much memory again beside it.
+	heapLimit = 2 << 30
+	// childLimit is the most resident memory a process the tests start
+	// may have.
+	childLimit = 2 << 30
+	// memoryPoll is how often memory is looked at: a loop that only
+	// appends grows by hundreds of megabytes a second.
+	memoryPoll = 100 * time.Millisecond
+)
+
+// watchHeap calls over, once, when the heap's objects pass limit bytes,
+// looking every interval, until stop is called.
+func watchHeap(limit uint64, interval time.Duration, over func(heap uint64)) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			metrics.Read(sample)
+			if heap := sample[0].Value.Uint64(); heap > limit {
+				over(heap)
+				return
+			}
+		}
+	})
+	var once sync.Once
+	return func() { once.Do(func() { close(done); wg.Wait() }) }
+}
+
+// heapExceeded ends the test binary with every goroutine's stack once its
+// heap passed the limit: the goroutine that grows it cannot be stopped
+// from outside, and the machine's memory is shared. The PostgreSQL
+// server is stopped first, which the tests' end would have done.
+func heapExceeded(heap uint64) {
+	fmt.Fprintf(os.Stderr, "\nFAIL: the test binary's heap reached %d MB, past the failsafe of %d MB: a test or the command it runs grows without end. Every goroutine's stack:\n\n",
+		heap>>20, uint64(heapLimit)>>20)
+	pprof.Lookup("goroutine").WriteTo(os.Stderr, 2)
+	if err := pg.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	bin.remove()
+	os.Exit(3)
+}
+
+// watchChild sends p SIGQUIT if its resident memory passes limit bytes,
+// looking every interval until done is closed. It reads /proc, so it
+// watches only where there is one (Linux), which is where CI runs.
+func watchChild(p *os.Process, limit uint64, interval time.Duration, done <-chan struct{}) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	statm := "/proc/" + strconv.Itoa(p.Pid) + "/statm"
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+		}
+		rss, ok := residentBytes(statm)
+		if !ok {
+			return
+		}
+		if rss > limit {
+			fmt.Fprintf(os.Stderr, "failsafe: process %d (%s) has %d MB resident, past %d MB: sending SIGQUIT, which prints its stacks\n",
+				p.Pid, statm, rss>>20, limit>>20)
+			p.Signal(syscall.SIGQUIT)
+			return
+		}
+	}
+}
+
+// residentBytes reads the resident set of a process from its
+// /proc/PID/statm (the second field, in pages).
+func residentBytes(statm string) (uint64, bool) {
+	b, err := os.ReadFile(statm)
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0, false
+	}
+	pages, err := strconv.ParseUint(f[1], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return pages * uint64(os.Getpagesize()), true
+}
+
+// runWatched runs cmd to its end, as cmd.Run would, sending it SIGQUIT
+// if it passes limit bytes resident.
+func runWatched(cmd *exec.Cmd, limit uint64) error {
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go watchChild(cmd.Process, limit, memoryPoll, done)
+	return cmd.Wait()
+}
+
+// The heap failsafe fires once the heap passes its limit, and not before.
+// Not parallel: the other tests' allocations would move the heap.
+func TestWatchHeap(t *testing.T) {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	limit := sample[0].Value.Uint64() + 64<<20
+	over := make(chan uint64, 1)
+	stop := watchHeap(limit, time.Millisecond, func(heap uint64) { over <- heap })
+	defer stop()
+	select {
+	case heap := <-over:
+		t.Fatalf("fired at %d MB, under the limit of %d MB", heap>>20, limit>>20)
+	case <-time.After(50 * time.Millisecond):
+	}
+	grown := make([]byte, 128<<20)
+	select {
+	case heap := <-over:
+		if heap <= limit {
+			t.Errorf("fired at %d MB, under the limit of %d MB", heap>>20, limit>>20)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("did not fire with the heap %d MB over its limit", len(grown)>>20)
+	}
+	runtime.KeepAlive(grown)
+}
+
+// A child past its limit is sent SIGQUIT and prints its stacks. The child
+// is this test binary, run again to grow.
+func TestWatchChild(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("POLICYWATCH_TEST_GROW") != "" {
+		return // the child's part is in TestMain's growChild
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestWatchChild$")
+	cmd.Env = append(os.Environ(), "POLICYWATCH_TEST_GROW=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdin, err := cmd.StdinPipe() // the child waits on it, and ends when it closes
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	done := make(chan error, 1)
+	go func() { done <- runWatched(cmd, 256<<20) }()
+	select {
+	case err = <-done:
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("the child was not stopped in 2 minutes:\n%s", stderr.String())
+	}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signaled() || !strings.Contains(stderr.String(), "SIGQUIT") || !strings.Contains(stderr.String(), "goroutine ") {
+		t.Errorf("the child ended with %v; want it to print its stacks on SIGQUIT:\n%.2000s", err, stderr.String())
+	}
+}
+
+// growChild is TestWatchChild's child: it holds 512 MB and waits.
+func growChild() {
+	b := make([]byte, 512<<20)
+	for i := range b {
+		if i%4096 == 0 {
+			b[i] = 1 // resident, not only reserved
+		}
+	}
+	io.Copy(io.Discard, os.Stdin)
+	runtime.KeepAlive(b)
+	os.Exit(0)
+}
