@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -731,5 +733,62 @@ func TestRecoverEventInvalidUTF8(t *testing.T) {
 	}
 	if rep, err := Check(to, Options{}); err != nil || !rep.OK() {
 		t.Errorf("check of the recovered file: %+v, %v", rep.Problems, err)
+	}
+}
+
+// A branch page whose first child pointer names the page itself, as a
+// flipped byte of a pointer can make it, sends bbolt's cursor over the
+// same keys again and again. A scan gathered them without end (a day's
+// events, then every event); it now reports the damage. Reading the
+// file must not eat the machine's memory before the fix either: past a
+// bound the test binary ends, with every goroutine's stack.
+func TestPageCycleIsDamage(t *testing.T) {
+	raw := fixtureFile(t)
+	pf := pageOf(t, raw)
+	var branch uint64
+	for _, id := range bucketPages(t, raw, "events") {
+		if p, err := pf.page(id, flagBranch|flagLeaf); err == nil && nativeEndian.Uint16(p[8:]) == flagBranch {
+			branch = id
+			break
+		}
+	}
+	if branch == 0 {
+		t.Fatal("the fixture's events have no branch page")
+	}
+	at := int(branch)*testPageSize + pageHeaderSize
+	nativeEndian.PutUint64(raw[at+8:], branch) // element 0's child: the page itself
+	path := writeFixture(t, func([]byte) []byte { return raw })
+
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			if metrics.Read(sample); sample[0].Value.Uint64() > 2<<30 {
+				debug.SetTraceback("all")
+				panic("TestPageCycleIsDamage: reading a file whose pages point back up the tree grows the heap past 2 GB")
+			}
+		}
+	}()
+	db, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, f := range []Filter{{}, {Since: "2016"}, {Until: "2018"}} {
+		evs, err := db.Events(f)
+		if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "out of order") {
+			t.Errorf("Events(%+v): %d events, error %v; want the damage reported", f, len(evs), err)
+		}
+	}
+	n := 0
+	err = db.EachEvent(Filter{}, func(event.Record) error { n++; return nil })
+	if !errors.Is(err, ErrDamaged) {
+		t.Errorf("EachEvent: %d events, error %v; want the damage reported", n, err)
 	}
 }
