@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 		once.Do(func() { x, xErr = extract.New() })
 		return x, xErr
 	}
-	stop := watchHeap(heapLimit, memoryPoll, heapExceeded)
+	stop := watchMemory(heapBytes, heapLimit, memoryPoll, heapExceeded)
 	code := pg.Run(m)
 	stop()
 	bin.remove()

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -36,13 +37,20 @@ const (
 	memoryPoll = 100 * time.Millisecond
 )
 
-// watchHeap calls over, once, when the heap's objects pass limit bytes,
-// looking every interval, until stop is called.
-func watchHeap(limit uint64, interval time.Duration, over func(heap uint64)) (stop func()) {
+// heapBytes is the size of the heap's objects, read without stopping
+// the program.
+func heapBytes() uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	return sample[0].Value.Uint64()
+}
+
+// watchMemory calls over, once, when size passes limit bytes, looking
+// every interval, until stop is called.
+func watchMemory(size func() uint64, limit uint64, interval time.Duration, over func(size uint64)) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 		tick := time.NewTicker(interval)
 		defer tick.Stop()
 		for {
@@ -51,9 +59,8 @@ func watchHeap(limit uint64, interval time.Duration, over func(heap uint64)) (st
 				return
 			case <-tick.C:
 			}
-			metrics.Read(sample)
-			if heap := sample[0].Value.Uint64(); heap > limit {
-				over(heap)
+			if n := size(); n > limit {
+				over(n)
 				return
 			}
 		}
@@ -133,31 +140,35 @@ func runWatched(cmd *exec.Cmd, limit uint64) error {
 	return cmd.Wait()
 }
 
-// The heap failsafe fires once the heap passes its limit, and not before.
-// Not parallel: the other tests' allocations would move the heap.
-func TestWatchHeap(t *testing.T) {
-	runtime.GC() // what earlier tests left is not counted against the margin
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(sample)
-	limit := sample[0].Value.Uint64() + 32<<20
-	over := make(chan uint64, 1)
-	stop := watchHeap(limit, time.Millisecond, func(heap uint64) { over <- heap })
+// The failsafe fires once memory passes its limit, and only once.
+func TestWatchMemory(t *testing.T) {
+	t.Parallel()
+	if n := heapBytes(); n == 0 {
+		t.Fatal("the heap reads as empty")
+	}
+	var size atomic.Uint64
+	size.Store(100)
+	fired := make(chan uint64, 2)
+	stop := watchMemory(size.Load, 1000, time.Millisecond, func(n uint64) { fired <- n })
 	defer stop()
 	select {
-	case heap := <-over:
-		t.Fatalf("fired at %d MB, under the limit of %d MB", heap>>20, limit>>20)
-	case <-time.After(50 * time.Millisecond):
+	case n := <-fired:
+		t.Fatalf("fired at %d, under the limit", n)
+	case <-time.After(20 * time.Millisecond):
 	}
-	grown := make([]byte, 64<<20)
+	size.Store(1001)
 	select {
-	case heap := <-over:
-		if heap <= limit {
-			t.Errorf("fired at %d MB, under the limit of %d MB", heap>>20, limit>>20)
+	case n := <-fired:
+		if n != 1001 {
+			t.Errorf("fired at %d, want 1001", n)
 		}
 	case <-time.After(2 * time.Minute):
-		t.Fatalf("did not fire with the heap %d MB over its limit", len(grown)>>20)
+		t.Fatal("did not fire past the limit")
 	}
-	runtime.KeepAlive(grown)
+	stop()
+	if len(fired) != 0 {
+		t.Error("fired twice")
+	}
 }
 
 // A child past its limit is sent SIGQUIT and prints its stacks. The child
