@@ -253,6 +253,24 @@ func (q *query) plan(tx *bbolt.Tx) access {
 	return best
 }
 
+// forward reports damaged pages when a cursor's step forward, k, did not
+// move past the key before it, prev (nil at the start): see
+// revScan.next.
+func forward(prev, k []byte) error {
+	if prev != nil && bytes.Compare(k, prev) <= 0 {
+		return corrupt("key %q came after %q: the pages are out of order", k, prev)
+	}
+	return nil
+}
+
+// backward is forward for a step back: k must come before prev.
+func backward(prev, k []byte) error {
+	if prev != nil && bytes.Compare(k, prev) >= 0 {
+		return corrupt("key %q came after %q walking back: the pages are out of order", k, prev)
+	}
+	return nil
+}
+
 // countKeys counts the keys a would scan, giving up once past limit
 // (when limit >= 0).
 func countKeys(tx *bbolt.Tx, a access, limit int) int {
@@ -261,10 +279,8 @@ func countKeys(tx *bbolt.Tx, a access, limit int) int {
 	for _, r := range a.ranges {
 		var prev []byte
 		for k, _ := c.Seek(r.lo); r.contains(k); k, _ = c.Next() {
-			if prev != nil && bytes.Compare(k, prev) <= 0 {
-				// Damaged pages (see revScan.next): a count has only to
-				// end; the scan reports them.
-				return n
+			if forward(prev, k) != nil {
+				return n // the scan reports the damage; a count has only to end
 			}
 			prev = k
 			n++
@@ -313,10 +329,11 @@ func (s *revScan) set(k, v []byte) {
 // the scan would end early, as if there were no more.
 func (s *revScan) next() {
 	k, v := s.c.Prev()
-	if k != nil && bytes.Compare(k, s.k) >= 0 {
-		s.err = corrupt("key %q came after %q walking back: the pages are out of order", k, s.k)
-		s.k, s.v = nil, nil
-		return
+	if k != nil {
+		if s.err = backward(s.k, k); s.err != nil {
+			s.k, s.v = nil, nil
+			return
+		}
 	}
 	s.set(k, v)
 }
