@@ -149,7 +149,7 @@ func start(t *testing.T, args ...string) *process {
 		t.Fatal(err)
 	}
 	go func() { p.err = p.cmd.Wait(); close(p.done) }()
-	go watchChild(p.cmd.Process, childLimit, memoryPoll, p.done)
+	go watchChild(p.cmd.Process, childLimit, memoryPoll, p.done, sayStderr)
 	t.Cleanup(func() {
 		p.cmd.Process.Kill()
 		<-p.done

@@ -85,9 +85,10 @@ func heapExceeded(heap uint64) {
 }
 
 // watchChild sends p SIGQUIT if its resident memory passes limit bytes,
-// looking every interval until done is closed. It reads /proc, so it
-// watches only where there is one (Linux), which is where CI runs.
-func watchChild(p *os.Process, limit uint64, interval time.Duration, done <-chan struct{}) {
+// looking every interval until done is closed, and says so with say. It
+// reads /proc, so it watches only where there is one (Linux), which is
+// where CI runs.
+func watchChild(p *os.Process, limit uint64, interval time.Duration, done <-chan struct{}, say func(format string, args ...any)) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	statm := "/proc/" + strconv.Itoa(p.Pid) + "/statm"
@@ -102,13 +103,18 @@ func watchChild(p *os.Process, limit uint64, interval time.Duration, done <-chan
 			return
 		}
 		if rss > limit {
-			fmt.Fprintf(os.Stderr, "failsafe: process %d (%s) has %d MB resident, past %d MB: sending SIGQUIT, which prints its stacks\n",
-				p.Pid, statm, rss>>20, limit>>20)
+			say("failsafe: process %d has %d MB resident, past %d MB: sending it SIGQUIT, which prints its stacks on its standard error",
+				p.Pid, rss>>20, limit>>20)
 			p.Signal(syscall.SIGQUIT)
 			return
 		}
 	}
 }
+
+// sayStderr is watchChild's say for a child a test reports on later,
+// when the child's stderr is read: the test binary's standard error
+// tells at once.
+func sayStderr(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
 
 // residentBytes reads the resident set of a process from its
 // /proc/PID/statm (the second field, in pages).
@@ -128,15 +134,14 @@ func residentBytes(statm string) (uint64, bool) {
 	return pages * uint64(os.Getpagesize()), true
 }
 
-// runWatched runs cmd to its end, as cmd.Run would, sending it SIGQUIT
-// if it passes limit bytes resident.
-func runWatched(cmd *exec.Cmd, limit uint64) error {
+// runWatched runs cmd to its end, as cmd.Run would, under watchChild.
+func runWatched(cmd *exec.Cmd, limit uint64, say func(format string, args ...any)) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
 	done := make(chan struct{})
 	defer close(done)
-	go watchChild(cmd.Process, limit, memoryPoll, done)
+	go watchChild(cmd.Process, limit, memoryPoll, done, say)
 	return cmd.Wait()
 }
 
@@ -188,7 +193,7 @@ func TestWatchChild(t *testing.T) {
 	}
 	defer stdin.Close()
 	done := make(chan error, 1)
-	go func() { done <- runWatched(cmd, 256<<20) }()
+	go func() { done <- runWatched(cmd, 256<<20, t.Logf) }()
 	select {
 	case err = <-done:
 	case <-time.After(2 * time.Minute):

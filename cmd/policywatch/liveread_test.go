@@ -104,7 +104,7 @@ func command(bin string, args ...string) ([]byte, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "POLICYWATCH_DB=")
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := runWatched(cmd, childLimit); err != nil {
+	if err := runWatched(cmd, childLimit, sayStderr); err != nil {
 		return nil, fmt.Errorf("%s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return stdout.Bytes(), nil
