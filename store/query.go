@@ -325,7 +325,8 @@ func (s *revScan) set(k, v []byte) {
 // one means damaged pages: bbolt follows a page's child pointers as they
 // are, and one that points back up the tree makes the cursor go over
 // the same keys again and again, without end.
-// Checked before the range: keys gone over again may lie outside it, and
+//
+// It is checked before the range: keys gone over again may lie outside it, and
 // the scan would end early, as if there were no more.
 func (s *revScan) next() {
 	k, v := s.c.Prev()

@@ -188,9 +188,13 @@ func tripleStories(tx *bbolt.Tx, q *query, f StoryFilter) ([]Story, error) {
 	for _, prefix := range prefixes {
 		var prev []byte
 		k, _ := c.Seek(prefix)
-		for k != nil && bytes.HasPrefix(k, prefix) {
+		for k != nil {
+			// Before the prefix, as revScan.next checks before its range.
 			if err := forward(prev, k); err != nil {
 				return nil, fmt.Errorf("%s: %w", bucketIdxStoryTriple, err)
+			}
+			if !bytes.HasPrefix(k, prefix) {
+				break
 			}
 			prev = k
 			parts := bytes.SplitN(k, []byte{0}, 4)
