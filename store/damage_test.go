@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -731,5 +733,97 @@ func TestRecoverEventInvalidUTF8(t *testing.T) {
 	}
 	if rep, err := Check(to, Options{}); err != nil || !rep.OK() {
 		t.Errorf("check of the recovered file: %+v, %v", rep.Problems, err)
+	}
+}
+
+// A branch page whose first child pointer names the page itself, as a
+// flipped byte of a pointer can make it, sends bbolt's cursor over the
+// same keys again and again. A scan gathered them without end (a day's
+// events, then every event or story); it now reports the damage. Reading
+// the file must not eat the machine's memory before the fix either: past
+// a bound the test binary ends, with every goroutine's stack.
+func TestPageCycleIsDamage(t *testing.T) {
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			if metrics.Read(sample); sample[0].Value.Uint64() > 2<<30 {
+				debug.SetTraceback("all")
+				panic("TestPageCycleIsDamage: reading a file whose pages point back up the tree grows the heap past 2 GB")
+			}
+		}
+	}()
+	all := func(f Filter) func(db *DB) (int, error) {
+		return func(db *DB) (int, error) {
+			evs, err := db.Events(f)
+			return len(evs), err
+		}
+	}
+	stories := func(f StoryFilter) func(db *DB) (int, error) {
+		return func(db *DB) (int, error) {
+			list, err := db.Stories(f)
+			return len(list), err
+		}
+	}
+	// Which element of the branch page points back: not one a read's
+	// Seek goes down, where bbolt would recurse until the stack
+	// overflows, which only bbolt could prevent. Events are scanned from
+	// the newest back, through element 0 last; idx_story_last from its
+	// newest back too, and the others from their first key on, through
+	// element 1 after 0.
+	for _, tt := range []struct {
+		bucket string
+		elem   int
+		reads  map[string]func(*DB) (int, error)
+	}{
+		{"events", 0, map[string]func(*DB) (int, error){
+			"events":            all(Filter{}),
+			"events since 2016": all(Filter{Since: "2016"}),
+			"events until 2018": all(Filter{Until: "2018"}),
+			"each event": func(db *DB) (n int, err error) {
+				return n, db.EachEvent(Filter{}, func(event.Record) error { n++; return nil })
+			},
+		}},
+		{"idx_story_last", 1, map[string]func(*DB) (int, error){
+			"stories": stories(StoryFilter{}),
+		}},
+		{"idx_story_updated", 1, map[string]func(*DB) (int, error){
+			"changed stories": stories(StoryFilter{ChangedSince: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}),
+		}},
+	} {
+		t.Run(tt.bucket, func(t *testing.T) {
+			raw := fixtureFile(t)
+			pf := pageOf(t, raw)
+			var branch uint64
+			for _, id := range bucketPages(t, raw, tt.bucket) {
+				if p, err := pf.page(id, flagBranch|flagLeaf); err == nil && nativeEndian.Uint16(p[8:]) == flagBranch {
+					branch = id
+					break
+				}
+			}
+			if branch == 0 {
+				t.Fatalf("the fixture's %s has no branch page", tt.bucket)
+			}
+			at := int(branch)*testPageSize + pageHeaderSize + tt.elem*elementSize
+			nativeEndian.PutUint64(raw[at+8:], branch) // the element's child: the page itself
+			path := writeFixture(t, func([]byte) []byte { return raw })
+			db, err := Open(path, Options{ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			for what, read := range tt.reads {
+				n, err := read(db)
+				if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "out of order") {
+					t.Errorf("%s: %d read, error %v; want the damage reported", what, n, err)
+				}
+			}
+		})
 	}
 }

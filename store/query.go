@@ -253,13 +253,36 @@ func (q *query) plan(tx *bbolt.Tx) access {
 	return best
 }
 
+// forward reports damaged pages when a cursor's step forward, k, did not
+// move past the key before it, prev (nil at the start): see
+// revScan.next.
+func forward(prev, k []byte) error {
+	if prev != nil && bytes.Compare(k, prev) <= 0 {
+		return corrupt("key %q came after %q: the pages are out of order", k, prev)
+	}
+	return nil
+}
+
+// backward is forward for a step back: k must come before prev.
+func backward(prev, k []byte) error {
+	if prev != nil && bytes.Compare(k, prev) >= 0 {
+		return corrupt("key %q came after %q walking back: the pages are out of order", k, prev)
+	}
+	return nil
+}
+
 // countKeys counts the keys a would scan, giving up once past limit
 // (when limit >= 0).
 func countKeys(tx *bbolt.Tx, a access, limit int) int {
 	n := 0
 	c := tx.Bucket(a.bucket).Cursor()
 	for _, r := range a.ranges {
+		var prev []byte
 		for k, _ := c.Seek(r.lo); r.contains(k); k, _ = c.Next() {
+			if forward(prev, k) != nil {
+				return n // the scan reports the damage; a count has only to end
+			}
+			prev = k
 			n++
 			if limit >= 0 && n > limit {
 				return n
@@ -271,10 +294,11 @@ func countKeys(tx *bbolt.Tx, a access, limit int) int {
 
 // revScan walks one range from its newest key back.
 type revScan struct {
-	c *bbolt.Cursor
-	r keyRange
-	k []byte // current key, nil when done
-	v []byte // its value
+	c   *bbolt.Cursor
+	r   keyRange
+	k   []byte // current key, nil when done
+	v   []byte // its value
+	err error  // why it ended early: the bucket's pages are damaged
 }
 
 func newRevScan(b *bbolt.Bucket, r keyRange) *revScan {
@@ -297,7 +321,23 @@ func (s *revScan) set(k, v []byte) {
 	}
 }
 
-func (s *revScan) next() { s.set(s.c.Prev()) }
+// next steps back to the key before. A key that is not before the last
+// one means damaged pages: bbolt follows a page's child pointers as they
+// are, and one that points back up the tree makes the cursor go over
+// the same keys again and again, without end.
+//
+// It is checked before the range: keys gone over again may lie outside it, and
+// the scan would end early, as if there were no more.
+func (s *revScan) next() {
+	k, v := s.c.Prev()
+	if k != nil {
+		if s.err = backward(s.k, k); s.err != nil {
+			s.k, s.v = nil, nil
+			return
+		}
+	}
+	s.set(k, v)
+}
 
 // follower reads events in the descending key order of a scan through
 // one cursor. The events bucket is in date order, as every index is
@@ -466,7 +506,9 @@ func (db *DB) scan(f Filter, release bool, expect func(n int), fn func(event.Rec
 			if q.match(&e.Event, dayDate) {
 				day = append(day, e)
 			}
-			s.next()
+			if s.next(); s.err != nil {
+				return fmt.Errorf("%s: %w", a.bucket, s.err)
+			}
 		}
 		return flush()
 	})

@@ -62,7 +62,12 @@ func (db *DB) Stories(f StoryFilter) ([]Story, error) {
 			day = day[:0]
 		}
 		c := tx.Bucket(bucketIdxStoryLast).Cursor()
+		var prev []byte
 		for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
+			if err := backward(prev, k); err != nil {
+				return fmt.Errorf("%s: %w", bucketIdxStoryLast, err)
+			}
+			prev = k
 			date, id, ok := bytes.Cut(k, []byte{0})
 			if !ok {
 				return corrupt("%s: malformed key %q", bucketIdxStoryLast, k)
@@ -114,7 +119,12 @@ func changedStories(tx *bbolt.Tx, q *query, f StoryFilter) ([]Story, error) {
 	var out []Story
 	from := []byte(f.ChangedSince.UTC().Format(updatedLayout))
 	c := tx.Bucket(bucketIdxStoryUpdated).Cursor()
+	var prev []byte
 	for k, _ := c.Seek(from); k != nil; k, _ = c.Next() {
+		if err := forward(prev, k); err != nil {
+			return nil, fmt.Errorf("%s: %w", bucketIdxStoryUpdated, err)
+		}
+		prev = k
 		_, id, ok := bytes.Cut(k, []byte{0})
 		if !ok {
 			return nil, corrupt("%s: malformed key %q", bucketIdxStoryUpdated, k)
@@ -176,8 +186,17 @@ func tripleStories(tx *bbolt.Tx, q *query, f StoryFilter) ([]Story, error) {
 	var out []Story
 	c := tx.Bucket(bucketIdxStoryTriple).Cursor()
 	for _, prefix := range prefixes {
+		var prev []byte
 		k, _ := c.Seek(prefix)
-		for k != nil && bytes.HasPrefix(k, prefix) {
+		for k != nil {
+			// Before the prefix, as revScan.next checks before its range.
+			if err := forward(prev, k); err != nil {
+				return nil, fmt.Errorf("%s: %w", bucketIdxStoryTriple, err)
+			}
+			if !bytes.HasPrefix(k, prefix) {
+				break
+			}
+			prev = k
 			parts := bytes.SplitN(k, []byte{0}, 4)
 			if len(parts) != 4 {
 				return nil, corrupt("%s: malformed key %q", bucketIdxStoryTriple, k)

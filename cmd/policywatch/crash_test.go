@@ -31,6 +31,9 @@ import (
 var crashSeed = flag.Uint64("crashseed", 0, "seed of TestRunSurvivesSIGKILL's kill points (0: from the clock)")
 
 func TestMain(m *testing.M) {
+	if os.Getenv("POLICYWATCH_TEST_GROW") != "" {
+		growChild()
+	}
 	flag.Parse()
 	// Every command run in this process shares one extractor, which is
 	// safe for concurrent use; the policywatch binary still builds its own.
@@ -41,7 +44,9 @@ func TestMain(m *testing.M) {
 		once.Do(func() { x, xErr = extract.New() })
 		return x, xErr
 	}
+	stop := watchMemory(heapBytes, heapLimit, memoryPoll, heapExceeded)
 	code := pg.Run(m)
+	stop()
 	bin.remove()
 	os.Exit(code)
 }
@@ -144,6 +149,7 @@ func start(t *testing.T, args ...string) *process {
 		t.Fatal(err)
 	}
 	go func() { p.err = p.cmd.Wait(); close(p.done) }()
+	go watchChild(p.cmd.Process, childLimit, memoryPoll, p.done, sayStderr)
 	t.Cleanup(func() {
 		p.cmd.Process.Kill()
 		<-p.done

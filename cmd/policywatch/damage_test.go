@@ -14,13 +14,16 @@ import (
 	"github.com/policywatch/policywatch/ingest"
 	"github.com/policywatch/policywatch/internal/race"
 	"github.com/policywatch/policywatch/store"
+	"go.etcd.io/bbolt"
 )
 
 // bigDB makes a database of some hundred articles, large enough that
-// its buckets span pages, and returns its path.
+// its buckets span pages, and returns its path. Its pages land the same
+// on nearly every run (see canonicalCopy), so that a test damaging given
+// bytes damages the same records each time.
 func bigDB(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "policywatch.db")
+	path := filepath.Join(t.TempDir(), "made.db")
 	fillDB(t, path, "events.jsonl")
 	db, err := store.Open(path, store.Options{})
 	if err != nil {
@@ -48,7 +51,59 @@ func bigDB(t *testing.T) string {
 	if _, err := db.Save(b); err != nil {
 		t.Fatal(err)
 	}
-	return path
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	canonical := filepath.Join(t.TempDir(), "policywatch.db")
+	if err := canonicalCopy(path, canonical); err != nil {
+		t.Fatal(err)
+	}
+	return canonical
+}
+
+// canonicalCopy copies the bbolt file at from into a new file at to, one
+// transaction per bucket, in key order. bbolt writes the buckets a
+// transaction touched in map order, so where a store's pages land
+// differs from run to run, and the bytes a seed flips held a record on
+// one run and a page's child pointer on another. Only the times the
+// store stamps still vary, which once in some runs moves where a page
+// splits.
+func canonicalCopy(from, to string) error {
+	src, err := bbolt.Open(from, 0o644, &bbolt.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := bbolt.Open(to, 0o644, nil)
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	var names [][]byte
+	err = src.View(func(tx *bbolt.Tx) error {
+		return tx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
+			names = append(names, bytes.Clone(name))
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		err := dst.Update(func(dtx *bbolt.Tx) error {
+			b, err := dtx.CreateBucket(name)
+			if err != nil {
+				return err
+			}
+			return src.View(func(stx *bbolt.Tx) error {
+				return stx.Bucket(name).ForEach(b.Put)
+			})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return dst.Close()
 }
 
 // readCommands are the commands that only read the database.

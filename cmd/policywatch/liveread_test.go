@@ -100,15 +100,14 @@ func (h *pageHold) midRun(r *reader) {
 // command runs the binary and returns its standard output, or an error
 // with its exit code and standard error.
 func command(bin string, args ...string) ([]byte, error) {
-	var stderr bytes.Buffer
+	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "POLICYWATCH_DB=")
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := runWatched(cmd, childLimit, sayStderr); err != nil {
 		return nil, fmt.Errorf("%s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
-	return out, nil
+	return stdout.Bytes(), nil
 }
 
 // getJSON gets url and decodes its JSON answer into v; anything but 200

@@ -291,3 +291,37 @@ func BenchmarkNewDatabase(b *testing.B) {
 		s.NewDatabase(b)
 	}
 }
+
+// TestSharedStop: a binary that must end early (a test's failsafe) stops
+// the server inside Run, and Run then has nothing left to stop.
+func TestSharedStop(t *testing.T) {
+	var sh Shared
+	t.Cleanup(func() {
+		if sh.srv != nil {
+			sh.srv.Stop()
+		}
+	})
+	var dsn, dir string
+	code := sh.Run(runner(func() int {
+		dsn = sh.Database(t)
+		dir = sh.srv.dir
+		if err := sh.Stop(); err != nil {
+			t.Errorf("Stop: %v", err)
+		}
+		return 0
+	}))
+	if code != 0 {
+		t.Errorf("Run returned %d after Stop, want 0", code)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the server's directory %s is still there after Stop (err %v)", dir, err)
+	}
+	ctx := t.Context()
+	if conn, err := pgx.Connect(ctx, dsn); err == nil {
+		conn.Close(ctx)
+		t.Errorf("connected to %q after Stop", dsn)
+	}
+	if err := sh.Stop(); err != nil {
+		t.Errorf("a second Stop: %v", err)
+	}
+}

@@ -58,6 +58,20 @@ func (sh *Shared) Run(m Runner) int {
 	return code
 }
 
+// Stop stops the server now, if one was started, for a test binary that
+// must end before Run returns; a later Database fails.
+func (sh *Shared) Stop() error {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sh.running = false
+	if sh.srv == nil {
+		return nil
+	}
+	err := sh.srv.Stop()
+	sh.srv = nil
+	return err
+}
+
 // Database creates an empty database on the shared server, starting it
 // first if no test has yet, and returns its DSN. It skips t when the
 // server's binaries are absent, saying how to install them.
