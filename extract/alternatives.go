@@ -49,18 +49,34 @@ func (x *Extractor) alternatives(a *analysis, groups map[triple][]decision, orde
 
 // actionFeatures names what the keep model reads of an event's action
 // besides its cue: whether it is an alternative, and of what, and the
-// hint words of its sentences paired with its action.
-func (x *Extractor) actionFeatures(k triple, g []decision, alts map[triple]triple) []string {
+// hint words of its sentences (hintWords) paired with its action.
+func actionFeatures(k triple, hints []string, alts map[triple]triple) []string {
 	var out []string
 	if from, ok := alts[k]; ok {
 		out = append(out, "alt", "alt="+string(from.action)+">"+string(k.action))
 	}
+	for _, w := range hints {
+		out = append(out, "hint="+w+"|"+string(k.action))
+	}
+	return out
+}
+
+// hintWords returns the action hint words of the sentences of g, each
+// once, in the order they first stand. A group and its alternatives share
+// their decisions, so merge reads them once for all.
+func (x *Extractor) hintWords(g []decision) []string {
+	var out []string
+	var seenSent *sentence
 	seen := make(map[string]bool)
 	for _, d := range g {
+		if d.sent == seenSent {
+			continue // a sentence's decisions mostly stand together; a later repeat adds no word
+		}
+		seenSent = d.sent
 		for _, t := range d.sent.toks {
 			if x.lex.words.actionHints[t.lower] && !seen[t.lower] {
 				seen[t.lower] = true
-				out = append(out, "hint="+t.lower+"|"+string(k.action))
+				out = append(out, t.lower)
 			}
 		}
 	}

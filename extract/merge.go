@@ -42,6 +42,7 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 	dropSummaryConflicts(a.trace, groups)
 	foldPartialBlocks(a.trace, groups, &order)
 	alts := x.alternatives(a, groups, &order)
+	hints := make(map[triple][]string) // by the group an alternative stands for
 
 	dates := make(map[triple]date)
 	dateRules := make(map[triple]string)
@@ -102,7 +103,16 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 		}
 		f := features(g, k.action)
 		fs := x.eventFeatures(k, g, f)
-		fs = append(fs, x.actionFeatures(k, g, alts)...)
+		src := k
+		if from, ok := alts[k]; ok {
+			src = from
+		}
+		h, ok := hints[src]
+		if !ok {
+			h = x.hintWords(g)
+			hints[src] = h
+		}
+		fs = append(fs, actionFeatures(k, h, alts)...)
 		keep, conf := x.keep(fs)
 		if a.collect != nil {
 			*a.collect = append(*a.collect, Candidate{Features: fs})
