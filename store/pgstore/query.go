@@ -121,39 +121,66 @@ func eventWhere(f store.Filter) (string, []any, store.Filter, error) {
 	if err != nil {
 		return "", nil, store.Filter{}, err
 	}
-	var (
-		where []string
-		args  []any
-	)
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
+	var c conds
+	c.triple("", n)
+	if len(n.Feeds) > 0 {
+		c.add("feed = ANY(" + c.arg(clean(n.Feeds)) + ")")
 	}
-	for _, c := range []struct {
-		column string
+	// Always compared, as the bbolt store compares every event's
+	// confidence.
+	c.spanAndConfidence("", "date_start", "date_end", n)
+	if n.Text != "" {
+		c.add("EXISTS (SELECT 1 FROM unnest(search) AS s WHERE strpos(s, " + c.arg(cleanString(n.Text)) + ") > 0)")
+	}
+	return c.String(), c.args, n, nil
+}
+
+// conds is a WHERE clause being built: its conditions, joined by AND,
+// and their numbered arguments.
+type conds struct {
+	where []string
+	args  []any
+}
+
+// arg adds an argument and returns its placeholder.
+func (c *conds) arg(v any) string {
+	c.args = append(c.args, v)
+	return "$" + strconv.Itoa(len(c.args))
+}
+
+func (c *conds) add(cond string) { c.where = append(c.where, cond) }
+
+func (c *conds) String() string { return strings.Join(c.where, " AND ") }
+
+// triple adds the filter's countries, services and actions, on columns
+// named with prefix, as events and stories both have them.
+func (c *conds) triple(prefix string, n store.Filter) {
+	for _, col := range []struct {
+		name   string
 		values []string
 	}{
-		{"country", n.Countries}, {"service", n.Services}, {"action", n.Actions}, {"feed", n.Feeds},
+		{"country", n.Countries}, {"service", n.Services}, {"action", n.Actions},
 	} {
-		if len(c.values) > 0 {
-			where = append(where, c.column+" = ANY("+arg(clean(c.values))+")")
+		if len(col.values) > 0 {
+			c.add(prefix + col.name + " = ANY(" + c.arg(clean(col.values)) + ")")
 		}
 	}
+}
+
+// spanAndConfidence adds the filter's dates, on the columns of the first
+// and the last day of what is filtered (an event's date, a story's span),
+// which must overlap them, and its lowest confidence.
+func (c *conds) spanAndConfidence(prefix, start, end string, n store.Filter) {
 	if n.Since != "" {
-		where = append(where, "date_end >= "+arg(n.Since)+"::date")
+		c.add(prefix + end + " >= " + c.arg(n.Since) + "::date")
 	}
 	if n.Until != "" {
-		where = append(where, "date_start <= "+arg(n.Until)+"::date")
+		c.add(prefix + start + " <= " + c.arg(n.Until) + "::date")
 	}
 	if n.Since != "" && n.Until != "" && n.Since > n.Until {
-		where = append(where, "false")
+		c.add("false")
 	}
-	// Always, as the bbolt store compares every event's confidence.
-	where = append(where, "confidence >= "+arg(n.MinConfidence))
-	if n.Text != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM unnest(search) AS s WHERE strpos(s, "+arg(cleanString(n.Text))+") > 0)")
-	}
-	return strings.Join(where, " AND "), args, n, nil
+	c.add(prefix + "confidence >= " + c.arg(n.MinConfidence))
 }
 
 // Stats counts the events matching f as the bbolt store's Stats does,

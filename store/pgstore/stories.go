@@ -3,8 +3,6 @@ package pgstore
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -25,53 +23,28 @@ func (db *DB) Stories(f store.StoryFilter) ([]store.Story, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stories %s: %w", db.name, err)
 	}
-	var (
-		where []string
-		args  []any
-	)
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	for _, c := range []struct {
-		column string
-		values []string
-	}{
-		{"country", n.Countries}, {"service", n.Services}, {"action", n.Actions},
-	} {
-		if len(c.values) > 0 {
-			where = append(where, "s."+c.column+" = ANY("+arg(clean(c.values))+")")
-		}
-	}
+	var c conds
+	c.triple("s.", n)
 	if len(n.Feeds) > 0 {
-		where = append(where, "s.feeds && "+arg(clean(n.Feeds))+"::text[]")
+		c.add("s.feeds && " + c.arg(clean(n.Feeds)) + "::text[]")
 	}
-	if n.Since != "" {
-		where = append(where, "s.last_end >= "+arg(n.Since)+"::date")
-	}
-	if n.Until != "" {
-		where = append(where, "s.first_start <= "+arg(n.Until)+"::date")
-	}
-	if n.Since != "" && n.Until != "" && n.Since > n.Until {
-		where = append(where, "false")
-	}
-	where = append(where, "s.confidence >= "+arg(n.MinConfidence))
+	c.spanAndConfidence("s.", "first_start", "last_end", n)
 	if !f.CreatedAfter.IsZero() {
-		where = append(where, "s.created > "+arg(f.CreatedAfter))
+		c.add("s.created > " + c.arg(f.CreatedAfter))
 	}
 	if !f.ChangedSince.IsZero() {
-		where = append(where, "s.updated >= "+arg(f.ChangedSince))
+		c.add("s.updated >= " + c.arg(f.ChangedSince))
 	}
 	if n.Text != "" {
-		where = append(where, `EXISTS (SELECT 1 FROM story_events m JOIN events e ON e.id = m.event_id
-	WHERE m.story_id = s.id AND EXISTS (SELECT 1 FROM unnest(e.search) AS t WHERE strpos(t, `+arg(cleanString(n.Text))+`) > 0))`)
+		c.add(`EXISTS (SELECT 1 FROM story_events m JOIN events e ON e.id = m.event_id
+	WHERE m.story_id = s.id AND EXISTS (SELECT 1 FROM unnest(e.search) AS t WHERE strpos(t, ` + c.arg(cleanString(n.Text)) + `) > 0))`)
 	}
-	sql := "SELECT " + storyColumns + ", " + storyEventIDs + " FROM stories s WHERE " + strings.Join(where, " AND ") +
+	sql := "SELECT " + storyColumns + ", " + storyEventIDs + " FROM stories s WHERE " + c.String() +
 		" ORDER BY s.last_start DESC, s.created DESC, s.id"
 	if n.Limit > 0 {
-		sql += " LIMIT " + arg(n.Limit)
+		sql += " LIMIT " + c.arg(n.Limit)
 	}
-	rows, err := db.pool.Query(callContext(), sql, args...)
+	rows, err := db.pool.Query(callContext(), sql, c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("stories %s: %w", db.name, err)
 	}
