@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -67,6 +68,32 @@ func (WARCArgs) Kind() string { return "policywatch_warc" }
 
 // InsertOpts makes a WARC file's job unique by its name.
 func (WARCArgs) InsertOpts() river.InsertOpts { return insertOpts }
+
+// AlertArgs is the job of posting the alerts of the stories stored by a
+// feed job. The feed job inserts it in the transaction that stores its
+// last records, so the alerts of what a job stored are posted even when
+// its worker dies before posting them: River gives the alert job to
+// another worker, as it gives a dead worker's feed job.
+type AlertArgs struct {
+	// Feed is the URL of the feed job's feed, for the logs.
+	Feed string `json:"feed"`
+	// Since is when the feed job's first stored record may have been
+	// stamped: the start of its attempt, or when it was queued if an
+	// earlier attempt may have stored some of its records.
+	Since time.Time `json:"since"`
+}
+
+// Kind names alert jobs in River's table.
+func (AlertArgs) Kind() string { return "policywatch_alerts" }
+
+// InsertOpts puts alert jobs in their own queue, which only workers that
+// post alerts work (policywatch worker without --no-alerts).
+func (AlertArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: AlertQueue, MaxAttempts: 10}
+}
+
+// AlertQueue is the River queue of alert jobs.
+const AlertQueue = "alerts"
 
 // insertOpts make a job unique among those not completed (nor discarded
 // or cancelled): River's default also counts completed jobs, which would

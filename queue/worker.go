@@ -54,12 +54,15 @@ type Worker struct {
 	// Done, when set, is told of each job the process has worked,
 	// whatever its outcome.
 	Done func(Result)
-	// Alerts, when set, is called after each feed job whose data is
-	// stored, with the time the job began, to post the stories it made
-	// or changed, as run does after its feeds. Several workers call it
-	// at once; the alert records of the database keep each story from
-	// being posted twice (see store.AlertStore). Its error is logged:
-	// the job is done, and the next job's call tries what failed again.
+	// Alerts, when set, posts the alerts of the stories stored or changed
+	// since the given time, as run does after its feeds. Each feed job
+	// then queues an alert job (AlertArgs) in the transaction that
+	// completes it, and the worker works the alert jobs of every worker:
+	// what a job stored is alerted even when its worker dies before
+	// posting. Several workers call it at once; the alert records of the
+	// database keep each story from being posted twice (see
+	// store.AlertStore). Its error fails the alert job, which River
+	// retries. Nil: the worker queues and works no alert jobs.
 	Alerts func(ctx context.Context, since time.Time) error
 }
 
@@ -106,12 +109,19 @@ func (w *Worker) Run(ctx context.Context) error {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &feedWorker{w: w})
 	river.AddWorker(workers, &warcWorker{w: w})
+	river.AddWorker(workers, &alertWorker{w: w})
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: w.Jobs}}
+	if w.Alerts != nil {
+		// One at a time: a webhook is not posted faster by workers that
+		// would wait on each other's claims.
+		queues[AlertQueue] = river.QueueConfig{MaxWorkers: 1}
+	}
 	host, _ := os.Hostname()
 	client, err := river.NewClient(riverpgxv5.New(w.DB.Pool()), &river.Config{
 		// Which process holds a job is in its attempted_by: the host and
 		// the process id say which to look at.
 		ID:                   truncate(fmt.Sprintf("%s-%d-%d", host, os.Getpid(), time.Now().UnixMilli()), 100),
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: w.Jobs}},
+		Queues:               queues,
 		Workers:              workers,
 		JobTimeout:           w.JobTimeout,
 		RescueStuckJobsAfter: w.RescueAfter,
@@ -250,10 +260,15 @@ func (s *jobStore) isCompleted() bool {
 	return s.completed
 }
 
-func newJobStore[T river.JobArgs](ctx context.Context, db *pgstore.DB, job *river.Job[T], last func(store.Batch) bool) *jobStore {
+func newJobStore[T river.JobArgs](ctx context.Context, db *pgstore.DB, job *river.Job[T], last func(store.Batch) bool, then ...river.JobArgs) *jobStore {
 	return &jobStore{db: db, ctx: ctx, last: last, complete: func(ctx context.Context, tx pgx.Tx) error {
 		if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
 			return fmt.Errorf("complete job %d: %w", job.ID, err)
+		}
+		for _, args := range then {
+			if _, err := river.ClientFromContext[pgx.Tx](ctx).InsertTx(ctx, tx, args, nil); err != nil {
+				return fmt.Errorf("queue the %s job after job %d: %w", args.Kind(), job.ID, err)
+			}
 		}
 		return nil
 	}}
@@ -268,8 +283,17 @@ type feedWorker struct {
 func (fw *feedWorker) Work(ctx context.Context, job *river.Job[FeedArgs]) error {
 	w := fw.w
 	feed := job.Args.Feed()
-	began := time.Now()
-	st := newJobStore(ctx, w.DB, job, func(b store.Batch) bool { return len(b.Feeds) > 0 })
+	var then []river.JobArgs
+	if w.Alerts != nil {
+		since := time.Now()
+		if job.Attempt > 1 {
+			// An earlier attempt may have stored some of the feed's
+			// articles before it failed or its worker died.
+			since = job.CreatedAt
+		}
+		then = append(then, AlertArgs{Feed: feed.URL, Since: since})
+	}
+	st := newJobStore(ctx, w.DB, job, func(b store.Batch) bool { return len(b.Feeds) > 0 }, then...)
 	r := &pipeline.Runner{
 		Fetcher:     w.Fetcher,
 		Extractor:   w.Extractor,
@@ -281,11 +305,6 @@ func (fw *feedWorker) Work(ctx context.Context, job *river.Job[FeedArgs]) error 
 	res := Result{Kind: job.Kind, Name: feed.URL, NewArticles: sum.NewArticles, NewEvents: sum.NewEvents}
 	if err != nil {
 		res.Err = fmt.Errorf("feed %s: %w", feed.URL, err)
-	}
-	if res.Err == nil && st.isCompleted() && w.Alerts != nil {
-		if err := w.Alerts(ctx, began); err != nil {
-			w.Logger.Error("alerts after the job failed; the next job tries them again", "job", job.ID, "feed", feed.URL, "err", err)
-		}
 	}
 	return w.finish(ctx, res, st.isCompleted())
 }
@@ -318,4 +337,35 @@ func (ww *warcWorker) Work(ctx context.Context, job *river.Job[WARCArgs]) error 
 		return w.finish(ctx, res, true)
 	}
 	return w.finish(ctx, res, st.isCompleted())
+}
+
+// alertWorker posts the alerts of a feed job.
+type alertWorker struct {
+	river.WorkerDefaults[AlertArgs]
+	w *Worker
+}
+
+func (aw *alertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error {
+	w := aw.w
+	if w.Alerts == nil {
+		// Only a worker that posts alerts works their queue.
+		return fmt.Errorf("alerts of feed %s: this worker posts no alerts", job.Args.Feed)
+	}
+	err := w.Alerts(ctx, job.Args.Since)
+	if err == nil && ctx.Err() != nil {
+		// Stopped before every alert was tried: the job goes back to the
+		// queue for those left, which the alert records know.
+		err = ctx.Err()
+	}
+	if err == nil {
+		// Completed before it is said done, as feed jobs are.
+		err = pgx.BeginFunc(context.WithoutCancel(ctx), w.DB.Pool(), func(tx pgx.Tx) error {
+			_, err := river.JobCompleteTx[*riverpgxv5.Driver](context.WithoutCancel(ctx), tx, job)
+			return err
+		})
+	}
+	if err != nil {
+		err = fmt.Errorf("alerts of feed %s since %s: %w", job.Args.Feed, job.Args.Since.Format(time.RFC3339), err)
+	}
+	return w.finish(ctx, Result{Kind: job.Kind, Name: job.Args.Feed, Err: err}, err == nil)
 }

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/policywatch/policywatch/demo/demotest"
 	"github.com/policywatch/policywatch/store"
@@ -151,8 +154,7 @@ func TestWorkersPostAlertsOnce(t *testing.T) {
 		t.Fatalf("enqueue added %d jobs, want %d", a, nFeeds)
 	}
 	awaitCompleted(t, pgURL, nFeeds, w1, w2)
-	// A job is completed before its alerts are posted; a stopped worker
-	// lets its running jobs finish.
+	// The alert jobs the feed jobs queued are completed too.
 	stopWorker(t, w1)
 	stopWorker(t, w2)
 
@@ -222,4 +224,55 @@ func stampedNow(out string, long time.Time) string {
 		}
 		return "NOW"
 	})
+}
+
+// TestWorkerAlertsOutliveFailure: a feed job's alerts are a job of their
+// own, queued with the feed job's completion, so that what a job stored
+// is alerted even when posting fails after the store: here the database
+// refuses the first claim of an alert, once, as it would a worker that
+// died between the two. River retries the alert job, and every story
+// arrives once.
+func TestWorkerAlertsOutliveFailure(t *testing.T) {
+	t.Parallel()
+	nr := newNewsroom(t, demotest.Options{Feeds: 1, Items: 5})
+	hook := newWebhook(t, http.StatusOK)
+	config := writeConfig(t, nr.Feeds(nr.srv.URL))
+	appendConfig(t, config, "alerts:\n  - name: all\n    new_stories_only: false\n    webhook: {url: \""+hook.URL+"\", format: json}\n")
+
+	pgURL := postgresURL(t)
+	if a, _ := mustEnqueue(t, "--db", pgURL, "--config", config); a != 1 {
+		t.Fatalf("enqueue added %d jobs, want 1", a)
+	}
+	conn, err := pgx.Connect(t.Context(), pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	// A sequence is not rolled back with the claim it refuses.
+	for _, sql := range []string{
+		"CREATE SEQUENCE claims",
+		`CREATE FUNCTION refuse_first_claim() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN IF nextval('claims') = 1 THEN RAISE EXCEPTION 'test refuses the first claim'; END IF; RETURN NEW; END $$`,
+		"CREATE TRIGGER refuse_first_claim BEFORE INSERT ON alerts FOR EACH ROW EXECUTE FUNCTION refuse_first_claim()",
+	} {
+		if _, err := conn.Exec(t.Context(), sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+
+	w := start(t, "worker", "--db", pgURL, "--config", config)
+	awaitCompleted(t, pgURL, 1, w)
+	stopWorker(t, w)
+	if log := w.stderr.String(); !strings.Contains(log, "test refuses the first claim") {
+		t.Errorf("the worker did not log the refused claim:\n%s", log)
+	}
+	var attempt int
+	if err := conn.QueryRow(t.Context(), "SELECT attempt FROM river_job WHERE kind = 'policywatch_alerts'").Scan(&attempt); err != nil {
+		t.Fatal(err)
+	}
+	if attempt != 2 {
+		t.Errorf("the alert job was done at attempt %d, want 2", attempt)
+	}
+
+	postedOnce(t, pgURL, hook)
 }

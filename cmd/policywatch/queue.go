@@ -175,10 +175,13 @@ On SIGINT or SIGTERM the worker takes no more jobs, gives its running ones
 --grace to finish, cancels those still running (they go back to the queue at
 once, for another worker) and exits 0.
 
-After each feed job, the worker posts the alerts of the alerts section of
---config for the stories the job made or changed, as run does after its feeds:
-the alert records in the database keep a story from being posted twice by a
-rule, however many workers run. Fetch settings (user agent, politeness,
+A feed job queues, in the transaction that completes it, an alert job for the
+stories it made or changed; workers without --no-alerts work the alert jobs
+(whichever worker did the feed job), posting them by the alerts section of
+their own --config, as run does after its feeds. A worker that dies before
+posting leaves its alert job to another; the alert records in the database keep
+a story from being posted twice by a rule, however many workers run. Workers
+compare the times they stamp stories with: keep their clocks in sync. Fetch settings (user agent, politeness,
 allow_private) come from --config too; its feeds are not used.
 Politeness to a site holds within one worker process, not across them.
 
@@ -239,11 +242,17 @@ Exit codes:
 			for _, sk := range skipped {
 				log.Warn("alert rule skipped", "rule", sk.Rule, "line", sk.Line, "err", sk.Error)
 			}
-			w.Alerts = func(context.Context, time.Time) error {
-				// As run --no-alerts: later workers do not post these.
-				return alert.Skip(db, time.Now())
-			}
-			if !o.noAlerts {
+			if o.noAlerts {
+				w.Done = func(r queue.Result) {
+					if r.Err != nil || r.Kind != (queue.FeedArgs{}).Kind() {
+						return
+					}
+					// As run --no-alerts: later workers do not post these.
+					if err := alert.Skip(db, time.Now()); err != nil {
+						log.Error("mark the job's stories as not to be alerted", "feed", r.Name, "err", err)
+					}
+				}
+			} else {
 				w.Alerts = func(ctx context.Context, since time.Time) error {
 					rep, err := notifyAlerts(ctx, db, rules, skipped, since, log)
 					if rep != nil {

@@ -26,7 +26,8 @@ import (
 	"github.com/policywatch/policywatch/store/pgstore"
 )
 
-// jobStates counts the queue's jobs by state.
+// jobStates counts the queue's jobs by state, the alert jobs that feed
+// jobs queue apart, as "alerts " and their state.
 func jobStates(t *testing.T, dsn string) map[string]int {
 	t.Helper()
 	conn, err := pgx.Connect(t.Context(), dsn)
@@ -34,7 +35,8 @@ func jobStates(t *testing.T, dsn string) map[string]int {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	rows, err := conn.Query(t.Context(), "SELECT state::text, count(*) FROM river_job GROUP BY state")
+	rows, err := conn.Query(t.Context(), `SELECT CASE WHEN kind = 'policywatch_alerts' THEN 'alerts ' ELSE '' END || state::text, count(*)
+FROM river_job GROUP BY 1`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +60,8 @@ func (l *logSink) changes() <-chan struct{} {
 	return l.changed
 }
 
-// awaitCompleted waits until the queue holds n jobs, all completed. A
+// awaitCompleted waits until the queue holds n feed or WARC jobs, all
+// completed, and the alert jobs the feed jobs queued are completed too. A
 // worker logs each job it has done after the job's transaction commits,
 // so the queue is looked at again whenever a worker writes to its log or
 // ends; the 3 minutes are a failsafe, above the rescue of a killed
@@ -77,7 +80,7 @@ func awaitCompleted(t *testing.T, dsn string, n int, workers ...*process) {
 			}
 		}
 		states := jobStates(t, dsn)
-		if states["completed"] == n && len(states) == 1 {
+		if states["completed"] == n && (len(states) == 1 || len(states) == 2 && states["alerts completed"] > 0) {
 			return
 		}
 		if len(wake) == 0 {
@@ -329,6 +332,10 @@ func TestWorkersSIGKILL(t *testing.T) {
 	hold = true
 	mu.Unlock()
 
+	// The workers alert every story, the killed worker's included.
+	hook := newWebhook(t, http.StatusOK)
+	appendConfig(t, config, "alerts:\n  - name: all\n    new_stories_only: false\n    webhook: {url: \""+hook.URL+"\", format: json}\n")
+
 	pgURL := postgresURL(t)
 	if a, _ := mustEnqueue(t, "--db", pgURL, "--config", config); a != nFeeds {
 		t.Fatalf("enqueue added %d jobs, want %d", a, nFeeds)
@@ -432,6 +439,40 @@ WHERE state = 'running' AND args->>'url' = $1`, feeds[victimFeed].URL).Scan(&job
 		stopWorker(t, w)
 	}
 	sameStore(t, ref, pgURL)
+	postedOnce(t, pgURL, hook)
+}
+
+// postedOnce checks that the webhook got every story the database holds
+// once, and no other.
+func postedOnce(t *testing.T, pgURL string, hook *webhook) {
+	t.Helper()
+	pdb, err := pgstore.Open(t.Context(), pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pdb.Close()
+	stories, err := pdb.Stories(store.StoryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stories) == 0 {
+		t.Fatal("the database holds no stories to alert")
+	}
+	posted := map[string]int{}
+	for _, p := range hook.posts() {
+		s, _ := p["story"].(map[string]any)
+		id, _ := s["id"].(string)
+		posted[id]++
+	}
+	for _, s := range stories {
+		if posted[s.ID] != 1 {
+			t.Errorf("story %s (%s %s %s) posted %d times, want once", s.ID, s.Country, s.Action, s.Service, posted[s.ID])
+		}
+		delete(posted, s.ID)
+	}
+	if len(posted) > 0 {
+		t.Errorf("posted stories the database does not hold: %v", posted)
+	}
 }
 
 // TestWorkerWARC: WARC jobs store what backfill stores from the same
