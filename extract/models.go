@@ -83,11 +83,11 @@ func (x *Extractor) eventFeatures(k triple, g []decision, f []float64) []string 
 		case name == "evidence":
 			out = append(out, "evidence="+strconv.Itoa(int(math.Round(f[i]*3))))
 		case f[i] > 0.5:
-			out = append(out, "f="+name)
+			out = append(out, "f="+name, "f="+name+"|"+string(k.action))
 		}
 	}
 	if svc := x.gaz.Service(k.service); svc != nil {
-		out = append(out, "svc="+svc.Kind)
+		out = append(out, "svc="+svc.Kind, "svc="+svc.Kind+"|"+string(k.action))
 	} else {
 		out = append(out, "svc=unknown")
 	}
