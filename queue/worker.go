@@ -260,18 +260,29 @@ func (s *jobStore) isCompleted() bool {
 	return s.completed
 }
 
-func newJobStore[T river.JobArgs](ctx context.Context, db *pgstore.DB, job *river.Job[T], last func(store.Batch) bool, then ...river.JobArgs) *jobStore {
+// newJobStore is the store of a job's work; then, when not nil, is a job
+// queued in the transaction that completes it.
+func newJobStore[T river.JobArgs](ctx context.Context, db *pgstore.DB, job *river.Job[T], last func(store.Batch) bool, then river.JobArgs) *jobStore {
 	return &jobStore{db: db, ctx: ctx, last: last, complete: func(ctx context.Context, tx pgx.Tx) error {
-		if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
-			return fmt.Errorf("complete job %d: %w", job.ID, err)
+		if err := completeTx(ctx, tx, job); err != nil {
+			return err
 		}
-		for _, args := range then {
-			if _, err := river.ClientFromContext[pgx.Tx](ctx).InsertTx(ctx, tx, args, nil); err != nil {
-				return fmt.Errorf("queue the %s job after job %d: %w", args.Kind(), job.ID, err)
+		if then != nil {
+			if _, err := river.ClientFromContext[pgx.Tx](ctx).InsertTx(ctx, tx, then, nil); err != nil {
+				return fmt.Errorf("queue the %s job after job %d: %w", then.Kind(), job.ID, err)
 			}
 		}
 		return nil
 	}}
+}
+
+// completeTx marks job completed in tx, so that it is done exactly when
+// what tx stores is.
+func completeTx[T river.JobArgs](ctx context.Context, tx pgx.Tx, job *river.Job[T]) error {
+	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
+		return fmt.Errorf("complete job %d: %w", job.ID, err)
+	}
+	return nil
 }
 
 // feedWorker does what run does, for the one feed of its job.
@@ -283,7 +294,7 @@ type feedWorker struct {
 func (fw *feedWorker) Work(ctx context.Context, job *river.Job[FeedArgs]) error {
 	w := fw.w
 	feed := job.Args.Feed()
-	var then []river.JobArgs
+	var alerts river.JobArgs
 	if w.Alerts != nil {
 		since := time.Now()
 		if job.Attempt > 1 {
@@ -291,9 +302,9 @@ func (fw *feedWorker) Work(ctx context.Context, job *river.Job[FeedArgs]) error 
 			// articles before it failed or its worker died.
 			since = job.CreatedAt
 		}
-		then = append(then, AlertArgs{Feed: feed.URL, Since: since})
+		alerts = AlertArgs{Feed: feed.URL, Since: since}
 	}
-	st := newJobStore(ctx, w.DB, job, func(b store.Batch) bool { return len(b.Feeds) > 0 }, then...)
+	st := newJobStore(ctx, w.DB, job, func(b store.Batch) bool { return len(b.Feeds) > 0 }, alerts)
 	r := &pipeline.Runner{
 		Fetcher:     w.Fetcher,
 		Extractor:   w.Extractor,
@@ -317,7 +328,7 @@ type warcWorker struct {
 
 func (ww *warcWorker) Work(ctx context.Context, job *river.Job[WARCArgs]) error {
 	w := ww.w
-	st := newJobStore(ctx, w.DB, job, func(b store.Batch) bool { return len(b.WARCFiles) > 0 })
+	st := newJobStore(ctx, w.DB, job, func(b store.Batch) bool { return len(b.WARCFiles) > 0 }, nil)
 	b := &backfill.Backfiller{
 		Extractor: w.Extractor,
 		Prefilter: w.Prefilter,
@@ -359,10 +370,8 @@ func (aw *alertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) erro
 	}
 	if err == nil {
 		// Completed before it is said done, as feed jobs are.
-		err = pgx.BeginFunc(context.WithoutCancel(ctx), w.DB.Pool(), func(tx pgx.Tx) error {
-			_, err := river.JobCompleteTx[*riverpgxv5.Driver](context.WithoutCancel(ctx), tx, job)
-			return err
-		})
+		done := context.WithoutCancel(ctx)
+		err = pgx.BeginFunc(done, w.DB.Pool(), func(tx pgx.Tx) error { return completeTx(done, tx, job) })
 	}
 	if err != nil {
 		err = fmt.Errorf("alerts of feed %s since %s: %w", job.Args.Feed, job.Args.Since.Format(time.RFC3339), err)

@@ -181,8 +181,9 @@ stories it made or changed; workers without --no-alerts work the alert jobs
 their own --config, as run does after its feeds. A worker that dies before
 posting leaves its alert job to another; the alert records in the database keep
 a story from being posted twice by a rule, however many workers run. Workers
-compare the times they stamp stories with: keep their clocks in sync. Fetch settings (user agent, politeness,
-allow_private) come from --config too; its feeds are not used.
+compare the times they stamp stories with: keep their clocks in sync. Fetch
+settings (user agent, politeness, allow_private) come from --config too; its
+feeds are not used.
 Politeness to a site holds within one worker process, not across them.
 
 Exit codes:

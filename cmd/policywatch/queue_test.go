@@ -443,8 +443,8 @@ WHERE state = 'running' AND args->>'url' = $1`, feeds[victimFeed].URL).Scan(&job
 }
 
 // postedOnce checks that the webhook got every story the database holds
-// once, and no other.
-func postedOnce(t *testing.T, pgURL string, hook *webhook) {
+// once, and no other, and returns those stories.
+func postedOnce(t *testing.T, pgURL string, hook *webhook) []store.Story {
 	t.Helper()
 	pdb, err := pgstore.Open(t.Context(), pgURL)
 	if err != nil {
@@ -473,6 +473,7 @@ func postedOnce(t *testing.T, pgURL string, hook *webhook) {
 	if len(posted) > 0 {
 		t.Errorf("posted stories the database does not hold: %v", posted)
 	}
+	return stories
 }
 
 // TestWorkerWARC: WARC jobs store what backfill stores from the same
