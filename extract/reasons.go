@@ -5,6 +5,7 @@ package extract
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -66,42 +67,72 @@ func (x *Extractor) reasonOptions(a *analysis, k triple, g []decision, ruleText 
 			add(j.text, fmt.Sprintf("reason: the state's justification for its measures in general, sentence %d", j.index), "src=justification_general")
 		}
 	}
-	// Every reason clause of the event's sentences and of the sentences
-	// beside them: the rules take only the first after the cue.
-	near := map[int]bool{}
+	// Every reason clause of the event's sentences, of the sentences
+	// beside them and of those that give the state's justification: the
+	// rules take only the first after the cue.
+	dist := map[int]int{}
 	for _, c := range g {
 		for d := -1; d <= 1; d++ {
-			near[c.sent.index+d] = true
+			if old, ok := dist[c.sent.index+d]; !ok || abs(d) < old {
+				dist[c.sent.index+d] = abs(d)
+			}
 		}
 	}
-	own := map[int]bool{}
-	for _, c := range g {
-		own[c.sent.index] = true
+	for _, j := range a.justifications {
+		if _, ok := dist[j.index]; !ok && j.country == k.country && (j.service == k.service || j.service == "") {
+			dist[j.index] = 2
+		}
 	}
 	for _, s := range a.sents {
-		if !near[s.index] {
+		d, ok := dist[s.index]
+		if !ok {
 			continue
 		}
-		where := "other"
-		if own[s.index] {
-			where = "own"
-		}
+		where := [...]string{"own", "other", "justifying"}[d]
 		for i := 0; i < len(s.toks); i++ {
-			end := x.lex.reasons.at(s.toks, i)
+			src, end := "src=clause", x.lex.reasons.at(s.toks, i)
 			if end <= 0 || !x.validReason(s.toks, i, end) {
+				src, end = "src=clause_extra", x.lex.reasonOptions.at(s.toks, i)
+				if end <= 0 || end >= len(s.toks) {
+					continue
+				}
+			}
+			text := x.reasonText(s, end)
+			if text == "" {
 				continue
 			}
-			if text := x.reasonText(s, end); text != "" {
-				rule := fmt.Sprintf("reason: a clause after %q, sentence %d", s.toks[i].text, s.index)
-				add(text, rule, "src=clause", "clause_in="+where, "marker="+s.toks[i].lower, "marker|in="+s.toks[i].lower+"|"+where)
-				// The clause up to its first comma: labels keep one clause.
-				if c := strings.Index(text, ","); c > 0 && len(strings.Fields(text[:c])) >= 2 {
-					add(text[:c], rule+", to its first comma", "src=clause_head", "clause_in="+where, "marker="+s.toks[i].lower)
+			marker := s.toks[i].lower
+			rule := fmt.Sprintf("reason: a clause after %q, sentence %d", s.toks[i].text, s.index)
+			fs := []string{src, "clause_in=" + where, "marker=" + marker, "marker|in=" + marker + "|" + where,
+				"marker|action=" + marker + "|" + string(k.action), "next_tag=" + s.toks[end].tag}
+			if x.hasJustification(s.toks, end, min(len(s.toks), end+maxReasonTokens)) {
+				fs = append(fs, "has_justification|"+src)
+			}
+			if i > 0 && s.toks[i-1].text == `"` || s.toks[end].text == `"` {
+				fs = append(fs, "quoted")
+			}
+			// A clause that names the event's own service tells what
+			// happened to it rather than why.
+			stop := s.toks[end].start + len(text)
+			for _, m := range s.mentions {
+				if m.isService() && m.service == k.service && m.start >= end && s.toks[m.start].start < stop {
+					fs = append(fs, "names_service")
+					break
 				}
+			}
+			add(text, rule, fs...)
+			// The clause up to its first comma: labels keep one clause.
+			if c := strings.Index(text, ","); c > 0 && len(strings.Fields(text[:c])) >= 2 {
+				add(text[:c], rule+", to its first comma", src+"_head", "clause_in="+where, "marker="+marker)
 			}
 		}
 	}
-	add("", "reason: none stated", "src=none", "options="+strconv.Itoa(min(len(out), 3)))
+	justified := false
+	for _, o := range out {
+		justified = justified || slices.Contains(o.Features, "justification_word")
+	}
+	add("", "reason: none stated", "src=none", "options="+strconv.Itoa(min(len(out), 3)),
+		"none|justified="+strconv.FormatBool(justified), "none|action="+string(k.action))
 	return out
 }
 

@@ -9,18 +9,29 @@ import (
 )
 
 func TestReasonModel(t *testing.T) {
-	doc := extract.Document{ID: "r", Published: day("2018-04-20"),
-		Text: "Russia blocked Telegram on Monday after the app refused to hand over its encryption keys."}
+	keys := "Russia blocked Telegram on Monday after the app refused to hand over its encryption keys."
+	// "during" is a time as often as a cause: the rules never take the
+	// clause after it, but offer it to the model.
+	polls := "Benin blocked WhatsApp on Tuesday during the parliamentary elections."
+	// A justification two sentences away from the action is offered
+	// clause by clause.
+	far := "Pakistan blocked TikTok on Friday. The decision was announced by the telecoms regulator. " +
+		"The ministry said it acted because the app spread immoral content, a claim its owner denied."
 	rules := rules(t)
 	tests := []struct {
 		name    string
+		text    string
 		weights map[string]float64
 		want    string
 		rule    string // in the trace's reason rule
 	}{
-		{"no reason model: the rules choose", nil, "the app refused to hand over its encryption keys", "stated with the action"},
-		{"a model preferring none", map[string]float64{"src=none": 5}, "", "chosen by model reason"},
-		{"a model preferring the rules' pick", map[string]float64{"rule_pick": 5}, "the app refused to hand over its encryption keys", "stated with the action"},
+		{"no reason model: the rules choose", keys, nil, "the app refused to hand over its encryption keys", "stated with the action"},
+		{"a model preferring none", keys, map[string]float64{"src=none": 5}, "", "chosen by model reason"},
+		{"a model preferring the rules' pick", keys, map[string]float64{"rule_pick": 5}, "the app refused to hand over its encryption keys", "stated with the action"},
+		{"no reason model: no clause after during", polls, nil, "", "none stated"},
+		{"a model preferring clauses after during", polls, map[string]float64{"marker=during": 5}, "the parliamentary elections", `a clause after "during", sentence 0`},
+		{"a model preferring a justifying sentence's clause", far, map[string]float64{"clause_in=justifying": 5, "src=clause": 1},
+			"the app spread immoral content", `a clause after "because", sentence 2`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -28,6 +39,7 @@ func TestReasonModel(t *testing.T) {
 			if tc.weights != nil {
 				x = rules.WithModels(&extract.Models{Reason: learn.Model{Weights: tc.weights, A: 1}})
 			}
+			doc := extract.Document{ID: "r", Published: day("2018-04-20"), Text: tc.text}
 			evs, tr := x.Explain(doc)
 			if len(evs) != 1 {
 				t.Fatalf("got %d events, want 1: %v", len(evs), brief(evs))
