@@ -74,13 +74,13 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 			continue
 		}
 		d := dates[k]
-		dateFrom := ""
+		dateFrom, dateKind := "", "decision"
 		if d.zero() {
 			// A collateral event happened when its cause did.
 			for _, c := range g {
 				if c.cause != nil {
 					if cd, ok := dates[*c.cause]; ok && !cd.zero() {
-						d, dateFrom = cd, "date: that of its cause, "+c.cause.String()
+						d, dateFrom, dateKind = cd, "date: that of its cause, "+c.cause.String(), "cause"
 						break
 					}
 				}
@@ -90,16 +90,16 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 			// The date the article gives the state's measures in general:
 			// "the government blocked 26 platforms on 4 September".
 			if gd, ok := a.generalDates[k.country]; ok && !old(gd, a.doc.Published) {
-				d, dateFrom = gd, "date: the date the article gives the state's measures in general"
+				d, dateFrom, dateKind = gd, "date: the date the article gives the state's measures in general", "general"
 			}
 		}
 		if d.zero() {
 			if nd, ok := newsDay(a); ok {
-				d, dateFrom = nd, "date: the day the article's opening says its news happened"
+				d, dateFrom, dateKind = nd, "date: the day the article's opening says its news happened", "newsday"
 			}
 		}
 		if d.zero() {
-			d, dateFrom = pub, "date: the publication date: the article gives no time"
+			d, dateFrom, dateKind = pub, "date: the publication date: the article gives no time", "published"
 		}
 		f := features(g, k.action)
 		fs := x.eventFeatures(k, g, f)
@@ -121,6 +121,10 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 				a.trace.drop(c, rejectUnlikely, fmt.Sprintf("P(right) %.2f < %.2f (%s)", conf, x.models.Keep.Threshold, topFeatures(x.models.Keep.Contributions(fs), 3)))
 			}
 			continue
+		}
+		d, byModel, dateOpts := x.chooseDate(a, k, g, d, dateKind)
+		if byModel != "" {
+			dateFrom, dateRules[k] = byModel, ""
 		}
 		reason, reasonFrom, reasonOpts := x.chooseReason(a, k, current(g, d, a.doc.Published))
 		ev := event.Event{
@@ -146,6 +150,7 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 		if a.collect != nil {
 			(*a.collect)[len(*a.collect)-1].Event = ev
 			(*a.collect)[len(*a.collect)-1].Reasons = reasonOpts
+			(*a.collect)[len(*a.collect)-1].Dates = dateOpts
 		}
 		if a.trace != nil {
 			if dateFrom == "" {

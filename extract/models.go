@@ -30,6 +30,9 @@ type Models struct {
 	// Reason chooses among the reasons an article gives an event
 	// (reasons.go); with no weights the rules choose.
 	Reason learn.Model `yaml:"reason,omitempty"`
+	// Date chooses among the dates an article gives an event
+	// (datechoice.go); with no weights the rules choose.
+	Date learn.Model `yaml:"date,omitempty"`
 }
 
 // KeepModel gives P(the event is right). Events below Threshold are
@@ -154,6 +157,9 @@ type Candidate struct {
 	// Reasons are the reasons the event could be given, for training the
 	// reason model.
 	Reasons []ReasonOption
+	// Dates are the dates the event could be given, for training the
+	// date model.
+	Dates []DateOption
 }
 
 // WithModels returns an extractor that shares x's data but decides with
