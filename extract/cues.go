@@ -86,6 +86,7 @@ type cueFile struct {
 	Watchers      []string `yaml:"watchers"`
 	Reasons       []string `yaml:"reasons"`
 	ReasonOptions []string `yaml:"reason_options"`
+	Unreachable   []string `yaml:"unreachable"`
 	Justify       []string `yaml:"justify"`
 	Justification []string `yaml:"justification"`
 	NetworkNot    []string `yaml:"network_not"`
@@ -98,7 +99,7 @@ type lexicon struct {
 	cues     map[string][]*cue // by first word
 	negators map[string]bool
 	denials, hedges, threats, partial, history, indefinite,
-	reasons, reasonOptions, justify, nonstate phrases
+	reasons, reasonOptions, unreachable, justify, nonstate phrases
 	government, origin, accounts, own, justification, networkNot, references, watchers map[string]bool
 	words                                                                              *words
 	// alternatives are the other actions the decisions for an action
@@ -149,7 +150,7 @@ func loadLexicon() (*lexicon, error) {
 	}{
 		{f.Denials, &lx.denials}, {f.Hedges, &lx.hedges}, {f.Threats, &lx.threats},
 		{f.Partial, &lx.partial}, {f.History, &lx.history}, {f.Indefinite, &lx.indefinite}, {f.Reasons, &lx.reasons},
-		{f.ReasonOptions, &lx.reasonOptions},
+		{f.ReasonOptions, &lx.reasonOptions}, {f.Unreachable, &lx.unreachable},
 		{f.Justify, &lx.justify}, {f.NonState, &lx.nonstate},
 	} {
 		ph, err := compilePhrases(l.src)

@@ -48,7 +48,17 @@ func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 	var out []decision
 	for _, s := range a.sents {
 		run, lo, hi := listRun(s)
-		if len(run) < minList || x.exempts(s) || !x.marksList(a, s, lo, hi) {
+		if len(run) < minList {
+			continue
+		}
+		// "X, Y and Z cannot be reached" after a measure: its services,
+		// their "not" no sign they were spared.
+		at, unreachable := x.lex.unreachable.in(s.toks, hi, len(s.toks))
+		skipLo, skipHi := -1, -1
+		if unreachable {
+			skipLo, skipHi = at, x.lex.unreachable.at(s.toks, at)
+		}
+		if x.exempts(s, skipLo, skipHi) || !unreachable && !x.marksList(a, s, lo, hi) {
 			continue
 		}
 		if coveredList(all, s, run) {
@@ -175,8 +185,11 @@ func skipAside(toks []token, i int) int {
 
 // exempts reports a sentence that says the services it names were spared
 // or still work ("WhatsApp was said to be working as usual").
-func (x *Extractor) exempts(s *sentence) bool {
-	for _, t := range s.toks {
+func (x *Extractor) exempts(s *sentence, skipLo, skipHi int) bool {
+	for i, t := range s.toks {
+		if i >= skipLo && i < skipHi {
+			continue
+		}
 		if x.lex.words.listExempt[t.lower] {
 			return true
 		}

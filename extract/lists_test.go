@@ -35,6 +35,26 @@ func TestContinueLists(t *testing.T) {
 			want: nil,
 		},
 		{
+			name: "measured unreachable after a measure",
+			text: "Social media has been restricted across Azerbaijan since Sunday. NetBlocks metrics show the servers of Facebook, WhatsApp, YouTube and Zoom cannot be reached.",
+			pub:  "2020-09-28",
+			want: []string{
+				"AZ/facebook/restrict/2020-09-27", "AZ/whatsapp/restrict/2020-09-27", "AZ/youtube/restrict/2020-09-27", "AZ/zoom/restrict/2020-09-27",
+			},
+		},
+		{
+			name: "unreachable with no measure before",
+			text: "A cable fault hit Azerbaijan on Sunday. NetBlocks metrics show the servers of Facebook, WhatsApp, YouTube and Zoom cannot be reached.",
+			pub:  "2020-09-28",
+			want: nil,
+		},
+		{
+			name: "unreachable, yet others spared",
+			text: "Social media has been restricted across Azerbaijan since Sunday. Facebook, WhatsApp and YouTube cannot be reached, though Telegram still works.",
+			pub:  "2020-09-28",
+			want: nil,
+		},
+		{
 			name: "two names are not a list",
 			text: "Uzbekistan's regulator cut access to most social networks on November 3. Among them are Facebook and Telegram.",
 			pub:  "2021-11-04",

@@ -43,22 +43,23 @@ var floors = []struct {
 	precision, recall, date, reason float64
 }{
 	// The seed held issue 3's targets (recall 0.90) until round 22 was
-	// filed: its collateral events (Google, Twitch and Spotify hit by
-	// Russia's Telegram block) now score about the keep threshold, some
-	// under it, which refit moves.
-	// Collateral events are too rare in train for the model (one), and
-	// keeping them at their cause's confidence was wrong on all four
-	// such events of train and dev (docs/QUALITY.md).
-	{"../testdata/eval/seed.jsonl", 0.92, 0.90, 0.85, 0.70},
+	// filed, and again from round 24's filing until the refit with the
+	// unreachable lists (threshold 0.33). Its collateral events (Google,
+	// Twitch and Spotify hit by Russia's Telegram block) score about the
+	// keep threshold, which a refit moves.
+	// Collateral events are too rare in train for the model, and keeping
+	// them at their cause's confidence was wrong on all four such events
+	// of train and dev (docs/QUALITY.md).
+	{"../testdata/eval/seed.jsonl", 0.92, 0.83, 0.85, 0.70},
 	// The dev split (by story, never fitted on) and all of train, as
 	// first scored on 2026-12-06.
-	{"../testdata/eval/dev", 0.58, 0.50, 0.77, 0.44},
-	{"../testdata/eval/train", 0.73, 0.68, 0.76, 0.51},
-	{"../testdata/eval/train/extra.jsonl", 0.80, 0.74, 0.84, 0.59},
-	{"../demo/corpus/gold.jsonl", 0.83, 0.90, 0.78, 0.64},
-	{"../testdata/eval/train/holdout.jsonl", 0.81, 0.89, 0.76, 0.60},
-	{"../testdata/eval/train/holdout2.jsonl", 0.80, 0.79, 0.81, 0.54},
-	{"../testdata/eval/train/holdout3.jsonl", 0.83, 0.82, 0.71, 0.43},
+	{"../testdata/eval/dev", 0.65, 0.47, 0.79, 0.39},
+	{"../testdata/eval/train", 0.80, 0.65, 0.77, 0.52},
+	{"../testdata/eval/train/extra.jsonl", 0.86, 0.73, 0.83, 0.59},
+	{"../demo/corpus/gold.jsonl", 0.85, 0.85, 0.80, 0.68},
+	{"../testdata/eval/train/holdout.jsonl", 0.90, 0.86, 0.76, 0.62},
+	{"../testdata/eval/train/holdout2.jsonl", 0.90, 0.76, 0.82, 0.55},
+	{"../testdata/eval/train/holdout3.jsonl", 0.90, 0.76, 0.67, 0.43},
 }
 
 // extracted holds every labelled article's events, extracted once per
