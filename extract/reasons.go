@@ -159,7 +159,7 @@ func (x *Extractor) chooseReason(a *analysis, k triple, g []decision) (string, s
 		return text, rule, nil
 	}
 	opts := x.reasonOptions(a, k, g, text)
-	if x.models == nil || x.models.Reason.Weights == nil {
+	if x.models == nil || x.models.Reason.Weights == nil || collateral(g) {
 		return text, rule, opts
 	}
 	o := opts[PickReason(&x.models.Reason, opts, text)]
@@ -168,6 +168,18 @@ func (x *Extractor) chooseReason(a *analysis, k triple, g []decision) (string, s
 	}
 	return o.Text, fmt.Sprintf("%s, chosen by model reason (data/models.yaml) over the rules' %q from %s", o.rule, text,
 		topFeatures(x.models.Reason.Contributions(o.Features), 3)), opts
+}
+
+// collateral reports an event found as the collateral damage of another
+// action, whose reason is that action ("the Telegram ban", SCHEMA.md):
+// train holds too few of them for the model to learn that.
+func collateral(g []decision) bool {
+	for _, c := range g {
+		if c.via == viaCollateral {
+			return true
+		}
+	}
+	return false
 }
 
 // PickReason returns the index of the option m scores highest, the

@@ -1,9 +1,11 @@
 package extract_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/policywatch/policywatch/event"
 	"github.com/policywatch/policywatch/extract"
 	"github.com/policywatch/policywatch/extract/learn"
 )
@@ -17,6 +19,9 @@ func TestReasonModel(t *testing.T) {
 	// clause by clause.
 	far := "Pakistan blocked TikTok on Friday. The decision was announced by the telecoms regulator. " +
 		"The ministry said it acted because the app spread immoral content, a claim its owner denied."
+	// Twitch and Spotify are hit as collateral damage: their reason is
+	// the cause, whatever a model would prefer.
+	collateral := "Russia blocked Telegram on Monday. The Telegram ban has also affected Twitch and Spotify, as millions of addresses were blocked."
 	rules := rules(t)
 	tests := []struct {
 		name    string
@@ -32,6 +37,8 @@ func TestReasonModel(t *testing.T) {
 		{"a model preferring clauses after during", polls, map[string]float64{"marker=during": 5}, "the parliamentary elections", `a clause after "during", sentence 0`},
 		{"a model preferring a justifying sentence's clause", far, map[string]float64{"clause_in=justifying": 5, "src=clause": 1},
 			"the app spread immoral content", `a clause after "because", sentence 2`},
+		{"a collateral event keeps its cause", collateral, map[string]float64{"src=clause_extra": 5, "src=none": 4},
+			"The Telegram ban", "the action that caused it"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,14 +48,22 @@ func TestReasonModel(t *testing.T) {
 			}
 			doc := extract.Document{ID: "r", Published: day("2018-04-20"), Text: tc.text}
 			evs, tr := x.Explain(doc)
-			if len(evs) != 1 {
+			// The event of the first service named: the collateral case's
+			// Twitch comes after Telegram's own block.
+			i := 0
+			if tc.text == collateral {
+				i = slices.IndexFunc(evs, func(e event.Event) bool { return e.Service == "twitch" })
+				if i < 0 {
+					t.Fatalf("no Twitch event: %v", brief(evs))
+				}
+			} else if len(evs) != 1 {
 				t.Fatalf("got %d events, want 1: %v", len(evs), brief(evs))
 			}
-			if evs[0].Reason != tc.want {
-				t.Errorf("reason %q, want %q", evs[0].Reason, tc.want)
+			if evs[i].Reason != tc.want {
+				t.Errorf("reason %q, want %q", evs[i].Reason, tc.want)
 			}
-			if !strings.Contains(tr.Events[0].ReasonRule, tc.rule) {
-				t.Errorf("reason rule %q, want it to say %q", tr.Events[0].ReasonRule, tc.rule)
+			if !strings.Contains(tr.Events[i].ReasonRule, tc.rule) {
+				t.Errorf("reason rule %q, want it to say %q", tr.Events[i].ReasonRule, tc.rule)
 			}
 		})
 	}
