@@ -94,6 +94,13 @@ func TestServiceNames(t *testing.T) {
 			want: []string{"IR/telegram/block/2018-04-16"}},
 		{name: "misspelling", text: "Russia's ban on Telegram also blocked Twich and Spotify on Monday.",
 			want: []string{"RU/spotify/block/2018-04-16", "RU/telegram/block/2018-04-16", "RU/twitch/block/2018-04-16"}},
+		// The calls made over the internet are what is banned, not the
+		// network; the apps named are the services.
+		{name: "internet phone calls", text: "Saudi Arabia lifted its ban on internet phone calls on Thursday.", want: nil},
+		{name: "calls over the internet", text: "Morocco lifted its ban on voice calls over the internet on Friday.", want: nil},
+		{name: "internet communication services", text: "Saudi Arabia banned the internet communication services Viber and Skype on Monday.",
+			want: []string{"SA/skype/block/2018-04-16", "SA/viber/block/2018-04-16"}},
+		{name: "the internet itself", text: "Iraq shut down the internet on Monday.", want: []string{"IQ/internet/shutdown/2018-04-16"}},
 	})
 }
 

@@ -805,8 +805,26 @@ func (x *Extractor) notNetwork(toks []token, m match) bool {
 	for _, e := range m.entries {
 		if e.role == roleService && (e.service == "internet" || e.service == "mobile-internet") {
 			return x.lex.networkNot[toks[m.end].lower] ||
-				(toks[m.end].lower == "service" || toks[m.end].lower == "access") && m.end+1 < len(toks) && x.lex.networkNot[toks[m.end+1].lower]
+				(toks[m.end].lower == "service" || toks[m.end].lower == "access") && m.end+1 < len(toks) && x.lex.networkNot[toks[m.end+1].lower] ||
+				callsOver(x, toks, m.start)
 		}
+	}
+	return false
+}
+
+// callsOver reports "calls over the internet", "voice calls via the
+// internet": the calls, not the network, are what a measure hits.
+func callsOver(x *Extractor, toks []token, start int) bool {
+	i := start - 1
+	if i >= 0 && toks[i].lower == "the" {
+		i--
+	}
+	if i < 1 {
+		return false
+	}
+	switch toks[i].lower {
+	case "over", "via", "through", "using":
+		return x.lex.networkNot[toks[i-1].lower]
 	}
 	return false
 }
