@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/policywatch/policywatch/eval"
 	"github.com/policywatch/policywatch/internal/race"
 )
 
@@ -77,5 +79,25 @@ func TestBestThresholdKeepsMostWithinNearF1(t *testing.T) {
 		if got := bestThreshold(tc.ss, 10); got != tc.want {
 			t.Errorf("%s: bestThreshold = %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+func TestStoryHalf(t *testing.T) {
+	// Articles of one story fall in the same half; an article without a
+	// story is its own; both halves are used.
+	arts := []eval.Article{{ID: "a1", Story: "ru-telegram-2018"}, {ID: "a2", Story: "ru-telegram-2018"}}
+	if storyHalf(arts[0]) != storyHalf(arts[1]) {
+		t.Error("two articles of one story fall in different halves")
+	}
+	seen := map[int]bool{}
+	for i := range 20 {
+		h := storyHalf(eval.Article{ID: "x" + strconv.Itoa(i)})
+		if h != 0 && h != 1 {
+			t.Fatalf("storyHalf = %d", h)
+		}
+		seen[h] = true
+	}
+	if len(seen) != 2 {
+		t.Error("twenty stories all fell in one half")
 	}
 }
