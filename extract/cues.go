@@ -90,6 +90,7 @@ type cueFile struct {
 	Justify       []string `yaml:"justify"`
 	Justification []string `yaml:"justification"`
 	NetworkNot    []string `yaml:"network_not"`
+	CallsOver     []string `yaml:"calls_over"`
 	// Alternatives: action -> the other actions its events may be.
 	Alternatives map[string][]string `yaml:"alternatives"`
 }
@@ -100,8 +101,8 @@ type lexicon struct {
 	negators map[string]bool
 	denials, hedges, threats, partial, history, indefinite,
 	reasons, reasonOptions, unreachable, justify, nonstate phrases
-	government, origin, accounts, own, justification, networkNot, references, watchers map[string]bool
-	words                                                                              *words
+	government, origin, accounts, own, justification, networkNot, callsOver, references, watchers map[string]bool
+	words                                                                                         *words
 	// alternatives are the other actions the decisions for an action
 	// may stand for (alternatives.go).
 	alternatives map[event.Action][]event.Action
@@ -166,6 +167,7 @@ func loadLexicon() (*lexicon, error) {
 	lx.own = wordSet(f.Own)
 	lx.justification = wordSet(f.Justification)
 	lx.networkNot = wordSet(f.NetworkNot)
+	lx.callsOver = wordSet(f.CallsOver)
 	lx.references = wordSet(f.References)
 	lx.watchers = wordSet(f.Watchers)
 	if lx.words, err = loadWords(); err != nil {

@@ -7,7 +7,6 @@ package extract
 import (
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/policywatch/policywatch/extract/learn"
 )
@@ -17,6 +16,7 @@ import (
 type DateOption struct {
 	Date     string
 	Features []string
+	value    date
 	rule     string // how it was found, for a trace
 }
 
@@ -52,21 +52,14 @@ func (x *Extractor) dateOptions(a *analysis, k triple, g []decision, ruleDate da
 		if d == ruleDate {
 			fs = append(fs, "rule_pick", "rule_from="+ruleFrom)
 		}
-		out = append(out, DateOption{Date: d.String(), Features: fs, rule: rule})
+		out = append(out, DateOption{Date: d.String(), Features: fs, value: d, rule: rule})
 	}
 	add(ruleDate, "the rules' date", "src=rule")
 	for _, c := range g {
 		add(c.date, fmt.Sprintf("date: a decision's own, sentence %d", c.sent.index), "src=decision",
 			"strength="+strconv.Itoa(c.dateStrength), "strength|in="+strconv.Itoa(c.dateStrength)+"|"+c.sent.place())
 	}
-	dist := map[int]int{}
-	for _, c := range g {
-		for d := -maxDateDistance; d <= maxDateDistance; d++ {
-			if old, ok := dist[c.sent.index+d]; !ok || abs(d) < old {
-				dist[c.sent.index+d] = abs(d)
-			}
-		}
-	}
+	dist := sentenceDistances(g, maxDateDistance)
 	for _, s := range a.sents {
 		d, ok := dist[s.index]
 		if !ok {
@@ -98,26 +91,26 @@ func (x *Extractor) dateOptions(a *analysis, k triple, g []decision, ruleDate da
 	if gd, ok := a.generalDates[k.country]; ok {
 		add(gd, "date: the date the article gives the state's measures in general", "src=general")
 	}
-	add(pub, "date: the publication date", "src=published", "published|action="+string(k.action))
-	// The schema takes the most recent occurrence that happened.
+	// The schema takes the most recent occurrence that happened: the
+	// latest and earliest of the dates the article states, before the
+	// publication date joins them as the fallback it is.
 	latest, earliest := -1, -1
-	var latestDay, earliestDay time.Time
 	for i, o := range out {
-		v, _ := parseDate(o.Date)
-		if v.after(pub) {
+		if o.value.after(pub) {
 			continue
 		}
-		if t := v.time(); latest < 0 || t.After(latestDay) {
-			latest, latestDay = i, t
+		if latest < 0 || o.value.time().After(out[latest].value.time()) {
+			latest = i
 		}
-		if t := v.time(); earliest < 0 || t.Before(earliestDay) {
-			earliest, earliestDay = i, t
+		if earliest < 0 || o.value.time().Before(out[earliest].value.time()) {
+			earliest = i
 		}
 	}
 	if latest >= 0 {
 		out[latest].Features = append(out[latest].Features, "latest")
 		out[earliest].Features = append(out[earliest].Features, "earliest")
 	}
+	add(pub, "date: the publication date", "src=published", "published|action="+string(k.action))
 	return out
 }
 
@@ -131,9 +124,10 @@ func precision(d date) string {
 	return "day"
 }
 
-// sincePublished buckets how long before publication d is: news, last
-// week's, this year's, history; or after it, which a report of something
-// that happened cannot be.
+// sincePublished buckets how long before publication d begins: the same
+// day, the week before, the two months before, the year before, or
+// older; or after it, which a report of something that happened cannot
+// be.
 func sincePublished(d, pub date) string {
 	if d.after(pub) {
 		return "future"
@@ -168,11 +162,6 @@ func versus(d, rule date) string {
 	return "later"
 }
 
-// time is the first day d covers.
-func (d date) time() time.Time {
-	return time.Date(d.y, time.Month(max(d.m, 1)), max(d.d, 1), 0, 0, 0, 0, time.UTC)
-}
-
 // chooseDate is the date the model scores highest, the rules' own winning
 // ties, and how the model chose it ("" when it kept the rules' date);
 // without a date model, the rules' date. from names where the rules
@@ -186,46 +175,15 @@ func (x *Extractor) chooseDate(a *analysis, k triple, g []decision, d date, from
 		return d, "", opts
 	}
 	o := opts[PickDate(&x.models.Date, opts, d.String())]
-	if o.Date == d.String() {
+	if o.value == d {
 		return d, "", opts
 	}
-	v, err := parseDate(o.Date)
-	if err != nil {
-		return d, "", opts
-	}
-	return v, fmt.Sprintf("%s, chosen by model date (data/models.yaml) over the rules' %s from %s", o.rule, d,
+	return o.value, fmt.Sprintf("%s, chosen by model date (data/models.yaml) over the rules' %s from %s", o.rule, d,
 		topFeatures(x.models.Date.Contributions(o.Features), 3)), opts
 }
 
 // PickDate returns the index of the option m scores highest, the rules'
 // own date (rulePick) winning ties.
 func PickDate(m *learn.Model, opts []DateOption, rulePick string) int {
-	best, bestScore := -1, 0.0
-	for i, o := range opts {
-		s := m.Score(o.Features)
-		if best < 0 || s > bestScore || s == bestScore && o.Date == rulePick {
-			best, bestScore = i, s
-		}
-	}
-	return best
-}
-
-// parseDate reads a date as String writes it.
-func parseDate(s string) (date, error) {
-	var d date
-	var err error
-	switch len(s) {
-	case 4:
-		d.y, err = strconv.Atoi(s)
-	case 7, 10:
-		if d.y, err = strconv.Atoi(s[:4]); err == nil {
-			d.m, err = strconv.Atoi(s[5:7])
-		}
-		if err == nil && len(s) == 10 {
-			d.d, err = strconv.Atoi(s[8:10])
-		}
-	default:
-		err = fmt.Errorf("extract: date %q", s)
-	}
-	return d, err
+	return pick(m, opts, func(o DateOption) ([]string, bool) { return o.Features, o.Date == rulePick })
 }

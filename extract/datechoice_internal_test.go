@@ -5,8 +5,8 @@ import "testing"
 func TestDateOptionHelpers(t *testing.T) {
 	pub := date{2018, 4, 20}
 	tests := []struct {
-		d            date
-		since, vsPub string // against pub, and against the rules' 2018-04-16
+		d             date
+		since, vsRule string // against pub, and against the rules' 2018-04-16
 	}{
 		{date{2018, 4, 20}, "same_day", "later"},
 		{date{2018, 4, 16}, "week", "same"},
@@ -20,20 +20,11 @@ func TestDateOptionHelpers(t *testing.T) {
 		if got := sincePublished(tc.d, pub); got != tc.since {
 			t.Errorf("sincePublished(%s) = %s, want %s", tc.d, got, tc.since)
 		}
-		if got := versus(tc.d, date{2018, 4, 16}); got != tc.vsPub {
-			t.Errorf("versus(%s, 2018-04-16) = %s, want %s", tc.d, got, tc.vsPub)
-		}
-		back, err := parseDate(tc.d.String())
-		if err != nil || back != tc.d {
-			t.Errorf("parseDate(%q) = %v, %v", tc.d, back, err)
+		if got := versus(tc.d, date{2018, 4, 16}); got != tc.vsRule {
+			t.Errorf("versus(%s, 2018-04-16) = %s, want %s", tc.d, got, tc.vsRule)
 		}
 	}
 	if got := versus(date{2018, 4, 16}, date{2018, 4, 0}); got != "finer" {
 		t.Errorf("versus(2018-04-16, 2018-04) = %s, want finer", got)
-	}
-	for _, bad := range []string{"", "18", "2018-4", "2018-04-1x", "abcd"} {
-		if _, err := parseDate(bad); err == nil {
-			t.Errorf("parseDate(%q): no error", bad)
-		}
 	}
 }

@@ -27,11 +27,25 @@ func TestDateModel(t *testing.T) {
 		{"a model preferring the next sentence's date", map[string]float64{"dist=1": 5}, "2018-04-13", `"13 April", sentence 1, chosen by model date`},
 		{"a model preferring the earliest date", map[string]float64{"earliest": 5}, "2018-04-13", "chosen by model date"},
 	}
+	// The latest date the article states, not the publication date that
+	// is offered after them.
+	later := extract.Document{ID: "l", Published: day("2018-04-20"),
+		Text: "Russia blocked Telegram on 13 April. Users in Moscow still could not reach it on Monday."}
+	tests = append(tests, struct {
+		name    string
+		weights map[string]float64
+		want    string
+		rule    string
+	}{"a model preferring the latest date stated", map[string]float64{"latest": 5}, "2018-04-16", `"on Monday", sentence 1, chosen by model date`})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			x := rules
 			if tc.weights != nil {
 				x = rules.WithModels(&extract.Models{Date: learn.Model{Weights: tc.weights, A: 1}})
+			}
+			doc := doc
+			if tc.weights["latest"] != 0 {
+				doc = later
 			}
 			evs, tr := x.Explain(doc)
 			var got, rule string

@@ -43,6 +43,11 @@ func (d date) after(e date) bool {
 
 func dayOf(t time.Time) date { return date{t.Year(), int(t.Month()), t.Day()} }
 
+// time is the first day d covers.
+func (d date) time() time.Time {
+	return time.Date(d.y, time.Month(max(d.m, 1)), max(d.d, 1), 0, 0, 0, 0, time.UTC)
+}
+
 // span is the date that covers every day from a to b at the finest
 // precision that holds both: a week inside April is "2018-04".
 func span(a, b time.Time) date {

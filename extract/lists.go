@@ -32,6 +32,10 @@ type measure struct {
 // the one after.
 const listWindow = 2
 
+// unreachableGap is how many words may stand between a list and the
+// phrase that says it cannot be reached: "are", "were", "still".
+const unreachableGap = 2
+
 // minList is the shortest run of names read as a list of a measure's
 // services: two names are as often a comparison ("Telegram and Signal
 // are popular") as a list.
@@ -40,9 +44,11 @@ const minList = 3
 // continueLists turns each list of services that no action of its own
 // sentence covers into the events of the measure before it: the last
 // measure on an unnamed set within listWindow sentences (or in the
-// headline), else the last action whose services the list shares. The
-// list's sentence must not say the services were spared ("WhatsApp,
-// Signal and Viber were not affected").
+// headline), else the last action whose services the list shares. A list
+// is marked as one ("among them", a colon) or said to be unreachable
+// right after it ("X, Y and Z cannot be reached"), which only a measure
+// before it explains. The list's sentence must not say the services were
+// spared ("WhatsApp, Signal and Viber were not affected").
 func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 	decided := hard(all)
 	var out []decision
@@ -53,7 +59,7 @@ func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 		}
 		// "X, Y and Z cannot be reached" after a measure: its services,
 		// their "not" no sign they were spared.
-		at, unreachable := x.lex.unreachable.in(s.toks, hi, len(s.toks))
+		at, unreachable := x.lex.unreachable.in(s.toks, hi, min(len(s.toks), hi+unreachableGap+1))
 		skipLo, skipHi := -1, -1
 		if unreachable {
 			skipLo, skipHi = at, x.lex.unreachable.at(s.toks, at)
@@ -67,6 +73,9 @@ func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 		m, rule := a.measureBefore(s)
 		var from *decision
 		if m == nil {
+			if unreachable {
+				continue // an outage, or an action's effects told again
+			}
 			from = sharedAction(decided, s, run)
 			if from == nil {
 				continue

@@ -49,6 +49,17 @@ func TestContinueLists(t *testing.T) {
 			want: nil,
 		},
 		{
+			name: "unreachable after an action on a service it names",
+			text: "Russia blocked Telegram on Monday. Telegram, WhatsApp and Signal cannot be reached in Moscow.",
+			want: []string{"RU/telegram/block/2018-04-16"},
+		},
+		{
+			name: "unreachable, but not the list",
+			text: "Social media has been restricted across Azerbaijan since Sunday. Facebook, WhatsApp and YouTube have millions of users there, and many news sites cannot be reached.",
+			pub:  "2020-09-28",
+			want: nil,
+		},
+		{
 			name: "unreachable, yet others spared",
 			text: "Social media has been restricted across Azerbaijan since Sunday. Facebook, WhatsApp and YouTube cannot be reached, though Telegram still works.",
 			pub:  "2020-09-28",

@@ -806,7 +806,7 @@ func (x *Extractor) notNetwork(toks []token, m match) bool {
 		if e.role == roleService && (e.service == "internet" || e.service == "mobile-internet") {
 			return x.lex.networkNot[toks[m.end].lower] ||
 				(toks[m.end].lower == "service" || toks[m.end].lower == "access") && m.end+1 < len(toks) && x.lex.networkNot[toks[m.end+1].lower] ||
-				callsOver(x, toks, m.start)
+				x.callsOver(toks, m.start)
 		}
 	}
 	return false
@@ -814,7 +814,7 @@ func (x *Extractor) notNetwork(toks []token, m match) bool {
 
 // callsOver reports "calls over the internet", "voice calls via the
 // internet": the calls, not the network, are what a measure hits.
-func callsOver(x *Extractor, toks []token, start int) bool {
+func (x *Extractor) callsOver(toks []token, start int) bool {
 	i := start - 1
 	if i >= 0 && toks[i].lower == "the" {
 		i--
@@ -824,7 +824,7 @@ func callsOver(x *Extractor, toks []token, start int) bool {
 	}
 	switch toks[i].lower {
 	case "over", "via", "through", "using":
-		return x.lex.networkNot[toks[i-1].lower]
+		return x.lex.callsOver[toks[i-1].lower]
 	}
 	return false
 }

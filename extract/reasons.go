@@ -70,25 +70,23 @@ func (x *Extractor) reasonOptions(a *analysis, k triple, g []decision, ruleText 
 	// Every reason clause of the event's sentences, of the sentences
 	// beside them and of those that give the state's justification: the
 	// rules take only the first after the cue.
-	dist := map[int]int{}
-	for _, c := range g {
-		for d := -1; d <= 1; d++ {
-			if old, ok := dist[c.sent.index+d]; !ok || abs(d) < old {
-				dist[c.sent.index+d] = abs(d)
-			}
+	where := map[int]string{}
+	for i, d := range sentenceDistances(g, 1) {
+		where[i] = "other"
+		if d == 0 {
+			where[i] = "own"
 		}
 	}
 	for _, j := range a.justifications {
-		if _, ok := dist[j.index]; !ok && j.country == k.country && (j.service == k.service || j.service == "") {
-			dist[j.index] = 2
+		if _, ok := where[j.index]; !ok && j.country == k.country && (j.service == k.service || j.service == "") {
+			where[j.index] = "justifying"
 		}
 	}
 	for _, s := range a.sents {
-		d, ok := dist[s.index]
+		where, ok := where[s.index]
 		if !ok {
 			continue
 		}
-		where := [...]string{"own", "other", "justifying"}[d]
 		for i := 0; i < len(s.toks); i++ {
 			src, end := "src=clause", x.lex.reasons.at(s.toks, i)
 			if end <= 0 || !x.validReason(s.toks, i, end) {
@@ -101,8 +99,8 @@ func (x *Extractor) reasonOptions(a *analysis, k triple, g []decision, ruleText 
 			if text == "" {
 				continue
 			}
-			marker := s.toks[i].lower
-			rule := fmt.Sprintf("reason: a clause after %q, sentence %d", s.toks[i].text, s.index)
+			marker := phraseText(s.toks[i:end])
+			rule := fmt.Sprintf("reason: a clause after %q, sentence %d", marker, s.index)
 			fs := []string{src, "clause_in=" + where, "marker=" + marker, "marker|in=" + marker + "|" + where,
 				"marker|action=" + marker + "|" + string(k.action), "next_tag=" + s.toks[end].tag}
 			if x.hasJustification(s.toks, end, min(len(s.toks), end+maxReasonTokens)) {
@@ -113,7 +111,8 @@ func (x *Extractor) reasonOptions(a *analysis, k triple, g []decision, ruleText 
 			}
 			// A clause that names the event's own service tells what
 			// happened to it rather than why.
-			stop := s.toks[end].start + len(text)
+			from := s.toks[end].start
+			stop := from + strings.Index(s.text[from:], text) + len(text)
 			for _, m := range s.mentions {
 				if m.isService() && m.service == k.service && m.start >= end && s.toks[m.start].start < stop {
 					fs = append(fs, "names_service")
@@ -152,14 +151,16 @@ func lengthBucket(text string) string {
 }
 
 // chooseReason is the reason the model scores highest, the rules' own
-// pick winning ties; without a reason model, the rules' pick.
+// pick winning ties; without a reason model, or for a collateral event,
+// the rules' pick. It returns the options only where the model chooses,
+// so that training judges the model as extraction uses it.
 func (x *Extractor) chooseReason(a *analysis, k triple, g []decision) (string, string, []ReasonOption) {
 	text, rule := x.bestReason(a, k, g)
-	if (x.models == nil || x.models.Reason.Weights == nil) && a.collect == nil {
+	if (x.models == nil || x.models.Reason.Weights == nil) && a.collect == nil || collateral(g) {
 		return text, rule, nil
 	}
 	opts := x.reasonOptions(a, k, g, text)
-	if x.models == nil || x.models.Reason.Weights == nil || collateral(g) {
+	if x.models == nil || x.models.Reason.Weights == nil {
 		return text, rule, opts
 	}
 	o := opts[PickReason(&x.models.Reason, opts, text)]
@@ -172,7 +173,8 @@ func (x *Extractor) chooseReason(a *analysis, k triple, g []decision) (string, s
 
 // collateral reports an event found as the collateral damage of another
 // action, whose reason is that action ("the Telegram ban", SCHEMA.md):
-// train holds too few of them for the model to learn that.
+// train holds too few of them for the model to learn that. Any of its
+// decisions will do: the rules' pick then prefers the cause's (rank 3).
 func collateral(g []decision) bool {
 	for _, c := range g {
 		if c.via == viaCollateral {
@@ -186,12 +188,44 @@ func collateral(g []decision) bool {
 // rules' own pick (rulePick) winning ties. Training measures the model
 // with it, so that it is judged as extraction uses it.
 func PickReason(m *learn.Model, opts []ReasonOption, rulePick string) int {
+	return pick(m, opts, func(o ReasonOption) ([]string, bool) { return o.Features, o.Text == rulePick })
+}
+
+// pick returns the index of the option m scores highest, the rules' own
+// winning ties; -1 for none. of gives an option's features and whether
+// it is the rules' pick.
+func pick[T any](m *learn.Model, opts []T, of func(T) ([]string, bool)) int {
 	best, bestScore := -1, 0.0
 	for i, o := range opts {
-		s := m.Score(o.Features)
-		if best < 0 || s > bestScore || s == bestScore && o.Text == rulePick {
+		fs, rules := of(o)
+		s := m.Score(fs)
+		if best < 0 || s > bestScore || s == bestScore && rules {
 			best, bestScore = i, s
 		}
 	}
 	return best
+}
+
+// phraseText names a marker by its first and last words, lower-cased:
+// "because of", "said that", "accused of" for "accused Telegram of" (the
+// words a pattern's gap matched are not the marker's).
+func phraseText(toks []token) string {
+	if len(toks) == 1 {
+		return toks[0].lower
+	}
+	return toks[0].lower + " " + toks[len(toks)-1].lower
+}
+
+// sentenceDistances maps the index of each sentence within radius of a
+// decision's to its distance from the nearest.
+func sentenceDistances(g []decision, radius int) map[int]int {
+	dist := map[int]int{}
+	for _, c := range g {
+		for d := -radius; d <= radius; d++ {
+			if old, ok := dist[c.sent.index+d]; !ok || abs(d) < old {
+				dist[c.sent.index+d] = abs(d)
+			}
+		}
+	}
+	return dist
 }
