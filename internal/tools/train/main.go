@@ -48,6 +48,20 @@ func triples(arts []eval.Article) map[string]map[string]bool {
 
 func key(e event.Event) string { return e.Country + "|" + e.Service + "|" + string(e.Action) }
 
+// keepExamples labels each event the rules propose for arts: right when
+// the labels hold the same triple. It returns the labelled events' count.
+func keepExamples(arts []eval.Article, cands [][]extract.Candidate, gold map[string]map[string]bool) ([]learn.Example, int) {
+	var ex []learn.Example
+	n := 0
+	for i, a := range arts {
+		n += len(gold[a.ID])
+		for _, c := range cands[i] {
+			ex = append(ex, learn.Example{Features: c.Features, Label: gold[a.ID][key(c.Event)]})
+		}
+	}
+	return ex, n
+}
+
 // candidates runs x over arts, in order.
 func candidates(x *extract.Extractor, arts []eval.Article) ([][]extract.Candidate, error) {
 	out := make([][]extract.Candidate, len(arts))
@@ -91,21 +105,6 @@ func run(trainDir, devDir, out string, share int) error {
 	// Keep or drop: fitted on what the rules propose, right when the
 	// labels hold the same triple.
 	rules := base.WithModels(nil)
-	keepExamples := func(arts []eval.Article, g map[string]map[string]bool) ([]learn.Example, int, error) {
-		cs, err := candidates(rules, arts)
-		if err != nil {
-			return nil, 0, err
-		}
-		var ex []learn.Example
-		gold := 0
-		for i, a := range arts {
-			gold += len(g[a.ID])
-			for _, c := range cs[i] {
-				ex = append(ex, learn.Example{Features: c.Features, Label: g[a.ID][key(c.Event)]})
-			}
-		}
-		return ex, gold, nil
-	}
 	trainCands, err := candidates(rules, train)
 	if err != nil {
 		return err
@@ -114,14 +113,8 @@ func run(trainDir, devDir, out string, share int) error {
 	if err != nil {
 		return err
 	}
-	trainKeep, _, err := keepExamples(train, trainGold)
-	if err != nil {
-		return err
-	}
-	devKeep, devGoldN, err := keepExamples(dev, devGold)
-	if err != nil {
-		return err
-	}
+	trainKeep, _ := keepExamples(train, trainCands, trainGold)
+	devKeep, devGoldN := keepExamples(dev, devCands, devGold)
 	opt := learn.Options{MinCount: 3}
 	keep := learn.Train(trainKeep, opt)
 	// The probability is calibrated on dev (Platt scaling). A model's
@@ -142,27 +135,17 @@ func run(trainDir, devDir, out string, share int) error {
 	}
 	heldGold := devGoldN
 	for half := range 2 {
-		var fit, test []learn.Example
-		for i, a := range train {
-			for _, c := range trainCands[i] {
-				ex := learn.Example{Features: c.Features, Label: trainGold[a.ID][key(c.Event)]}
-				if storyHalf(a) == half {
-					test = append(test, ex)
-				} else {
-					fit = append(fit, ex)
-				}
-			}
-			if storyHalf(a) == half {
-				heldGold += len(trainGold[a.ID])
-			}
-		}
-		m := learn.Train(fit, opt)
+		fit, fitC, test, testC := splitHalf(train, trainCands, half)
+		fitEx, _ := keepExamples(fit, fitC, trainGold)
+		testEx, testGold := keepExamples(test, testC, trainGold)
+		m := learn.Train(fitEx, opt)
 		if err := m.Calibrate(devKeep); err != nil {
 			return fmt.Errorf("keep model: %w", err)
 		}
-		for _, e := range test {
+		for _, e := range testEx {
 			held = append(held, scored{m.Prob(e.Features), e.Label})
 		}
+		heldGold += testGold
 	}
 	models.Keep = extract.KeepModel{Model: *keep, Threshold: round2(bestThreshold(held, heldGold))}
 
@@ -170,7 +153,7 @@ func run(trainDir, devDir, out string, share int) error {
 	// train's labels hold, right when they agree with the label's reason
 	// as scoring counts agreement. Kept only if it agrees more often than
 	// the rules' own choice on held-out data (heldOut).
-	reason, reasonDev, reasonCV := heldOut(train, trainCands, dev, devCands, reasonExamples, reasonAgreement, opt)
+	reason, reasonDev, reasonCV := reasonChoice.heldOut(train, trainCands, dev, devCands, opt)
 	reasonNote := fmt.Sprintf("reason model agrees on dev's %d matched events %d times, the rules %d; cross-validated on train's %d, %d and %d",
 		reasonDev.n, reasonDev.model, reasonDev.rules, reasonCV.n, reasonCV.model, reasonCV.rules)
 	if reasonDev.model+reasonCV.model > reasonDev.rules+reasonCV.rules {
@@ -180,7 +163,7 @@ func run(trainDir, devDir, out string, share int) error {
 	}
 
 	// The date: the same, for the dates the events could be given.
-	dateModel, dateDev, dateCV := heldOut(train, trainCands, dev, devCands, dateExamples, dateAgreement, opt)
+	dateModel, dateDev, dateCV := dateChoice.heldOut(train, trainCands, dev, devCands, opt)
 	dateNote := fmt.Sprintf("date model right on dev's %d matched events %d times, the rules %d; cross-validated on train's %d, %d and %d",
 		dateDev.n, dateDev.model, dateDev.rules, dateCV.n, dateCV.model, dateCV.rules)
 	if dateDev.model+dateCV.model > dateDev.rules+dateCV.rules {
@@ -276,143 +259,126 @@ func summary(m *learn.Model, threshold float64, ex []learn.Example, gold int) st
 
 func round2(v float64) float64 { return float64(int(v*100+0.5)) / 100 }
 
-// goldReasons maps each article's labelled triples to their reasons.
-func goldReasons(arts []eval.Article) map[string]map[string]string {
-	m := make(map[string]map[string]string, len(arts))
-	for _, a := range arts {
-		m[a.ID] = map[string]string{}
-		for _, e := range a.Events {
-			m[a.ID][e.Country+"|"+e.Service+"|"+e.Action] = e.Reason
-		}
-	}
-	return m
+// A choice is a field of an event the rules choose among options for and
+// a model may choose instead: its reason or its date.
+type choice struct {
+	label   func(eval.GoldEvent) string // the labelled value
+	agrees  func(gold, got string) bool // as scoring counts it
+	options func(extract.Candidate) (fs [][]string, values []string)
+	pick    func(*learn.Model, extract.Candidate) string // the model's value
+	rules   func(extract.Candidate) string               // the rules' value
 }
 
-// reasonExamples labels every reason option of every proposed event the
-// labels hold: right when it agrees with the labelled reason.
-func reasonExamples(arts []eval.Article, cands [][]extract.Candidate) []learn.Example {
-	gold := goldReasons(arts)
-	var ex []learn.Example
+var reasonChoice = choice{
+	label:  func(e eval.GoldEvent) string { return e.Reason },
+	agrees: eval.ReasonAgrees,
+	options: func(c extract.Candidate) (fs [][]string, values []string) {
+		for _, o := range c.Reasons {
+			fs, values = append(fs, o.Features), append(values, o.Text)
+		}
+		return fs, values
+	},
+	pick: func(m *learn.Model, c extract.Candidate) string {
+		return c.Reasons[extract.PickReason(m, c.Reasons, c.Event.Reason)].Text
+	},
+	rules: func(c extract.Candidate) string { return c.Event.Reason },
+}
+
+var dateChoice = choice{
+	label:  func(e eval.GoldEvent) string { return e.Date },
+	agrees: eval.DateMatches,
+	options: func(c extract.Candidate) (fs [][]string, values []string) {
+		for _, o := range c.Dates {
+			fs, values = append(fs, o.Features), append(values, o.Date)
+		}
+		return fs, values
+	},
+	pick: func(m *learn.Model, c extract.Candidate) string {
+		return c.Dates[extract.PickDate(m, c.Dates, c.Event.Date)].Date
+	},
+	rules: func(c extract.Candidate) string { return c.Event.Date },
+}
+
+// labelled calls f for each proposed event the labels hold that offers
+// options, with the labelled value.
+func (ch choice) labelled(arts []eval.Article, cands [][]extract.Candidate, f func(c extract.Candidate, gold string)) {
 	for i, a := range arts {
+		gold := make(map[string]string, len(a.Events))
+		for _, e := range a.Events {
+			gold[e.Country+"|"+e.Service+"|"+e.Action] = ch.label(e)
+		}
 		for _, c := range cands[i] {
-			g, ok := gold[a.ID][key(c.Event)]
-			if !ok {
-				continue
-			}
-			for _, o := range c.Reasons {
-				ex = append(ex, learn.Example{Features: o.Features, Label: eval.ReasonAgrees(g, o.Text)})
+			if g, ok := gold[key(c.Event)]; ok {
+				if fs, _ := ch.options(c); len(fs) > 0 {
+					f(c, g)
+				}
 			}
 		}
 	}
+}
+
+// examples labels every option of every proposed event the labels hold:
+// right when it agrees with the labelled value.
+func (ch choice) examples(arts []eval.Article, cands [][]extract.Candidate) []learn.Example {
+	var ex []learn.Example
+	ch.labelled(arts, cands, func(c extract.Candidate, gold string) {
+		fs, values := ch.options(c)
+		for i := range fs {
+			ex = append(ex, learn.Example{Features: fs[i], Label: ch.agrees(gold, values[i])})
+		}
+	})
 	return ex
 }
 
-// reasonAgreement counts, over the proposed events the labels hold, how
-// often the rules' reason and the model's choice agree with the label's.
-func reasonAgreement(m *learn.Model, arts []eval.Article, cands [][]extract.Candidate) (rules, model, matched int) {
-	gold := goldReasons(arts)
-	for i, a := range arts {
-		for _, c := range cands[i] {
-			g, ok := gold[a.ID][key(c.Event)]
-			if !ok || len(c.Reasons) == 0 {
-				continue
-			}
-			matched++
-			if eval.ReasonAgrees(g, c.Event.Reason) {
-				rules++
-			}
-			if eval.ReasonAgrees(g, c.Reasons[extract.PickReason(m, c.Reasons, c.Event.Reason)].Text) {
-				model++
-			}
+// agreement counts, over the proposed events the labels hold, how often
+// the rules' value and the model's agree with the label's.
+func (ch choice) agreement(m *learn.Model, arts []eval.Article, cands [][]extract.Candidate) agreement {
+	var n agreement
+	ch.labelled(arts, cands, func(c extract.Candidate, gold string) {
+		n.n++
+		if ch.agrees(gold, ch.rules(c)) {
+			n.rules++
 		}
-	}
-	return rules, model, matched
-}
-
-// goldDates maps each article's labelled triples to their dates.
-func goldDates(arts []eval.Article) map[string]map[string]string {
-	m := make(map[string]map[string]string, len(arts))
-	for _, a := range arts {
-		m[a.ID] = map[string]string{}
-		for _, e := range a.Events {
-			m[a.ID][e.Country+"|"+e.Service+"|"+e.Action] = e.Date
+		if ch.agrees(gold, ch.pick(m, c)) {
+			n.model++
 		}
-	}
-	return m
-}
-
-// dateExamples labels every date option of every proposed event the
-// labels hold: right when it matches the labelled date as scoring does.
-func dateExamples(arts []eval.Article, cands [][]extract.Candidate) []learn.Example {
-	gold := goldDates(arts)
-	var ex []learn.Example
-	for i, a := range arts {
-		for _, c := range cands[i] {
-			g, ok := gold[a.ID][key(c.Event)]
-			if !ok {
-				continue
-			}
-			for _, o := range c.Dates {
-				ex = append(ex, learn.Example{Features: o.Features, Label: eval.DateMatches(g, o.Date)})
-			}
-		}
-	}
-	return ex
-}
-
-// dateAgreement counts, over the proposed events the labels hold, how
-// often the rules' date and the model's choice match the label's.
-func dateAgreement(m *learn.Model, arts []eval.Article, cands [][]extract.Candidate) (rules, model, matched int) {
-	gold := goldDates(arts)
-	for i, a := range arts {
-		for _, c := range cands[i] {
-			g, ok := gold[a.ID][key(c.Event)]
-			if !ok || len(c.Dates) == 0 {
-				continue
-			}
-			matched++
-			if eval.DateMatches(g, c.Event.Date) {
-				rules++
-			}
-			if eval.DateMatches(g, c.Dates[extract.PickDate(m, c.Dates, c.Event.Date)].Date) {
-				model++
-			}
-		}
-	}
-	return rules, model, matched
+	})
+	return n
 }
 
 // agreement counts, over the proposed events the labels hold, how often
 // the rules' choice and a model's match the labels.
 type agreement struct{ rules, model, n int }
 
-// heldOut fits a choice model on train and counts how often it and the
+// heldOut fits ch's model on train and counts how often it and the
 // rules match the labels where it was not fitted: on dev, and on each
 // half of train (split by story) for a model fitted on the other half.
 // Dev alone is a few hundred events, on which a refit that changes
 // nothing of the choice moves the count by more than the model's gain:
 // the two halves of train add ten times as many.
-func heldOut(train []eval.Article, trainCands [][]extract.Candidate, dev []eval.Article, devCands [][]extract.Candidate,
-	examples func([]eval.Article, [][]extract.Candidate) []learn.Example,
-	agree func(*learn.Model, []eval.Article, [][]extract.Candidate) (int, int, int),
+func (ch choice) heldOut(train []eval.Article, trainCands [][]extract.Candidate, dev []eval.Article, devCands [][]extract.Candidate,
 	opt learn.Options) (*learn.Model, agreement, agreement) {
-	m := learn.Train(examples(train, trainCands), opt)
-	var onDev, cv agreement
-	onDev.rules, onDev.model, onDev.n = agree(m, dev, devCands)
+	m := learn.Train(ch.examples(train, trainCands), opt)
+	var cv agreement
 	for half := range 2 {
-		var fit, test []eval.Article
-		var fitC, testC [][]extract.Candidate
-		for i, a := range train {
-			if storyHalf(a) == half {
-				test, testC = append(test, a), append(testC, trainCands[i])
-			} else {
-				fit, fitC = append(fit, a), append(fitC, trainCands[i])
-			}
-		}
-		r, mo, n := agree(learn.Train(examples(fit, fitC), opt), test, testC)
-		cv.rules, cv.model, cv.n = cv.rules+r, cv.model+mo, cv.n+n
+		fit, fitC, test, testC := splitHalf(train, trainCands, half)
+		a := ch.agreement(learn.Train(ch.examples(fit, fitC), opt), test, testC)
+		cv.rules, cv.model, cv.n = cv.rules+a.rules, cv.model+a.model, cv.n+a.n
 	}
-	return m, onDev, cv
+	return m, ch.agreement(m, dev, devCands), cv
+}
+
+// splitHalf splits arts and their candidates into the other half and
+// the given one, by story.
+func splitHalf(arts []eval.Article, cands [][]extract.Candidate, half int) (fit []eval.Article, fitC [][]extract.Candidate, test []eval.Article, testC [][]extract.Candidate) {
+	for i, a := range arts {
+		if storyHalf(a) == half {
+			test, testC = append(test, a), append(testC, cands[i])
+		} else {
+			fit, fitC = append(fit, a), append(fitC, cands[i])
+		}
+	}
+	return fit, fitC, test, testC
 }
 
 // storyHalf puts all the articles of a story in the same half, 0 or 1.
