@@ -50,19 +50,19 @@ var floors = []struct {
 	// events (Google, Twitch and Spotify hit by Russia's Telegram block)
 	// score about the keep threshold, and each refit moves both: the
 	// refits after rounds 27 and 29 drop all three (recall 0.5), those
-	// between keep them.
+	// between keep them, the one after round 30 keeps one.
 	// Collateral events are too rare in train for the model, and keeping
 	// them at their cause's confidence was wrong on all four such events
 	// of train and dev (docs/QUALITY.md).
 	{"../testdata/eval/seed.jsonl", 0.92, 0.50, 0.85, 0.70},
 	// The dev split (by story, never fitted on) and all of train.
-	{"../testdata/eval/dev", 0.56, 0.52, 0.78, 0.40},
-	{"../testdata/eval/train", 0.73, 0.68, 0.77, 0.51},
-	{"../testdata/eval/train/extra.jsonl", 0.78, 0.74, 0.84, 0.59},
-	{"../demo/corpus/gold.jsonl", 0.83, 0.92, 0.79, 0.65},
-	{"../testdata/eval/train/holdout.jsonl", 0.83, 0.89, 0.76, 0.60},
-	{"../testdata/eval/train/holdout2.jsonl", 0.82, 0.79, 0.80, 0.56},
-	{"../testdata/eval/train/holdout3.jsonl", 0.84, 0.83, 0.71, 0.41},
+	{"../testdata/eval/dev", 0.54, 0.52, 0.79, 0.40},
+	{"../testdata/eval/train", 0.71, 0.69, 0.77, 0.50},
+	{"../testdata/eval/train/extra.jsonl", 0.76, 0.75, 0.83, 0.58},
+	{"../demo/corpus/gold.jsonl", 0.80, 0.92, 0.79, 0.65},
+	{"../testdata/eval/train/holdout.jsonl", 0.80, 0.90, 0.77, 0.59},
+	{"../testdata/eval/train/holdout2.jsonl", 0.81, 0.79, 0.81, 0.52},
+	{"../testdata/eval/train/holdout3.jsonl", 0.81, 0.84, 0.72, 0.42},
 }
 
 // extracted holds every labelled article's events, extracted once per
