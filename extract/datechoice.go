@@ -44,8 +44,9 @@ func (x *Extractor) dateOptions(a *analysis, k triple, g []decision, ruleDate da
 			return
 		}
 		seen[d] = len(out)
-		fs = append(fs, "precision="+precision(d), "precision|action="+precision(d)+"|"+string(k.action),
-			"vs_published="+sincePublished(d, pub), "vs_published|action="+sincePublished(d, pub)+"|"+string(k.action))
+		prec, since := precision(d), sincePublished(d, pub)
+		fs = append(fs, "precision="+prec, "precision|action="+prec+"|"+string(k.action),
+			"vs_published="+since, "vs_published|action="+since+"|"+string(k.action))
 		if !ruleDate.zero() {
 			fs = append(fs, "vs_rule="+versus(d, ruleDate))
 		}

@@ -264,7 +264,7 @@ func round2(v float64) float64 { return float64(int(v*100+0.5)) / 100 }
 type choice struct {
 	label   func(eval.GoldEvent) string // the labelled value
 	agrees  func(gold, got string) bool // as scoring counts it
-	options func(extract.Candidate) (fs [][]string, values []string)
+	options func(extract.Candidate) []option
 	pick    func(*learn.Model, extract.Candidate) string // the model's value
 	rules   func(extract.Candidate) string               // the rules' value
 }
@@ -272,11 +272,11 @@ type choice struct {
 var reasonChoice = choice{
 	label:  func(e eval.GoldEvent) string { return e.Reason },
 	agrees: eval.ReasonAgrees,
-	options: func(c extract.Candidate) (fs [][]string, values []string) {
+	options: func(c extract.Candidate) (opts []option) {
 		for _, o := range c.Reasons {
-			fs, values = append(fs, o.Features), append(values, o.Text)
+			opts = append(opts, option{o.Features, o.Text})
 		}
-		return fs, values
+		return opts
 	},
 	pick: func(m *learn.Model, c extract.Candidate) string {
 		return c.Reasons[extract.PickReason(m, c.Reasons, c.Event.Reason)].Text
@@ -287,11 +287,11 @@ var reasonChoice = choice{
 var dateChoice = choice{
 	label:  func(e eval.GoldEvent) string { return e.Date },
 	agrees: eval.DateMatches,
-	options: func(c extract.Candidate) (fs [][]string, values []string) {
+	options: func(c extract.Candidate) (opts []option) {
 		for _, o := range c.Dates {
-			fs, values = append(fs, o.Features), append(values, o.Date)
+			opts = append(opts, option{o.Features, o.Date})
 		}
-		return fs, values
+		return opts
 	},
 	pick: func(m *learn.Model, c extract.Candidate) string {
 		return c.Dates[extract.PickDate(m, c.Dates, c.Event.Date)].Date
@@ -299,9 +299,15 @@ var dateChoice = choice{
 	rules: func(c extract.Candidate) string { return c.Event.Date },
 }
 
+// option is one value a choice offers, with its features.
+type option struct {
+	features []string
+	value    string
+}
+
 // labelled calls f for each proposed event the labels hold that offers
-// options, with the labelled value.
-func (ch choice) labelled(arts []eval.Article, cands [][]extract.Candidate, f func(c extract.Candidate, gold string)) {
+// options, with the labelled value and the options.
+func (ch choice) labelled(arts []eval.Article, cands [][]extract.Candidate, f func(c extract.Candidate, gold string, opts []option)) {
 	for i, a := range arts {
 		gold := make(map[string]string, len(a.Events))
 		for _, e := range a.Events {
@@ -309,8 +315,8 @@ func (ch choice) labelled(arts []eval.Article, cands [][]extract.Candidate, f fu
 		}
 		for _, c := range cands[i] {
 			if g, ok := gold[key(c.Event)]; ok {
-				if fs, _ := ch.options(c); len(fs) > 0 {
-					f(c, g)
+				if opts := ch.options(c); len(opts) > 0 {
+					f(c, g, opts)
 				}
 			}
 		}
@@ -321,10 +327,9 @@ func (ch choice) labelled(arts []eval.Article, cands [][]extract.Candidate, f fu
 // right when it agrees with the labelled value.
 func (ch choice) examples(arts []eval.Article, cands [][]extract.Candidate) []learn.Example {
 	var ex []learn.Example
-	ch.labelled(arts, cands, func(c extract.Candidate, gold string) {
-		fs, values := ch.options(c)
-		for i := range fs {
-			ex = append(ex, learn.Example{Features: fs[i], Label: ch.agrees(gold, values[i])})
+	ch.labelled(arts, cands, func(_ extract.Candidate, gold string, opts []option) {
+		for _, o := range opts {
+			ex = append(ex, learn.Example{Features: o.features, Label: ch.agrees(gold, o.value)})
 		}
 	})
 	return ex
@@ -334,7 +339,7 @@ func (ch choice) examples(arts []eval.Article, cands [][]extract.Candidate) []le
 // the rules' value and the model's agree with the label's.
 func (ch choice) agreement(m *learn.Model, arts []eval.Article, cands [][]extract.Candidate) agreement {
 	var n agreement
-	ch.labelled(arts, cands, func(c extract.Candidate, gold string) {
+	ch.labelled(arts, cands, func(c extract.Candidate, gold string, _ []option) {
 		n.n++
 		if ch.agrees(gold, ch.rules(c)) {
 			n.rules++
