@@ -109,6 +109,13 @@ func TestLists(t *testing.T) {
 			want: []string{"LK/facebook/block/2018-04-15", "LK/instagram/block/2018-04-15", "LK/whatsapp/block/2018-04-15"}},
 		{name: "several countries", text: "Facebook is blocked in China, Iran and North Korea.",
 			want: []string{"CN/facebook/block/2018-04-20", "IR/facebook/block/2018-04-20", "KP/facebook/block/2018-04-20"}},
+		{name: "list before a participle", text: "The government of Bangladesh ordered Facebook, WhatsApp and Viber blocked in November.",
+			want: []string{"BD/facebook/block/2017-11", "BD/viber/block/2017-11", "BD/whatsapp/block/2017-11"}},
+		{name: "what a measure covers", text: "Pakistan blocked every social media platform on Friday. The block covers the most popular platforms, including Twitter and TikTok.",
+			want: []string{"PK/tiktok/block/2018-04-20", "PK/twitter/block/2018-04-20"}},
+		{name: "a measure still in place on", text: "In Tanzania, restrictions remained in place on Facebook and Instagram on Monday.",
+			want: []string{"TZ/facebook/restrict/2018-04-16", "TZ/instagram/restrict/2018-04-16"}},
+		{name: "what a measure would reach", text: "Pakistan's proposed ban would apply to Facebook and Instagram.", want: nil},
 	})
 }
 
@@ -309,6 +316,8 @@ func TestCompanyForProduct(t *testing.T) {
 			want: []string{"IE/meta/fine/2018-04-20"}},
 		{name: "no product named", text: "Italy's data protection authority fined OpenAI on Friday.",
 			want: []string{"IT/openai/fine/2018-04-20"}},
+		{name: "a store is not its owner's product", text: "The European Commission fined Apple 1.8 billion euros on Monday over the rules of its App Store.",
+			want: []string{"EU/apple/fine/2018-04-16"}},
 	})
 }
 

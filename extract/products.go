@@ -57,7 +57,11 @@ func (x *Extractor) productsIn(sents []*sentence, company string) []string {
 			if !m.isService() || m.account || m.channel || slices.Contains(out, m.service) {
 				continue
 			}
-			if svc := x.gaz.Service(m.service); svc != nil && svc.Owner == company {
+			// A company's app store is where it acts on other apps
+			// ("ordered Apple to remove VPN apps from its App Store",
+			// "fined Apple over App Store rules"): the company does not
+			// stand for it.
+			if svc := x.gaz.Service(m.service); svc != nil && svc.Owner == company && svc.Kind != "appstore" {
 				out = append(out, m.service)
 			}
 		}

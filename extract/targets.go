@@ -62,6 +62,7 @@ type targetRule struct {
 var nounTargetRules = []targetRule{
 	{"targets: in the cue's noun phrase", (*targetSearch).nounPhrase},
 	{"targets: what faces the penalty", (*targetSearch).penaltySubject},
+	{"targets: what the measure reaches", (*targetSearch).measureScope},
 }
 
 // The rules for a verb or a state, before the pronouns: the services a
@@ -180,6 +181,25 @@ func (t *targetSearch) nounPhrase() {
 	}
 }
 
+// measureScope: "the block covers the most popular platforms, including
+// Twitter and TikTok", "restrictions remained in place on Facebook and
+// Instagram": a measure's noun, subject of a verb that says what it
+// reaches, acts on the services after that verb.
+func (t *targetSearch) measureScope() {
+	s, c := t.s, t.c
+	w := t.x.lex.words
+	for k := c.end; k < t.hi && k < c.end+6; k++ {
+		word := s.toks[k].lower
+		if w.measureScope[word] || word == "on" && k > c.end && s.toks[k-1].lower == "place" {
+			t.collect(func(m mention) bool { return m.start > k })
+			return
+		}
+		if !w.scopeFillers[word] {
+			return
+		}
+	}
+}
+
 // penaltySubject: "the companies would face a further fine", "risks a
 // ban": the penalty falls on the subject of the verb before it.
 func (t *targetSearch) penaltySubject() {
@@ -264,13 +284,28 @@ func (t *targetSearch) relativeObject() {
 }
 
 // participleObject: "ordered the social network X blocked": the object
-// before a participle.
+// before a participle, with the list it ends ("ordered Facebook,
+// WhatsApp and Viber blocked").
 func (t *targetSearch) participleObject() {
 	s, c := t.s, t.c
 	if t.passive || !(strings.HasPrefix(s.toks[c.start].tag, "VBN") || t.x.lex.words.causedBefore(s.toks, c.start)) {
 		return
 	}
-	t.collect(func(m mention) bool { return m.end == c.start })
+	from := c.start
+	for {
+		var prev *mention
+		for i := range s.mentions {
+			m := &s.mentions[i]
+			if m.isService() && m.end <= from && (m.end == from || joinedMentions(s, *m, mention{start: from})) && (prev == nil || m.start > prev.start) {
+				prev = m
+			}
+		}
+		if prev == nil || prev.start < t.l {
+			break
+		}
+		from = prev.start
+	}
+	t.collect(func(m mention) bool { return m.start >= from && m.end <= c.start })
 }
 
 // object: an active verb acts on what follows it ("Russia blocked

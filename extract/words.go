@@ -28,6 +28,8 @@ type words struct {
 	penaltyVerbs          map[string]bool
 	undergoVerbs          map[string]bool
 	inclusion             map[string]bool
+	measureScope          map[string]bool
+	scopeFillers          map[string]bool
 	setNouns              map[string]bool
 	nameHeads             map[string]bool
 	nameJoiners           map[string]bool
@@ -98,6 +100,8 @@ func loadWords() (*words, error) {
 		"penalty_verbs":          &w.penaltyVerbs,
 		"undergo_verbs":          &w.undergoVerbs,
 		"inclusion":              &w.inclusion,
+		"measure_scope":          &w.measureScope,
+		"scope_fillers":          &w.scopeFillers,
 		"set_nouns":              &w.setNouns,
 		"name_heads":             &w.nameHeads,
 		"name_joiners":           &w.nameJoiners,
