@@ -56,7 +56,7 @@ var floors = []struct {
 	// of train and dev (docs/QUALITY.md).
 	{"../testdata/eval/seed.jsonl", 0.92, 0.50, 0.85, 0.70},
 	// The dev split (by story, never fitted on) and all of train.
-	{"../testdata/eval/dev", 0.56, 0.52, 0.79, 0.39},
+	{"../testdata/eval/dev", 0.56, 0.52, 0.79, 0.41},
 	{"../testdata/eval/train", 0.74, 0.68, 0.77, 0.51},
 	{"../testdata/eval/train/extra.jsonl", 0.81, 0.77, 0.84, 0.56},
 	{"../demo/corpus/gold.jsonl", 0.83, 0.90, 0.80, 0.66},

@@ -6,6 +6,8 @@ package extract
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/policywatch/policywatch/event"
 )
@@ -155,10 +157,25 @@ func (x *Extractor) reasonText(s *sentence, i int) string {
 		return ""
 	}
 	j := i
+	// An aside in brackets inside the clause is left out of it:
+	// "none of the services offering voice over IP (VoIP) held the
+	// licences they needed" gives its reason without "(VoIP)".
+	var aside []int
 	for ; j < len(toks) && j < i+maxReasonTokens; j++ {
 		t := toks[j]
 		switch t.text {
-		case ";", ":", "(", ")", "—", "--", "?", "!":
+		case "(":
+			k := j + 1
+			for k < len(toks) && k < j+8 && toks[k].text != ")" && toks[k].text != "(" {
+				k++
+			}
+			if j > i && k < len(toks) && toks[k].text == ")" && k+1 < len(toks) && startsWord(toks[k+1].text) {
+				aside = append(aside, j, k)
+				j = k
+				continue
+			}
+			goto done
+		case ";", ":", ")", "—", "--", "?", "!":
 			goto done
 		case "-":
 			if j > 0 && toks[j-1].end < t.start {
@@ -207,8 +224,14 @@ done:
 	if j-i < 2 {
 		return ""
 	}
-	text := s.text[toks[i].start:toks[j-1].end]
-	return trimReason(text)
+	var b strings.Builder
+	from := toks[i].start
+	for n := 0; n+1 < len(aside) && aside[n+1] < j; n += 2 {
+		b.WriteString(strings.TrimRight(s.text[from:toks[aside[n]].start], " "))
+		from = toks[aside[n+1]].end
+	}
+	b.WriteString(s.text[from:toks[j-1].end])
+	return trimReason(b.String())
 }
 
 func trimReason(s string) string {
@@ -397,4 +420,10 @@ func (x *Extractor) collateral(a *analysis, s *sentence, c cueMatch, same []deci
 		})
 	}
 	return out
+}
+
+// startsWord reports text that begins with a letter or digit.
+func startsWord(text string) bool {
+	r, _ := utf8.DecodeRuneInString(text)
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }

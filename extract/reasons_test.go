@@ -22,6 +22,10 @@ func TestReasonModel(t *testing.T) {
 	// Twitch and Spotify are hit as collateral damage: their reason is
 	// the cause, whatever a model would prefer.
 	collateral := "Russia blocked Telegram on Monday. The Telegram ban has also affected Twitch and Spotify, as millions of addresses were blocked."
+	// An aside in brackets is left out of the clause it stands in; a
+	// bracket that ends the sentence ends the reason.
+	aside := "Morocco banned Skype on Friday on the grounds that services offering voice over IP (VoIP) held no licence."
+	trailing := "Morocco banned Skype on Friday because the app held no licence (the regulator's words)."
 	rules := rules(t)
 	tests := []struct {
 		name    string
@@ -33,6 +37,8 @@ func TestReasonModel(t *testing.T) {
 		{"no reason model: the rules choose", keys, nil, "the app refused to hand over its encryption keys", "stated with the action"},
 		{"a model preferring none", keys, map[string]float64{"src=none": 5}, "", "chosen by model reason"},
 		{"a model preferring the rules' pick", keys, map[string]float64{"rule_pick": 5}, "the app refused to hand over its encryption keys", "stated with the action"},
+		{"an aside in brackets", aside, nil, "services offering voice over IP held no licence", "stated with the action"},
+		{"brackets at the end", trailing, nil, "the app held no licence", "stated with the action"},
 		{"no reason model: no clause after during", polls, nil, "", "none stated"},
 		{"a model preferring clauses after during", polls, map[string]float64{"marker=during": 5}, "the parliamentary elections", `a clause after "during", sentence 0`},
 		{"a model preferring a justifying sentence's clause", far, map[string]float64{"clause_in=justifying": 5, "src=clause": 1},
