@@ -2,7 +2,10 @@
 
 package extract
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // clause returns the token range of the clause around toks[from:to]:
 // bounded by strong punctuation and by words that start another clause.
@@ -157,6 +160,11 @@ func (x *Extractor) temporalAfter(toks []token, i int) bool {
 	}
 	n := toks[i+1]
 	if n.tag == "CD" || monthNum(n.text) > 0 && isCapitalized(n.text) {
+		return true
+	}
+	// "over Saturday and Sunday", "after Monday"; but "after Monday's
+	// protests" names a cause.
+	if slices.Contains(weekdayNames[:], n.text) && (i+2 >= len(toks) || toks[i+2].tag != "POS") {
 		return true
 	}
 	words := x.lex.words

@@ -116,6 +116,12 @@ func TestLists(t *testing.T) {
 		{name: "a measure still in place on", text: "In Tanzania, restrictions remained in place on Facebook and Instagram on Monday.",
 			want: []string{"TZ/facebook/restrict/2018-04-16", "TZ/instagram/restrict/2018-04-16"}},
 		{name: "what a measure would reach", text: "Pakistan's proposed ban would apply to Facebook and Instagram.", want: nil},
+		{name: "and so were", text: "Telegram was fully blocked in Azerbaijan on Sunday, and so were Facebook, Zoom and Skype.",
+			want: []string{"AZ/facebook/block/2018-04-15", "AZ/skype/block/2018-04-15", "AZ/telegram/block/2018-04-15", "AZ/zoom/block/2018-04-15"}},
+		{name: "along with a list", text: "WhatsApp was blocked in Iran on Monday along with Instagram, Telegram and Viber.",
+			want: []string{"IR/instagram/block/2018-04-16", "IR/telegram/block/2018-04-16", "IR/viber/block/2018-04-16", "IR/whatsapp/block/2018-04-16"}},
+		{name: "access limited", text: "In Belarus, access to Facebook and Twitter has been severely limited since Sunday.",
+			want: []string{"BY/facebook/restrict/2018-04-15", "BY/twitter/restrict/2018-04-15"}},
 	})
 }
 

@@ -26,6 +26,8 @@ func TestReasonModel(t *testing.T) {
 	// bracket that ends the sentence ends the reason.
 	aside := "Morocco banned Skype on Friday on the grounds that services offering voice over IP (VoIP) held no licence."
 	trailing := "Morocco banned Skype on Friday because the app held no licence (the regulator's words)."
+	// "Over" before days is a time, not a cause.
+	weekend := "Over Saturday and Sunday, Egypt blocked Daily News Egypt."
 	rules := rules(t)
 	tests := []struct {
 		name    string
@@ -39,6 +41,7 @@ func TestReasonModel(t *testing.T) {
 		{"a model preferring the rules' pick", keys, map[string]float64{"rule_pick": 5}, "the app refused to hand over its encryption keys", "stated with the action"},
 		{"an aside in brackets", aside, nil, "services offering voice over IP held no licence", "stated with the action"},
 		{"brackets at the end", trailing, nil, "the app held no licence", "stated with the action"},
+		{"over days", weekend, nil, "", "none stated"},
 		{"no reason model: no clause after during", polls, nil, "", "none stated"},
 		{"a model preferring clauses after during", polls, map[string]float64{"marker=during": 5}, "the parliamentary elections", `a clause after "during", sentence 0`},
 		{"a model preferring a justifying sentence's clause", far, map[string]float64{"clause_in=justifying": 5, "src=clause": 1},

@@ -224,7 +224,39 @@ func (t *targetSearch) passiveSubject() {
 		return
 	}
 	t.collect(func(m mention) bool { return m.start < t.c.start })
-	t.collect(func(m mention) bool { return m.start >= t.c.start && t.x.lex.words.alongWith(t.s.toks, m.start) })
+	// The list an added service begins: "along with YouTube, Viber and
+	// Skype".
+	var prev *mention
+	t.collect(func(m mention) bool {
+		if m.start < t.c.start || !m.isService() {
+			return false
+		}
+		if t.x.lex.words.alongWith(t.s.toks, m.start) || prev != nil && joinedMentions(t.s, *prev, m) {
+			prev = &m
+			return true
+		}
+		return false
+	})
+	// "Telegram was blocked, and so were Facebook, Zoom and Skype": the
+	// clause ends before the list, which shares its verb.
+	toks := t.s.toks
+	k := t.hi
+	for k < len(toks) && (toks[k].text == "," || toks[k].lower == "and") {
+		k++
+	}
+	if k+2 < len(toks) && toks[k].lower == "so" && t.x.lex.words.passiveAuxiliaries[toks[k+1].lower] {
+		hi := t.hi
+		t.hi = len(toks)
+		prev = nil
+		t.collect(func(m mention) bool {
+			if m.start < k+2 || !m.isService() || prev == nil && m.start != k+2 || prev != nil && !joinedMentions(t.s, *prev, m) {
+				return false
+			}
+			prev = &m
+			return true
+		})
+		t.hi = hi
+	}
 }
 
 // countryOffline: "the whole country dropped offline" cuts the network
