@@ -308,6 +308,11 @@ func (x *Extractor) licensed(a *analysis, toks []token, m match, slug string) bo
 	if m.start > 0 && x.lex.words.serviceHeads[toks[m.start-1].lower] {
 		return true
 	}
+	// The object of an action in running text: "Conatel suspended X for
+	// ten days".
+	if m.start > 0 && x.lex.words.licensingVerbs[toks[m.start-1].lower] && !isTitleCase(toks) {
+		return true
+	}
 	return false
 }
 

@@ -237,19 +237,26 @@ func (t *targetSearch) passiveSubject() {
 		}
 		return false
 	})
-	// "Telegram was blocked, and so were Facebook, Zoom and Skype": the
-	// clause ends before the list, which shares its verb.
+	// "Telegram was blocked, and so were Facebook, Zoom and Skype",
+	// "Facebook was hit, as were the messaging apps WhatsApp and Viber":
+	// the clause ends before the list, which shares its verb.
 	toks := t.s.toks
 	k := t.hi
 	for k < len(toks) && (toks[k].text == "," || toks[k].lower == "and") {
 		k++
 	}
-	if k+2 < len(toks) && toks[k].lower == "so" && t.x.lex.words.passiveAuxiliaries[toks[k+1].lower] {
+	if k+2 < len(toks) && (toks[k].lower == "so" || toks[k].lower == "as") && t.x.lex.words.passiveAuxiliaries[toks[k+1].lower] {
+		first := -1
+		for _, m := range t.s.mentions {
+			if m.isService() && m.start >= k+2 && m.start <= k+5 && (first < 0 || m.start < first) {
+				first = m.start
+			}
+		}
 		hi := t.hi
 		t.hi = len(toks)
 		prev = nil
 		t.collect(func(m mention) bool {
-			if m.start < k+2 || !m.isService() || prev == nil && m.start != k+2 || prev != nil && !joinedMentions(t.s, *prev, m) {
+			if m.start < first || !m.isService() || prev == nil && m.start != first || prev != nil && !joinedMentions(t.s, *prev, m) {
 				return false
 			}
 			prev = &m

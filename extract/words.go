@@ -36,6 +36,7 @@ type words struct {
 	openSetStop           map[string]bool
 	causatives            map[string]bool
 	along                 map[string]bool
+	licensingVerbs        map[string]bool
 	alongFillers          map[string]bool
 	licences              map[string]bool
 	serviceHeads          map[string]bool
@@ -108,6 +109,7 @@ func loadWords() (*words, error) {
 		"open_set_stop":          &w.openSetStop,
 		"causatives":             &w.causatives,
 		"along":                  &w.along,
+		"licensing_verbs":        &w.licensingVerbs,
 		"along_fillers":          &w.alongFillers,
 		"licences":               &w.licences,
 		"service_heads":          &w.serviceHeads,
