@@ -132,6 +132,15 @@ func (t *targetSearch) usable(m mention) bool {
 	if k >= 0 && means[s.toks[k].lower] {
 		return k > 0 && s.toks[k-1].lower == "from" && strings.HasPrefix(s.toks[k].tag, "VBG")
 	}
+	// "wrote on Twitter that ...", "told customers on Twitter": where
+	// someone spoke, not what was acted on.
+	if k >= 1 && s.toks[k].lower == "on" {
+		for j := k - 1; j >= 0 && j >= k-2; j-- {
+			if t.x.lex.words.spokeOn[s.toks[j].lower] {
+				return false
+			}
+		}
+	}
 	return true
 }
 
@@ -191,13 +200,35 @@ func (t *targetSearch) measureScope() {
 	for k := c.end; k < t.hi && k < c.end+6; k++ {
 		word := s.toks[k].lower
 		if w.measureScope[word] || word == "on" && k > c.end && s.toks[k-1].lower == "place" {
-			t.collect(func(m mention) bool { return m.start > k })
+			t.firstList(k + 1)
 			return
 		}
 		if !w.scopeFillers[word] {
 			return
 		}
 	}
+}
+
+// firstList adds the services of the noun phrases from toks[from], up
+// to the first preposition or verb: "the most popular platforms,
+// including Twitter and TikTok", "Twitter's app Periscope and the
+// pinboard Pinterest"; but "extends to the two sites, to their accounts
+// on Telegram and VK" reaches the sites only.
+func (t *targetSearch) firstList(from int) {
+	s := t.s
+	for from < t.hi && (s.toks[from].lower == "to" || s.toks[from].lower == "on") {
+		from++ // "extends to", "applies to", "in place on"
+	}
+	end := from
+	for end < t.hi {
+		tok := s.toks[end]
+		if !covered(s.mentions, end) && !t.x.lex.words.listMarkers[tok.lower] && tok.lower != "and" && tok.lower != "or" &&
+			(tok.tag == "IN" || tok.tag == "TO" || tok.tag == "MD" || tok.tag == "CC" || strings.HasPrefix(tok.tag, "VB")) {
+			break
+		}
+		end++
+	}
+	t.collect(func(m mention) bool { return m.start >= from && m.end <= end })
 }
 
 // penaltySubject: "the companies would face a further fine", "risks a

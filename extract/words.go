@@ -23,6 +23,7 @@ type words struct {
 	conditions            map[string]bool
 	proposals             map[string]bool
 	speech                map[string]bool
+	spokeOn               map[string]bool
 	means                 map[string]bool
 	nounTargets           map[string]bool
 	penaltyVerbs          map[string]bool
@@ -96,6 +97,7 @@ func loadWords() (*words, error) {
 		"conditions":             &w.conditions,
 		"proposals":              &w.proposals,
 		"speech":                 &w.speech,
+		"spoke_on":               &w.spokeOn,
 		"means":                  &w.means,
 		"noun_targets":           &w.nounTargets,
 		"penalty_verbs":          &w.penaltyVerbs,
