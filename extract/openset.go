@@ -65,6 +65,34 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 			add(i+1, hi)
 		}
 	}
+	// "RuTracker, the country's most popular torrent site": a name and its
+	// apposition, a noun phrase ending in a service noun.
+	for i := 0; i < len(toks); i++ {
+		if taken[i] || i > 0 && x.nameWord(toks[i-1], matched[i-1]) {
+			continue
+		}
+		hi := x.nameAfter(toks, matched, i)
+		if hi < 0 || hi+2 >= len(toks) || toks[hi].text != "," || toks[hi+1].lower != "the" && toks[hi+1].lower != "a" && toks[hi+1].lower != "an" {
+			continue
+		}
+		for k := hi + 2; k < len(toks) && k < hi+8; k++ {
+			if w.nameHeads[toks[k].lower] && (k+1 == len(toks) || !strings.HasPrefix(toks[k+1].tag, "NN")) {
+				add(i, hi)
+				break
+			}
+			if t := toks[k]; !isNounPhrase(t) && !strings.HasPrefix(t.tag, "RB") && t.tag != "HYPH" || t.text == "," {
+				break
+			}
+		}
+	}
+	// "the website of Radio Azattyk": the site of a name.
+	for i := 0; i+2 < len(toks); i++ {
+		if (toks[i].lower == "website" || toks[i].lower == "websites" || toks[i].lower == "site") && toks[i+1].lower == "of" && !taken[i+2] {
+			if hi := x.nameAfter(toks, matched, i+2); hi > 0 {
+				add(i+2, hi)
+			}
+		}
+	}
 	// Lists: walk out from each service the gazetteer found, over list
 	// separators, taking the names between them.
 	for _, m := range s.mentions {

@@ -27,6 +27,21 @@ func TestOpenSetAndLists(t *testing.T) {
 			want: []string{"RU/zangi/block/2018-04-16"},
 		},
 		{
+			name: "a name and its apposition",
+			text: "A Moscow court on Monday ordered providers to block RuTracker, the country's most popular torrent site.",
+			want: []string{"RU/rutracker/block/2018-04-16"},
+		},
+		{
+			name: "an apposition that is no service",
+			text: "A Moscow court on Monday ordered providers to block RuTracker, the publisher Eksmo said.",
+			want: nil,
+		},
+		{
+			name: "the website of a name",
+			text: "Kyrgyzstan's culture ministry blocked the website of Radio Azattyk on Wednesday.",
+			want: []string{"KG/radio-azattyk/block/2018-04-18"},
+		},
+		{
 			name: "a product of a known service",
 			text: "Tanzania's regulator blocked Google Translate on Monday.",
 			want: []string{"TZ/google-translate/block/2018-04-16"},
