@@ -93,6 +93,13 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 			}
 		}
 	}
+	// In running text a list takes capitalised words whatever their tag;
+	// a headline may capitalise every word. (Not isTitleCase: a long list
+	// of names is mostly capitals.)
+	listAfter, listBefore := x.listNameAfter, x.listNameBefore
+	if s.title {
+		listAfter, listBefore = x.nameAfter, x.nameBefore
+	}
 	// Lists: walk out from each service the gazetteer found, over list
 	// separators, taking the names between them.
 	for _, m := range s.mentions {
@@ -104,7 +111,7 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 			if j == i || j >= len(toks) {
 				break
 			}
-			hi := x.nameAfter(toks, matched, j)
+			hi := listAfter(toks, matched, j)
 			if hi < 0 {
 				if j < len(toks) && matched[j] {
 					i = matchedEnd(matched, j)
@@ -125,7 +132,7 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 			if j == i || j <= 0 {
 				break
 			}
-			lo := x.nameBefore(toks, matched, j)
+			lo := listBefore(toks, matched, j)
 			if lo < 0 {
 				if matched[j-1] {
 					i = matchedStart(matched, j-1)
@@ -206,17 +213,28 @@ const maxNameLen = 4
 
 // nameAfter returns the end of a proper name starting at i, or -1.
 func (x *Extractor) nameAfter(toks []token, matched []bool, i int) int {
-	if i >= len(toks) || !x.nameWord(toks[i], matched[i]) {
+	return x.nameAfterBy(x.nameWord, toks, matched, i)
+}
+
+// listNameAfter is nameAfter in a list of services, where a capitalised
+// word is a name whatever its tag: the tagger takes unknown names for
+// common nouns and verbs ("Zangi", "Safeswiss").
+func (x *Extractor) listNameAfter(toks []token, matched []bool, i int) int {
+	return x.nameAfterBy(x.listWord, toks, matched, i)
+}
+
+func (x *Extractor) nameAfterBy(nameWord func(token, bool) bool, toks []token, matched []bool, i int) int {
+	if i >= len(toks) || !nameWord(toks[i], matched[i]) {
 		return -1
 	}
 	j := i + 1
 	for j < len(toks) && j-i < maxNameLen {
-		if x.nameWord(toks[j], matched[j]) {
+		if nameWord(toks[j], matched[j]) {
 			j++
 			continue
 		}
 		// "Clash of Kings", "Skype for Business"
-		if x.lex.words.nameJoiners[toks[j].lower] && j+1 < len(toks) && x.nameWord(toks[j+1], matched[j+1]) {
+		if x.lex.words.nameJoiners[toks[j].lower] && j+1 < len(toks) && nameWord(toks[j+1], matched[j+1]) {
 			j += 2
 			continue
 		}
@@ -228,13 +246,22 @@ func (x *Extractor) nameAfter(toks []token, matched []bool, i int) int {
 // nameBefore returns the start of a proper name ending at end
 // (exclusive), or -1.
 func (x *Extractor) nameBefore(toks []token, matched []bool, end int) int {
+	return x.nameBeforeBy(x.nameWord, toks, matched, end)
+}
+
+// listNameBefore is nameBefore in a list of services (listNameAfter).
+func (x *Extractor) listNameBefore(toks []token, matched []bool, end int) int {
+	return x.nameBeforeBy(x.listWord, toks, matched, end)
+}
+
+func (x *Extractor) nameBeforeBy(nameWord func(token, bool) bool, toks []token, matched []bool, end int) int {
 	i := end
 	for i > 0 && end-i < maxNameLen {
-		if x.nameWord(toks[i-1], matched[i-1]) {
+		if nameWord(toks[i-1], matched[i-1]) {
 			i--
 			continue
 		}
-		if i-2 >= 0 && i < end && x.lex.words.nameJoiners[toks[i-1].lower] && x.nameWord(toks[i-2], matched[i-2]) {
+		if i-2 >= 0 && i < end && x.lex.words.nameJoiners[toks[i-1].lower] && nameWord(toks[i-2], matched[i-2]) {
 			i -= 2
 			continue
 		}
@@ -259,6 +286,20 @@ func (x *Extractor) nameWord(t token, matched bool) bool {
 		return false
 	}
 	return strings.HasPrefix(t.tag, "NNP") || strings.ContainsRune(t.text, '.') || hasInnerUpper(r)
+}
+
+// listWord is nameWord without the tagger's say: a capitalised word the
+// gazetteer did not take and no common word of a headline.
+func (x *Extractor) listWord(t token, matched bool) bool {
+	if matched || t.text == "" || x.lex.words.openSetStop[t.lower] {
+		return false
+	}
+	r := []rune(t.text)
+	// "Cairo-based", "China-owned": where from, not a name.
+	if strings.HasPrefix(t.tag, "JJ") && strings.ContainsRune(t.text, '-') {
+		return false
+	}
+	return unicode.IsUpper(r[0]) && (unicode.IsLetter(r[len(r)-1]) || unicode.IsDigit(r[len(r)-1]))
 }
 
 func hasInnerUpper(r []rune) bool {

@@ -27,6 +27,22 @@ func TestOpenSetAndLists(t *testing.T) {
 			want: []string{"RU/zangi/block/2018-04-16"},
 		},
 		{
+			// The tagger reads "Zangi" as a common noun, "Safeswiss" as a verb.
+			name: "names the tagger does not know, in a list",
+			text: "India blocked Zangi, Threema and Safeswiss on Monday.",
+			want: []string{"IN/safeswiss/block/2018-04-16", "IN/threema/block/2018-04-16", "IN/zangi/block/2018-04-16"},
+		},
+		{
+			name: "where an app comes from is no name",
+			text: "Oman cut off access to Clubhouse, the US-based audio chat app, on Monday.",
+			want: []string{"OM/clubhouse/block/2018-04-16"},
+		},
+		{
+			name: "a list after a plural service noun",
+			text: "India blocked 14 apps on Monday. The blocked apps are Zangi, Threema and Safeswiss.",
+			want: []string{"IN/safeswiss/block/2018-04-16", "IN/threema/block/2018-04-16", "IN/zangi/block/2018-04-16"},
+		},
+		{
 			name: "a name and its apposition",
 			text: "A Moscow court on Monday ordered providers to block RuTracker, the country's most popular torrent site.",
 			want: []string{"RU/rutracker/block/2018-04-16"},

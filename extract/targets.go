@@ -316,7 +316,9 @@ func (t *targetSearch) countryOffline() {
 func (t *targetSearch) listedAfter() {
 	s, c := t.s, t.c
 	w := t.x.lex.words
-	if c.end >= len(s.toks) || !strings.HasPrefix(s.toks[c.end].tag, "NNS") && !w.setNouns[s.toks[c.end].lower] {
+	// The tagger takes "apps" for a singular noun: the plural service
+	// nouns count whatever their tag.
+	if c.end >= len(s.toks) || !strings.HasPrefix(s.toks[c.end].tag, "NNS") && !w.setNouns[s.toks[c.end].lower] && !w.servicesAnaphors[s.toks[c.end].lower] {
 		return
 	}
 	// The list may follow an aside ("the banned titles, which also
