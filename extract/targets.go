@@ -268,33 +268,41 @@ func (t *targetSearch) passiveSubject() {
 		}
 		return false
 	})
-	// "Telegram was blocked, and so were Facebook, Zoom and Skype",
-	// "Facebook was hit, as were the messaging apps WhatsApp and Viber":
-	// the clause ends before the list, which shares its verb.
-	toks := t.s.toks
+	t.sharedVerbList()
+}
+
+// sharedVerbList: "Telegram was blocked, and so were Facebook, Zoom and
+// Skype", "Facebook was hit, as were the messaging apps WhatsApp and
+// Viber": the clause ends before a list that shares its verb.
+func (t *targetSearch) sharedVerbList() {
+	s := t.s
 	k := t.hi
-	for k < len(toks) && (toks[k].text == "," || toks[k].lower == "and") {
+	for k < len(s.toks) && (s.toks[k].text == "," || s.toks[k].lower == "and") {
 		k++
 	}
-	if k+2 < len(toks) && (toks[k].lower == "so" || toks[k].lower == "as") && t.x.lex.words.passiveAuxiliaries[toks[k+1].lower] {
-		first := -1
-		for _, m := range t.s.mentions {
-			if m.isService() && m.start >= k+2 && m.start <= k+5 && (first < 0 || m.start < first) {
-				first = m.start
-			}
-		}
-		hi := t.hi
-		t.hi = len(toks)
-		prev = nil
-		t.collect(func(m mention) bool {
-			if m.start < first || !m.isService() || prev == nil && m.start != first || prev != nil && !joinedMentions(t.s, *prev, m) {
-				return false
-			}
-			prev = &m
-			return true
-		})
-		t.hi = hi
+	if k+2 >= len(s.toks) || s.toks[k].lower != "so" && s.toks[k].lower != "as" || !t.x.lex.words.passiveAuxiliaries[s.toks[k+1].lower] {
+		return
 	}
+	first := -1
+	for _, m := range s.mentions {
+		if m.isService() && m.start >= k+2 && m.start <= k+5 && (first < 0 || m.start < first) {
+			first = m.start
+		}
+	}
+	if first < 0 {
+		return
+	}
+	hi := t.hi
+	t.hi = len(s.toks)
+	defer func() { t.hi = hi }()
+	var prev *mention
+	t.collect(func(m mention) bool {
+		if m.start < first || !m.isService() || prev == nil && m.start != first || prev != nil && !joinedMentions(s, *prev, m) {
+			return false
+		}
+		prev = &m
+		return true
+	})
 }
 
 // countryOffline: "the whole country dropped offline" cuts the network
