@@ -66,6 +66,8 @@ func TestActors(t *testing.T) {
 			want: []string{"RU/linkedin/block/2016-11"}},
 		{name: "possessive regulator", text: "Iran's net regulator said swapping images via Telegram was no longer permitted.",
 			want: []string{"IR/telegram/restrict/2018-04-20"}},
+		{name: "the state's adjective before its measure", text: "Tanzania restricted social media in 2016. The Mongolian ban on Facebook came into force on Tuesday.",
+			want: []string{"MN/facebook/block/2018-04-17"}},
 		{name: "acronym", text: "The PTA blocked TikTok on Friday over immoral content.",
 			want: []string{"PK/tiktok/block/2018-04-20"}},
 		{name: "leader", text: "Ayatollah Khamenei banned the use of WhatsApp by state officials last week.",

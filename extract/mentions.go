@@ -655,7 +655,13 @@ func (x *Extractor) classifyCountry(toks []token, m *mention) {
 	for k := 0; k < look && j < len(toks); k++ {
 		w := toks[j].lower
 		if len(x.lex.cues[w]) > 0 {
-			break // "Turkmenistan blocks WhatsApp"
+			// "A Mongolian ban", "the Russian blocking": the adjective
+			// names the state that acts, as "Turkmenistan blocks
+			// WhatsApp" does.
+			if m.role == roleDemonym && k == 0 {
+				m.strength = 2
+			}
+			break
 		}
 		if x.lex.government[w] {
 			m.strength = 3
