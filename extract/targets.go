@@ -232,9 +232,18 @@ func (t *targetSearch) firstList(from int) {
 }
 
 // penaltySubject: "the companies would face a further fine", "risks a
-// ban": the penalty falls on the subject of the verb before it.
+// ban": the penalty falls on the subject of the verb before it; "sent
+// the dating app Grindr advance notice of a fine": on whom it is sent to.
 func (t *targetSearch) penaltySubject() {
 	s, c := t.s, t.c
+	for k := c.start - 1; k >= t.l && k >= c.start-10; k-- {
+		if t.x.lex.words.penaltyGivers[s.toks[k].lower] {
+			t.collect(func(m mention) bool { return m.start > k && m.end <= c.start && !m.isCountry() })
+			if len(t.in) > 0 {
+				return
+			}
+		}
+	}
 	for k := c.start - 1; k >= t.l && k >= c.start-3; k-- {
 		if !t.x.lex.words.penaltyVerbs[s.toks[k].lower] {
 			continue
@@ -355,7 +364,7 @@ func (t *targetSearch) relativeObject() {
 	if t.passive || c.cue.kind != kindVerb {
 		return
 	}
-	for k := c.start - 1; k >= t.l && k >= c.start-8; k-- {
+	for k := c.start - 1; k >= t.l && k >= c.start-10; k-- {
 		if w := s.toks[k].lower; w == "that" || w == "which" {
 			t.collect(func(m mention) bool { return m.end == k || m.end == k-1 && s.toks[k-1].text == "," })
 			return

@@ -27,6 +27,7 @@ type words struct {
 	means                 map[string]bool
 	nounTargets           map[string]bool
 	penaltyVerbs          map[string]bool
+	penaltyGivers         map[string]bool
 	undergoVerbs          map[string]bool
 	inclusion             map[string]bool
 	measureScope          map[string]bool
@@ -101,6 +102,7 @@ func loadWords() (*words, error) {
 		"means":                  &w.means,
 		"noun_targets":           &w.nounTargets,
 		"penalty_verbs":          &w.penaltyVerbs,
+		"penalty_givers":         &w.penaltyGivers,
 		"undergo_verbs":          &w.undergoVerbs,
 		"inclusion":              &w.inclusion,
 		"measure_scope":          &w.measureScope,
