@@ -439,12 +439,22 @@ WHERE state = 'running' AND args->>'url' = $1`, feeds[victimFeed].URL).Scan(&job
 		stopWorker(t, w)
 	}
 	sameStore(t, ref, pgURL)
-	postedOnce(t, pgURL, hook)
+	checkPosted(t, pgURL, hook, true)
 }
 
 // postedOnce checks that the webhook got every story the database holds
 // once, and no other, and returns those stories.
 func postedOnce(t *testing.T, pgURL string, hook *webhook) []store.Story {
+	t.Helper()
+	return checkPosted(t, pgURL, hook, false)
+}
+
+// checkPosted is postedOnce; with deadClaims, a worker was killed, and a
+// story whose delivery it had claimed (its alert still "sending", or
+// "unknown" once the claim expired) may have reached the webhook or not:
+// such a claim is never posted again unasked (at most once, as run does
+// it), so that story may be posted once or not at all.
+func checkPosted(t *testing.T, pgURL string, hook *webhook, deadClaims bool) []store.Story {
 	t.Helper()
 	pdb, err := pgstore.Open(t.Context(), pgURL)
 	if err != nil {
@@ -464,8 +474,23 @@ func postedOnce(t *testing.T, pgURL string, hook *webhook) []store.Story {
 		id, _ := s["id"].(string)
 		posted[id]++
 	}
+	inFlight := map[string]store.AlertState{}
+	if deadClaims {
+		recs, err := pdb.Alerts("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if r.State == store.AlertSending || r.State == store.AlertUnknown {
+				inFlight[r.Story] = r.State
+			}
+		}
+	}
 	for _, s := range stories {
-		if posted[s.ID] != 1 {
+		switch {
+		case posted[s.ID] == 0 && inFlight[s.ID] != "":
+			t.Logf("story %s (%s %s %s) not posted: the killed worker's claim is %s", s.ID, s.Country, s.Action, s.Service, inFlight[s.ID])
+		case posted[s.ID] != 1:
 			t.Errorf("story %s (%s %s %s) posted %d times, want once", s.ID, s.Country, s.Action, s.Service, posted[s.ID])
 		}
 		delete(posted, s.ID)
