@@ -138,6 +138,10 @@ func TestLists(t *testing.T) {
 			want: []string{"IR/instagram/block/2022-09", "IR/whatsapp/block/2022-09"}},
 		{name: "brought back", text: "Pakistan blocked YouTube and Wikipedia in May. On Monday YouTube and Wikipedia were brought back on the orders of the Prime Minister.",
 			want: []string{"PK/wikipedia/block/2018-05", "PK/wikipedia/unblock/2018-04-16", "PK/youtube/block/2018-05", "PK/youtube/unblock/2018-04-16"}},
+		{name: "could no longer reach", text: "Pakistan's telecoms regulator said on Tuesday that users could no longer reach Tinder and Grindr.",
+			want: []string{"PK/grindr/block/2018-04-17", "PK/tinder/block/2018-04-17"}},
+		{name: "could no longer be reached", text: "Signal could no longer be reached in Egypt on Monday, NetBlocks said.",
+			want: []string{"EG/signal/block/2018-04-16"}},
 		{name: "access limited", text: "In Belarus, access to Facebook and Twitter has been severely limited since Sunday.",
 			want: []string{"BY/facebook/restrict/2018-04-15", "BY/twitter/restrict/2018-04-15"}},
 	})
