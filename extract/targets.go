@@ -364,7 +364,7 @@ func (t *targetSearch) relativeObject() {
 	if t.passive || c.cue.kind != kindVerb {
 		return
 	}
-	for k := c.start - 1; k >= t.l && k >= c.start-10; k-- {
+	for k := c.start - 1; k >= t.l && k >= c.start-8; k-- {
 		if w := s.toks[k].lower; w == "that" || w == "which" {
 			t.collect(func(m mention) bool { return m.end == k || m.end == k-1 && s.toks[k-1].text == "," })
 			return
