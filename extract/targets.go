@@ -266,18 +266,21 @@ func (t *targetSearch) passiveSubject() {
 	t.collect(func(m mention) bool { return m.start < t.c.start })
 	// The list an added service begins: "along with YouTube, Viber and
 	// Skype".
+	t.collectList(func(m mention) bool { return m.start >= t.c.start && t.x.lex.words.alongWith(t.s.toks, m.start) })
+	t.sharedVerbList()
+}
+
+// collectList adds the services that start a list and those joined to
+// the last added: "YouTube, Viber and Skype" after "along with".
+func (t *targetSearch) collectList(starts func(mention) bool) {
 	var prev *mention
 	t.collect(func(m mention) bool {
-		if m.start < t.c.start || !m.isService() {
-			return false
-		}
-		if t.x.lex.words.alongWith(t.s.toks, m.start) || prev != nil && joinedMentions(t.s, *prev, m) {
+		if starts(m) || prev != nil && joinedMentions(t.s, *prev, m) {
 			prev = &m
 			return true
 		}
 		return false
 	})
-	t.sharedVerbList()
 }
 
 // sharedVerbList: "Telegram was blocked, and so were Facebook, Zoom and
@@ -304,14 +307,7 @@ func (t *targetSearch) sharedVerbList() {
 	hi := t.hi
 	t.hi = len(s.toks)
 	defer func() { t.hi = hi }()
-	var prev *mention
-	t.collect(func(m mention) bool {
-		if m.start < first || !m.isService() || prev == nil && m.start != first || prev != nil && !joinedMentions(s, *prev, m) {
-			return false
-		}
-		prev = &m
-		return true
-	})
+	t.collectList(func(m mention) bool { return m.start == first })
 }
 
 // countryOffline: "the whole country dropped offline" cuts the network
