@@ -117,8 +117,13 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 		if a.collect != nil {
 			*a.collect = append(*a.collect, Candidate{Features: fs})
 		} else if !keep {
-			for _, c := range g {
-				a.trace.drop(c, rejectUnlikely, fmt.Sprintf("P(right) %.2f < %.2f (%s)", conf, x.models.Keep.Threshold, topFeatures(x.models.Keep.Contributions(fs), 3)))
+			// The detail is for Explain only; building it for every
+			// rejected candidate was a twentieth of extraction.
+			if a.trace != nil {
+				detail := fmt.Sprintf("P(right) %.2f < %.2f (%s)", conf, x.models.Keep.Threshold, topFeatures(x.models.Keep.Contributions(fs), 3))
+				for _, c := range g {
+					a.trace.drop(c, rejectUnlikely, detail)
+				}
 			}
 			continue
 		}
@@ -200,9 +205,11 @@ func (x *Extractor) eventTrace(a *analysis, ev event.Event, g []decision, dateFr
 	if w == nil {
 		w = &why{}
 	}
-	for _, c := range g {
-		if c.sent != first.sent || c.why != first.why {
-			a.trace.drop(c, rejectDuplicate, fmt.Sprintf("merged into %s %s %s", ev.Country, ev.Service, ev.Action))
+	if a.trace != nil {
+		for _, c := range g {
+			if c.sent != first.sent || c.why != first.why {
+				a.trace.drop(c, rejectDuplicate, fmt.Sprintf("merged into %s %s %s", ev.Country, ev.Service, ev.Action))
+			}
 		}
 	}
 	return EventTrace{
