@@ -83,6 +83,14 @@ func TestActors(t *testing.T) {
 			want: []string{"TR/twitter/block/2018-04-16"}},
 		{name: "Kremlin", text: "The Kremlin has throttled Twitter since March.",
 			want: []string{"RU/twitter/throttle/2018-03"}},
+		// A list of company names reads as a headline, and in lower case
+		// "Ltd. Şti." splits otherwise; the sentence must still be tagged,
+		// or "Google Ireland" is a state.
+		{name: "a company's unit in a list in capitals", title: "Turkish watchdog probes Google",
+			text: "Turkey's Competition Authority said on Monday that it had opened an investigation into Google.\n\n" +
+				"The branch is Google Pazarlama Ltd. Şti., together with Google Ireland Limited and Alphabet Inc.\n\n" +
+				"The watchdog already fined Google $15 million in March for breaching competition law.",
+			want: []string{"TR/google/fine/2018-03"}},
 	})
 }
 

@@ -108,8 +108,7 @@ func align(s string, words []string) []token {
 func (x *Extractor) tokenize(s *sentence) {
 	w := x.tags.Words(s.text)
 	s.toks = align(s.text, w.Text)
-	if isTitleCase(s.toks) {
-		x.tagHeadline(s)
+	if isTitleCase(s.toks) && x.tagHeadline(s) {
 		return
 	}
 	for i, tag := range x.tags.Tag(w) {
@@ -120,8 +119,10 @@ func (x *Extractor) tokenize(s *sentence) {
 // tagHeadline tags a sentence in title case in lower case but for the
 // capitals of known names, so "Block" in "Iran Begins To Block Telegram"
 // is tagged as the verb it is: headlines confuse a tagger trained on
-// running text.
-func (x *Extractor) tagHeadline(s *sentence) {
+// running text. It reports false, tagging nothing, when the words in
+// lower case split otherwise ("Ltd. Şti." in a list of company names):
+// the sentence is then tagged as written rather than not at all.
+func (x *Extractor) tagHeadline(s *sentence) bool {
 	keep := make([]bool, len(s.toks))
 	for _, m := range x.gaz.find(s.toks) {
 		for i := m.start; i < m.end; i++ {
@@ -136,11 +137,12 @@ func (x *Extractor) tagHeadline(s *sentence) {
 	}
 	w := x.tags.Words(string(b))
 	if len(w.Text) != len(s.toks) {
-		return
+		return false
 	}
 	for i, tag := range x.tags.Tag(w) {
 		s.toks[i].tag = tag
 	}
+	return true
 }
 
 // splitSentences segments a document's paragraphs into sentences. The
