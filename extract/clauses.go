@@ -65,6 +65,27 @@ func (x *Extractor) asideEndingAt(toks []token, i int) int {
 	return -1
 }
 
+// asideAfter returns where the clause goes on after a relative clause set
+// off by commas that starts at toks[i] (", which is owned by ByteDance,
+// from ..."), or -1 when none starts there.
+func asideAfter(toks []token, i int) int {
+	if i > 0 && i < len(toks) && toks[i].text != "," && toks[i-1].text == "," {
+		i-- // the clause may end at the comma or at the pronoun
+	}
+	if i+1 >= len(toks) || toks[i].text != "," || toks[i+1].lower != "which" && toks[i+1].lower != "who" {
+		return -1
+	}
+	for k := i + 2; k < len(toks) && k <= i+12; k++ {
+		switch toks[k].text {
+		case ",":
+			return k + 1
+		case ";", ":", ".":
+			return -1
+		}
+	}
+	return -1
+}
+
 func closingParen(toks []token, i int) int {
 	for k := i + 1; k < len(toks); k++ {
 		if toks[k].text == ")" {

@@ -98,6 +98,10 @@ func (x *Extractor) decide(a *analysis, cand candidate) []decision {
 	partial := false
 	if _, ok := x.lex.partial.in(toks, l, r); ok {
 		partial = true
+	} else if k := asideAfter(toks, r); k >= 0 {
+		// "banned TikTok, which is owned by ByteDance, from
+		// government-issued devices": the clause goes on past the aside.
+		_, partial = x.lex.partial.in(toks, k, min(len(toks), k+6))
 	}
 	// "bars companies from forcing users ...", "banned officials from
 	// using TikTok": a prohibition on conduct, which restricts the service

@@ -194,6 +194,12 @@ func TestHistoryAndVoice(t *testing.T) {
 			want: []string{"RU/twitter/throttle/2021-03-10"}},
 		{name: "partial", text: "China banned TikTok on government devices on Monday.",
 			want: []string{"CN/tiktok/restrict/2018-04-16"}},
+		{name: "devices owned by the state", text: "Ohio's governor signed an order on Monday that bans TikTok on devices owned by the state.",
+			want: []string{"US/tiktok/restrict/2018-04-16"}},
+		{name: "phones the government issues", text: "On Monday Canada banned the messaging app WeChat and the antivirus software Kaspersky from phones the government issues.",
+			want: []string{"CA/kaspersky/restrict/2018-04-16", "CA/wechat/restrict/2018-04-16"}},
+		{name: "devices after an aside", text: "In February, Canada banned TikTok, which is owned by the Chinese company ByteDance, from government-issued devices.",
+			want: []string{"CA/tiktok/restrict/2018-02"}},
 	})
 }
 
