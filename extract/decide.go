@@ -176,7 +176,7 @@ func (x *Extractor) unreported(cand candidate) string {
 		return rejectNegated
 	case x.lex.indefinite.has(toks, c.start, r+1):
 		return rejectBackground // "has disrupted the internet before"
-	case action == event.Order && x.orderOfAction(s, c, r):
+	case action == event.Order && (x.orderOfAction(s, c, r) || x.lex.words.toCarriers(toks, c)):
 		return rejectOrderOfAction // "ordered operators to deny access": the action is the event
 	case action == event.Order && !x.isPassive(toks, c.start) && !x.officialSubject(s, l, c.start):
 		return rejectUnofficialOrder // "hardline newspapers demanded that the app be filtered"

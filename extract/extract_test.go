@@ -296,6 +296,13 @@ func TestThreatsAndOrders(t *testing.T) {
 		{name: "order to several", pub: "2022-03-21",
 			text: "On Friday Brazil's Supreme Court ordered Apple and Google to stop users from downloading Telegram.",
 			want: []string{"BR/apple/order/2022-03-18", "BR/google/order/2022-03-18"}},
+		// An order to the networks is no order on the service: what it
+		// orders done is the event, when the sentence says it.
+		{name: "order to the networks, passive", pub: "2023-08-22",
+			text: "Somalia's minister said on Sunday that internet companies had been ordered to stop TikTok and Telegram."},
+		{name: "order to the networks", pub: "2021-02-04",
+			text: "Myanmar's army on Wednesday ordered mobile operators to block Facebook until 7 February.",
+			want: []string{"MM/facebook/block/2021-02-03"}},
 	})
 }
 

@@ -106,6 +106,37 @@ func (x *Extractor) orderOfAction(s *sentence, c cueMatch, r int) bool {
 	return false
 }
 
+// toCarriers reports an order addressed to the networks that carry a
+// service: named inside the cue ("ordered mobile operators to") or just
+// before it ("internet companies had been ordered to").
+func (w *words) toCarriers(toks []token, c cueMatch) bool {
+	carrier := func(k int) bool {
+		t := toks[k].lower
+		if !w.carriers[t] {
+			return false
+		}
+		switch t {
+		case "operators", "operator", "isps", "isp":
+			return true
+		}
+		return k > 0 && w.carrierKinds[toks[k-1].lower]
+	}
+	for k := c.start + 1; k < c.end; k++ {
+		if carrier(k) {
+			return true
+		}
+	}
+	for k := c.start - 1; k >= 0 && k >= c.start-4; k-- {
+		if carrier(k) {
+			return true
+		}
+		if !w.passiveAuxiliaries[toks[k].lower] && toks[k].lower != "had" && toks[k].lower != "have" && toks[k].lower != "has" {
+			break
+		}
+	}
+	return false
+}
+
 // negated reports a negator just before the cue ("has not blocked") or a
 // denial anywhere before it in the sentence ("denied blocking").
 func (x *Extractor) negated(s *sentence, l int, c cueMatch) bool {

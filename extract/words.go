@@ -12,64 +12,65 @@ import (
 // words are the word lists of data/words.yaml, as sets; see the file for
 // what each is for and which rule reads it.
 type words struct {
-	locatives             map[string]bool
-	governmentModifiers   map[string]bool
-	companySpeakers       map[string]bool
-	coercion              map[string]bool
-	cueNegators           map[string]bool
-	hypotheticalModals    map[string]bool
-	modals                map[string]bool
-	modalConditions       map[string]bool
-	conditions            map[string]bool
-	proposals             map[string]bool
-	speech                map[string]bool
-	spokeOn               map[string]bool
-	means                 map[string]bool
-	nounTargets           map[string]bool
-	penaltyVerbs          map[string]bool
-	penaltyGivers         map[string]bool
-	undergoVerbs          map[string]bool
-	inclusion             map[string]bool
-	measureScope          map[string]bool
-	scopeFillers          map[string]bool
-	setNouns              map[string]bool
-	nameHeads             map[string]bool
-	nameJoiners           map[string]bool
-	openSetStop           map[string]bool
-	causatives            map[string]bool
-	along                 map[string]bool
-	licensingVerbs        map[string]bool
-	alongFillers          map[string]bool
-	licences              map[string]bool
-	serviceHeads          map[string]bool
-	serviceAppositions    map[string]bool
-	serviceAnaphors       map[string]bool
-	servicesAnaphors      map[string]bool
-	indefiniteDeterminers map[string]bool
-	comparisons           map[string]bool
-	companySuffixes       map[string]bool
-	originVerbs           map[string]bool
-	clauseStarters        map[string]bool
-	reasonClauseStarters  map[string]bool
-	timeFollowers         map[string]bool
-	approximators         map[string]bool
-	timeUnits             map[string]bool
-	timeNouns             map[string]bool
-	passiveAuxiliaries    map[string]bool
-	timeMarkers           map[string]bool
-	overMeans             map[string]bool
-	overAmounts           map[string]bool
-	reasonPossessives     map[string]bool
-	causalMarkers         map[string]bool
-	reasonEnders          map[string]bool
-	attributions          map[string]bool
-	earlierEvents         map[string]bool
-	listExempt            map[string]bool
-	listMarkers           map[string]bool
-	newsSources           map[string]bool
-	newsListeners         map[string]bool
-	liftVerbs             map[string]bool
-	actionHints           map[string]bool
+	locatives              map[string]bool
+	governmentModifiers    map[string]bool
+	companySpeakers        map[string]bool
+	coercion               map[string]bool
+	cueNegators            map[string]bool
+	hypotheticalModals     map[string]bool
+	modals                 map[string]bool
+	modalConditions        map[string]bool
+	conditions             map[string]bool
+	proposals              map[string]bool
+	speech                 map[string]bool
+	spokeOn                map[string]bool
+	means                  map[string]bool
+	nounTargets            map[string]bool
+	penaltyVerbs           map[string]bool
+	penaltyGivers          map[string]bool
+	undergoVerbs           map[string]bool
+	inclusion              map[string]bool
+	measureScope           map[string]bool
+	scopeFillers           map[string]bool
+	setNouns               map[string]bool
+	nameHeads              map[string]bool
+	nameJoiners            map[string]bool
+	openSetStop            map[string]bool
+	causatives             map[string]bool
+	along                  map[string]bool
+	licensingVerbs         map[string]bool
+	alongFillers           map[string]bool
+	licences               map[string]bool
+	serviceHeads           map[string]bool
+	serviceAppositions     map[string]bool
+	serviceAnaphors        map[string]bool
+	servicesAnaphors       map[string]bool
+	indefiniteDeterminers  map[string]bool
+	comparisons            map[string]bool
+	companySuffixes        map[string]bool
+	carriers, carrierKinds map[string]bool
+	originVerbs            map[string]bool
+	clauseStarters         map[string]bool
+	reasonClauseStarters   map[string]bool
+	timeFollowers          map[string]bool
+	approximators          map[string]bool
+	timeUnits              map[string]bool
+	timeNouns              map[string]bool
+	passiveAuxiliaries     map[string]bool
+	timeMarkers            map[string]bool
+	overMeans              map[string]bool
+	overAmounts            map[string]bool
+	reasonPossessives      map[string]bool
+	causalMarkers          map[string]bool
+	reasonEnders           map[string]bool
+	attributions           map[string]bool
+	earlierEvents          map[string]bool
+	listExempt             map[string]bool
+	listMarkers            map[string]bool
+	newsSources            map[string]bool
+	newsListeners          map[string]bool
+	liftVerbs              map[string]bool
+	actionHints            map[string]bool
 }
 
 // loadWords reads data/words.yaml. Every list must be there and none
@@ -123,6 +124,8 @@ func loadWords() (*words, error) {
 		"indefinite_determiners": &w.indefiniteDeterminers,
 		"comparisons":            &w.comparisons,
 		"company_suffixes":       &w.companySuffixes,
+		"carriers":               &w.carriers,
+		"carrier_kinds":          &w.carrierKinds,
 		"origin_verbs":           &w.originVerbs,
 		"clause_starters":        &w.clauseStarters,
 		"reason_clause_starters": &w.reasonClauseStarters,
