@@ -3,6 +3,12 @@
 
 package extract
 
+import (
+	"strings"
+
+	"github.com/policywatch/policywatch/event"
+)
+
 // alternatives adds, after each group of decisions whose action has
 // alternatives (data/cues.yaml), a group of the same decisions for each
 // alternative action the rules did not propose themselves, and returns
@@ -34,7 +40,7 @@ func (x *Extractor) alternatives(a *analysis, groups map[triple][]decision, orde
 		}
 		for _, act := range x.lex.alternatives[k.action] {
 			k2 := triple{k.country, k.service, act}
-			if ordered[k2] {
+			if ordered[k2] || act == event.Block && fromAppStore(g) {
 				continue
 			}
 			ordered[k2] = true
@@ -45,6 +51,18 @@ func (x *Extractor) alternatives(a *analysis, groups map[triple][]decision, orde
 	}
 	*order = out
 	return alts
+}
+
+// fromAppStore reports decisions all made by cues that take an app out of
+// a store ("pulled WhatsApp from its app store"): SCHEMA.md makes that a
+// restriction whatever else happened, so it has no block to stand for.
+func fromAppStore(g []decision) bool {
+	for _, d := range g {
+		if !strings.Contains(d.cue, "store") {
+			return false
+		}
+	}
+	return len(g) > 0
 }
 
 // actionFeatures names what the keep model reads of an event's action

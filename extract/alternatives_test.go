@@ -58,3 +58,20 @@ func TestAlternativeActions(t *testing.T) {
 		})
 	}
 }
+
+// An app taken out of a store at a state's demand is a restriction
+// (SCHEMA.md): its candidates have no block among the alternatives.
+func TestAppStoreHasNoBlockAlternative(t *testing.T) {
+	doc := extract.Document{ID: "store", Published: day("2024-04-20"),
+		Text: "Apple pulled WhatsApp from its China app store on Friday on the orders of the Cyberspace Administration."}
+	var acts []string
+	for _, c := range rules(t).Candidates(doc) {
+		if c.Event.Service == "whatsapp" {
+			acts = append(acts, string(c.Event.Action))
+		}
+	}
+	slices.Sort(acts)
+	if want := []string{"restrict", "shutdown", "throttle", "unblock"}; !slices.Equal(acts, want) {
+		t.Errorf("candidates for whatsapp: %v, want %v", acts, want)
+	}
+}
