@@ -123,6 +123,14 @@ func TestServiceNames(t *testing.T) {
 
 func TestLists(t *testing.T) {
 	runCases(t, []extractCase{
+		{name: "among the services a cue acts on", pub: "2021-01-13",
+			text: "Uganda's regulator ordered social media cut on Tuesday.\n\nUsers found that Facebook and WhatsApp were among the services they could no longer reach on Tuesday.",
+			want: []string{"UG/facebook/block/2021-01-12", "UG/whatsapp/block/2021-01-12"}},
+		{name: "among a list after an apposition", pub: "2020-07-01",
+			text: "India's government banned 59 apps on Monday. Helo, a second ByteDance app, was also among the services banned on Monday.",
+			want: []string{"IN/helo/block/2020-06-29"}},
+		{name: "among the other sites blocked is no news", pub: "2024-04-20",
+			text: "Gmail, YouTube and Snapchat are among the other Western platforms censored in China."},
 		{name: "passive list", text: "In Sri Lanka, Facebook, Instagram and WhatsApp were blocked on Sunday.",
 			want: []string{"LK/facebook/block/2018-04-15", "LK/instagram/block/2018-04-15", "LK/whatsapp/block/2018-04-15"}},
 		{name: "several countries", text: "Facebook is blocked in China, Iran and North Korea.",

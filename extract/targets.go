@@ -68,6 +68,7 @@ var nounTargetRules = []targetRule{
 // The rules for a verb or a state, before the pronouns: the services a
 // sentence names beat those it refers to.
 var verbTargetRules = []targetRule{
+	{"targets: listed as among the set the cue acts on", (*targetSearch).amongSet},
 	{"targets: subject of passive or state cue", (*targetSearch).passiveSubject},
 	{"targets: the country's network", (*targetSearch).countryOffline},
 	{"targets: set listed after participle", (*targetSearch).listedAfter},
@@ -308,6 +309,97 @@ func (t *targetSearch) sharedVerbList() {
 	t.hi = len(s.toks)
 	defer func() { t.hi = hi }()
 	t.collectList(func(m mention) bool { return m.start == first })
+}
+
+// amongSet: "Facebook and WhatsApp were among the services they could no
+// longer reach", "Helo, a second ByteDance app, was also among the
+// services banned": the cue acts on a set of services, and the subject
+// of "were among" is part of it. The subject may stand outside the cue's
+// clause, so it is read from the sentence.
+func (t *targetSearch) amongSet() {
+	s, c := t.s, t.c
+	w := t.x.lex.words
+	at := -1
+	for k := c.start - 1; k >= 1 && k >= c.start-8; k-- {
+		if tok := s.toks[k]; tok.text == "," || tok.text == ";" || tok.text == ":" {
+			return
+		}
+		if l := s.toks[k].lower; l == "among" || l == "amongst" {
+			at = k
+			break
+		}
+	}
+	if at < 0 {
+		return
+	}
+	// The set is named between "among" and the cue: "the services", "the
+	// social networks and search engines", "the many sites".
+	// "among the other Western platforms censored there" recalls what a
+	// state blocks as a rule, with no time: no event (SCHEMA.md).
+	named := false
+	for k := at + 1; k < c.start; k++ {
+		if s.toks[k].lower == "other" {
+			return
+		}
+		named = named || w.servicesAnaphors[s.toks[k].lower] || w.setNouns[s.toks[k].lower]
+	}
+	if !named {
+		return
+	}
+	// "were among", "was also among".
+	v := at - 1
+	for v > 0 && (s.toks[v].lower == "also" || s.toks[v].lower == "now" || s.toks[v].lower == "still") {
+		v--
+	}
+	if !w.passiveAuxiliaries[s.toks[v].lower] {
+		return
+	}
+	end := v
+	// "Helo, a second ByteDance app, was": over the apposition.
+	if end > 0 && s.toks[end-1].text == "," {
+		for k := end - 2; k >= 0 && k >= end-8; k-- {
+			if s.toks[k].text == "," {
+				end = k
+				break
+			}
+		}
+	}
+	// The subject: the service just before ("the Google Play Store"), and
+	// the list it ends ("Facebook, Viber and the Google Play Store").
+	var cur *mention
+	for i := range s.mentions {
+		if m := &s.mentions[i]; m.isService() && m.end <= end && m.end >= end-2 && (cur == nil || m.end > cur.end) {
+			cur = m
+		}
+	}
+	if cur == nil {
+		return
+	}
+	joined := func(a, b *mention) bool {
+		for k := a.end; k < b.start; k++ {
+			switch s.toks[k].lower {
+			case ",", "and", "or", "the":
+			default:
+				return false
+			}
+		}
+		return a.end <= b.start
+	}
+	for {
+		var prev *mention
+		for i := range s.mentions {
+			m := &s.mentions[i]
+			if m.isService() && m.end <= cur.start && joined(m, cur) && (prev == nil || m.start > prev.start) {
+				prev = m
+			}
+		}
+		if prev == nil {
+			break
+		}
+		cur = prev
+	}
+	from := cur.start
+	t.collect(func(m mention) bool { return m.start >= from && m.end <= v })
 }
 
 // countryOffline: "the whole country dropped offline" cuts the network
