@@ -493,7 +493,9 @@ const corefWindow = 6 // sentences
 
 func lastService(a *analysis, s *sentence, before int, ok func(string) bool) string {
 	for _, m := range reverse(s.mentions) {
-		if m.isService() && m.end <= before && ok(m.service) {
+		// "told Interfax that it could throttle the service": the outlet
+		// spoken to is not what the sentence goes on about.
+		if m.isService() && !m.channel && m.end <= before && ok(m.service) {
 			return m.service
 		}
 	}

@@ -18,19 +18,21 @@ func TestOpenSetAndLists(t *testing.T) {
 		},
 		{
 			name: "a name before a service noun",
-			text: "Russia's communications regulator blocked the Zangi messenger on Monday.",
-			want: []string{"RU/zangi/block/2018-04-16"},
+			text: "Russia's communications regulator blocked the Tamtam messenger on Monday.",
+			want: []string{"RU/tamtam/block/2018-04-16"},
 		},
 		{
 			name: "a name after a service noun",
-			text: "Russia's communications regulator blocked the messaging app Zangi on Monday.",
-			want: []string{"RU/zangi/block/2018-04-16"},
+			text: "Russia's communications regulator blocked the messaging app Tamtam on Monday.",
+			want: []string{"RU/tamtam/block/2018-04-16"},
 		},
 		{
-			// The tagger reads "Zangi" as a common noun, "Safeswiss" as a verb.
+			// Names the gazetteer lacks (these stood for Zangi and
+			// Safeswiss, which the tagger misread, until train's labels
+			// put them in the gazetteer).
 			name: "names the tagger does not know, in a list",
-			text: "India blocked Zangi, Threema and Safeswiss on Monday.",
-			want: []string{"IN/safeswiss/block/2018-04-16", "IN/threema/block/2018-04-16", "IN/zangi/block/2018-04-16"},
+			text: "India blocked Tamtam, Threema and Skred on Monday.",
+			want: []string{"IN/skred/block/2018-04-16", "IN/threema/block/2018-04-16", "IN/tamtam/block/2018-04-16"},
 		},
 		{
 			name: "where an app comes from is no name",
@@ -39,17 +41,17 @@ func TestOpenSetAndLists(t *testing.T) {
 		},
 		{
 			name: "a list after a plural service noun",
-			text: "India blocked 14 apps on Monday. The blocked apps are Zangi, Threema and Safeswiss.",
-			want: []string{"IN/safeswiss/block/2018-04-16", "IN/threema/block/2018-04-16", "IN/zangi/block/2018-04-16"},
+			text: "India blocked 14 apps on Monday. The blocked apps are Tamtam, Threema and Skred.",
+			want: []string{"IN/skred/block/2018-04-16", "IN/threema/block/2018-04-16", "IN/tamtam/block/2018-04-16"},
 		},
 		{
 			name: "a name and its apposition",
-			text: "A Moscow court on Monday ordered providers to block RuTracker, the country's most popular torrent site.",
-			want: []string{"RU/rutracker/block/2018-04-16"},
+			text: "A Moscow court on Monday ordered providers to block Kinozal, the country's most popular torrent site.",
+			want: []string{"RU/kinozal/block/2018-04-16"},
 		},
 		{
 			name: "an apposition that is no service",
-			text: "A Moscow court on Monday ordered providers to block RuTracker, the publisher Eksmo said.",
+			text: "A Moscow court on Monday ordered providers to block Kinozal, the publisher Eksmo said.",
 			want: nil,
 		},
 		{
