@@ -198,7 +198,7 @@ func (x *Extractor) unreported(cand candidate) string {
 // its reason and date to the state's events named elsewhere.
 func (x *Extractor) untargeted(a *analysis, cand candidate, own bool) {
 	s, c, l, r := cand.s, cand.c, cand.l, cand.r
-	if (c.cue.kind == kindNoun && x.lex.words.definiteBefore(s.toks, c.start)) || (c.cue.action == event.Unblock && (liftsDefinite(s.toks, c) || !own)) {
+	if (c.cue.kind == kindNoun && x.lex.words.definiteBefore(s.toks, c.start)) || (c.cue.action == event.Unblock && (liftsDefinite(s.toks, c) || !own) && !x.lex.words.returnOfOther(s.toks, c, l)) {
 		a.pending = append(a.pending, reference{s, c, l, r, cand.reasonStart})
 		return
 	}

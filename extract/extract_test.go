@@ -510,6 +510,18 @@ func TestShoutedNames(t *testing.T) {
 func TestLiftedLater(t *testing.T) {
 	runCases(t, []extractCase{
 		{
+			name: "access returned",
+			text: "Tanzania blocked WhatsApp on Monday. Access returned on Wednesday.",
+			pub:  "2020-10-30",
+			want: []string{"TZ/whatsapp/block/2020-10-26", "TZ/whatsapp/unblock/2020-10-28"},
+		},
+		{
+			name: "a person returned",
+			text: "Tanzania blocked WhatsApp on Monday. The opposition leader returned on Wednesday from Belgium.",
+			pub:  "2020-10-30",
+			want: []string{"TZ/whatsapp/block/2020-10-26"},
+		},
+		{
 			name: "a ban lifted as its predicate",
 			text: "Iran's government said on Tuesday that the ban on WhatsApp and Google Play had been lifted.",
 			pub:  "2024-12-25",

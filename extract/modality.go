@@ -137,6 +137,28 @@ func (w *words) toCarriers(toks []token, c cueMatch) bool {
 	return false
 }
 
+// returnOfOther reports "returned", "came back" or "reappeared" said of
+// something other than a service or the access to it: "the Taliban
+// returned to power", "Lissu returned in July from Belgium". Such a
+// return lifts no measure the article told before; "access returned",
+// "the app came back" do.
+func (w *words) returnOfOther(toks []token, c cueMatch, l int) bool {
+	if c.cue.kind != kindState {
+		return false
+	}
+	switch toks[c.start].lower {
+	case "returned", "return", "returns", "came", "come", "comes", "reappeared", "reappear", "reappears":
+	default:
+		return false
+	}
+	for k := c.start - 1; k >= l && k >= c.start-4; k-- {
+		if w.returnSubjects[toks[k].lower] {
+			return false
+		}
+	}
+	return true
+}
+
 // negated reports a negator just before the cue ("has not blocked") or a
 // denial anywhere before it in the sentence ("denied blocking").
 func (x *Extractor) negated(s *sentence, l int, c cueMatch) bool {

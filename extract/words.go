@@ -49,6 +49,7 @@ type words struct {
 	comparisons            map[string]bool
 	companySuffixes        map[string]bool
 	carriers, carrierKinds map[string]bool
+	returnSubjects         map[string]bool
 	originVerbs            map[string]bool
 	clauseStarters         map[string]bool
 	reasonClauseStarters   map[string]bool
@@ -126,6 +127,7 @@ func loadWords() (*words, error) {
 		"company_suffixes":       &w.companySuffixes,
 		"carriers":               &w.carriers,
 		"carrier_kinds":          &w.carrierKinds,
+		"return_subjects":        &w.returnSubjects,
 		"origin_verbs":           &w.originVerbs,
 		"clause_starters":        &w.clauseStarters,
 		"reason_clause_starters": &w.reasonClauseStarters,
