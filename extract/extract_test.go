@@ -516,6 +516,12 @@ func TestLiftedLater(t *testing.T) {
 			want: []string{"TZ/whatsapp/block/2020-10-26", "TZ/whatsapp/unblock/2020-10-28"},
 		},
 		{
+			name: "a return that leaves others blocked",
+			text: "Zimbabwe blocked WhatsApp and Twitter on Tuesday. Some parts of the network came back on Saturday, but WhatsApp and Twitter remained blocked.",
+			pub:  "2019-01-21",
+			want: []string{"ZW/twitter/block/2019-01-15", "ZW/whatsapp/block/2019-01-15"},
+		},
+		{
 			name: "a person returned",
 			text: "Tanzania blocked WhatsApp on Monday. The opposition leader returned on Wednesday from Belgium.",
 			pub:  "2020-10-30",

@@ -81,6 +81,12 @@ func (x *Extractor) resolveReferences(a *analysis, decided []decision) []decisio
 			targets = sameMeasure(decided, target)
 		}
 		for _, t := range targets {
+			// "Some of the network came back, but Facebook and WhatsApp
+			// remained blocked": a lifting does not lift what its own
+			// sentence goes on to say is still blocked.
+			if c.cue.action == event.Unblock && stillAfter(ref.s, c) && blockedIn(decided, ref.s, t.service) {
+				continue
+			}
 			var w *why
 			if a.trace != nil {
 				w = &why{cue: cueText(ref.s, c), targets: "targets: those of the action referred to, sentence " + fmt.Sprint(t.sent.index),
@@ -170,6 +176,28 @@ func liftsDefinite(toks []token, c cueMatch) bool {
 	for i := c.start; i < c.end; i++ {
 		switch toks[i].lower {
 		case "the", "its", "this", "that":
+			return true
+		}
+	}
+	return false
+}
+
+// stillAfter reports "remained", "stayed" or "still" after the cue c.
+func stillAfter(s *sentence, c cueMatch) bool {
+	for _, t := range s.toks[c.end:] {
+		switch t.lower {
+		case "remained", "remain", "remains", "stayed", "stay", "stays", "still":
+			return true
+		}
+	}
+	return false
+}
+
+// blockedIn reports whether a decision of sentence s, other than a
+// lifting, acts on the service slug.
+func blockedIn(decided []decision, s *sentence, slug string) bool {
+	for _, d := range decided {
+		if d.sent == s && d.service == slug && d.action != event.Unblock {
 			return true
 		}
 	}
