@@ -57,6 +57,16 @@ type phrases struct {
 	byFirst map[string][]*pattern
 }
 
+// names reports whether one of the pattern's own words, not a gap, is w.
+func (p *pattern) names(w string) bool {
+	for _, sl := range p.slots {
+		if !sl.gap && sl.words[w] {
+			return true
+		}
+	}
+	return false
+}
+
 // cue is an action pattern.
 type cue struct {
 	action event.Action

@@ -123,6 +123,12 @@ func TestServiceNames(t *testing.T) {
 
 func TestLists(t *testing.T) {
 	runCases(t, []extractCase{
+		{name: "users could not reach", pub: "2021-01-13",
+			text: "In Uganda, users could not reach Facebook or WhatsApp on Tuesday.",
+			want: []string{"UG/facebook/block/2021-01-12", "UG/whatsapp/block/2021-01-12"}},
+		{name: "disabled", pub: "2024-08-05",
+			text: "Bangladesh's government on Sunday disabled Facebook, Messenger and WhatsApp as protests spread.",
+			want: []string{"BD/facebook/block/2024-08-04", "BD/messenger/block/2024-08-04", "BD/whatsapp/block/2024-08-04"}},
 		{name: "among the services a cue acts on", pub: "2021-01-13",
 			text: "Uganda's regulator ordered social media cut on Tuesday.\n\nUsers found that Facebook and WhatsApp were among the services they could no longer reach on Tuesday.",
 			want: []string{"UG/facebook/block/2021-01-12", "UG/whatsapp/block/2021-01-12"}},

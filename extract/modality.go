@@ -169,9 +169,9 @@ func (x *Extractor) negated(s *sentence, l int, c cueMatch) bool {
 		}
 	}
 	// Inside the cue's own gap: "did not block"; but "no longer
-	// permitted" is itself a cue.
+	// permitted" and "could not reach" are themselves cues.
 	for i := c.start; i < c.end; i++ {
-		if w := toks[i].lower; x.lex.negators[w] && !x.lex.words.cueNegators[w] {
+		if w := toks[i].lower; x.lex.negators[w] && !x.lex.words.cueNegators[w] && !c.cue.names(w) {
 			return true
 		}
 	}
