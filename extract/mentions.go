@@ -665,7 +665,8 @@ func (x *Extractor) classifyCountry(toks []token, m *mention) {
 			}
 			break
 		}
-		if x.lex.government[w] {
+		// "the Chinese artificial intelligence chatbot": AI, not spies.
+		if x.lex.government[w] && !(w == "intelligence" && j > 0 && toks[j-1].lower == "artificial") {
 			m.strength = 3
 			return
 		}
