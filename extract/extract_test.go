@@ -78,6 +78,8 @@ func TestActors(t *testing.T) {
 			want: []string{"TR/wikipedia/block/2017-04-29"}},
 		{name: "origin demonym is not the actor", text: "India banned the Chinese app TikTok on Monday.",
 			want: []string{"IN/tiktok/block/2018-04-16"}},
+		{name: "a state's ISPs", text: "Ukraine's war went on. Russian ISPs began throttling Twitter on Monday.",
+			want: []string{"RU/twitter/throttle/2018-04-16"}},
 		{name: "artificial intelligence is no intelligence service",
 			text: "Italy's data protection authority said on Monday that it had blocked the Chinese artificial intelligence chatbot DeepSeek.",
 			want: []string{"IT/deepseek/block/2018-04-16"}},
