@@ -18,7 +18,7 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 	weak := func(m mention) bool { return m.role == roleDemonym && m.strength < 2 }
 	var subj, loc, other []mention
 	for _, m := range s.mentions {
-		if !m.isCountry() || m.origin || weak(m) || inReason(m) || m.start < l || m.end > r {
+		if !m.isCountry() || m.origin || weak(m) || inReason(m) || m.start < l || m.end > r || x.lex.words.attacked(s.toks, m.start) {
 			continue
 		}
 		switch {

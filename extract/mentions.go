@@ -178,7 +178,7 @@ func (x *Extractor) findMentions(a *analysis, s *sentence) {
 		for i := m.start; i < m.end; i++ {
 			matched[i] = true
 		}
-		if x.notNetwork(toks, m) {
+		if x.notNetwork(toks, m) || partOfRegion(toks, m) {
 			continue
 		}
 		seen := make(map[string]bool)
@@ -441,7 +441,7 @@ func (x *Extractor) anaphors(a *analysis, s *sentence, matched []bool) []mention
 			// story is about, not whichever was named last.
 			code := ""
 			for _, m := range reverse(s.mentions) {
-				if m.isCountry() && m.end <= i && !m.origin {
+				if m.isCountry() && m.end <= i && !m.origin && !x.lex.words.attacked(s.toks, m.start) {
 					code = m.country
 					break
 				}
@@ -845,4 +845,31 @@ func (x *Extractor) callsOver(toks []token, start int) bool {
 
 func isCapitalized(s string) bool {
 	return s != "" && s[0] >= 'A' && s[0] <= 'Z'
+}
+
+// partOfRegion reports "America" ending "South America", "Latin America"
+// and the like: a region, not the United States.
+func partOfRegion(toks []token, m match) bool {
+	if m.start == 0 || !strings.HasPrefix(toks[m.start].lower, "america") {
+		return false
+	}
+	switch toks[m.start-1].lower {
+	case "latin", "south", "central", "north":
+		return true
+	}
+	return false
+}
+
+// attacked reports a state named as what a war or an invasion is waged
+// on: "following its invasion of Ukraine, the country blocked ..." is
+// about the invader.
+func (w *words) attacked(toks []token, at int) bool {
+	if at < 2 {
+		return false
+	}
+	switch toks[at-1].lower {
+	case "of", "on", "against", "with", "in":
+		return w.conflictNouns[toks[at-2].lower]
+	}
+	return false
 }

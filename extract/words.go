@@ -50,6 +50,7 @@ type words struct {
 	companySuffixes        map[string]bool
 	carriers, carrierKinds map[string]bool
 	returnSubjects         map[string]bool
+	conflictNouns          map[string]bool
 	originVerbs            map[string]bool
 	clauseStarters         map[string]bool
 	reasonClauseStarters   map[string]bool
@@ -128,6 +129,7 @@ func loadWords() (*words, error) {
 		"carriers":               &w.carriers,
 		"carrier_kinds":          &w.carrierKinds,
 		"return_subjects":        &w.returnSubjects,
+		"conflict_nouns":         &w.conflictNouns,
 		"origin_verbs":           &w.originVerbs,
 		"clause_starters":        &w.clauseStarters,
 		"reason_clause_starters": &w.reasonClauseStarters,
