@@ -162,6 +162,7 @@ var softRejects = map[string]bool{
 	rejectHypothetical:    true,
 	rejectCompanySpeaks:   true,
 	rejectOrderOfAction:   true,
+	rejectStanding:        true,
 }
 
 // unreported names why a cue reports no action of a state, or is "" when
@@ -186,6 +187,8 @@ func (x *Extractor) unreported(cand candidate) string {
 		return rejectHypothetical // "cutting the internet would damage the economy"
 	case x.companySpeaks(s, c):
 		return rejectCompanySpeaks // "we have blocked access to the apps," a Google spokesperson said
+	case x.lex.words.standing(s, c):
+		return rejectStanding // "Google is blocked in China": SCHEMA.md counts no measure without a time
 	}
 	return ""
 }

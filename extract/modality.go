@@ -159,6 +159,58 @@ func (w *words) returnOfOther(toks []token, c cueMatch, l int) bool {
 	return true
 }
 
+// standing reports a block or restriction told as a state of things in
+// the present with no time at all: "Google is blocked in China", "China
+// keeps Google, Facebook and Twitter out of reach", "Twitter and Facebook
+// are banned there". SCHEMA.md counts no event in a long-standing measure
+// mentioned in passing. A headline or standfirst tells news in the
+// present; a date, or a word of time ("since", "still", "now"), makes it
+// news too.
+func (w *words) standing(s *sentence, c cueMatch) bool {
+	// A headline, a standfirst or a subheading (no final stop) tells
+	// news in the present.
+	if s.title || s.lead || len(s.dates) > 0 || !endsSentence(s.text) {
+		return false
+	}
+	switch c.cue.action {
+	case event.Block, event.Restrict, actionCut:
+	default:
+		return false
+	}
+	for _, t := range s.toks {
+		if w.standingBreakers[t.lower] {
+			return false
+		}
+	}
+	// Where: a state named ("in China", "China keeps"), or "there". A
+	// monitor's "Twitter and Facebook are cut" in a story about the
+	// country is today's news.
+	placed := false
+	for _, m := range s.mentions {
+		placed = placed || m.isCountry() && !m.coref && !m.origin
+	}
+	for _, t := range s.toks {
+		placed = placed || t.lower == "there"
+	}
+	if !placed {
+		return false
+	}
+	tag := s.toks[c.start].tag
+	if tag == "VBZ" || tag == "VBP" {
+		return true // "China blocks", "keeps ... out of reach"
+	}
+	for k := c.start - 1; k >= 0 && k >= c.start-3; k-- {
+		switch s.toks[k].lower {
+		case "is", "are":
+			// "is to cut off access": a plan announced, news.
+			return k+1 >= len(s.toks) || s.toks[k+1].lower != "to"
+		case "was", "were", "been", "has", "have", "had", "be", "being", "remains", "remain", "remained":
+			return false
+		}
+	}
+	return false
+}
+
 // negated reports a negator just before the cue ("has not blocked") or a
 // denial anywhere before it in the sentence ("denied blocking").
 func (x *Extractor) negated(s *sentence, l int, c cueMatch) bool {

@@ -60,6 +60,7 @@ const (
 	rejectNotByState      = "not by a state"       // outages, attacks
 	rejectHypothetical    = "hypothetical"         // "cutting the internet would ..."
 	rejectCompanySpeaks   = "company speaks"       // "we have blocked ...," a Google spokesperson said
+	rejectStanding        = "standing measure"     // "Google is blocked in China": no time at all
 	rejectHedged          = "hedged"               // proposals, talk, a promise to lift a ban
 	rejectNoTarget        = "no service"           // acts on nothing the gazetteer knows
 	rejectOwnAccount      = "own account"          // "shut down his Telegram channel"

@@ -51,6 +51,7 @@ type words struct {
 	carriers, carrierKinds map[string]bool
 	returnSubjects         map[string]bool
 	conflictNouns          map[string]bool
+	standingBreakers       map[string]bool
 	originVerbs            map[string]bool
 	clauseStarters         map[string]bool
 	reasonClauseStarters   map[string]bool
@@ -130,6 +131,7 @@ func loadWords() (*words, error) {
 		"carrier_kinds":          &w.carrierKinds,
 		"return_subjects":        &w.returnSubjects,
 		"conflict_nouns":         &w.conflictNouns,
+		"standing_breakers":      &w.standingBreakers,
 		"origin_verbs":           &w.originVerbs,
 		"clause_starters":        &w.clauseStarters,
 		"reason_clause_starters": &w.reasonClauseStarters,
