@@ -110,6 +110,9 @@ func TestActors(t *testing.T) {
 
 func TestServiceNames(t *testing.T) {
 	runCases(t, []extractCase{
+		{name: "a service in the possessive before another", pub: "2016-05-03",
+			text: "A Brazilian judge on Monday ordered phone companies to block Facebook's messaging service WhatsApp for 72 hours.",
+			want: []string{"BR/whatsapp/block/2016-05-02"}},
 		{name: "X formerly Twitter", text: "Brazil's Supreme Court suspended X (formerly Twitter) on Friday.",
 			want: []string{"BR/twitter/block/2018-04-20"}},
 		{name: "X as an action's object", text: "In August, Venezuela's regulator Conatel suspended X for ten days.",

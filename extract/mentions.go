@@ -792,6 +792,9 @@ func dropOwners(g *Gazetteer, s *sentence, targets []mention) []mention {
 	}
 	out := targets[:0]
 	for _, m := range targets {
+		if possessesTarget(s, m, targets) {
+			continue
+		}
 		prods := products[m.service]
 		if len(prods) == 0 {
 			out = append(out, m)
@@ -870,6 +873,30 @@ func (w *words) attacked(toks []token, at int) bool {
 	switch toks[at-1].lower {
 	case "of", "on", "against", "with", "in":
 		return w.conflictNouns[toks[at-2].lower]
+	}
+	return false
+}
+
+// possessesTarget reports a service in the possessive before another of
+// the targets, with only a few nouns between: "Facebook's messaging
+// service WhatsApp", "Facebook's WhatsApp" name WhatsApp, whoever owns
+// it in the gazetteer.
+func possessesTarget(s *sentence, m mention, targets []mention) bool {
+	if m.end >= len(s.toks) || s.toks[m.end].lower != "'s" {
+		return false
+	}
+	for _, p := range targets {
+		if p.service == m.service || p.start <= m.end || p.start > m.end+4 {
+			continue
+		}
+		between := true
+		for k := m.end + 1; k < p.start; k++ {
+			t := s.toks[k]
+			between = between && (strings.HasPrefix(t.tag, "NN") || strings.HasPrefix(t.tag, "JJ") || strings.HasPrefix(t.tag, "VBG"))
+		}
+		if between {
+			return true
+		}
 	}
 	return false
 }
