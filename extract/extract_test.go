@@ -551,6 +551,15 @@ func TestLiftedLater(t *testing.T) {
 			want: []string{"ZW/twitter/block/2019-01-15", "ZW/whatsapp/block/2019-01-15"},
 		},
 		{
+			name: "a lifting and the others that remain",
+			text: "Although Iran's council lifted the bans on WhatsApp and Google Play on Tuesday, other popular platforms, including Facebook and Telegram, remain blocked.",
+			pub:  "2024-12-25",
+			// The bans lifted are blocks told too; the others remain
+			// blocked, and nothing lifts them.
+			want: []string{"IR/facebook/block/2024-12-24", "IR/google-play/block/2024-12-24", "IR/google-play/unblock/2024-12-24",
+				"IR/telegram/block/2024-12-24", "IR/whatsapp/block/2024-12-24", "IR/whatsapp/unblock/2024-12-24"},
+		},
+		{
 			name: "a person returned",
 			text: "Tanzania blocked WhatsApp on Monday. The opposition leader returned on Wednesday from Belgium.",
 			pub:  "2020-10-30",

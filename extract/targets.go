@@ -491,6 +491,13 @@ func (t *targetSearch) object() {
 	s, c := t.s, t.c
 	stop := t.hi
 	for k := c.end; k < t.hi; k++ {
+		// "lifted the bans on WhatsApp and Google Play, other popular
+		// platforms, including Facebook and X, remain blocked": what
+		// "other" begins is set apart from what the verb acted on.
+		if s.toks[k].lower == "other" && s.toks[k-1].text == "," {
+			stop = k
+			break
+		}
 		tag := s.toks[k].tag
 		finite := tag == "VBD" || tag == "VBZ" || tag == "VBP" || tag == "MD"
 		coordinated := strings.HasPrefix(tag, "VB") && tag != "VBG" && (s.toks[k-1].lower == "and" || s.toks[k-1].lower == "then")
