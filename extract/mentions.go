@@ -670,6 +670,10 @@ func (x *Extractor) classifyCountry(toks []token, m *mention) {
 			m.strength = 3
 			return
 		}
+		if x.lex.words.carrierNames[w] {
+			m.origin = true // "Norway's Telenor": the operator's home
+			return
+		}
 		if x.lex.origin[w] {
 			if m.role == roleDemonym || m.end == j || toks[m.end].lower != "'s" {
 				m.origin = true

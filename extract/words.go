@@ -52,6 +52,7 @@ type words struct {
 	returnSubjects         map[string]bool
 	conflictNouns          map[string]bool
 	standingBreakers       map[string]bool
+	carrierNames           map[string]bool
 	originVerbs            map[string]bool
 	clauseStarters         map[string]bool
 	reasonClauseStarters   map[string]bool
@@ -132,6 +133,7 @@ func loadWords() (*words, error) {
 		"return_subjects":        &w.returnSubjects,
 		"conflict_nouns":         &w.conflictNouns,
 		"standing_breakers":      &w.standingBreakers,
+		"carrier_names":          &w.carrierNames,
 		"origin_verbs":           &w.originVerbs,
 		"clause_starters":        &w.clauseStarters,
 		"reason_clause_starters": &w.reasonClauseStarters,
