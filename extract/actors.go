@@ -75,7 +75,7 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 	// Elsewhere in the sentence, outside the reason.
 	var rest []mention
 	for _, m := range s.mentions {
-		if m.isCountry() && !m.origin && !weak(m) && !inReason(m) &&
+		if m.isCountry() && !m.origin && !weak(m) && !inReason(m) && !x.lex.words.attacked(s.toks, m.start) &&
 			!(c.cue.action == event.Order && m.start >= c.end) { // what an order is about is not who orders it
 			rest = append(rest, m)
 		}
