@@ -282,7 +282,13 @@ func (x *Extractor) hedged(s *sentence, l, r int, c cueMatch) (hedged, threat bo
 	// "If the FTC wins, the judge could order ...": speculation about an
 	// outcome, not an official's threat.
 	if len(toks) > 0 && (toks[0].lower == "if" || toks[0].lower == "should") && c.start > 2 {
-		return true, false
+		// "If Wikipedia does not comply, the regulator warned, the
+		// platform will be blocked": an official's warning is a threat.
+		warned := false
+		for _, t := range toks {
+			warned = warned || t.lower == "warned" || t.lower == "warns" || t.lower == "threatened" || t.lower == "threatens"
+		}
+		return true, warned && x.officialSpeaks(s, c.start)
 	}
 	words := x.lex.words
 	for i := c.end; i < len(toks); i++ {
