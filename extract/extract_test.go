@@ -196,6 +196,8 @@ func TestNotEvents(t *testing.T) {
 	runCases(t, []extractCase{
 		{name: "denial", text: "The Nigerian government denied blocking Twitter on Monday."},
 		{name: "negation", text: "Russia has not blocked Telegram yet."},
+		{name: "yet to", pub: "2015-12-11", text: "Bangladesh's government has yet to restore access to Viber and WhatsApp."},
+		{name: "refused to", text: "Russia's regulator refused to unblock Telegram on Monday."},
 		{name: "considering", text: "India is considering a ban on TikTok."},
 		{name: "hypothetical", text: "Analysts said WhatsApp could be blocked in Iran."},
 		{name: "calls for", text: "Activists in Kenya called for a ban on Telegram."},

@@ -220,6 +220,11 @@ func (x *Extractor) negated(s *sentence, l int, c cueMatch) bool {
 			return true
 		}
 	}
+	// "has yet to restore access", "refused to block": the action is
+	// still to come, or was turned down.
+	if c.start >= 2 && toks[c.start-1].lower == "to" && x.lex.words.notYet[toks[c.start-2].lower] {
+		return true
+	}
 	// Inside the cue's own gap: "did not block"; but "no longer
 	// permitted" and "could not reach" are themselves cues.
 	for i := c.start; i < c.end; i++ {

@@ -53,6 +53,7 @@ type words struct {
 	conflictNouns          map[string]bool
 	standingBreakers       map[string]bool
 	carrierNames           map[string]bool
+	notYet                 map[string]bool
 	originVerbs            map[string]bool
 	clauseStarters         map[string]bool
 	reasonClauseStarters   map[string]bool
@@ -134,6 +135,7 @@ func loadWords() (*words, error) {
 		"conflict_nouns":         &w.conflictNouns,
 		"standing_breakers":      &w.standingBreakers,
 		"carrier_names":          &w.carrierNames,
+		"not_yet":                &w.notYet,
 		"origin_verbs":           &w.originVerbs,
 		"clause_starters":        &w.clauseStarters,
 		"reason_clause_starters": &w.reasonClauseStarters,
