@@ -40,6 +40,20 @@ func (x *Extractor) candidates(a *analysis, s *sentence, cands []candidate) ([]c
 		}
 		return cands, nil
 	}
+	// "Telegram to be banned in India? Company being probed": a question
+	// inside a headline asks about the cues before it.
+	kept := cues[:0]
+	for _, c := range cues {
+		if askedAfter(s.toks, c) {
+			a.trace.reject(s, c, rejectQuestion)
+			continue
+		}
+		kept = append(kept, c)
+	}
+	cues = kept
+	if len(cues) == 0 {
+		return cands, nil
+	}
 	for i, c := range cues {
 		if c.cue.kind == kindNoun && c.alt != nil && c.alt.kind == kindVerb && x.verbInContext(s, c) {
 			cues[i].cue, cues[i].alt = c.alt, c.cue
@@ -224,4 +238,18 @@ func (x *Extractor) liftedLater(s *sentence, c cueMatch) (*cue, bool) {
 		}
 	}
 	return nil, false
+}
+
+// askedAfter reports a question mark after the cue, before the sentence
+// goes on to a statement of its own.
+func askedAfter(toks []token, c cueMatch) bool {
+	for _, t := range toks[c.end:] {
+		switch t.text {
+		case "?":
+			return true
+		case ".", ";", "!":
+			return false
+		}
+	}
+	return false
 }
