@@ -207,6 +207,7 @@ func TestNotEvents(t *testing.T) {
 		{name: "a global outage", text: "Facebook and Instagram were unreachable in India on Monday during a global outage."},
 		{name: "a question inside a headline", pub: "2024-08-26",
 			title: "Telegram to be banned in India? Company being probed, report claims", text: "Officials said no decision had been taken."},
+		{name: "a promise", text: "Nigeria's regulator promised on Monday to restore access to Twitter soon."},
 		{name: "asks for", text: "A boy went to India's Bombay High Court on Thursday asking for the game PUBG to be banned."},
 		{name: "argued against", text: "Kazakhstan's prime minister has previously argued against banning TikTok."},
 		{name: "speculation", text: "Thai users found Facebook would not open, which fuelled speculation that it had been blocked."},
