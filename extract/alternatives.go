@@ -58,12 +58,16 @@ func (x *Extractor) alternatives(a *analysis, groups map[triple][]decision, orde
 // restriction whatever else happened, so it has no block to stand for.
 func fromAppStore(g []decision) bool {
 	for _, d := range g {
-		if !strings.Contains(d.cue, "store") {
+		if !takesOutOfStore(d.cue) {
 			return false
 		}
 	}
 	return len(g) > 0
 }
+
+// takesOutOfStore reports a cue pattern that takes an app out of a store
+// ("remove|removes|removed|removing * from * store|stores").
+func takesOutOfStore(pattern string) bool { return strings.Contains(pattern, "store") }
 
 // actionFeatures names what the keep model reads of an event's action
 // besides its cue: whether it is an alternative, and of what, and the

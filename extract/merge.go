@@ -205,11 +205,9 @@ func (x *Extractor) eventTrace(a *analysis, ev event.Event, g []decision, dateFr
 	if w == nil {
 		w = &why{}
 	}
-	if a.trace != nil {
-		for _, c := range g {
-			if c.sent != first.sent || c.why != first.why {
-				a.trace.drop(c, rejectDuplicate, fmt.Sprintf("merged into %s %s %s", ev.Country, ev.Service, ev.Action))
-			}
+	for _, c := range g {
+		if c.sent != first.sent || c.why != first.why {
+			a.trace.drop(c, rejectDuplicate, fmt.Sprintf("merged into %s %s %s", ev.Country, ev.Service, ev.Action))
 		}
 	}
 	return EventTrace{

@@ -177,20 +177,18 @@ func (w *words) standing(s *sentence, c cueMatch) bool {
 	default:
 		return false
 	}
-	for _, t := range s.toks {
-		if w.standingBreakers[t.lower] {
-			return false
-		}
-	}
 	// Where: a state named ("in China", "China keeps"), or "there". A
 	// monitor's "Twitter and Facebook are cut" in a story about the
 	// country is today's news.
 	placed := false
+	for _, t := range s.toks {
+		if w.standingBreakers[t.lower] {
+			return false
+		}
+		placed = placed || t.lower == "there"
+	}
 	for _, m := range s.mentions {
 		placed = placed || m.isCountry() && !m.coref && !m.origin
-	}
-	for _, t := range s.toks {
-		placed = placed || t.lower == "there"
 	}
 	if !placed {
 		return false

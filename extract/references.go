@@ -80,11 +80,12 @@ func (x *Extractor) resolveReferences(a *analysis, decided []decision) []decisio
 			// Messenger ... restoring access" restores both.
 			targets = sameMeasure(decided, target)
 		}
+		// "Some of the network came back, but Facebook and WhatsApp
+		// remained blocked": a lifting does not lift what its own
+		// sentence goes on to say is still blocked.
+		still := c.cue.action == event.Unblock && stillAfter(ref.s, c)
 		for _, t := range targets {
-			// "Some of the network came back, but Facebook and WhatsApp
-			// remained blocked": a lifting does not lift what its own
-			// sentence goes on to say is still blocked.
-			if c.cue.action == event.Unblock && stillAfter(ref.s, c) && blockedIn(decided, ref.s, t.service) {
+			if still && blockedIn(decided, ref.s, t.service) {
 				continue
 			}
 			var w *why

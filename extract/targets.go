@@ -28,7 +28,7 @@ func (x *Extractor) targets(a *analysis, s *sentence, c cueMatch, l, r int, pass
 	rule := t.try(rules)
 	if c.cue.kind != kindNoun {
 		// "pulled WhatsApp from the App Store": the store is where, not what.
-		if strings.Contains(c.cue.text, "store") {
+		if takesOutOfStore(c.cue.text) {
 			kept := t.in[:0]
 			for _, m := range t.in {
 				if svc := x.gaz.Service(m.service); svc == nil || svc.Kind != "appstore" {
@@ -375,7 +375,7 @@ func (t *targetSearch) amongSet() {
 	if cur == nil {
 		return
 	}
-	joined := func(a, b *mention) bool {
+	from := listStart(s, *cur, func(a, b mention) bool {
 		for k := a.end; k < b.start; k++ {
 			switch s.toks[k].lower {
 			case ",", "and", "or", "the":
@@ -383,22 +383,8 @@ func (t *targetSearch) amongSet() {
 				return false
 			}
 		}
-		return a.end <= b.start
-	}
-	for {
-		var prev *mention
-		for i := range s.mentions {
-			m := &s.mentions[i]
-			if m.isService() && m.end <= cur.start && joined(m, cur) && (prev == nil || m.start > prev.start) {
-				prev = m
-			}
-		}
-		if prev == nil {
-			break
-		}
-		cur = prev
-	}
-	from := cur.start
+		return true
+	}).start
 	t.collect(func(m mention) bool { return m.start >= from && m.end <= v })
 }
 
@@ -468,21 +454,29 @@ func (t *targetSearch) participleObject() {
 	if t.passive || !(strings.HasPrefix(s.toks[c.start].tag, "VBN") || t.x.lex.words.causedBefore(s.toks, c.start)) {
 		return
 	}
-	from := c.start
+	// The list that ends at the participle, within the clause.
+	from := listStart(s, mention{start: c.start, end: c.start}, func(a, b mention) bool {
+		return a.start >= t.l && joinedMentions(s, a, b)
+	}).start
+	t.collect(func(m mention) bool { return m.start >= from && m.end <= c.start })
+}
+
+// listStart returns the first service of the list that last ends: from
+// last, the nearest service joined to it before, and so on.
+func listStart(s *sentence, last mention, joined func(a, b mention) bool) mention {
 	for {
 		var prev *mention
 		for i := range s.mentions {
 			m := &s.mentions[i]
-			if m.isService() && m.end <= from && (m.end == from || joinedMentions(s, *m, mention{start: from})) && (prev == nil || m.start > prev.start) {
+			if m.isService() && m.end <= last.start && joined(*m, last) && (prev == nil || m.start > prev.start) {
 				prev = m
 			}
 		}
-		if prev == nil || prev.start < t.l {
-			break
+		if prev == nil {
+			return last
 		}
-		from = prev.start
+		last = *prev
 	}
-	t.collect(func(m mention) bool { return m.start >= from && m.end <= c.start })
 }
 
 // object: an active verb acts on what follows it ("Russia blocked
