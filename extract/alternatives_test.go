@@ -33,16 +33,26 @@ func TestAlternativeActions(t *testing.T) {
 		weights map[string]float64
 		want    []string // actions extracted for IR telegram
 		rule    string   // in the trace's action rule of the first
+		dropped string   // a rejection the trace must hold, if any
 	}{
-		{"the rules alone propose no alternative", nil, []string{"block"}, ""},
-		{"a model against alternatives", map[string]float64{"alt": -10}, []string{"block"}, ""},
-		{"a model reading blocked as restrict", map[string]float64{"alt": -10, "alt=block>restrict": 20, "action=block": -10}, []string{"restrict"}, "another reading of the decisions that give block"},
+		{"the rules alone propose no alternative", nil, []string{"block"}, "", ""},
+		{"a model against alternatives", map[string]float64{"alt": -10}, []string{"block"}, "", ""},
+		{"a model reading blocked as restrict", map[string]float64{"alt": -10, "alt=block>restrict": 20, "action=block": -10}, []string{"restrict"}, "another reading of the decisions that give block", ""},
+		// With a bias of 0, P is sigmoid of the weights: block 0.73 or
+		// 0.31, restrict 0.60 or 0.31 (cues.yaml's both_readings is 0.35).
+		{"both readings likely: both stay", map[string]float64{"alt": -10, "alt=block>restrict": 10.4, "action=block": 1}, []string{"block", "restrict"}, "", ""},
+		{"the doubtful block gives way to the likelier restriction", map[string]float64{"alt": -10, "alt=block>restrict": 10.4, "action=block": -0.8}, []string{"restrict"}, "", "other reading likelier"},
+		{"the doubtful restriction gives way to the likelier block", map[string]float64{"alt": -10, "alt=block>restrict": 9.2, "action=block": 0.4}, []string{"block"}, "", "other reading likelier"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			x := rules
 			if tc.weights != nil {
-				x = rules.WithModels(&extract.Models{Keep: extract.KeepModel{Model: learn.Model{Bias: 5, Weights: tc.weights, A: 1}, Threshold: 0.5}})
+				bias, threshold := 5.0, 0.5
+				if tc.weights["alt=block>restrict"] < 20 {
+					bias, threshold = 0, 0.2
+				}
+				x = rules.WithModels(&extract.Models{Keep: extract.KeepModel{Model: learn.Model{Bias: bias, Weights: tc.weights, A: 1}, Threshold: threshold}})
 			}
 			evs, tr := x.Explain(doc)
 			var got []string
@@ -54,6 +64,9 @@ func TestAlternativeActions(t *testing.T) {
 			}
 			if tc.rule != "" && !strings.Contains(tr.Events[0].ActionRule, tc.rule) {
 				t.Errorf("action rule %q, want it to say %q", tr.Events[0].ActionRule, tc.rule)
+			}
+			if tc.dropped != "" && !slices.ContainsFunc(tr.Rejected, func(r extract.Rejection) bool { return r.Reason == tc.dropped }) {
+				t.Errorf("no rejection %q in the trace: %+v", tc.dropped, tr.Rejected)
 			}
 		})
 	}
