@@ -2,7 +2,11 @@
 
 package extract
 
-import "github.com/policywatch/policywatch/event"
+import (
+	"strings"
+
+	"github.com/policywatch/policywatch/event"
+)
 
 // decision is a cue's verdict: one sentence's evidence for an event,
 // before merging.
@@ -149,6 +153,31 @@ func (x *Extractor) decide(a *analysis, cand candidate) []decision {
 	return out
 }
 
+// indefinite reports words that put an action in an indefinite past
+// (cues.yaml indefinite) after the cue in its clause, or just before it
+// ("has in the past been restricted"), but not a period they begin ("in
+// the past week" is a time).
+func (x *Extractor) indefinite(toks []token, c cueMatch, l, r int) bool {
+	from := c.start
+	for from > max(l, c.start-8) && !strings.ContainsAny(toks[from-1].tag, ",:.") {
+		from-- // "has in the past been restricted or temporarily banned"
+	}
+	for i := from; i <= r && i < len(toks); i++ {
+		end := x.lex.indefinite.at(toks, i)
+		if end < 0 {
+			continue
+		}
+		if i < c.start && end > c.start {
+			continue // the phrase runs into the cue
+		}
+		if end < len(toks) && x.lex.words.timeUnits[strings.TrimSuffix(toks[end].lower, "s")] {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
 // softRejects are the rules whose doubts the keep model weighs instead of
 // obeying: the decision is made anyway, marked soft, and becomes an event
 // only if the model, which has seen how often such doubts are wrong on
@@ -175,8 +204,8 @@ func (x *Extractor) unreported(cand candidate) string {
 	switch {
 	case x.negated(s, l, c):
 		return rejectNegated
-	case x.lex.indefinite.has(toks, c.start, r+1):
-		return rejectBackground // "has disrupted the internet before"
+	case x.indefinite(toks, c, l, r):
+		return rejectBackground // "has disrupted the internet before", "has in the past been banned"
 	case action == event.Order && (x.orderOfAction(s, c, r) || x.lex.words.toCarriers(toks, c)):
 		return rejectOrderOfAction // "ordered operators to deny access": the action is the event
 	case action == event.Order && !x.isPassive(toks, c.start) && !x.officialSubject(s, l, c.start):
