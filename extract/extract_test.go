@@ -244,6 +244,8 @@ func TestHistoryAndVoice(t *testing.T) {
 			want: []string{"RU/twitter/throttle/2021-03-10"}},
 		{name: "in the past week is a time", text: "Iran blocked Telegram and WhatsApp in the past week, officials said.",
 			want: []string{"IR/telegram/block/2018-04-20", "IR/whatsapp/block/2018-04-20"}},
+		{name: "downloads suspended", text: "South Korea suspended DeepSeek downloads on Monday over data protection concerns.",
+			want: []string{"KR/deepseek/restrict/2018-04-16"}},
 		{name: "partial", text: "China banned TikTok on government devices on Monday.",
 			want: []string{"CN/tiktok/restrict/2018-04-16"}},
 		{name: "devices owned by the state", text: "Ohio's governor signed an order on Monday that bans TikTok on devices owned by the state.",
