@@ -202,6 +202,7 @@ func TestNotEvents(t *testing.T) {
 		{name: "hypothetical", text: "Analysts said WhatsApp could be blocked in Iran."},
 		{name: "calls for", text: "Activists in Kenya called for a ban on Telegram."},
 		{name: "a standing block with no time", text: "Russia's regulator acted on Monday. Google is blocked in China, and Twitter and Facebook are banned there."},
+		{name: "a standing block told in the present", text: "Telegram has millions of users in Spain. A number of countries, among them China, Thailand, Pakistan and Cuba, block the service."},
 		{name: "a standing block with a time", text: "Google has been blocked in China since 2010.",
 			want: []string{"CN/google/block/2010"}},
 		{name: "a global outage", text: "Facebook and Instagram were unreachable in India on Monday during a global outage."},

@@ -197,6 +197,14 @@ func (w *words) standing(s *sentence, c cueMatch) bool {
 	if tag == "VBZ" || tag == "VBP" {
 		return true // "China blocks", "keeps ... out of reach"
 	}
+	if tag == "VB" && c.start > 0 {
+		// The tagger reads a present after a long plural subject as the
+		// base form: "countries, among them China and Cuba, block it".
+		switch p := s.toks[c.start-1]; {
+		case p.tag == ",", strings.HasPrefix(p.tag, "NN"):
+			return true
+		}
+	}
 	for k := c.start - 1; k >= 0 && k >= c.start-3; k-- {
 		switch s.toks[k].lower {
 		case "is", "are":
