@@ -206,6 +206,7 @@ func TestNotEvents(t *testing.T) {
 		{name: "a standing block with a time", text: "Google has been blocked in China since 2010.",
 			want: []string{"CN/google/block/2010"}},
 		{name: "a global outage", text: "Facebook and Instagram were unreachable in India on Monday during a global outage."},
+		{name: "a major outage", text: "Facebook, Instagram and WhatsApp went dark in Samoa on Monday in a major outage."},
 		{name: "an indefinite past before the cue", text: "Telegram has in the past been restricted or temporarily banned in countries such as Iran and Russia."},
 		{name: "a question inside a headline", pub: "2024-08-26",
 			title: "Telegram to be banned in India? Company being probed, report claims", text: "Officials said no decision had been taken."},
