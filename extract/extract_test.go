@@ -196,6 +196,7 @@ func TestNotEvents(t *testing.T) {
 	runCases(t, []extractCase{
 		{name: "denial", text: "The Nigerian government denied blocking Twitter on Monday."},
 		{name: "negation", text: "Russia has not blocked Telegram yet."},
+		{name: "no decision yet", text: "No decision has yet been made to cut off or restrict WhatsApp and Viber in Egypt, the minister said on Wednesday."},
 		{name: "yet to", pub: "2015-12-11", text: "Bangladesh's government has yet to restore access to Viber and WhatsApp."},
 		{name: "refused to", text: "Russia's regulator refused to unblock Telegram on Monday."},
 		{name: "considering", text: "India is considering a ban on TikTok."},
