@@ -57,7 +57,9 @@ func (x *Extractor) alternatives(a *analysis, groups map[triple][]decision, orde
 // likelierReadings drops, of an event and its alternative both kept, the
 // less likely when its probability is under the lexicon's bothReadings
 // (data/cues.yaml): the same words seldom report a block and a
-// restriction at once, and the model judges each reading alone.
+// restriction at once, and the model judges each reading alone. A measure
+// and its lifting are left to the model: one sentence often tells both
+// ("the block stayed in force until June 22").
 func (x *Extractor) likelierReadings(a *analysis, out []event.Event, traces []EventTrace, alts map[triple]triple, groups map[triple][]decision) ([]event.Event, []EventTrace) {
 	if len(alts) == 0 {
 		return out, traces
@@ -70,7 +72,7 @@ func (x *Extractor) likelierReadings(a *analysis, out []event.Event, traces []Ev
 	for alt, k := range alts {
 		ca, okA := conf[alt]
 		ck, okK := conf[k]
-		if !okA || !okK || min(ca, ck) >= x.lex.bothReadings {
+		if !okA || !okK || min(ca, ck) >= x.lex.bothReadings || alt.action == event.Unblock || k.action == event.Unblock {
 			continue
 		}
 		if ca > ck {

@@ -42,6 +42,7 @@ func TestAlternativeActions(t *testing.T) {
 		// 0.31, restrict 0.60 or 0.31 (cues.yaml's both_readings is 0.35).
 		{"both readings likely: both stay", map[string]float64{"alt": -10, "alt=block>restrict": 10.4, "action=block": 1}, []string{"block", "restrict"}, "", ""},
 		{"the doubtful block gives way to the likelier restriction", map[string]float64{"alt": -10, "alt=block>restrict": 10.4, "action=block": -0.8}, []string{"restrict"}, "", "other reading likelier"},
+		{"a block and its lifting may both stand", map[string]float64{"alt": -10, "alt=block>unblock": 10.4, "action=block": -0.8}, []string{"block", "unblock"}, "", ""},
 		{"the doubtful restriction gives way to the likelier block", map[string]float64{"alt": -10, "alt=block>restrict": 9.2, "action=block": 0.4}, []string{"block"}, "", "other reading likelier"},
 	}
 	for _, tc := range tests {
@@ -49,7 +50,7 @@ func TestAlternativeActions(t *testing.T) {
 			x := rules
 			if tc.weights != nil {
 				bias, threshold := 5.0, 0.5
-				if tc.weights["alt=block>restrict"] < 20 {
+				if w, ok := tc.weights["alt=block>restrict"]; ok && w < 20 || tc.weights["alt=block>unblock"] > 0 {
 					bias, threshold = 0, 0.2
 				}
 				x = rules.WithModels(&extract.Models{Keep: extract.KeepModel{Model: learn.Model{Bias: bias, Weights: tc.weights, A: 1}, Threshold: threshold}})
