@@ -202,6 +202,7 @@ func TestNotEvents(t *testing.T) {
 		{name: "considering", text: "India is considering a ban on TikTok."},
 		{name: "hypothetical", text: "Analysts said WhatsApp could be blocked in Iran."},
 		{name: "calls for", text: "Activists in Kenya called for a ban on Telegram."},
+		{name: "petitioning for", text: "Bob Ndolo, the man petitioning for TikTok to be banned in Kenya, is due before a parliamentary committee on Tuesday."},
 		{name: "a standing block with no time", text: "Russia's regulator acted on Monday. Google is blocked in China, and Twitter and Facebook are banned there."},
 		{name: "a standing block told in the present", text: "Telegram has millions of users in Spain. A number of countries, among them China, Thailand, Pakistan and Cuba, block the service."},
 		{name: "a standing block with a time", text: "Google has been blocked in China since 2010.",
