@@ -28,32 +28,32 @@ func TestAlternativeActions(t *testing.T) {
 		t.Errorf("candidates for IR telegram: %v, want %v: the cue's action and its alternatives in cues.yaml", alts, want)
 	}
 
+	// keep is a keep model of the given bias, threshold and weights.
+	keep := func(bias, threshold float64, weights map[string]float64) *extract.Models {
+		return &extract.Models{Keep: extract.KeepModel{Model: learn.Model{Bias: bias, Weights: weights, A: 1}, Threshold: threshold}}
+	}
 	tests := []struct {
 		name    string
-		weights map[string]float64
-		want    []string // actions extracted for IR telegram
-		rule    string   // in the trace's action rule of the first
-		dropped string   // a rejection the trace must hold, if any
+		models  *extract.Models // nil: the rules alone
+		want    []string        // actions extracted for IR telegram
+		rule    string          // in the trace's action rule of the first
+		dropped string          // a rejection the trace must hold, if any
 	}{
 		{"the rules alone propose no alternative", nil, []string{"block"}, "", ""},
-		{"a model against alternatives", map[string]float64{"alt": -10}, []string{"block"}, "", ""},
-		{"a model reading blocked as restrict", map[string]float64{"alt": -10, "alt=block>restrict": 20, "action=block": -10}, []string{"restrict"}, "another reading of the decisions that give block", ""},
+		{"a model against alternatives", keep(5, 0.5, map[string]float64{"alt": -10}), []string{"block"}, "", ""},
+		{"a model reading blocked as restrict", keep(5, 0.5, map[string]float64{"alt": -10, "alt=block>restrict": 20, "action=block": -10}), []string{"restrict"}, "another reading of the decisions that give block", ""},
 		// With a bias of 0, P is sigmoid of the weights: block 0.73 or
 		// 0.31, restrict 0.60 or 0.31 (cues.yaml's both_readings is 0.35).
-		{"both readings likely: both stay", map[string]float64{"alt": -10, "alt=block>restrict": 10.4, "action=block": 1}, []string{"block", "restrict"}, "", ""},
-		{"the doubtful block gives way to the likelier restriction", map[string]float64{"alt": -10, "alt=block>restrict": 10.4, "action=block": -0.8}, []string{"restrict"}, "", "other reading likelier"},
-		{"a block and its lifting may both stand", map[string]float64{"alt": -10, "alt=block>unblock": 10.4, "action=block": -0.8}, []string{"block", "unblock"}, "", ""},
-		{"the doubtful restriction gives way to the likelier block", map[string]float64{"alt": -10, "alt=block>restrict": 9.2, "action=block": 0.4}, []string{"block"}, "", "other reading likelier"},
+		{"both readings likely: both stay", keep(0, 0.2, map[string]float64{"alt": -10, "alt=block>restrict": 10.4, "action=block": 1}), []string{"block", "restrict"}, "", ""},
+		{"the doubtful block gives way to the likelier restriction", keep(0, 0.2, map[string]float64{"alt": -10, "alt=block>restrict": 10.4, "action=block": -0.8}), []string{"restrict"}, "", "other reading likelier"},
+		{"a block and its lifting may both stand", keep(0, 0.2, map[string]float64{"alt": -10, "alt=block>unblock": 10.4, "action=block": -0.8}), []string{"block", "unblock"}, "", ""},
+		{"the doubtful restriction gives way to the likelier block", keep(0, 0.2, map[string]float64{"alt": -10, "alt=block>restrict": 9.2, "action=block": 0.4}), []string{"block"}, "", "other reading likelier"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			x := rules
-			if tc.weights != nil {
-				bias, threshold := 5.0, 0.5
-				if w, ok := tc.weights["alt=block>restrict"]; ok && w < 20 || tc.weights["alt=block>unblock"] > 0 {
-					bias, threshold = 0, 0.2
-				}
-				x = rules.WithModels(&extract.Models{Keep: extract.KeepModel{Model: learn.Model{Bias: bias, Weights: tc.weights, A: 1}, Threshold: threshold}})
+			if tc.models != nil {
+				x = rules.WithModels(tc.models)
 			}
 			evs, tr := x.Explain(doc)
 			var got []string

@@ -195,7 +195,7 @@ func (x *Extractor) temporalAfter(toks []token, i int) bool {
 	case words.approximators[w]:
 		// "after more than seven months", "over nearly a decade"
 		for k := i + 2; k < len(toks) && k < i+6; k++ {
-			if words.timeUnits[strings.TrimSuffix(toks[k].lower, "s")] {
+			if words.isTimeUnit(toks[k]) {
 				return true
 			}
 		}
@@ -204,6 +204,10 @@ func (x *Extractor) temporalAfter(toks []token, i int) bool {
 	}
 	return false
 }
+
+// isTimeUnit reports a unit of time, singular or plural: "week",
+// "months".
+func (w *words) isTimeUnit(t token) bool { return w.timeUnits[strings.TrimSuffix(t.lower, "s")] }
 
 // isPassive reports "was blocked", "has been banned", "got restricted".
 func (x *Extractor) isPassive(toks []token, i int) bool {

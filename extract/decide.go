@@ -170,7 +170,7 @@ func (x *Extractor) indefinite(toks []token, c cueMatch, l, r int) bool {
 		if i < c.start && end > c.start {
 			continue // the phrase runs into the cue
 		}
-		if end < len(toks) && x.lex.words.timeUnits[strings.TrimSuffix(toks[end].lower, "s")] {
+		if end < len(toks) && x.lex.words.isTimeUnit(toks[end]) {
 			continue
 		}
 		return true
