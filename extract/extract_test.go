@@ -187,6 +187,9 @@ func TestLists(t *testing.T) {
 			want: []string{"PK/grindr/block/2018-04-17", "PK/tinder/block/2018-04-17"}},
 		{name: "could no longer be reached", text: "Signal could no longer be reached in Egypt on Monday, NetBlocks said.",
 			want: []string{"EG/signal/block/2018-04-16"}},
+		{name: "a service noun the tagger takes for a verb", pub: "2020-09-01",
+			text: "Pakistan has cut off access to the dating app Tinder and the chat app SayHi.",
+			want: []string{"PK/sayhi/block/2020-09-01", "PK/tinder/block/2020-09-01"}},
 		{name: "access limited", text: "In Belarus, access to Facebook and Twitter has been severely limited since Sunday.",
 			want: []string{"BY/facebook/restrict/2018-04-15", "BY/twitter/restrict/2018-04-15"}},
 	})

@@ -114,6 +114,23 @@ func (x *Extractor) tokenize(s *sentence) {
 	for i, tag := range x.tags.Tag(w) {
 		s.toks[i].tag = tag
 	}
+	x.lex.words.nounTags(s.toks)
+}
+
+// nounTags mends the tags of the domain's nouns that the tagger takes for
+// verbs or particles ("the dating app/VBZ Tinder"): a verb there would
+// end a cue's object before the service it names.
+func (w *words) nounTags(toks []token) {
+	for i := range toks {
+		t := &toks[i]
+		if !w.neverVerbs[t.lower] || strings.HasPrefix(t.tag, "NN") || strings.HasPrefix(t.tag, "JJ") {
+			continue
+		}
+		t.tag = "NN"
+		if strings.HasSuffix(t.lower, "s") {
+			t.tag = "NNS"
+		}
+	}
 }
 
 // tagHeadline tags a sentence in title case in lower case but for the
@@ -142,6 +159,7 @@ func (x *Extractor) tagHeadline(s *sentence) bool {
 	for i, tag := range x.tags.Tag(w) {
 		s.toks[i].tag = tag
 	}
+	x.lex.words.nounTags(s.toks)
 	return true
 }
 

@@ -76,6 +76,7 @@ type words struct {
 	newsListeners          map[string]bool
 	liftVerbs              map[string]bool
 	actionHints            map[string]bool
+	neverVerbs             map[string]bool
 }
 
 // loadWords reads data/words.yaml. Every list must be there and none
@@ -158,6 +159,7 @@ func loadWords() (*words, error) {
 		"news_listeners":         &w.newsListeners,
 		"lift_verbs":             &w.liftVerbs,
 		"action_hints":           &w.actionHints,
+		"never_verbs":            &w.neverVerbs,
 	}
 	for name, list := range f {
 		dst, ok := lists[name]
