@@ -45,6 +45,13 @@ type Service struct {
 // shut down rather than blocked.
 func (s *Service) IsNetwork() bool { return s.Slug == "internet" || s.Slug == "mobile-internet" }
 
+// IsClass reports whether the service is a class of services named by a
+// common noun ("VPNs"), not one service: a measure on it reaches the
+// members an article lists.
+func (s *Service) IsClass() bool {
+	return s.MatchCase != nil && !*s.MatchCase && !s.IsNetwork()
+}
+
 // Catalog is every country and service events may name, from
 // data/countries.yaml and data/services.yaml, and resolves what people
 // write for them to codes and slugs.

@@ -149,6 +149,13 @@ func (x *Extractor) decide(a *analysis, cand candidate) []decision {
 				kind: c.cue.kind, cue: c.cue.text, via: viaCue, why: w, soft: soft,
 			})
 		}
+		// "took several VPN apps off the App Store. Among them are
+		// ProtonVPN, NordVPN and Le VPN": a measure on a class of
+		// services reaches the members listed after it.
+		if svc != nil && svc.IsClass() && act != event.Threaten && act != event.Unblock {
+			a.measures = append(a.measures, measure{s: s, c: c, countries: countries, action: action, partial: partial, kind: svc.Kind, soft: soft,
+				date: date, dateStrength: dstrength, reason: reason, reasonRank: rrank, cstrength: cstrength})
+		}
 	}
 	return out
 }

@@ -19,6 +19,12 @@ type measure struct {
 	countries []string
 	action    event.Action
 	partial   bool
+	// kind, for a measure on a class of services ("VPN apps"), is the
+	// kind of its members: a list of other services is not its.
+	kind string
+	// soft is the doubt of the decision the measure came with, which its
+	// list's events share.
+	soft string
 
 	date         date
 	dateStrength int
@@ -84,6 +90,9 @@ func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 		}
 		for _, svc := range run {
 			if m != nil {
+				if sv := x.gaz.Service(svc); m.kind != "" && sv != nil && sv.Kind != m.kind {
+					continue
+				}
 				act := resolveAction(m.action, x.gaz.Service(svc), m.partial)
 				if act == "" {
 					continue
@@ -92,7 +101,7 @@ func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 					out = append(out, decision{
 						country: code, service: svc, action: act, sent: s,
 						date: m.date, dateStrength: m.dateStrength, reason: m.reason, reasonRank: m.reasonRank,
-						cstrength: m.cstrength, kind: m.c.cue.kind, via: viaList, coref: true,
+						cstrength: m.cstrength, kind: m.c.cue.kind, via: viaList, coref: true, soft: m.soft,
 						why: listWhy(a, s, rule, code, act),
 					})
 				}
