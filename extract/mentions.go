@@ -178,7 +178,7 @@ func (x *Extractor) findMentions(a *analysis, s *sentence) {
 		for i := m.start; i < m.end; i++ {
 			matched[i] = true
 		}
-		if x.notNetwork(toks, m) || partOfRegion(toks, m) {
+		if x.notNetwork(toks, m) || x.lex.words.partOfRegion(toks, m) {
 			continue
 		}
 		seen := make(map[string]bool)
@@ -856,15 +856,8 @@ func isCapitalized(s string) bool {
 
 // partOfRegion reports "America" ending "South America", "Latin America"
 // and the like: a region, not the United States.
-func partOfRegion(toks []token, m match) bool {
-	if m.start == 0 || !strings.HasPrefix(toks[m.start].lower, "america") {
-		return false
-	}
-	switch toks[m.start-1].lower {
-	case "latin", "south", "central", "north":
-		return true
-	}
-	return false
+func (w *words) partOfRegion(toks []token, m match) bool {
+	return m.start > 0 && strings.HasPrefix(toks[m.start].lower, "america") && w.americas[toks[m.start-1].lower]
 }
 
 // attacked reports a state named as what a war or an invasion is waged

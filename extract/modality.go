@@ -146,9 +146,7 @@ func (w *words) returnOfOther(toks []token, c cueMatch, l int) bool {
 	if c.cue.kind != kindState {
 		return false
 	}
-	switch toks[c.start].lower {
-	case "returned", "return", "returns", "came", "come", "comes", "reappeared", "reappear", "reappears":
-	default:
+	if !w.returnVerbs[toks[c.start].lower] {
 		return false
 	}
 	for k := c.start - 1; k >= l && k >= c.start-4; k-- {
@@ -206,11 +204,11 @@ func (w *words) standing(s *sentence, c cueMatch) bool {
 		}
 	}
 	for k := c.start - 1; k >= 0 && k >= c.start-3; k-- {
-		switch s.toks[k].lower {
-		case "is", "are":
+		switch word := s.toks[k].lower; {
+		case w.presentAuxiliaries[word]:
 			// "is to cut off access": a plan announced, news.
 			return k+1 >= len(s.toks) || s.toks[k+1].lower != "to"
-		case "was", "were", "been", "has", "have", "had", "be", "being", "remains", "remain", "remained":
+		case w.otherAuxiliaries[word]:
 			return false
 		}
 	}
@@ -297,7 +295,7 @@ func (x *Extractor) hedged(s *sentence, l, r int, c cueMatch) (hedged, threat bo
 		// platform will be blocked": an official's warning is a threat.
 		warned := false
 		for _, t := range toks {
-			warned = warned || t.lower == "warned" || t.lower == "warns" || t.lower == "threatened" || t.lower == "threatens"
+			warned = warned || x.lex.words.warnings[t.lower]
 		}
 		return true, warned && x.officialSpeaks(s, c.start)
 	}

@@ -83,7 +83,7 @@ func (x *Extractor) resolveReferences(a *analysis, decided []decision) []decisio
 		// "Some of the network came back, but Facebook and WhatsApp
 		// remained blocked": a lifting does not lift what its own
 		// sentence goes on to say is still blocked.
-		still := c.cue.action == event.Unblock && stillAfter(ref.s, c)
+		still := c.cue.action == event.Unblock && x.lex.words.stillAfter(ref.s, c)
 		for _, t := range targets {
 			if still && blockedIn(decided, ref.s, t.service) {
 				continue
@@ -184,10 +184,9 @@ func liftsDefinite(toks []token, c cueMatch) bool {
 }
 
 // stillAfter reports "remained", "stayed" or "still" after the cue c.
-func stillAfter(s *sentence, c cueMatch) bool {
+func (w *words) stillAfter(s *sentence, c cueMatch) bool {
 	for _, t := range s.toks[c.end:] {
-		switch t.lower {
-		case "remained", "remain", "remains", "stayed", "stay", "stays", "still":
+		if w.stillWords[t.lower] {
 			return true
 		}
 	}

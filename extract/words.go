@@ -77,6 +77,12 @@ type words struct {
 	liftVerbs              map[string]bool
 	actionHints            map[string]bool
 	neverVerbs             map[string]bool
+	returnVerbs            map[string]bool
+	presentAuxiliaries     map[string]bool
+	otherAuxiliaries       map[string]bool
+	warnings               map[string]bool
+	stillWords             map[string]bool
+	americas               map[string]bool
 }
 
 // loadWords reads data/words.yaml. Every list must be there and none
@@ -160,6 +166,12 @@ func loadWords() (*words, error) {
 		"lift_verbs":             &w.liftVerbs,
 		"action_hints":           &w.actionHints,
 		"never_verbs":            &w.neverVerbs,
+		"return_verbs":           &w.returnVerbs,
+		"present_auxiliaries":    &w.presentAuxiliaries,
+		"other_auxiliaries":      &w.otherAuxiliaries,
+		"warnings":               &w.warnings,
+		"still_words":            &w.stillWords,
+		"americas":               &w.americas,
 	}
 	for name, list := range f {
 		dst, ok := lists[name]
