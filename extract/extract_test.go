@@ -284,6 +284,10 @@ func TestHeadlines(t *testing.T) {
 		{name: "body overrules headline", title: "Iran Blocks Telegram",
 			text: "Iran has begun to disrupt certain features of the Telegram messaging app.",
 			want: []string{"IR/telegram/restrict/2018-04-20"}},
+		{name: "hit with a penalty of an amount", text: "OnlyFans was hit with a 1.05 million pound ($1.4 million) penalty by Ofcom on Thursday.",
+			want: []string{"GB/onlyfans/fine/2018-04-19"}},
+		{name: "a headline's verb the tagger takes for a noun", title: "UK watchdog fines OnlyFans $1.4 million over age checks",
+			want: []string{"GB/onlyfans/fine/2018-04-20"}},
 	})
 }
 

@@ -245,7 +245,14 @@ func (t *targetSearch) penaltySubject() {
 			}
 		}
 	}
-	for k := c.start - 1; k >= t.l && k >= c.start-3; k-- {
+	// The verb stands before the penalty's noun phrase, which may hold
+	// an amount: "was hit with a 1.05 million pound ($1.4 million)
+	// penalty".
+	np := c.start
+	for np > t.l && np > c.start-12 && inAmountPhrase(s.toks[np-1]) {
+		np--
+	}
+	for k := np - 1; k >= t.l && k >= np-3; k-- {
 		if !t.x.lex.words.penaltyVerbs[s.toks[k].lower] {
 			continue
 		}
@@ -647,4 +654,14 @@ func (w *words) alongWith(toks []token, i int) bool {
 
 func isNounPhrase(t token) bool {
 	return strings.HasPrefix(t.tag, "NN") || strings.HasPrefix(t.tag, "JJ") || t.tag == "POS" || t.tag == "DT" || t.tag == "PRP$"
+}
+
+// inAmountPhrase reports a token that may stand in a noun phrase naming
+// an amount of money: "a 1.05 million pound ($1.4 million)".
+func inAmountPhrase(t token) bool {
+	switch t.tag {
+	case "DT", "CD", "$", "(", ")", "-LRB-", "-RRB-", "JJ", "NN", "NNS":
+		return true
+	}
+	return false
 }

@@ -115,6 +115,22 @@ func (x *Extractor) tokenize(s *sentence) {
 		s.toks[i].tag = tag
 	}
 	x.lex.words.nounTags(s.toks)
+	if s.title {
+		x.lex.words.headlineVerbs(s.toks)
+	}
+}
+
+// headlineVerbs mends a headline's verb of action that the tagger took
+// for a plural noun between its subject and a name: "UK watchdog
+// fines/NNS OnlyFans $1.4 million". Running text puts a determiner or a
+// preposition there; a headline drops them.
+func (w *words) headlineVerbs(toks []token) {
+	for i := 1; i+1 < len(toks); i++ {
+		t := &toks[i]
+		if t.tag == "NNS" && w.licensingVerbs[t.lower] && strings.HasPrefix(toks[i-1].tag, "NN") && strings.HasPrefix(toks[i+1].tag, "NNP") {
+			t.tag = "VBZ"
+		}
+	}
 }
 
 // nounTags mends the tags of the domain's nouns that the tagger takes for
