@@ -503,7 +503,7 @@ func (t *targetSearch) object() {
 		finite := tag == "VBD" || tag == "VBZ" || tag == "VBP" || tag == "MD"
 		coordinated := strings.HasPrefix(tag, "VB") && tag != "VBG" && (s.toks[k-1].lower == "and" || s.toks[k-1].lower == "then")
 		if (finite || coordinated) && !covered(s.mentions, k) {
-			stop = k
+			stop = newSubject(s, c.end, k)
 			break
 		}
 	}
@@ -518,6 +518,42 @@ func (t *targetSearch) object() {
 		}
 		t.in = t.in[:n]
 	}
+}
+
+// newSubject returns where the clause of the finite verb at k begins,
+// when ", and" or ", but" after a service the cue acts on starts it and
+// the new clause's subject names no service but as a modifier: "has
+// blocked X since February, and VPN use has grown" ends the object at
+// the comma. Else k.
+func newSubject(s *sentence, from, k int) int {
+	for j := k - 1; j > from; j-- {
+		w := s.toks[j].lower
+		if w != "and" && w != "but" {
+			continue
+		}
+		if s.toks[j-1].text != "," {
+			return k
+		}
+		before := false
+		for _, m := range s.mentions {
+			if !m.isService() {
+				continue
+			}
+			if m.start >= from && m.end < j {
+				before = true
+			}
+			// "VPN use": a service naming the head noun after it is
+			// no subject of its own.
+			if m.start > j && m.end <= k && !(m.end < k && strings.HasPrefix(s.toks[m.end].tag, "NN")) {
+				return k
+			}
+		}
+		if before {
+			return j - 1
+		}
+		return k
+	}
+	return k
 }
 
 // theyServices: "they would be barred", "their bandwidth would be cut":
