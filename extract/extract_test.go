@@ -268,6 +268,10 @@ func TestHistoryAndVoice(t *testing.T) {
 			want: []string{"US/tiktok/restrict/2018-04-16"}},
 		{name: "phones the government issues", text: "On Monday Canada banned the messaging app WeChat and the antivirus software Kaspersky from phones the government issues.",
 			want: []string{"CA/kaspersky/restrict/2018-04-16", "CA/wechat/restrict/2018-04-16"}},
+		{name: "any government-issued device", text: "Texas's governor on Monday prohibited the use of TikTok on any government-issued device.",
+			want: []string{"US/tiktok/restrict/2018-04-16"}},
+		{name: "military computers", text: "South Korea's defence ministry said on Monday that it had blocked DeepSeek on military computers.",
+			want: []string{"KR/deepseek/restrict/2018-04-16"}},
 		{name: "devices after an aside", text: "In February, Canada banned TikTok, which is owned by the Chinese company ByteDance, from government-issued devices.",
 			want: []string{"CA/tiktok/restrict/2018-02"}},
 	})
