@@ -90,10 +90,11 @@ func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 		}
 		for _, svc := range run {
 			if m != nil {
-				if sv := x.gaz.Service(svc); m.kind != "" && sv != nil && sv.Kind != m.kind {
+				sv := x.gaz.Service(svc)
+				if m.kind != "" && sv != nil && sv.Kind != m.kind {
 					continue
 				}
-				act := resolveAction(m.action, x.gaz.Service(svc), m.partial)
+				act := resolveAction(m.action, sv, m.partial)
 				if act == "" {
 					continue
 				}
