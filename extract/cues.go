@@ -42,6 +42,7 @@ const (
 type slot struct {
 	words    map[string]bool
 	gap      bool
+	nominal  bool // a gap inside a noun phrase: no preposition, verb or conjunction
 	optional bool
 }
 
@@ -237,8 +238,8 @@ func compilePhrases(list []string) (phrases, error) {
 func compilePattern(s string) (pattern, error) {
 	p := pattern{text: s}
 	for _, f := range strings.Fields(strings.ToLower(s)) {
-		if f == "*" {
-			p.slots = append(p.slots, slot{gap: true})
+		if f == "*" || f == "~" {
+			p.slots = append(p.slots, slot{gap: true, nominal: f == "~"})
 			continue
 		}
 		sl := slot{words: make(map[string]bool)}
@@ -274,6 +275,18 @@ func isBoundary(t token) bool {
 	return false
 }
 
+// inNounPhrase reports a token that may stand inside a noun phrase before
+// its head: a determiner, a name, a possessive, an adjective or a noun.
+func inNounPhrase(t token) bool {
+	switch {
+	case t.tag == "DT", t.tag == "POS", t.tag == "PRP$", t.tag == "CD", t.tag == "HYPH":
+		return true
+	case strings.HasPrefix(t.tag, "NN"), strings.HasPrefix(t.tag, "JJ"), t.tag == "VBN":
+		return true
+	}
+	return false
+}
+
 // matchAt returns the end (exclusive) of the longest match of p at toks[i],
 // or -1.
 func (p *pattern) matchAt(toks []token, i int) int {
@@ -289,7 +302,7 @@ func (p *pattern) match(toks []token, i, k int) int {
 	case sl.gap:
 		best := -1
 		for g := 0; g <= maxGap && i+g <= len(toks); g++ {
-			if g > 0 && isBoundary(toks[i+g-1]) {
+			if g > 0 && (isBoundary(toks[i+g-1]) || sl.nominal && !inNounPhrase(toks[i+g-1])) {
 				break
 			}
 			if end := p.match(toks, i+g, k+1); end > best {
