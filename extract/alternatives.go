@@ -4,7 +4,6 @@
 package extract
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/policywatch/policywatch/event"
@@ -52,57 +51,6 @@ func (x *Extractor) alternatives(a *analysis, groups map[triple][]decision, orde
 	}
 	*order = out
 	return alts
-}
-
-// likelierReadings drops, of an event and its alternative both kept, the
-// less likely when its probability is under the lexicon's bothReadings
-// (data/cues.yaml): the same words seldom report a block and a
-// restriction at once, and the model judges each reading alone. A measure
-// and its lifting are left to the model: one sentence often tells both
-// ("the block stayed in force until June 22").
-func (x *Extractor) likelierReadings(a *analysis, out []event.Event, traces []EventTrace, alts map[triple]triple, groups map[triple][]decision) ([]event.Event, []EventTrace) {
-	if len(alts) == 0 {
-		return out, traces
-	}
-	conf := make(map[triple]float64, len(out))
-	for _, e := range out {
-		conf[triple{e.Country, e.Service, e.Action}] = e.Confidence
-	}
-	drop := make(map[triple]triple)
-	for alt, k := range alts {
-		ca, okA := conf[alt]
-		ck, okK := conf[k]
-		if !okA || !okK || min(ca, ck) >= x.lex.bothReadings || alt.action == event.Unblock || k.action == event.Unblock {
-			continue
-		}
-		if ca > ck {
-			drop[k] = alt
-		} else {
-			drop[alt] = k
-		}
-	}
-	if len(drop) == 0 {
-		return out, traces
-	}
-	var keptEvents []event.Event
-	var keptTraces []EventTrace
-	for i, e := range out {
-		k := triple{e.Country, e.Service, e.Action}
-		if by, ok := drop[k]; ok {
-			if a.trace != nil {
-				detail := fmt.Sprintf("P(right) %.2f < %.2f of %s, another reading of the same words (cues.yaml both_readings %.2f)", conf[k], conf[by], by.action, x.lex.bothReadings)
-				for _, c := range groups[k] {
-					a.trace.drop(c, rejectOtherReading, detail)
-				}
-			}
-			continue
-		}
-		keptEvents = append(keptEvents, e)
-		if a.trace != nil {
-			keptTraces = append(keptTraces, traces[i])
-		}
-	}
-	return keptEvents, keptTraces
 }
 
 // fromAppStore reports decisions all made by cues that take an app out of

@@ -104,9 +104,6 @@ type cueFile struct {
 	CallsOver     []string `yaml:"calls_over"`
 	// Alternatives: action -> the other actions its events may be.
 	Alternatives map[string][]string `yaml:"alternatives"`
-	// BothReadings: the probability under which the less likely of two
-	// kept readings is dropped.
-	BothReadings float64 `yaml:"both_readings"`
 }
 
 // lexicon is cues.yaml compiled.
@@ -120,9 +117,6 @@ type lexicon struct {
 	// alternatives are the other actions the decisions for an action
 	// may stand for (alternatives.go).
 	alternatives map[event.Action][]event.Action
-	// bothReadings is the probability under which the less likely of an
-	// event and its alternative, both kept, is dropped (alternatives.go).
-	bothReadings float64
 }
 
 func loadLexicon() (*lexicon, error) {
@@ -190,10 +184,6 @@ func loadLexicon() (*lexicon, error) {
 	if lx.words, err = loadWords(); err != nil {
 		return nil, err
 	}
-	if f.BothReadings <= 0 || f.BothReadings > 1 {
-		return nil, fmt.Errorf("extract: data/cues.yaml: both_readings %v: want a probability above 0", f.BothReadings)
-	}
-	lx.bothReadings = f.BothReadings
 	lx.alternatives = make(map[event.Action][]event.Action)
 	for from, tos := range f.Alternatives {
 		for _, to := range append([]string{from}, tos...) {

@@ -170,7 +170,6 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 			traces = append(traces, tr)
 		}
 	}
-	out, traces = x.likelierReadings(a, out, traces, alts, groups)
 	shareReasons(out, traces, groups)
 	if a.trace != nil {
 		for i := range out {

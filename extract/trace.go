@@ -50,29 +50,28 @@ type Rejection struct {
 // Why a cue or a decision gave no event of its own. Tests and readers of
 // traces match on these, so they are stable.
 const (
-	rejectFalseCue        = "not a cue here"         // "a fine idea", "in order to"
-	rejectQuestion        = "question"               // "Will Iran block Telegram?"
-	rejectInReason        = "in a stated reason"     // "blocked it for disrupting harmony"
-	rejectNegated         = "negated"                // "did not block"
-	rejectBackground      = "background"             // "has disrupted the internet before"
-	rejectOrderOfAction   = "order of an action"     // the ordered action is the event
-	rejectUnofficialOrder = "order by no official"   // "newspapers demanded"
-	rejectNotByState      = "not by a state"         // outages, attacks
-	rejectHypothetical    = "hypothetical"           // "cutting the internet would ..."
-	rejectCompanySpeaks   = "company speaks"         // "we have blocked ...," a Google spokesperson said
-	rejectStanding        = "standing measure"       // "Google is blocked in China": no time at all
-	rejectHedged          = "hedged"                 // proposals, talk, a promise to lift a ban
-	rejectNoTarget        = "no service"             // acts on nothing the gazetteer knows
-	rejectOwnAccount      = "own account"            // "shut down his Telegram channel"
-	rejectCompany         = "company actor"          // "Meta blocked news in Canada"
-	rejectNoState         = "no state"               // nobody to act
-	rejectBarredConduct   = "conduct barred"         // "barred officials from travelling"
-	rejectNoAntecedent    = "refers to nothing"      // "the ban" with no ban reported
-	rejectSummaryConflict = "headline overruled"     // the body says restrict, the title block
-	rejectFoldedPartial   = "narrowed elsewhere"     // a block the article narrows to a restriction
-	rejectDuplicate       = "duplicate merged"       // one event per country, service and action
-	rejectUnlikely        = "model: not an event"    // the keep model's probability is below its threshold
-	rejectOtherReading    = "other reading likelier" // block or restrict, not both (alternatives.go)
+	rejectFalseCue        = "not a cue here"       // "a fine idea", "in order to"
+	rejectQuestion        = "question"             // "Will Iran block Telegram?"
+	rejectInReason        = "in a stated reason"   // "blocked it for disrupting harmony"
+	rejectNegated         = "negated"              // "did not block"
+	rejectBackground      = "background"           // "has disrupted the internet before"
+	rejectOrderOfAction   = "order of an action"   // the ordered action is the event
+	rejectUnofficialOrder = "order by no official" // "newspapers demanded"
+	rejectNotByState      = "not by a state"       // outages, attacks
+	rejectHypothetical    = "hypothetical"         // "cutting the internet would ..."
+	rejectCompanySpeaks   = "company speaks"       // "we have blocked ...," a Google spokesperson said
+	rejectStanding        = "standing measure"     // "Google is blocked in China": no time at all
+	rejectHedged          = "hedged"               // proposals, talk, a promise to lift a ban
+	rejectNoTarget        = "no service"           // acts on nothing the gazetteer knows
+	rejectOwnAccount      = "own account"          // "shut down his Telegram channel"
+	rejectCompany         = "company actor"        // "Meta blocked news in Canada"
+	rejectNoState         = "no state"             // nobody to act
+	rejectBarredConduct   = "conduct barred"       // "barred officials from travelling"
+	rejectNoAntecedent    = "refers to nothing"    // "the ban" with no ban reported
+	rejectSummaryConflict = "headline overruled"   // the body says restrict, the title block
+	rejectFoldedPartial   = "narrowed elsewhere"   // a block the article narrows to a restriction
+	rejectDuplicate       = "duplicate merged"     // one event per country, service and action
+	rejectUnlikely        = "model: not an event"  // the keep model's probability is below its threshold
 )
 
 // why is how a decision was made, kept only when tracing.
