@@ -4,6 +4,7 @@ package extract
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -365,21 +366,41 @@ func (lx *lexicon) findCues(toks []token) []cueMatch {
 		}
 	}
 	// Keep the longest at each overlap: "lift the ban" is one unblock cue,
-	// not an unblock and a block.
-	var out []cueMatch
-	for _, m := range all {
+	// not an unblock and a block. Matches are taken longest first, and
+	// one is dropped only by a match already taken: in "a court order
+	// banned Telegram", "court order" beats "order banned", which then
+	// no longer shuts out "banned".
+	rank := make([]int, len(all))
+	for i := range rank {
+		rank[i] = i
+	}
+	sort.SliceStable(rank, func(a, b int) bool {
+		o, m := all[rank[a]], all[rank[b]]
+		ol, ml := o.end-o.start, m.end-m.start
+		if ol != ml {
+			return ol > ml
+		}
+		if o.start != m.start {
+			return o.start < m.start
+		}
+		return len(o.cue.slots) > len(m.cue.slots)
+	})
+	taken := make([]bool, len(all))
+	for _, i := range rank {
+		m := all[i]
 		keep := true
-		for _, o := range all {
-			if o == m || o.end <= m.start || o.start >= m.end {
+		for j, o := range all {
+			if !taken[j] || o.end <= m.start || o.start >= m.end || o.start == m.start && o.end == m.end {
 				continue
 			}
-			ol, ml := o.end-o.start, m.end-m.start
-			if ol > ml || (ol == ml && o.start < m.start) || (ol == ml && o.start == m.start && len(o.cue.slots) > len(m.cue.slots)) {
-				keep = false
-				break
-			}
+			keep = false
+			break
 		}
-		if keep {
+		taken[i] = keep
+	}
+	var out []cueMatch
+	for i, m := range all {
+		if taken[i] {
 			out = append(out, m)
 		}
 	}

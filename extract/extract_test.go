@@ -254,6 +254,8 @@ func TestHistoryAndVoice(t *testing.T) {
 			want: []string{"BD/mobile-internet/shutdown/2018-04-19"}},
 		{name: "unblock", text: "Pakistan lifted the ban on TikTok on 19 October 2020.", pub: "2020-10-20",
 			want: []string{"PK/tiktok/unblock/2020-10-19"}},
+		{name: "a court order as the subject", pub: "2021-08-27", text: "A court order banned the messaging service Telegram in Iran in April 2018.",
+			want: []string{"IR/telegram/block/2018-04"}},
 		{name: "a ban blocked by a court", text: "A federal judge blocked Montana's TikTok ban on Thursday.",
 			want: []string{"US/tiktok/unblock/2018-04-19"}},
 		{name: "a ban removed", text: "Iran's authorities removed a ban on WhatsApp on Tuesday.",
