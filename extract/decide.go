@@ -251,8 +251,18 @@ func (x *Extractor) untargeted(a *analysis, cand candidate, own bool) {
 	if c.cue.action == event.Threaten || c.cue.action == event.Unblock {
 		return
 	}
+	// A list the clause marks as the members of what the cue acted on
+	// ("has been fined for refusing ..., among them Twitter, TikTok and
+	// Telegram") is the measure's, for continueLists to take.
+	listAt := r
+	for k := c.end; k < r; k++ {
+		if x.lex.words.listMarkers[s.toks[k].lower] && s.toks[k].text != "-" {
+			listAt = k
+			break
+		}
+	}
 	for _, m := range s.mentions {
-		if m.isService() && m.start >= l && m.end <= r {
+		if m.isService() && m.start >= l && m.end <= listAt {
 			return // it names services, none of them acted on ("his Telegram channel")
 		}
 	}
