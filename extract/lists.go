@@ -6,6 +6,7 @@ package extract
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/policywatch/policywatch/event"
 )
@@ -59,7 +60,7 @@ func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 	decided := hard(all)
 	var out []decision
 	for _, s := range a.sents {
-		run, lo, hi := listRun(s)
+		run, lo, hi := x.lex.words.listRun(s)
 		if len(run) < minList {
 			continue
 		}
@@ -162,16 +163,21 @@ func (a *analysis) measureBefore(s *sentence) (*measure, string) {
 
 // listRun returns the longest run of services s names one after another,
 // joined only by commas, "and" and "or" (an aside in brackets, "X
-// (formerly Twitter)", may stand between), without repeats, and the
-// tokens it spans.
-func listRun(s *sentence) (best []string, lo, hi int) {
+// (formerly Twitter)", or a description ending in a service noun, "and
+// the messaging app Telegram", may stand between), without repeats, and
+// the tokens it spans.
+func (w *words) listRun(s *sentence) (best []string, lo, hi int) {
 	var cur []string
 	curLo, prevEnd := -1, -1
 	for _, m := range s.mentions {
 		if !m.isService() || m.coref || m.channel || m.account || m.owner {
 			continue
 		}
-		joined := prevEnd >= 0 && (skipSeparators(s.toks, skipAside(s.toks, prevEnd)) == m.start || m.start < prevEnd)
+		joined := false
+		if prevEnd >= 0 {
+			next := skipSeparators(s.toks, skipAside(s.toks, prevEnd))
+			joined = next == m.start || next > prevEnd && w.describedAt(s.toks, next) == m.start || m.start < prevEnd
+		}
 		if !joined {
 			if len(cur) > len(best) {
 				best, lo, hi = cur, curLo, prevEnd
@@ -260,4 +266,20 @@ func (x *Extractor) marksList(a *analysis, s *sentence, lo, hi int) bool {
 		}
 	}
 	return false
+}
+
+// describedAt returns the index after a description that ends in a
+// service noun at i ("the messaging app", "its live video-streaming
+// app"), or i when there is none.
+func (w *words) describedAt(toks []token, i int) int {
+	for k := i; k < len(toks) && k < i+5; k++ {
+		if w.nameHeads[toks[k].lower] {
+			return k + 1
+		}
+		t := toks[k]
+		if !(strings.HasPrefix(t.tag, "JJ") || strings.HasPrefix(t.tag, "NN") || t.tag == "VBG" || t.tag == "HYPH" || t.tag == "PRP$" || t.tag == "DT") || t.lower == "," {
+			return i
+		}
+	}
+	return i
 }
