@@ -62,7 +62,7 @@ func TestTrainDeterministic(t *testing.T) {
 	}
 }
 
-func TestBestThresholdKeepsMostWithinNearF1(t *testing.T) {
+func TestBestThresholdTakesTheMiddleOfTheBand(t *testing.T) {
 	// Ten gold events. Keeping the top four (all right) gives F1 8/14 =
 	// 0.571; the top six (five right) 10/16 = 0.625; all eight (six
 	// right) 12/18 = 0.667; all ten but the 0.05 (seven right) 14/19.
@@ -70,13 +70,17 @@ func TestBestThresholdKeepsMostWithinNearF1(t *testing.T) {
 	tests := []struct {
 		name string
 		ss   []scored
+		gold int
 		want float64
 	}{
-		{"the best, when nothing is near it", ss, 0.1},
-		{"the lowest of a flat top", []scored{{0.9, true}, {0.8, true}, {0.7, false}, {0.6, true}, {0.5, false}, {0.4, false}}, 0.6},
+		{"the best, when nothing is near it", ss, 10, 0.1},
+		{"the only best of a peaked top", []scored{{0.9, true}, {0.8, true}, {0.7, false}, {0.6, true}, {0.5, false}, {0.4, false}}, 10, 0.6},
+		// Four gold: keeping two (two right), five (three) or eight
+		// (four) all give F1 2/3; the middle of the three is 0.5.
+		{"the middle of a flat top", []scored{{0.9, true}, {0.8, true}, {0.7, false}, {0.6, false}, {0.5, true}, {0.4, false}, {0.3, false}, {0.2, true}}, 4, 0.5},
 	}
 	for _, tc := range tests {
-		if got := bestThreshold(tc.ss, 10); got != tc.want {
+		if got := bestThreshold(tc.ss, tc.gold); got != tc.want {
 			t.Errorf("%s: bestThreshold = %v, want %v", tc.name, got, tc.want)
 		}
 	}
