@@ -43,7 +43,7 @@ const (
 type slot struct {
 	words    map[string]bool
 	gap      bool
-	nominal  bool // a gap inside a noun phrase: no preposition, verb or conjunction
+	nominal  bool // a gap inside a noun phrase (inNounPhrase): no preposition, finite verb or conjunction
 	optional bool
 }
 
@@ -267,15 +267,10 @@ func isBoundary(t token) bool {
 }
 
 // inNounPhrase reports a token that may stand inside a noun phrase before
-// its head: a determiner, a name, a possessive, an adjective or a noun.
+// its head: what isNounPhrase takes, and a number, a hyphen or a
+// participle ("Montana's first-in-the-nation ban", "a proposed ban").
 func inNounPhrase(t token) bool {
-	switch {
-	case t.tag == "DT", t.tag == "POS", t.tag == "PRP$", t.tag == "CD", t.tag == "HYPH":
-		return true
-	case strings.HasPrefix(t.tag, "NN"), strings.HasPrefix(t.tag, "JJ"), t.tag == "VBN":
-		return true
-	}
-	return false
+	return isNounPhrase(t) || t.tag == "CD" || t.tag == "HYPH" || t.tag == "VBN"
 }
 
 // matchAt returns the end (exclusive) of the longest match of p at toks[i],
@@ -364,6 +359,9 @@ func (lx *lexicon) findCues(toks []token) []cueMatch {
 				all = append(all, cueMatch{cue: c, start: i, end: end})
 			}
 		}
+	}
+	if len(all) < 2 {
+		return all // most sentences: nothing overlaps, nothing to rank
 	}
 	// Keep the longest at each overlap: "lift the ban" is one unblock cue,
 	// not an unblock and a block. Matches are taken longest first, and
