@@ -6,6 +6,8 @@ package extract
 import (
 	"strings"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // openSet finds services the gazetteer does not know (SCHEMA.md: a service
@@ -312,15 +314,32 @@ func hasInnerUpper(r []rune) bool {
 }
 
 // openSlug makes SCHEMA.md's slug of a name: lower-case words joined by
-// hyphens ("MEXC Global" -> mexc-global, "Gate.io" -> gate-io).
+// hyphens ("MEXC Global" -> mexc-global, "Gate.io" -> gate-io), without
+// the accents of Latin letters, as English writes the name ("Crónica
+// Uno" -> cronica-uno).
 func openSlug(toks []token) string {
 	var words []string
 	for _, t := range toks {
-		for _, f := range strings.FieldsFunc(strings.ToLower(t.text), func(r rune) bool {
+		for _, f := range strings.FieldsFunc(strings.ToLower(unaccent(t.text)), func(r rune) bool {
 			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 		}) {
 			words = append(words, f)
 		}
 	}
 	return strings.Join(words, "-")
+}
+
+// unaccent drops the combining marks of a decomposed word: "ó" is "o"
+// and an acute accent. Letters with no decomposition ("ø", "ł") stay.
+func unaccent(w string) string {
+	d := norm.NFD.String(w)
+	if d == w {
+		return w // nothing decomposed
+	}
+	return norm.NFC.String(strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Mn, r) {
+			return -1
+		}
+		return r
+	}, d))
 }

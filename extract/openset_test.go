@@ -55,6 +55,12 @@ func TestOpenSetAndLists(t *testing.T) {
 			want: nil,
 		},
 		{
+			// SCHEMA.md's slug is the name as English writes it.
+			name: "a name with accents",
+			text: "Venezuela's telecoms regulator Conatel on Monday blocked the websites of Efecto Cocuyo, Crónica Uno and EVTV Miami.",
+			want: []string{"VE/cronica-uno/block/2018-04-16", "VE/efecto-cocuyo/block/2018-04-16", "VE/evtv-miami/block/2018-04-16"},
+		},
+		{
 			name: "the website of a name",
 			text: "Kyrgyzstan's culture ministry blocked the website of Radio Azattyk on Wednesday.",
 			want: []string{"KG/radio-azattyk/block/2018-04-18"},
