@@ -95,6 +95,42 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 			}
 		}
 	}
+	// "several news sites, including Vlast and Ural Week": the names a
+	// list marker brings after a plural noun of services.
+	for i := 0; i+2 < len(toks); i++ {
+		if !w.listHeads[toks[i].lower] {
+			continue
+		}
+		j := i + 1
+		if toks[j].text == "," {
+			j++
+		}
+		if j >= len(toks) || !w.listMarkers[toks[j].lower] || toks[j].text == "-" {
+			continue
+		}
+		for j++; j < len(toks) && (toks[j].lower == "them" || toks[j].lower == "as" || toks[j].lower == "the"); j++ {
+			// "among them", "such as", "including the"
+		}
+		for j < len(toks) {
+			if matched[j] {
+				j = matchedEnd(matched, j) // a known name: the list goes on
+			} else {
+				hi := x.listNameAfter(toks, matched, j)
+				if hi < 0 {
+					break
+				}
+				if !taken[j] {
+					add(j, hi)
+				}
+				j = hi
+			}
+			next := skipSeparators(toks, j)
+			if next == j {
+				break
+			}
+			j = next
+		}
+	}
 	// In running text a list takes capitalised words whatever their tag;
 	// a headline may capitalise every word. (Not isTitleCase: a long list
 	// of names is mostly capitals.)

@@ -55,6 +55,16 @@ func TestOpenSetAndLists(t *testing.T) {
 			want: nil,
 		},
 		{
+			name: "names a list marker brings after a plural service noun",
+			text: "Authorities in Kazakhstan on Monday blocked several local news sites, including Ak Zhayyk, Vlast and the Ural Week.",
+			want: []string{"KZ/ak-zhayyk/block/2018-04-16", "KZ/ural-week/block/2018-04-16", "KZ/vlast/block/2018-04-16"},
+		},
+		{
+			name: "no marker, no list",
+			text: "Authorities in Kazakhstan on Monday blocked several local news sites, Interfax reported.",
+			want: nil,
+		},
+		{
 			// SCHEMA.md's slug is the name as English writes it.
 			name: "a name with accents",
 			text: "Venezuela's telecoms regulator Conatel on Monday blocked the websites of Efecto Cocuyo, Crónica Uno and EVTV Miami.",

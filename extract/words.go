@@ -34,6 +34,7 @@ type words struct {
 	scopeFillers           map[string]bool
 	setNouns               map[string]bool
 	nameHeads              map[string]bool
+	listHeads              map[string]bool
 	nameJoiners            map[string]bool
 	openSetStop            map[string]bool
 	causatives             map[string]bool
@@ -122,6 +123,7 @@ func loadWords() (*words, error) {
 		"scope_fillers":          &w.scopeFillers,
 		"set_nouns":              &w.setNouns,
 		"name_heads":             &w.nameHeads,
+		"list_heads":             &w.listHeads,
 		"name_joiners":           &w.nameJoiners,
 		"open_set_stop":          &w.openSetStop,
 		"causatives":             &w.causatives,
