@@ -253,11 +253,25 @@ func sharedAction(decided []decision, s *sentence, run []string) *decision {
 // marksList reports a list, spanning tokens lo to hi of s, that says it
 // lists the members of a set: a marker just before it ("the platforms
 // banned include", "namely", "such as") or just after it ("..., among
-// them"), a colon ending the sentence before, or a bullet.
+// them"), a plural noun of services and a copula ("the blocked sites
+// are ...", "... are the exchanges affected"), a colon ending the
+// sentence before, or a bullet.
 func (x *Extractor) marksList(a *analysis, s *sentence, lo, hi int) bool {
-	for k := max(0, lo-4); k < min(len(s.toks), hi+3); k++ {
-		if (k < lo || k >= hi) && x.lex.words.listMarkers[s.toks[k].lower] {
+	w, toks := x.lex.words, s.toks
+	for k := max(0, lo-4); k < min(len(toks), hi+3); k++ {
+		if (k < lo || k >= hi) && w.listMarkers[toks[k].lower] {
 			return true
+		}
+	}
+	copula := func(k int) bool { return k >= 0 && k < len(toks) && (toks[k].lower == "are" || toks[k].lower == "were") }
+	if copula(lo-1) && lo >= 2 && w.listHeads[toks[lo-2].lower] {
+		return true
+	}
+	if copula(hi) && hi+1 < len(toks) && toks[hi+1].lower == "the" {
+		for k := hi + 2; k < min(len(toks), hi+5); k++ {
+			if w.listHeads[toks[k].lower] {
+				return true
+			}
 		}
 	}
 	if s.index > 0 {

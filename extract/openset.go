@@ -95,8 +95,9 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 			}
 		}
 	}
-	// "several news sites, including Vlast and Ural Week": the names a
-	// list marker brings after a plural noun of services.
+	// "several news sites, including Vlast and Ural Week", "the blocked
+	// sites are Vlast and Ural Week": the names a list marker or a copula
+	// brings after a plural noun of services.
 	for i := 0; i+2 < len(toks); i++ {
 		if !w.listHeads[toks[i].lower] {
 			continue
@@ -105,30 +106,45 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 		if toks[j].text == "," {
 			j++
 		}
-		if j >= len(toks) || !w.listMarkers[toks[j].lower] || toks[j].text == "-" {
+		if j >= len(toks) || !(w.listMarkers[toks[j].lower] && toks[j].text != "-" || toks[j].lower == "are" || toks[j].lower == "were") {
 			continue
 		}
 		for j++; j < len(toks) && (toks[j].lower == "them" || toks[j].lower == "as" || toks[j].lower == "the"); j++ {
 			// "among them", "such as", "including the"
 		}
-		for j < len(toks) {
-			if matched[j] {
-				j = matchedEnd(matched, j) // a known name: the list goes on
+		x.openList(toks, matched, taken, j, add)
+	}
+	// "Bybit, OKX and XT are the exchanges covered by the ban": names
+	// before a copula and a plural noun of services.
+	for i := 3; i < len(toks); i++ {
+		if !w.listHeads[toks[i].lower] {
+			continue
+		}
+		k := i - 1
+		for k > 0 && k > i-3 && (strings.HasPrefix(toks[k].tag, "JJ") || toks[k].tag == "VBN" || toks[k].tag == "CD") {
+			k-- // "the five banned exchanges"
+		}
+		if k < 2 || toks[k].lower != "the" || toks[k-1].lower != "are" && toks[k-1].lower != "were" {
+			continue
+		}
+		for j := k - 1; j > 0; {
+			if matched[j-1] {
+				j = matchedStart(matched, j-1)
 			} else {
-				hi := x.listNameAfter(toks, matched, j)
-				if hi < 0 {
+				lo := x.listNameBefore(toks, matched, j)
+				if lo < 0 {
 					break
 				}
-				if !taken[j] {
-					add(j, hi)
+				if !taken[lo] {
+					add(lo, j)
 				}
-				j = hi
+				j = lo
 			}
-			next := skipSeparators(toks, j)
-			if next == j {
+			prev := skipSeparatorsBack(toks, j)
+			if prev == j {
 				break
 			}
-			j = next
+			j = prev
 		}
 	}
 	// In running text a list takes capitalised words whatever their tag;
@@ -185,6 +201,30 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 		}
 	}
 	return out, replaced
+}
+
+// openList adds the names of a list starting at j, over separators and
+// names the gazetteer knows, until something else stands.
+func (x *Extractor) openList(toks []token, matched, taken []bool, j int, add func(lo, hi int)) {
+	for j < len(toks) {
+		if matched[j] {
+			j = matchedEnd(matched, j) // a known name: the list goes on
+		} else {
+			hi := x.listNameAfter(toks, matched, j)
+			if hi < 0 {
+				return
+			}
+			if !taken[j] {
+				add(j, hi)
+			}
+			j = hi
+		}
+		next := skipSeparators(toks, j)
+		if next == j {
+			return
+		}
+		j = next
+	}
 }
 
 // skipSeparators returns the index after the list separators at i: a

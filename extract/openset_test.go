@@ -60,6 +60,16 @@ func TestOpenSetAndLists(t *testing.T) {
 			want: []string{"KZ/ak-zhayyk/block/2018-04-16", "KZ/ural-week/block/2018-04-16", "KZ/vlast/block/2018-04-16"},
 		},
 		{
+			name: "names after a plural service noun and a copula",
+			text: "Thailand's regulator blocked five crypto exchanges on Monday. The blocked exchanges are Bybit, Bitget and Foobit.",
+			want: []string{"TH/bitget/block/2018-04-16", "TH/bybit/block/2018-04-16", "TH/foobit/block/2018-04-16"},
+		},
+		{
+			name: "names before a copula and a plural service noun",
+			text: "Thailand's regulator blocked five crypto exchanges on Monday. Bybit, Bitget and Foobit are the exchanges affected.",
+			want: []string{"TH/bitget/block/2018-04-16", "TH/bybit/block/2018-04-16", "TH/foobit/block/2018-04-16"},
+		},
+		{
 			name: "no marker, no list",
 			text: "Authorities in Kazakhstan on Monday blocked several local news sites, Interfax reported.",
 			want: nil,
