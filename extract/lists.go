@@ -263,7 +263,9 @@ func (x *Extractor) marksList(a *analysis, s *sentence, lo, hi int) bool {
 			return true
 		}
 	}
-	copula := func(k int) bool { return k >= 0 && k < len(toks) && (toks[k].lower == "are" || toks[k].lower == "were") }
+	copula := func(k int) bool {
+		return k >= 0 && k < len(toks) && (toks[k].lower == "are" || toks[k].lower == "were")
+	}
 	if copula(lo-1) && lo >= 2 && w.listHeads[toks[lo-2].lower] {
 		return true
 	}

@@ -239,6 +239,13 @@ func (x *Extractor) negated(s *sentence, l int, c cueMatch) bool {
 	if _, ok := x.lex.denials.in(toks, 0, c.start); ok {
 		return true
 	}
+	// "Reports that the operator had blocked Facebook were rejected by
+	// Uzbektelecom": a claim the sentence goes on to deny.
+	if x.lex.words.claimed(toks, c.start) {
+		if _, ok := x.lex.denials.in(toks, c.end, len(toks)); ok {
+			return true
+		}
+	}
 	// "The issue of blocking YouTube is not on the agenda": a nominal
 	// action whose own predicate is negated.
 	if c.cue.kind == kindNoun || strings.HasPrefix(toks[c.start].tag, "VBG") {
@@ -450,6 +457,26 @@ func (x *Extractor) stateMade(s *sentence) bool {
 	for i := range s.toks {
 		if x.lex.words.coercion[s.toks[i].lower] {
 			return true
+		}
+	}
+	return false
+}
+
+// claimed reports a claim noun whose "that" clause holds token i:
+// "reports that", "reports in several media outlets that"; no verb
+// stands between the noun and its "that".
+func (w *words) claimed(toks []token, i int) bool {
+	for k := 0; k < i; k++ {
+		if !w.claimNouns[toks[k].lower] {
+			continue
+		}
+		for j := k + 1; j < i && j <= k+6; j++ {
+			if toks[j].lower == "that" {
+				return true
+			}
+			if strings.HasPrefix(toks[j].tag, "VB") || toks[j].text == "," {
+				break
+			}
 		}
 	}
 	return false
