@@ -213,6 +213,7 @@ func TestLists(t *testing.T) {
 func TestNotEvents(t *testing.T) {
 	runCases(t, []extractCase{
 		{name: "denial", text: "The Nigerian government denied blocking Twitter on Monday."},
+		{name: "an outlet's desk as the source", text: "Some websites of Azerbaijani state bodies were unreachable on Monday, RFE/RL's Azerbaijani Service reports."},
 		{name: "a claim denied after it", text: "Reports in several outlets that Uzbekistan's national operator had blocked Facebook were rejected on Monday by Uzbektelecom."},
 		{name: "negation", text: "Russia has not blocked Telegram yet."},
 		{name: "no decision yet", text: "No decision has yet been made to cut off or restrict WhatsApp and Viber in Egypt, the minister said on Wednesday."},

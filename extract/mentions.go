@@ -754,6 +754,17 @@ func (x *Extractor) classifyService(toks []token, m *mention) {
 		j := m.end
 		if j < len(toks) && toks[j].lower == "'s" {
 			j++
+			// "RFE/RL's Azerbaijani Service reports": the outlet's
+			// desk in some language speaks for it.
+			for k := j; k < len(toks) && k < j+3; k++ {
+				if toks[k].lower == "service" {
+					j = k + 1
+					break
+				}
+				if !strings.HasPrefix(toks[k].tag, "NNP") && !strings.HasPrefix(toks[k].tag, "JJ") {
+					break
+				}
+			}
 		}
 		if j < len(toks) && (x.lex.words.speech[toks[j].lower] || x.lex.words.attributions[toks[j].lower] || x.lex.words.newsSources[toks[j].lower]) {
 			m.channel = true
