@@ -205,6 +205,9 @@ func TestLists(t *testing.T) {
 		{name: "a service noun the tagger takes for a verb", pub: "2020-09-01",
 			text: "Pakistan has cut off access to the dating app Tinder and the chat app SayHi.",
 			want: []string{"PK/sayhi/block/2020-09-01", "PK/tinder/block/2020-09-01"}},
+		{name: "an outlet that asked is the source, not what 'the platform' means",
+			text: "Azerbaijan blocked TikTok on Monday. When the BBC's Azerbaijani service asked about it, the ministry confirmed that the platform had been suspended.",
+			want: []string{"AZ/tiktok/block/2018-04-16"}},
 		{name: "access limited", text: "In Belarus, access to Facebook and Twitter has been severely limited since Sunday.",
 			want: []string{"BY/facebook/restrict/2018-04-15", "BY/twitter/restrict/2018-04-15"}},
 	})
