@@ -208,6 +208,9 @@ func TestLists(t *testing.T) {
 		{name: "an outlet that asked is the source, not what 'the platform' means",
 			text: "Azerbaijan blocked TikTok on Monday. When the BBC's Azerbaijani service asked about it, the ministry confirmed that the platform had been suspended.",
 			want: []string{"AZ/tiktok/block/2018-04-16"}},
+		{name: "'they' after a count still means the services", pub: "2015-11-22",
+			text: "Bangladesh blocked WhatsApp and Viber on November 18. After four days, on November 22, they were unblocked on the regulator's instructions.",
+			want: []string{"BD/viber/block/2015-11-18", "BD/viber/unblock/2015-11-22", "BD/whatsapp/block/2015-11-18", "BD/whatsapp/unblock/2015-11-22"}},
 		{name: "access limited", text: "In Belarus, access to Facebook and Twitter has been severely limited since Sunday.",
 			want: []string{"BY/facebook/restrict/2018-04-15", "BY/twitter/restrict/2018-04-15"}},
 	})
@@ -217,6 +220,7 @@ func TestNotEvents(t *testing.T) {
 	runCases(t, []extractCase{
 		{name: "denial", text: "The Nigerian government denied blocking Twitter on Monday."},
 		{name: "an outlet's desk as the source", text: "Some websites of Azerbaijani state bodies were unreachable on Monday, RFE/RL's Azerbaijani Service reports."},
+		{name: "'they' after a nearer plural noun", text: "South Korea's regulator acted against Upbit on Monday after posts on Twitter and Facebook. Deposits and withdrawals have been halted, and the exchange said they would stay suspended for two weeks."},
 		{name: "a claim denied after it", text: "Reports in several outlets that Uzbekistan's national operator had blocked Facebook were rejected on Monday by Uzbektelecom."},
 		{name: "negation", text: "Russia has not blocked Telegram yet."},
 		{name: "no decision yet", text: "No decision has yet been made to cut off or restrict WhatsApp and Viber in Egypt, the minister said on Wednesday."},

@@ -567,6 +567,9 @@ func (t *targetSearch) theyServices() {
 		// "they", "both", "all three": the services just named.
 		w := s.toks[k].lower
 		allN := w == "all" && k+1 < c.start && (s.toks[k+1].tag == "CD" || s.toks[k+1].lower == "of" && k+2 < c.start && s.toks[k+2].lower == "them")
+		if (w == "they" || w == "their") && t.x.lex.words.pluralBefore(s, k) {
+			return // "Deposits and withdrawals have been halted, and the exchange said they would stay suspended"
+		}
 		if w == "they" || w == "their" || w == "both" || allN {
 			slugs := lastServices(t.a, s, k)
 			if w == "both" || allN {
@@ -582,6 +585,26 @@ func (t *targetSearch) theyServices() {
 			return
 		}
 	}
+}
+
+// pluralBefore reports a plural common noun before token k of s, outside
+// the names of services and not itself a noun of services: a nearer
+// antecedent for "they" than the services named before.
+func (w *words) pluralBefore(s *sentence, k int) bool {
+	named := make([]bool, k)
+	for _, m := range s.mentions {
+		for i := m.start; i < m.end && i < k; i++ {
+			named[i] = true
+		}
+	}
+	for i := 0; i < k; i++ {
+		// "Four days later they were unblocked": a count is a time
+		// or an amount, not what "they" means.
+		if t := s.toks[i]; t.tag == "NNS" && !named[i] && !w.listHeads[t.lower] && !w.nameHeads[t.lower] && (i == 0 || s.toks[i-1].tag != "CD") {
+			return true
+		}
+	}
+	return false
 }
 
 // servicesBefore returns the services s names before token k, in order.
