@@ -146,6 +146,9 @@ func TestServiceNames(t *testing.T) {
 
 func TestLists(t *testing.T) {
 	runCases(t, []extractCase{
+		{name: "a list that works again is not the ban's", pub: "2020-03-20",
+			text: "Oman banned calling apps in 2017. Internet calling apps such as Skype, Google Meet and Zoom work from today, the regulator said.",
+			want: nil},
 		{name: "users could not reach", pub: "2021-01-13",
 			text: "In Uganda, users could not reach Facebook or WhatsApp on Tuesday.",
 			want: []string{"UG/facebook/block/2021-01-12", "UG/whatsapp/block/2021-01-12"}},

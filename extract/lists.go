@@ -71,6 +71,11 @@ func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 		if unreachable {
 			skipLo, skipHi = at, x.lex.unreachable.at(s.toks, at)
 		}
+		// "Skype, Google Meet and Zoom work from today": the list is the
+		// subject of a verb that says they work.
+		if hi < len(s.toks) && x.lex.words.listExemptVerbs[s.toks[hi].lower] {
+			continue
+		}
 		if x.exempts(s, skipLo, skipHi) || !unreachable && !x.marksList(a, s, lo, hi) {
 			continue
 		}
