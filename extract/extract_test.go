@@ -214,6 +214,9 @@ func TestLists(t *testing.T) {
 		{name: "'they' after a count still means the services", pub: "2015-11-22",
 			text: "Bangladesh blocked WhatsApp and Viber on November 18. After four days, on November 22, they were unblocked on the regulator's instructions.",
 			want: []string{"BD/viber/block/2015-11-18", "BD/viber/unblock/2015-11-22", "BD/whatsapp/block/2015-11-18", "BD/whatsapp/unblock/2015-11-22"}},
+		{name: "who funds an outlet is not who blocks it", pub: "2024-08-10",
+			text: "BenarNews, a news portal funded by the U.S. government that had been blocked in Bangladesh since March 2020, can be read there again this week.",
+			want: []string{"BD/benarnews/block/2020-03"}},
 		{name: "access limited", text: "In Belarus, access to Facebook and Twitter has been severely limited since Sunday.",
 			want: []string{"BY/facebook/restrict/2018-04-15", "BY/twitter/restrict/2018-04-15"}},
 	})

@@ -644,6 +644,17 @@ func (x *Extractor) classifyCountry(toks []token, m *mention) {
 		m.origin = true
 		return
 	}
+	// "a news portal funded by the U.S. government": who pays for a
+	// service, not who acts on it.
+	if k := m.start - 1; k >= 1 {
+		if toks[k].lower == "the" {
+			k--
+		}
+		if k >= 1 && toks[k].lower == "by" && x.lex.words.fundingVerbs[toks[k-1].lower] {
+			m.origin = true
+			return
+		}
+	}
 	// Look past the possessive and adjectives to the head noun:
 	// "Iran's net regulator", "Russian state security services".
 	j := m.end

@@ -35,6 +35,7 @@ type words struct {
 	setNouns               map[string]bool
 	nameHeads              map[string]bool
 	listHeads              map[string]bool
+	fundingVerbs           map[string]bool
 	listExemptVerbs        map[string]bool
 	claimNouns             map[string]bool
 	nameJoiners            map[string]bool
@@ -126,6 +127,7 @@ func loadWords() (*words, error) {
 		"set_nouns":              &w.setNouns,
 		"name_heads":             &w.nameHeads,
 		"list_heads":             &w.listHeads,
+		"funding_verbs":          &w.fundingVerbs,
 		"list_exempt_verbs":      &w.listExemptVerbs,
 		"claim_nouns":            &w.claimNouns,
 		"name_joiners":           &w.nameJoiners,
