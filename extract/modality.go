@@ -463,15 +463,16 @@ func (x *Extractor) stateMade(s *sentence) bool {
 }
 
 // claimed reports a claim noun whose "that" clause holds token i:
-// "reports that", "reports in several media outlets that"; no verb
-// stands between the noun and its "that".
+// "reports that", "reports in several media outlets that", "reports
+// suggesting"; no other verb stands between the noun and its "that".
 func (w *words) claimed(toks []token, i int) bool {
 	for k := 0; k < i; k++ {
 		if !w.claimNouns[toks[k].lower] {
 			continue
 		}
 		for j := k + 1; j < i && j <= k+6; j++ {
-			if toks[j].lower == "that" {
+			// "reports that", "reports suggesting", "claims saying"
+			if w := toks[j].lower; w == "that" || w == "suggesting" || w == "saying" || w == "claiming" || w == "alleging" {
 				return true
 			}
 			if strings.HasPrefix(toks[j].tag, "VB") || toks[j].text == "," {
