@@ -217,6 +217,9 @@ func TestLists(t *testing.T) {
 		{name: "who funds an outlet is not who blocks it", pub: "2024-08-10",
 			text: "BenarNews, a news portal funded by the U.S. government that had been blocked in Bangladesh since March 2020, can be read there again this week.",
 			want: []string{"BD/benarnews/block/2020-03"}},
+		{name: "internet access on mobile phones is the mobile network", pub: "2023-08-02",
+			text: "Senegal's government cut off internet access on mobile phones on Monday, citing hateful and subversive messages.",
+			want: []string{"SN/mobile-internet/shutdown/2023-07-31"}},
 		{name: "access limited", text: "In Belarus, access to Facebook and Twitter has been severely limited since Sunday.",
 			want: []string{"BY/facebook/restrict/2018-04-15", "BY/twitter/restrict/2018-04-15"}},
 	})

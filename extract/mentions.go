@@ -719,6 +719,15 @@ func isServiceAt(x *Extractor, toks []token, j int) bool {
 // whole: one account ("his Telegram channel") or the medium of a statement
 // ("said on Telegram").
 func (x *Extractor) classifyService(toks []token, m *mention) {
+	// "cut off internet access on mobile phones": the mobile network.
+	if m.service == "internet" && m.end+2 < len(toks) {
+		switch toks[m.end].lower {
+		case "on", "over", "via", "for":
+			if w := toks[m.end+1].lower; (w == "mobile" || w == "cellular") && x.lex.words.mobileHeads[toks[m.end+2].lower] {
+				m.service = "mobile-internet"
+			}
+		}
+	}
 	if m.end < len(toks) {
 		j := m.end
 		if j < len(toks) && (toks[j].lower == "messenger" || toks[j].lower == "messaging") {

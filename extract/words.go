@@ -35,6 +35,7 @@ type words struct {
 	setNouns               map[string]bool
 	nameHeads              map[string]bool
 	listHeads              map[string]bool
+	mobileHeads            map[string]bool
 	fundingVerbs           map[string]bool
 	listExemptVerbs        map[string]bool
 	claimNouns             map[string]bool
@@ -127,6 +128,7 @@ func loadWords() (*words, error) {
 		"set_nouns":              &w.setNouns,
 		"name_heads":             &w.nameHeads,
 		"list_heads":             &w.listHeads,
+		"mobile_heads":           &w.mobileHeads,
 		"funding_verbs":          &w.fundingVerbs,
 		"list_exempt_verbs":      &w.listExemptVerbs,
 		"claim_nouns":            &w.claimNouns,
