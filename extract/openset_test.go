@@ -81,6 +81,11 @@ func TestOpenSetAndLists(t *testing.T) {
 			want: []string{"VE/cronica-uno/block/2018-04-16", "VE/efecto-cocuyo/block/2018-04-16", "VE/evtv-miami/block/2018-04-16"},
 		},
 		{
+			name: "a name after 'news outlet'",
+			text: "The Maldives government blocked the registered news outlet Furathama on Thursday.",
+			want: []string{"MV/furathama/block/2018-04-19"},
+		},
+		{
 			name: "the website of a name",
 			text: "Kyrgyzstan's culture ministry blocked the website of Radio Azattyk on Wednesday.",
 			want: []string{"KG/radio-azattyk/block/2018-04-18"},
