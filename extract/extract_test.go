@@ -235,6 +235,7 @@ func TestNotEvents(t *testing.T) {
 		{name: "'they' after a nearer plural noun", text: "South Korea's regulator acted against Upbit on Monday after posts on Twitter and Facebook. Deposits and withdrawals have been halted, and the exchange said they would stay suspended for two weeks."},
 		{name: "reports suggesting, then denied", text: "Reports suggesting the internet was being throttled by the government are completely false, Pakistan's IT minister said on Monday."},
 		{name: "links are content, not the service", text: "Vietnam's ministry said on Friday that it had blocked 33 TikTok links in September."},
+		{name: "talks about lifting a ban", text: "The UAE's telecoms regulator is holding talks with Microsoft about lifting a ban on Skype, local media reported on Monday."},
 		{name: "a claim denied after it", text: "Reports in several outlets that Uzbekistan's national operator had blocked Facebook were rejected on Monday by Uzbektelecom."},
 		{name: "negation", text: "Russia has not blocked Telegram yet."},
 		{name: "no decision yet", text: "No decision has yet been made to cut off or restrict WhatsApp and Viber in Egypt, the minister said on Wednesday."},
