@@ -733,7 +733,8 @@ func (x *Extractor) classifyService(toks []token, m *mention) {
 		if j < len(toks) && (toks[j].lower == "messenger" || toks[j].lower == "messaging") {
 			j++
 		}
-		// "internet links" are connections, not a page of the network.
+		// The network has no pages or posts of its own: "internet links"
+		// are connections.
 		if j < len(toks) && x.lex.accounts[toks[j].lower] && m.service != "internet" && m.service != "mobile-internet" {
 			m.account = true
 			for k := m.start - 1; k >= 0 && k >= m.start-3; k-- {

@@ -242,8 +242,10 @@ func (x *Extractor) negated(s *sentence, l int, c cueMatch) bool {
 	// "Reports that the operator had blocked Facebook were rejected by
 	// Uzbektelecom": a claim the sentence goes on to deny.
 	if x.lex.words.claimed(toks, c.start) {
-		if _, ok := x.lex.denials.in(toks, c.end, len(toks)); ok {
-			return true
+		for _, t := range toks[c.end:] {
+			if x.lex.words.claimDenials[t.lower] {
+				return true
+			}
 		}
 	}
 	// "The issue of blocking YouTube is not on the agenda": a nominal
@@ -467,7 +469,9 @@ func (x *Extractor) stateMade(s *sentence) bool {
 // suggesting"; no other verb stands between the noun and its "that".
 func (w *words) claimed(toks []token, i int) bool {
 	for k := 0; k < i; k++ {
-		if !w.claimNouns[toks[k].lower] {
+		// A noun: "Roskomnadzor reports that it blocked" is the claim's
+		// author speaking.
+		if !w.claimNouns[toks[k].lower] || !strings.HasPrefix(toks[k].tag, "NN") {
 			continue
 		}
 		for j := k + 1; j < i && j <= k+6; j++ {

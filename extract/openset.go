@@ -78,7 +78,9 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 			continue
 		}
 		for k := hi + 2; k < len(toks) && k < hi+8; k++ {
-			if w.nameHeads[toks[k].lower] && (k+1 == len(toks) || !strings.HasPrefix(toks[k+1].tag, "NN")) {
+			// Not "Ivan Petrov, the newspaper's editor" nor "Ivan Petrov,
+			// the outlet said": the noun must end the apposition.
+			if w.nameHeads[toks[k].lower] && (k+1 == len(toks) || !strings.HasPrefix(toks[k+1].tag, "NN") && toks[k+1].tag != "POS" && toks[k+1].tag != "VBD" && toks[k+1].tag != "VBZ" && toks[k+1].tag != "VBP") {
 				add(i, hi)
 				break
 			}
@@ -95,6 +97,13 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 			}
 		}
 	}
+	// In running text a list takes capitalised words whatever their tag;
+	// a headline may capitalise every word. (Not isTitleCase: a long list
+	// of names is mostly capitals.)
+	listAfter, listBefore := x.listNameAfter, x.listNameBefore
+	if s.title {
+		listAfter, listBefore = x.nameAfter, x.nameBefore
+	}
 	// "several news sites, including Vlast and Ural Week", "the blocked
 	// sites are Vlast and Ural Week": the names a list marker or a copula
 	// brings after a plural noun of services.
@@ -106,13 +115,13 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 		if toks[j].text == "," {
 			j++
 		}
-		if j >= len(toks) || !(w.listMarkers[toks[j].lower] && toks[j].text != "-" || toks[j].lower == "are" || toks[j].lower == "were") {
+		if j >= len(toks) || !(w.listMarkers[toks[j].lower] && toks[j].text != "-" && toks[j].text != "–" || toks[j].lower == "are" || toks[j].lower == "were") {
 			continue
 		}
 		for j++; j < len(toks) && (toks[j].lower == "them" || toks[j].lower == "as" || toks[j].lower == "the"); j++ {
 			// "among them", "such as", "including the"
 		}
-		x.openList(toks, matched, taken, j, add)
+		openList(toks, matched, taken, j, listAfter, add)
 	}
 	// "Bybit, OKX and XT are the exchanges covered by the ban": names
 	// before a copula and a plural noun of services.
@@ -131,7 +140,7 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 			if matched[j-1] {
 				j = matchedStart(matched, j-1)
 			} else {
-				lo := x.listNameBefore(toks, matched, j)
+				lo := listBefore(toks, matched, j)
 				if lo < 0 {
 					break
 				}
@@ -146,13 +155,6 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 			}
 			j = prev
 		}
-	}
-	// In running text a list takes capitalised words whatever their tag;
-	// a headline may capitalise every word. (Not isTitleCase: a long list
-	// of names is mostly capitals.)
-	listAfter, listBefore := x.listNameAfter, x.listNameBefore
-	if s.title {
-		listAfter, listBefore = x.nameAfter, x.nameBefore
 	}
 	// Lists: walk out from each service the gazetteer found, over list
 	// separators, taking the names between them.
@@ -205,12 +207,12 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 
 // openList adds the names of a list starting at j, over separators and
 // names the gazetteer knows, until something else stands.
-func (x *Extractor) openList(toks []token, matched, taken []bool, j int, add func(lo, hi int)) {
+func openList(toks []token, matched, taken []bool, j int, nameAfter func([]token, []bool, int) int, add func(lo, hi int)) {
 	for j < len(toks) {
 		if matched[j] {
 			j = matchedEnd(matched, j) // a known name: the list goes on
 		} else {
-			hi := x.listNameAfter(toks, matched, j)
+			hi := nameAfter(toks, matched, j)
 			if hi < 0 {
 				return
 			}
@@ -391,8 +393,7 @@ func hasInnerUpper(r []rune) bool {
 
 // openSlug makes SCHEMA.md's slug of a name: lower-case words joined by
 // hyphens ("MEXC Global" -> mexc-global, "Gate.io" -> gate-io), without
-// the accents of Latin letters, as English writes the name ("Crónica
-// Uno" -> cronica-uno).
+// accents, as English writes the name ("Crónica Uno" -> cronica-uno).
 func openSlug(toks []token) string {
 	var words []string
 	for _, t := range toks {
@@ -405,8 +406,9 @@ func openSlug(toks []token) string {
 	return strings.Join(words, "-")
 }
 
-// unaccent drops the combining marks of a decomposed word: "ó" is "o"
-// and an acute accent. Letters with no decomposition ("ø", "ł") stay.
+// unaccent drops the combining marks of a decomposed word, in any
+// script: "ó" is "o" and an acute accent, and Cyrillic "й" becomes "и".
+// Letters with no decomposition ("ø", "ł") stay.
 func unaccent(w string) string {
 	d := norm.NFD.String(w)
 	if d == w {

@@ -587,9 +587,10 @@ func (t *targetSearch) theyServices() {
 	}
 }
 
-// pluralBefore reports a plural common noun before token k of s, outside
-// the names of services and not itself a noun of services: a nearer
-// antecedent for "they" than the services named before.
+// pluralBefore reports a plural common noun that is a subject before
+// token k of s, outside the names of services and not itself a noun of
+// services: a nearer antecedent for "they" than the services named
+// before.
 func (w *words) pluralBefore(s *sentence, k int) bool {
 	named := make([]bool, k)
 	for _, m := range s.mentions {
@@ -598,9 +599,14 @@ func (w *words) pluralBefore(s *sentence, k int) bool {
 		}
 	}
 	for i := 0; i < k; i++ {
-		// "Four days later they were unblocked": a count is a time
-		// or an amount, not what "they" means.
-		if t := s.toks[i]; t.tag == "NNS" && !named[i] && !w.listHeads[t.lower] && !w.nameHeads[t.lower] && (i == 0 || s.toks[i-1].tag != "CD") {
+		// A subject: the plural noun before a verb or joined to another
+		// ("Deposits and withdrawals have been halted"); not "under the
+		// new rules, they ..." nor "four days later they ...".
+		t := s.toks[i]
+		if t.tag != "NNS" || named[i] || w.listHeads[t.lower] || w.nameHeads[t.lower] || i+1 >= len(s.toks) {
+			continue
+		}
+		if next := s.toks[i+1]; strings.HasPrefix(next.tag, "VB") || next.tag == "MD" || next.lower == "and" || next.lower == "or" {
 			return true
 		}
 	}

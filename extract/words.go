@@ -39,6 +39,7 @@ type words struct {
 	fundingVerbs           map[string]bool
 	listExemptVerbs        map[string]bool
 	claimNouns             map[string]bool
+	claimDenials           map[string]bool
 	nameJoiners            map[string]bool
 	openSetStop            map[string]bool
 	causatives             map[string]bool
@@ -132,6 +133,7 @@ func loadWords() (*words, error) {
 		"funding_verbs":          &w.fundingVerbs,
 		"list_exempt_verbs":      &w.listExemptVerbs,
 		"claim_nouns":            &w.claimNouns,
+		"claim_denials":          &w.claimDenials,
 		"name_joiners":           &w.nameJoiners,
 		"open_set_stop":          &w.openSetStop,
 		"causatives":             &w.causatives,

@@ -124,11 +124,11 @@ var (
 	// klauspost's levels: with the dictionary, on held-out news, 2.35
 	// times against 2.19 at the default, for 0.37 ms an article instead
 	// of 0.22; the best level gains 2.46 times for 11 ms (TestTextDict's
-	// texts, measured 2026-12-07). The window is an article's size, not
-	// the default 8 MB: the encoder's tables are sized from it, and the
-	// smaller window halves what the encoder holds for the life of the
-	// process (16.7 to 8.9 MiB) for the same bytes out on those texts
-	// (BenchmarkTextEncoder).
+	// texts, measured 2026-12-07). The window is 256 KB, a dozen times the
+	// longest article, not the default 8 MB: the encoder's tables are
+	// sized from it, and the smaller window halves what the encoder holds
+	// for the life of the process (16.7 to 8.9 MiB) for the same bytes out
+	// on those texts (BenchmarkTextEncoder).
 	zstdEnc = sync.OnceValue(func() *zstd.Encoder {
 		e, err := zstd.NewWriter(nil, textEncoderOptions(textWindow)...)
 		if err != nil {
