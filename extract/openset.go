@@ -136,25 +136,7 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 		if k < 2 || toks[k].lower != "the" || toks[k-1].lower != "are" && toks[k-1].lower != "were" {
 			continue
 		}
-		for j := k - 1; j > 0; {
-			if matched[j-1] {
-				j = matchedStart(matched, j-1)
-			} else {
-				lo := listBefore(toks, matched, j)
-				if lo < 0 {
-					break
-				}
-				if !taken[lo] {
-					add(lo, j)
-				}
-				j = lo
-			}
-			prev := skipSeparatorsBack(toks, j)
-			if prev == j {
-				break
-			}
-			j = prev
-		}
+		openListBack(toks, matched, taken, k-1, listBefore, add)
 	}
 	// Lists: walk out from each service the gazetteer found, over list
 	// separators, taking the names between them.
@@ -183,23 +165,8 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 				i++ // "BlackBerry Messenger and the audio chat service Vchat"
 			}
 		}
-		for i := m.start; ; {
-			j := skipSeparatorsBack(toks, i)
-			if j == i || j <= 0 {
-				break
-			}
-			lo := listBefore(toks, matched, j)
-			if lo < 0 {
-				if matched[j-1] {
-					i = matchedStart(matched, j-1)
-					continue
-				}
-				break
-			}
-			if !taken[lo] {
-				add(lo, j)
-			}
-			i = lo
+		if j := skipSeparatorsBack(toks, m.start); j != m.start {
+			openListBack(toks, matched, taken, j, listBefore, add)
 		}
 	}
 	return out, replaced
@@ -226,6 +193,30 @@ func openList(toks []token, matched, taken []bool, j int, nameAfter func([]token
 			return
 		}
 		j = next
+	}
+}
+
+// openListBack is openList leftwards: it adds the names of a list ending
+// at j (exclusive).
+func openListBack(toks []token, matched, taken []bool, j int, nameBefore func([]token, []bool, int) int, add func(lo, hi int)) {
+	for j > 0 {
+		if matched[j-1] {
+			j = matchedStart(matched, j-1) // a known name: the list goes on
+		} else {
+			lo := nameBefore(toks, matched, j)
+			if lo < 0 {
+				return
+			}
+			if !taken[lo] {
+				add(lo, j)
+			}
+			j = lo
+		}
+		prev := skipSeparatorsBack(toks, j)
+		if prev == j {
+			return
+		}
+		j = prev
 	}
 }
 
