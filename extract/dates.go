@@ -1208,5 +1208,23 @@ func findDatesIn(text string, c dateContext) []dateExpr {
 			kept = append(kept, d)
 		}
 	}
-	return kept
+	return dropNamedWeekdays(text, kept)
+}
+
+// dropNamedWeekdays drops a weekday followed by the date it names ("on
+// Sunday 6 October", "Sunday, October 6"): the date says which day it
+// is, and the weekday alone, resolved against publication, names a day
+// of the week before it, which may be another.
+func dropNamedWeekdays(text string, ds []dateExpr) []dateExpr {
+	out := ds[:0]
+	for i, d := range ds {
+		if dateRules[d.rule].needs == keyWeekday && i+1 < len(ds) && ds[i+1].value.d != 0 {
+			gap := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text[d.end:ds[i+1].start]), ","))
+			if gap == "" || strings.EqualFold(gap, "the") {
+				continue
+			}
+		}
+		out = append(out, d)
+	}
+	return out
 }

@@ -146,7 +146,7 @@ func findDatesOracle(text string, matches []ruleMatch, c dateContext) []dateExpr
 			kept = append(kept, d)
 		}
 	}
-	return kept
+	return dropNamedWeekdays(text, kept)
 }
 
 // sameAsOracle reports how the matchers and findDatesIn, in each

@@ -60,6 +60,13 @@ func TestFindDates(t *testing.T) {
 		{"After the 2019 uprising, in June that year, the generals cut mobile internet.", time.Date(2021, 10, 25, 0, 0, 0, 0, time.UTC), "2019-06"},
 		{"Saudi Arabia will lift its ban from Thursday.", time.Date(2017, 9, 20, 0, 0, 0, 0, time.UTC), "2017-09-21"},
 		{"The regulator lifted its ban on Thursday.", time.Date(2017, 9, 20, 0, 0, 0, 0, time.UTC), "2017-09-14"},
+		// A weekday with the date it names is that date, not the weekday
+		// of the week before publication.
+		{"NetBlocks confirmed it at 23:00 on Sunday 6 October.", time.Date(2019, 10, 15, 0, 0, 0, 0, time.UTC), "2019-10-06"},
+		{"NetBlocks confirmed it on Sunday, October 6.", time.Date(2019, 10, 15, 0, 0, 0, 0, time.UTC), "2019-10-06"},
+		{"It was back by Monday the 7 October.", time.Date(2019, 10, 15, 0, 0, 0, 0, time.UTC), "2019-10-07"},
+		// A weekday with another date after it keeps its own.
+		{"It was cut on Sunday and restored by 6 October.", time.Date(2019, 10, 15, 0, 0, 0, 0, time.UTC), "2019-10-13"},
 	}
 	for _, tt := range tests {
 		got := ""
