@@ -400,6 +400,11 @@ func TestDatesFromContext(t *testing.T) {
 		{name: "that year", pub: "2021-10-25",
 			text: "The shutdown echoes the response to the 2019 uprising.\n\nIn June that year, the generals cut mobile internet in Sudan.",
 			want: []string{"SD/mobile-internet/shutdown/2019-06"}},
+		{name: "the same cut told twice", pub: "2019-10-15",
+			// The restriction has no time of its own: it is the block
+			// the opening dates.
+			text: "Ecuador's state operator CNT blocked WhatsApp between 6 and 7 October.\n\nThe fact that VPNs reached the restricted WhatsApp servers shows that CNT restricted them.",
+			want: []string{"EC/whatsapp/block/2019-10-06", "EC/whatsapp/restrict/2019-10-06"}},
 		{name: "the decision", pub: "2024-08-23",
 			text: "Nepal has lifted its ban on TikTok, officials said.\n\nThe decision was made at a cabinet meeting on Thursday.",
 			want: []string{"NP/tiktok/unblock/2024-08-22"}},

@@ -86,6 +86,17 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 				}
 			}
 		}
+		if d.zero() && cutsAccess(k.action) {
+			// The same cut told as another ("blocked ... between 6 and
+			// 7 October", later "the restricted services"): it took
+			// effect when that one did.
+			for _, o := range order {
+				if od := dates[o]; o != k && o.country == k.country && o.service == k.service && cutsAccess(o.action) && !od.zero() {
+					d, dateFrom, dateKind = od, "date: that of the same measure told as "+string(o.action), "sibling"
+					break
+				}
+			}
+		}
 		if d.zero() {
 			// The date the article gives the state's measures in general:
 			// "the government blocked 26 platforms on 4 September".
@@ -492,4 +503,14 @@ func newsDay(a *analysis) (date, bool) {
 		}
 	}
 	return date{}, false
+}
+
+// cutsAccess reports the actions that take a service away from its users,
+// which a report may tell of one cut in several words.
+func cutsAccess(a event.Action) bool {
+	switch a {
+	case event.Block, event.Restrict, event.Throttle, event.Shutdown:
+		return true
+	}
+	return false
 }
