@@ -618,6 +618,24 @@ func TestNewsOutlets(t *testing.T) {
 			pub:  "2017-09-27",
 			want: []string{"CN/whatsapp/block/2017-09-25"},
 		},
+		{
+			name: "an agency's report",
+			text: "Roskomnadzor said on Thursday that it had blocked LinkedIn, the TASS news agency reported.",
+			pub:  "2016-11-18",
+			want: []string{"RU/linkedin/block/2016-11-17"},
+		},
+		{
+			name: "a report by an agency",
+			text: "According to a report on Friday by the Interfax news agency, Signal, the encrypted messaging app, has been blocked by Russia's state communications watchdog Roskomnadzor.",
+			pub:  "2024-08-10",
+			want: []string{"RU/signal/block/2024-08-09"},
+		},
+		{
+			name: "an agency's site blocked by name",
+			text: "Ukraine blocked the website of the TASS news agency on Monday.",
+			pub:  "2017-05-17",
+			want: []string{"UA/tass/block/2017-05-15"},
+		},
 	})
 }
 

@@ -773,7 +773,21 @@ func (x *Extractor) classifyService(toks []token, m *mention) {
 		if k >= 1 && toks[k].lower == "to" && toks[k-1].lower == "according" || k >= 0 && x.lex.words.newsListeners[toks[k].lower] {
 			m.channel = true // "according to the BBC", "told the BBC"
 		}
+		if k >= 0 && toks[k].lower == "by" {
+			// "a report on Friday by the Interfax news agency"
+			for r := k - 1; r >= 0 && r >= k-5 && !isBoundary(toks[r]); r-- {
+				if x.lex.words.reportNouns[toks[r].lower] {
+					m.channel = true
+					break
+				}
+			}
+		}
 		j := m.end
+		// "the TASS news agency reported": what the outlet is, then its
+		// report.
+		for n := 0; n < 3 && j < len(toks) && x.lex.words.outletNouns[toks[j].lower]; n++ {
+			j++
+		}
 		if j < len(toks) && toks[j].lower == "'s" {
 			j++
 			// "RFE/RL's Azerbaijani Service reports": the outlet's

@@ -80,6 +80,8 @@ type words struct {
 	listMarkers            map[string]bool
 	newsSources            map[string]bool
 	newsListeners          map[string]bool
+	outletNouns            map[string]bool
+	reportNouns            map[string]bool
 	liftVerbs              map[string]bool
 	actionHints            map[string]bool
 	neverVerbs             map[string]bool
@@ -175,6 +177,8 @@ func loadWords() (*words, error) {
 		"list_markers":           &w.listMarkers,
 		"news_sources":           &w.newsSources,
 		"news_listeners":         &w.newsListeners,
+		"outlet_nouns":           &w.outletNouns,
+		"report_nouns":           &w.reportNouns,
 		"lift_verbs":             &w.liftVerbs,
 		"action_hints":           &w.actionHints,
 		"never_verbs":            &w.neverVerbs,
