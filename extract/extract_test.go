@@ -326,6 +326,12 @@ func TestHistoryAndVoice(t *testing.T) {
 			want: []string{"US/tiktok/restrict/2018-04-16"}},
 		{name: "military computers", text: "South Korea's defence ministry said on Monday that it had blocked DeepSeek on military computers.",
 			want: []string{"KR/deepseek/restrict/2018-04-16"}},
+		{name: "its computers", text: "South Korea's defence ministry has also blocked DeepSeek on its computers, officials said on Monday.",
+			want: []string{"KR/deepseek/restrict/2018-04-16"}},
+		{name: "computers used for military purposes", text: "South Korea blocked DeepSeek on Monday on computers used for military purposes.",
+			want: []string{"KR/deepseek/restrict/2018-04-16"}},
+		{name: "users' own phones are not partial", text: "Iran blocked Instagram on Monday, and users could not open it on their phones.",
+			want: []string{"IR/instagram/block/2018-04-16"}},
 		{name: "devices after an aside", text: "In February, Canada banned TikTok, which is owned by the Chinese company ByteDance, from government-issued devices.",
 			want: []string{"CA/tiktok/restrict/2018-02"}},
 	})
