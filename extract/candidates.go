@@ -83,6 +83,7 @@ func (x *Extractor) newCandidate(s *sentence, c cueMatch) candidate {
 	for i := c.start; i < c.end && c.cue.kind == kindVerb; i++ {
 		passive = passive || x.isPassive(s.toks, i)
 	}
+	passive = passive || c.cue.kind == kindVerb && headlinePassive(s, c)
 	return candidate{s: s, c: c, l: l, r: r, passive: passive, reasonStart: x.reasonStart(s, c.end)}
 }
 
@@ -249,6 +250,40 @@ func askedAfter(toks []token, c cueMatch) bool {
 			return true
 		case ".", ";", "!":
 			return false
+		}
+	}
+	return false
+}
+
+// headlinePassive reports a headline's passive without its "is":
+// "WhatsApp banned in Iran", "Roblox blocked in Türkiye over child abuse
+// concerns". A service right before a participle that the state follows
+// ("in", "by", "across" it) undergoes it; "Twitter blocked accounts in
+// India" has an object, and its company acts.
+func headlinePassive(s *sentence, c cueMatch) bool {
+	if !s.title || c.start == 0 || !strings.HasSuffix(s.toks[c.start].lower, "ed") && s.toks[c.start].tag != "VBN" {
+		return false
+	}
+	serviceBefore := false
+	for _, m := range s.mentions {
+		if m.isService() && m.end == c.start {
+			serviceBefore = true
+		}
+	}
+	if !serviceBefore || c.end == len(s.toks) {
+		return false
+	}
+	switch s.toks[c.end].lower {
+	case "in", "by", "across":
+	default:
+		return false
+	}
+	// The state that acted follows: "in Iran", "by Russia", "in
+	// Ethiopia's Amhara region". Without one ("Facebook restored after
+	// outage") the headline tells of a company's trouble.
+	for _, m := range s.mentions {
+		if m.isCountry() && m.start > c.end && m.start <= c.end+2 {
+			return true
 		}
 	}
 	return false

@@ -355,6 +355,12 @@ func TestHeadlines(t *testing.T) {
 			want: []string{"GB/onlyfans/fine/2018-04-19"}},
 		{name: "a headline's verb the tagger takes for a noun", title: "UK watchdog fines OnlyFans $1.4 million over age checks",
 			want: []string{"GB/onlyfans/fine/2018-04-20"}},
+		{name: "a headline's passive without its verb", title: "WhatsApp banned in Iran",
+			want: []string{"IR/whatsapp/block/2018-04-20"}},
+		{name: "a headline's passive with a cause", title: "Roblox blocked in Türkiye over child abuse concerns",
+			want: []string{"TR/roblox/block/2018-04-20"}},
+		{name: "a company's outage is no passive", title: "Facebook and Instagram restored after outage"},
+		{name: "a company acting in a headline", title: "Twitter blocked accounts in India"},
 	})
 }
 
