@@ -141,7 +141,20 @@ func (x *Extractor) newClause(s *sentence, i int) bool {
 	if j == i+2 {
 		return true // ", and then ...", ", but the ..."
 	}
-	return j < len(toks) && (strings.HasPrefix(toks[j].tag, "VB") || toks[j].tag == "MD")
+	if j < len(toks) && (strings.HasPrefix(toks[j].tag, "VB") || toks[j].tag == "MD") {
+		return true
+	}
+	// A time before the subject: ", and the same month it shut off
+	// access to Instagram".
+	for k := i + 2; k+1 < len(toks) && k < i+8; k++ {
+		if strings.HasPrefix(toks[k].tag, "VB") || toks[k].tag == "MD" || toks[k].text == "," {
+			return false
+		}
+		if toks[k].tag == "PRP" && (strings.HasPrefix(toks[k+1].tag, "VB") || toks[k+1].tag == "MD") {
+			return true
+		}
+	}
+	return false
 }
 
 // startsClause reports whether toks[i] separates clauses. Looking

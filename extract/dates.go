@@ -1171,6 +1171,9 @@ func findDatesIn(text string, c dateContext) []dateExpr {
 		if y, ok := lastYear(text[:start]); ok {
 			rc.year = y
 		}
+		if d, ok := lastBefore(all, start); ok {
+			rc.last = d // "In August it blocked Roblox, and the same month ..."
+		}
 		// A date far from publication is kept while overlaps are
 		// resolved, so "4 November 2020" is not read as "4 November",
 		// and dropped after.
@@ -1209,6 +1212,21 @@ func findDatesIn(text string, c dateContext) []dateExpr {
 		}
 	}
 	return dropNamedWeekdays(text, kept)
+}
+
+// lastBefore is the date of the expression found latest among those
+// that end by start, the first found on a tie.
+func lastBefore(found []dateExpr, start int) (date, bool) {
+	best := -1
+	for i, d := range found {
+		if d.end <= start && (best < 0 || d.start > found[best].start) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return date{}, false
+	}
+	return found[best].value, true
 }
 
 // dropNamedWeekdays drops a weekday followed by the date it names ("on

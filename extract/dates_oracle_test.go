@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -111,10 +112,22 @@ func scannedMatches(text string) []ruleMatch {
 func findDatesOracle(text string, matches []ruleMatch, c dateContext) []dateExpr {
 	pub := c.pub
 	var all []dateExpr
+	// In reading order, as scanDates finds them: an expression may
+	// resolve against one before it.
+	matches = slices.Clone(matches)
+	sort.SliceStable(matches, func(i, j int) bool {
+		if matches[i].start != matches[j].start {
+			return matches[i].start < matches[j].start
+		}
+		return matches[i].rule < matches[j].rule
+	})
 	for _, m := range matches {
 		rc := c
 		if ys := oracleYearRE.FindAllString(text[:m.start], -1); len(ys) > 0 {
 			rc.year, _ = strconv.Atoi(ys[len(ys)-1])
+		}
+		if d, ok := lastBefore(all, m.start); ok {
+			rc.last = d
 		}
 		if d := dateRules[m.rule].resolve(m.groups[:], rc); !d.zero() {
 			all = append(all, dateExpr{start: m.start, end: m.end, value: d, rule: m.rule})

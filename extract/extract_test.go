@@ -412,6 +412,12 @@ func TestDatesFromContext(t *testing.T) {
 		{name: "that year", pub: "2021-10-25",
 			text: "The shutdown echoes the response to the 2019 uprising.\n\nIn June that year, the generals cut mobile internet in Sudan.",
 			want: []string{"SD/mobile-internet/shutdown/2019-06"}},
+		{name: "the same month in one sentence", pub: "2024-10-10",
+			// "the same month" is August, named earlier in its sentence;
+			// and the clause after ", and the same month it" is an
+			// action of its own, not part of Roblox's reason.
+			text: "Turkey's communications authority blocked Discord on Tuesday.\n\nIn August it blocked the gaming platform Roblox, citing harmful content, and the same month it blocked Instagram.",
+			want: []string{"TR/discord/block/2024-10-08", "TR/roblox/block/2024-08", "TR/instagram/block/2024-08"}},
 		{name: "the same cut told twice", pub: "2019-10-15",
 			// The restriction has no time of its own: it is the block
 			// the opening dates.
