@@ -210,7 +210,7 @@ func TestCountriesDataNames(t *testing.T) {
 		{"IR", []string{"Iran", "Iranian", "Iranians", "Tehran"}},
 		{"PK", []string{"Pakistani", "Pakistanis", "Islamabad", "Karachi"}},
 		{"PH", []string{"Filipino", "Philippine", "Manila"}},
-		{"IN", []string{"New Delhi", "Delhi", "Indian", "Kashmir"}},
+		{"IN", []string{"New Delhi", "Delhi", "Indian", "Kashmir", "Meghalaya", "Karnataka", "West Bengal"}},
 		{"CN", []string{"China", "Chinese", "Beijing", "Zhongnanhai"}},
 		{"EU", []string{"European Union", "EU", "Brussels"}},
 		{"NG", []string{"Niger Delta", "Nigerian"}},
