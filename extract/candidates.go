@@ -255,18 +255,36 @@ func askedAfter(toks []token, c cueMatch) bool {
 	return false
 }
 
-// headlinePassive reports a headline's passive without its "is":
-// "WhatsApp banned in Iran", "Roblox blocked in Türkiye over child abuse
-// concerns". A service right before a participle that the state follows
-// ("in", "by", "across" it) undergoes it; "Twitter blocked accounts in
-// India" has an object, and its company acts.
+// headlinePassive reports a passive without its "is": a headline's
+// ("WhatsApp banned in Iran", "Roblox blocked in Türkiye over child
+// abuse concerns", and its lifting in the present, "Instagram reopens in
+// Turkey") or a reduced relative clause's ("Roblox, blocked in Turkey
+// since August, said ..."). A service right before such a verb, which
+// the state follows ("in", "by", "across" it), undergoes it; "Twitter
+// blocked accounts in India" has an object, and its company acts.
 func headlinePassive(s *sentence, c cueMatch) bool {
-	if !s.title || c.start == 0 || !strings.HasSuffix(s.toks[c.start].lower, "ed") && s.toks[c.start].tag != "VBN" {
+	if c.start == 0 {
+		return false
+	}
+	// Where the service ends: right before the verb in a headline;
+	// before a comma in a reduced relative clause ("Roblox, blocked in
+	// Turkey since August, said ...").
+	at := c.start
+	if !s.title {
+		if s.toks[c.start-1].text != "," {
+			return false
+		}
+		at--
+	}
+	participle := strings.HasSuffix(s.toks[c.start].lower, "ed") || s.toks[c.start].tag == "VBN"
+	// A headline's lifting in the present: "Instagram reopens in Turkey".
+	reopens := s.title && c.cue.action == event.Unblock && s.toks[c.start].tag == "VBZ"
+	if !participle && !reopens {
 		return false
 	}
 	serviceBefore := false
 	for _, m := range s.mentions {
-		if m.isService() && m.end == c.start {
+		if m.isService() && m.end == at {
 			serviceBefore = true
 		}
 	}

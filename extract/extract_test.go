@@ -362,6 +362,10 @@ func TestHeadlines(t *testing.T) {
 			want: []string{"IR/whatsapp/block/2018-04-20"}},
 		{name: "a headline's passive with a cause", title: "Roblox blocked in Türkiye over child abuse concerns",
 			want: []string{"TR/roblox/block/2018-04-20"}},
+		{name: "a headline's lifting in the present", title: "Instagram reopens in Turkey",
+			want: []string{"TR/instagram/unblock/2018-04-20"}},
+		{name: "a reduced relative clause", text: "Roblox, blocked in Turkey since August, said on Monday it would appeal.",
+			want: []string{"TR/roblox/block/2017-08"}},
 		{name: "a company's outage is no passive", title: "Facebook and Instagram restored after outage"},
 		{name: "a company acting in a headline", title: "Twitter blocked accounts in India"},
 	})
