@@ -276,15 +276,16 @@ func headlinePassive(s *sentence, c cueMatch) bool {
 		}
 		at--
 	}
-	participle := strings.HasSuffix(s.toks[c.start].lower, "ed") || s.toks[c.start].tag == "VBN"
+	w := s.toks[c.start]
+	participle := strings.HasSuffix(w.lower, "ed") || w.tag == "VBN" || w.lower == "shut" || w.lower == "cut"
 	// A headline's lifting in the present: "Instagram reopens in Turkey".
-	reopens := s.title && c.cue.action == event.Unblock && s.toks[c.start].tag == "VBZ"
+	reopens := s.title && c.cue.action == event.Unblock && w.tag == "VBZ"
 	if !participle && !reopens {
 		return false
 	}
 	serviceBefore := false
 	for _, m := range s.mentions {
-		if m.isService() && m.end == at {
+		if m.isService() && m.end == at && (!s.title || headsTitle(s, m.start)) {
 			serviceBefore = true
 		}
 	}
@@ -305,4 +306,19 @@ func headlinePassive(s *sentence, c cueMatch) bool {
 		}
 	}
 	return false
+}
+
+// headsTitle reports a title whose words before toks[i] are only an
+// article and the other services of a list ("Facebook, Instagram and
+// WhatsApp restored in ..."): what follows is the headline's subject,
+// not part of another's ("Users of Twitter blocked in Turkey").
+func headsTitle(s *sentence, i int) bool {
+	for k := 0; k < i; k++ {
+		switch t := s.toks[k]; {
+		case t.tag == "DT", t.text == ",", t.lower == "and", covered(s.mentions, k):
+		default:
+			return false
+		}
+	}
+	return true
 }

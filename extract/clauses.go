@@ -145,9 +145,12 @@ func (x *Extractor) newClause(s *sentence, i int) bool {
 		return true
 	}
 	// A time before the subject: ", and the same month it shut off
-	// access to Instagram".
+	// access to Instagram"; but ", and Facebook as it had threatened"
+	// goes on with the list.
 	for k := i + 2; k+1 < len(toks) && k < i+8; k++ {
-		if strings.HasPrefix(toks[k].tag, "VB") || toks[k].tag == "MD" || toks[k].text == "," {
+		switch t := toks[k]; {
+		case strings.HasPrefix(t.tag, "VB"), t.tag == "MD", t.text == ",", covered(s.mentions, k), strings.HasPrefix(t.tag, "NNP"),
+			t.lower == "as", t.lower == "than", t.lower == "like":
 			return false
 		}
 		if toks[k].tag == "PRP" && (strings.HasPrefix(toks[k+1].tag, "VB") || toks[k+1].tag == "MD") {

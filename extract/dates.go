@@ -1214,12 +1214,18 @@ func findDatesIn(text string, c dateContext) []dateExpr {
 	return dropNamedWeekdays(text, kept)
 }
 
-// lastBefore is the date of the expression found latest among those
-// that end by start, the first found on a tie.
+// lastBefore is the date of the expression that ends last among those
+// that end by start, the longest on a tie: found holds overlapping
+// pieces ("October 2019" inside "6 October 2019"), not yet resolved into
+// the longest. A year alone is not taken: "the same month" after it
+// still means the month the article named before.
 func lastBefore(found []dateExpr, start int) (date, bool) {
 	best := -1
 	for i, d := range found {
-		if d.end <= start && (best < 0 || d.start > found[best].start) {
+		if d.end > start || d.value.m == 0 {
+			continue
+		}
+		if best < 0 || d.end > found[best].end || d.end == found[best].end && d.start < found[best].start {
 			best = i
 		}
 	}
@@ -1237,8 +1243,11 @@ func dropNamedWeekdays(text string, ds []dateExpr) []dateExpr {
 	out := ds[:0]
 	for i, d := range ds {
 		if dateRules[d.rule].needs == keyWeekday && i+1 < len(ds) && ds[i+1].value.d != 0 {
-			gap := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text[d.end:ds[i+1].start]), ","))
-			if gap == "" || strings.EqualFold(gap, "the") {
+			// "Sunday 6 October", "Sunday, October 6", "Monday the 7
+			// October"; but "on Sunday, the 6 October protests ..." goes
+			// on with another thing.
+			gap := strings.TrimSpace(text[d.end:ds[i+1].start])
+			if gap == "" || gap == "," || strings.EqualFold(gap, "the") {
 				continue
 			}
 		}

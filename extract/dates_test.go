@@ -67,6 +67,7 @@ func TestFindDates(t *testing.T) {
 		{"It was back by Monday the 7 October.", time.Date(2019, 10, 15, 0, 0, 0, 0, time.UTC), "2019-10-07"},
 		// A weekday with another date after it keeps its own.
 		{"It was cut on Sunday and restored by 6 October.", time.Date(2019, 10, 15, 0, 0, 0, 0, time.UTC), "2019-10-13"},
+		{"Iraq cut the internet on Sunday, the 6 October protests having spread.", time.Date(2019, 10, 15, 0, 0, 0, 0, time.UTC), "2019-10-13"},
 	}
 	for _, tt := range tests {
 		got := ""

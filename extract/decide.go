@@ -100,7 +100,13 @@ func (x *Extractor) decide(a *analysis, cand candidate) []decision {
 		history = true
 	}
 	partial := false
-	if _, ok := x.lex.partial.in(toks, l, r); ok {
+	// Not in the reason: "blocked Wikipedia for refusing to remove
+	// articles from its computers" narrows nothing.
+	pr := r
+	if reasonStart > c.end && reasonStart < pr {
+		pr = reasonStart
+	}
+	if _, ok := x.lex.partial.in(toks, l, pr); ok {
 		partial = true
 	} else if k := asideAfter(toks, r); k >= 0 {
 		// "banned TikTok, which is owned by ByteDance, from

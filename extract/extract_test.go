@@ -366,6 +366,13 @@ func TestHeadlines(t *testing.T) {
 			want: []string{"TR/instagram/unblock/2018-04-20"}},
 		{name: "a reduced relative clause", text: "Roblox, blocked in Turkey since August, said on Monday it would appeal.",
 			want: []string{"TR/roblox/block/2017-08"}},
+		{name: "a headline's irregular participle", title: "Internet shut down in Manipur",
+			want: []string{"IN/internet/shutdown/2018-04-20"}},
+		{name: "a service inside a headline's subject", title: "Users of Twitter blocked in Turkey"},
+		{name: "a list goes on after \", and\"", text: "Russia blocked Instagram on Monday, and Facebook as it had threatened.",
+			want: []string{"RU/instagram/block/2018-04-16", "RU/facebook/block/2018-04-16"}},
+		{name: "a partial phrase in the reason", text: "Turkey on Monday blocked Wikipedia for refusing to remove articles from its computers.",
+			want: []string{"TR/wikipedia/block/2018-04-16"}},
 		{name: "a company's outage is no passive", title: "Facebook and Instagram restored after outage"},
 		{name: "a company acting in a headline", title: "Twitter blocked accounts in India"},
 	})
@@ -425,6 +432,12 @@ func TestDatesFromContext(t *testing.T) {
 			// action of its own, not part of Roblox's reason.
 			text: "Turkey's communications authority blocked Discord on Tuesday.\n\nIn August it blocked the gaming platform Roblox, citing harmful content, and the same month it blocked Instagram.",
 			want: []string{"TR/discord/block/2024-10-08", "TR/roblox/block/2024-08", "TR/instagram/block/2024-08"}},
+		{name: "the same day after a full date", pub: "2019-10-15",
+			text: "On 6 October 2019, Iraq cut the internet, and the same day it blocked Facebook.",
+			want: []string{"IQ/internet/shutdown/2019-10-06", "IQ/facebook/block/2019-10-06"}},
+		{name: "a slowdown and a later block are two steps", pub: "2024-08-10",
+			text: "Russia slowed YouTube in July.\n\nThe service has now been blocked by Roskomnadzor, officials said.",
+			want: []string{"RU/youtube/throttle/2024-07", "RU/youtube/block/2024-08-10"}},
 		{name: "the same cut told twice", pub: "2019-10-15",
 			// The restriction has no time of its own: it is the block
 			// the opening dates.
@@ -654,6 +667,18 @@ func TestNewsOutlets(t *testing.T) {
 			text: "According to a report on Friday by the Interfax news agency, Signal, the encrypted messaging app, has been blocked by Russia's state communications watchdog Roskomnadzor.",
 			pub:  "2024-08-10",
 			want: []string{"RU/signal/block/2024-08-09"},
+		},
+		{
+			name: "an outlet tells of its own block",
+			text: "The Meduza website said on Friday that Russia had blocked it.",
+			pub:  "2024-08-10",
+			want: []string{"RU/meduza/block/2024-08-09"},
+		},
+		{
+			name: "an outlet's site reporting",
+			text: "Russia blocked the BBC website reporting on the war on Friday.",
+			pub:  "2024-08-10",
+			want: []string{"RU/bbc/block/2024-08-09"},
 		},
 		{
 			name: "an agency's site blocked by name",

@@ -774,19 +774,34 @@ func (x *Extractor) classifyService(toks []token, m *mention) {
 			m.channel = true // "according to the BBC", "told the BBC"
 		}
 		if k >= 0 && toks[k].lower == "by" {
-			// "a report on Friday by the Interfax news agency"
-			for r := k - 1; r >= 0 && r >= k-5 && !isBoundary(toks[r]); r-- {
+			// "according to a report on Friday by the Interfax news
+			// agency"; but "blocked a report by the BBC" acts on the BBC.
+			for r := k - 1; r >= 2 && r >= k-5 && !isBoundary(toks[r]); r-- {
 				if x.lex.words.reportNouns[toks[r].lower] {
-					m.channel = true
+					q := r - 1
+					if t := toks[q].lower; t == "a" || t == "an" || t == "the" {
+						q--
+					}
+					if q >= 1 && toks[q].lower == "to" && toks[q-1].lower == "according" {
+						m.channel = true
+					}
 					break
 				}
 			}
 		}
 		j := m.end
-		// "the TASS news agency reported": what the outlet is, then its
-		// report.
-		for n := 0; n < 3 && j < len(toks) && x.lex.words.outletNouns[toks[j].lower]; n++ {
-			j++
+		// ", the TASS news agency reported": a closing attribution names
+		// what the outlet is, then its report. "The Meduza website said
+		// Russia had blocked it" opens the sentence, and the site is
+		// what was blocked.
+		if k >= 0 && toks[k].text == "," {
+			n := j
+			for n < len(toks) && n < j+3 && x.lex.words.outletNouns[toks[n].lower] {
+				n++
+			}
+			if n > j && n < len(toks) && (toks[n].tag == "VBD" || toks[n].tag == "VBZ") {
+				j = n
+			}
 		}
 		if j < len(toks) && toks[j].lower == "'s" {
 			j++

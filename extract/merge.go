@@ -89,9 +89,11 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 		if d.zero() && cutsAccess(k.action) {
 			// The same cut told as another ("blocked ... between 6 and
 			// 7 October", later "the restricted services"): it took
-			// effect when that one did.
+			// effect when that one did. An old date is an earlier
+			// episode ("Iran has restricted Instagram ... Iran blocked
+			// it in September 2022").
 			for _, o := range order {
-				if od := dates[o]; o != k && o.country == k.country && o.service == k.service && cutsAccess(o.action) && !od.zero() {
+				if od := dates[o]; o != k && o.country == k.country && o.service == k.service && cutsAccess(o.action) && !od.zero() && !old(od, a.doc.Published) {
 					d, dateFrom, dateKind = od, "date: that of the same measure told as "+string(o.action), "sibling"
 					break
 				}
@@ -506,10 +508,12 @@ func newsDay(a *analysis) (date, bool) {
 }
 
 // cutsAccess reports the actions that take a service away from its users,
-// which a report may tell of one cut in several words.
+// which a report may tell of one cut in several words. Throttling is
+// left out: slowing a service and then blocking it are two steps
+// ("throttled X in February ... is now blocking X").
 func cutsAccess(a event.Action) bool {
 	switch a {
-	case event.Block, event.Restrict, event.Throttle, event.Shutdown:
+	case event.Block, event.Restrict, event.Shutdown:
 		return true
 	}
 	return false
