@@ -250,6 +250,7 @@ func TestLists(t *testing.T) {
 func TestNotEvents(t *testing.T) {
 	runCases(t, []extractCase{
 		{name: "denial", text: "The Nigerian government denied blocking Twitter on Monday."},
+		{name: "blocked already, with no time", text: "Russia has already blocked a number of popular messaging apps and social networks. LinkedIn, Facebook, Instagram and Signal cannot be used there without a virtual private network."},
 		{name: "an outlet's desk as the source", text: "Some websites of Azerbaijani state bodies were unreachable on Monday, RFE/RL's Azerbaijani Service reports."},
 		{name: "'they' after a nearer plural noun", text: "South Korea's regulator acted against Upbit on Monday after posts on Twitter and Facebook. Deposits and withdrawals have been halted, and the exchange said they would stay suspended for two weeks."},
 		{name: "reports suggesting, then denied", text: "Reports suggesting the internet was being throttled by the government are completely false, Pakistan's IT minister said on Monday."},
