@@ -277,10 +277,9 @@ func headlinePassive(s *sentence, c cueMatch) bool {
 		at--
 	}
 	w := s.toks[c.start]
-	participle := strings.HasSuffix(w.lower, "ed") || w.tag == "VBN" || w.lower == "shut" || w.lower == "cut"
 	// A headline's lifting in the present: "Instagram reopens in Turkey".
 	reopens := s.title && c.cue.action == event.Unblock && w.tag == "VBZ"
-	if !participle && !reopens {
+	if !participle(w) && !reopens {
 		return false
 	}
 	serviceBefore := false

@@ -160,6 +160,13 @@ func (x *Extractor) newClause(s *sentence, i int) bool {
 	return false
 }
 
+// participle reports a word that can be a past participle: tagged so,
+// or ending in "ed", or "shut" and "cut", which the tagger often takes
+// for other forms.
+func participle(t token) bool {
+	return strings.HasPrefix(t.tag, "VBN") || strings.HasSuffix(t.lower, "ed") || t.lower == "shut" || t.lower == "cut"
+}
+
 // startsClause reports whether toks[i] separates clauses. Looking
 // backwards, the separator itself is excluded from the clause.
 func (x *Extractor) startsClause(toks []token, i int, backward bool) bool {
@@ -227,7 +234,7 @@ func (w *words) isTimeUnit(t token) bool { return w.timeUnits[strings.TrimSuffix
 
 // isPassive reports "was blocked", "has been banned", "got restricted".
 func (x *Extractor) isPassive(toks []token, i int) bool {
-	if !strings.HasPrefix(toks[i].tag, "VBN") && !strings.HasSuffix(toks[i].lower, "ed") && toks[i].lower != "shut" && toks[i].lower != "cut" {
+	if !participle(toks[i]) {
 		return false
 	}
 	for j := i - 1; j >= 0 && j >= i-4; j-- {
