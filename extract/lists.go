@@ -181,6 +181,11 @@ func (w *words) listRun(s *sentence) (best []string, lo, hi int) {
 		joined := false
 		if prevEnd >= 0 {
 			next := skipSeparators(s.toks, skipAside(s.toks, prevEnd))
+			// "Facebook and Instagram as well as the messaging apps
+			// WhatsApp and Viber": one list in two parts.
+			if next == prevEnd {
+				next = skipSeparators(s.toks, asWellAs(s.toks, next))
+			}
 			joined = next == m.start || next > prevEnd && w.describedAt(s.toks, next) == m.start || m.start < prevEnd
 		}
 		if !joined {
@@ -198,6 +203,14 @@ func (w *words) listRun(s *sentence) (best []string, lo, hi int) {
 		best, lo, hi = cur, curLo, prevEnd
 	}
 	return best, lo, hi
+}
+
+// asWellAs returns the index after "as well as" at i, or i.
+func asWellAs(toks []token, i int) int {
+	if i+3 <= len(toks) && toks[i].lower == "as" && toks[i+1].lower == "well" && toks[i+2].lower == "as" {
+		return i + 3
+	}
+	return i
 }
 
 // skipAside skips a short aside in brackets at i: "X (formerly Twitter)".

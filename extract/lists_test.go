@@ -23,6 +23,14 @@ func TestContinueLists(t *testing.T) {
 			},
 		},
 		{
+			name: "a list in two parts, joined by as well as",
+			text: "Providers in Benin spent Sunday blocking access to social networks and communication apps.\n\nThe services hit included Facebook and Instagram as well as the messaging apps WhatsApp and Viber.",
+			pub:  "2019-04-28",
+			want: []string{
+				"BJ/facebook/block/2019-04-28", "BJ/instagram/block/2019-04-28", "BJ/viber/block/2019-04-28", "BJ/whatsapp/block/2019-04-28",
+			},
+		},
+		{
 			name: "spared, not listed",
 			text: "Uzbekistan's regulator cut access to most social networks on November 3. Services such as WhatsApp, Viber and Signal were not affected.",
 			pub:  "2021-11-04",

@@ -56,7 +56,7 @@ var floors = []struct {
 	// of train and dev (docs/QUALITY.md).
 	{"../testdata/eval/seed.jsonl", 0.92, 0.50, 0.85, 0.70},
 	// The dev split (by story, never fitted on) and all of train.
-	{"../testdata/eval/dev", 0.59, 0.58, 0.78, 0.46},
+	{"../testdata/eval/dev", 0.59, 0.58, 0.78, 0.45},
 	{"../testdata/eval/train", 0.79, 0.68, 0.78, 0.49},
 	{"../testdata/eval/train/extra.jsonl", 0.81, 0.75, 0.83, 0.54},
 	{"../demo/corpus/gold.jsonl", 0.83, 0.87, 0.79, 0.67},
