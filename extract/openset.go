@@ -25,7 +25,11 @@ import (
 // A name joined to a known service's is one product of it, and replaces
 // it: "Google Translate", "WeChat Work", "Le VPN". replaced lists the known
 // mentions so taken in.
-func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replaced []mention) {
+//
+// institutions are the institutions' names the article's running text
+// gives (institutionNames): a headline capitalises every word, so only
+// the text tells "Parliamentary Service" from a service.
+func (x *Extractor) openSet(s *sentence, matched []bool, institutions map[string]bool) (out []mention, replaced []mention) {
 	toks := s.toks
 	taken := make([]bool, len(toks))
 	add := func(lo, hi int) {
@@ -48,9 +52,15 @@ func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replace
 		out = append(out, mention{start: lo, end: hi, role: roleService, service: slug})
 	}
 	w := x.lex.words
-	// "the Navalny app": a name before a service noun.
+	// "the Navalny app": a name before a service noun. Capitalised in
+	// running text, some of those nouns end an institution's name
+	// instead: "the Parliamentary Service", "the Federal Security
+	// Service", "the Istanbul Stock Exchange".
 	for i := 1; i < len(toks); i++ {
 		if !w.nameHeads[toks[i].lower] || i+1 < len(toks) && (toks[i+1].tag == "POS" || toks[i+1].lower == "store") {
+			continue
+		}
+		if institutions[toks[i-1].lower+" "+toks[i].lower] {
 			continue
 		}
 		if lo := x.nameBefore(toks, matched, i); lo >= 0 && !taken[lo] {
@@ -218,6 +228,26 @@ func openListBack(toks []token, matched, taken []bool, j int, nameBefore func([]
 		}
 		j = prev
 	}
+}
+
+// institutionNames returns, lower-cased, each word and the capitalised
+// institution head after it in the running text of sents ("parliamentary
+// service" from "the Parliamentary Service"): capitalised there, the
+// head ends an institution's name, not a service's.
+func (w *words) institutionNames(sents []*sentence) map[string]bool {
+	names := make(map[string]bool)
+	for _, s := range sents {
+		if s.title {
+			continue
+		}
+		for i := 1; i < len(s.toks); i++ {
+			t := s.toks[i]
+			if w.institutionHeads[t.lower] && unicode.IsUpper([]rune(t.text)[0]) && unicode.IsUpper([]rune(s.toks[i-1].text)[0]) {
+				names[s.toks[i-1].lower+" "+t.lower] = true
+			}
+		}
+	}
+	return names
 }
 
 // skipSeparators returns the index after the list separators at i: a

@@ -22,6 +22,15 @@ func TestOpenSetAndLists(t *testing.T) {
 			want: []string{"RU/tamtam/block/2018-04-16"},
 		},
 		{
+			// Capitalised, "Service" ends an institution's name, in the
+			// headline too, where every word is capitalised.
+			name:  "an institution is no service",
+			title: "TikTok Blocked By Azerbaijan's State Security Service",
+			text:  "TikTok has been unreachable in Azerbaijan for weeks.\n\nOn September 14, the State Security Service announced that it had decided to block access to the platform.",
+			pub:   "2022-11-07",
+			want:  []string{"AZ/tiktok/block/2022-09-14"},
+		},
+		{
 			name: "a name after a service noun",
 			text: "Russia's communications regulator blocked the messaging app Tamtam on Monday.",
 			want: []string{"RU/tamtam/block/2018-04-16"},

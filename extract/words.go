@@ -78,6 +78,7 @@ type words struct {
 	earlierEvents          map[string]bool
 	listExempt             map[string]bool
 	listMarkers            map[string]bool
+	institutionHeads       map[string]bool
 	newsSources            map[string]bool
 	newsListeners          map[string]bool
 	outletNouns            map[string]bool
@@ -130,6 +131,7 @@ func loadWords() (*words, error) {
 		"scope_fillers":          &w.scopeFillers,
 		"set_nouns":              &w.setNouns,
 		"name_heads":             &w.nameHeads,
+		"institution_heads":      &w.institutionHeads,
 		"list_heads":             &w.listHeads,
 		"mobile_heads":           &w.mobileHeads,
 		"funding_verbs":          &w.fundingVerbs,
