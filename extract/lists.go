@@ -287,6 +287,12 @@ func (x *Extractor) marksList(a *analysis, s *sentence, lo, hi int) bool {
 	if copula(lo-1) && lo >= 2 && w.listHeads[toks[lo-2].lower] {
 		return true
 	}
+	// "the outlets affected are ...", "the exchanges on the list are ...".
+	for k := lo - 3; copula(lo-1) && k >= 0 && k >= lo-2-maxListModifier; k-- {
+		if w.listHeads[toks[k].lower] && skipListModifier(toks, k+1) == lo-1 {
+			return true
+		}
+	}
 	if copula(hi) && hi+1 < len(toks) && toks[hi+1].lower == "the" {
 		for k := hi + 2; k < min(len(toks), hi+5); k++ {
 			if w.listHeads[toks[k].lower] {

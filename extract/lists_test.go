@@ -31,6 +31,15 @@ func TestContinueLists(t *testing.T) {
 			},
 		},
 		{
+			name: "a plural noun and its modifier before the copula",
+			text: "Five more Venezuelan news websites went dark on Monday after the government acted through Conatel.\n\nThe outlets affected are El Estimulo, Medianalisis, Runrunes, Analitica and TalCual.",
+			pub:  "2024-07-23",
+			want: []string{
+				"VE/analitica/block/2024-07-22", "VE/el-estimulo/block/2024-07-22", "VE/medianalisis/block/2024-07-22",
+				"VE/runrunes/block/2024-07-22", "VE/talcual/block/2024-07-22",
+			},
+		},
+		{
 			name: "spared, not listed",
 			text: "Uzbekistan's regulator cut access to most social networks on November 3. Services such as WhatsApp, Viber and Signal were not affected.",
 			pub:  "2021-11-04",

@@ -124,6 +124,8 @@ func (x *Extractor) openSet(s *sentence, matched []bool, institutions map[string
 		j := i + 1
 		if toks[j].text == "," {
 			j++
+		} else if k := skipListModifier(toks, j); k < len(toks) && (toks[k].lower == "are" || toks[k].lower == "were") {
+			j = k // "the outlets affected are", "the exchanges on the list are"
 		}
 		if j >= len(toks) || !(w.listMarkers[toks[j].lower] && toks[j].text != "-" && toks[j].text != "–" || toks[j].lower == "are" || toks[j].lower == "were") {
 			continue
@@ -204,6 +206,32 @@ func openList(toks []token, matched, taken []bool, j int, nameAfter func([]token
 		}
 		j = next
 	}
+}
+
+// maxListModifier is how many words may stand between a plural noun of
+// services and the copula that brings its members: "the five portals
+// now barred in Moldova are".
+const maxListModifier = 5
+
+// skipListModifier returns the index after a short modifier at i that
+// says which of a plural noun's members a list gives: a participle and
+// what hangs on it ("affected", "now barred in Moldova") or a
+// prepositional phrase ("on the list"). It returns i when there is none.
+func skipListModifier(toks []token, i int) int {
+	k := i
+	for k < len(toks) && k-i < maxListModifier {
+		switch t := toks[k]; {
+		case t.tag == "VBN" || t.tag == "VBD" && k == i, t.tag == "RB", t.tag == "IN" && t.lower != "that",
+			t.tag == "DT", t.tag == "CD", t.tag == "JJ", strings.HasPrefix(t.tag, "NN") && k > i && toks[k-1].tag != "VBN":
+			k++
+			continue
+		}
+		break
+	}
+	if k == i || toks[i].tag != "VBN" && toks[i].tag != "VBD" && toks[i].tag != "IN" && toks[i].tag != "RB" {
+		return i
+	}
+	return k
 }
 
 // openListBack is openList leftwards: it adds the names of a list ending
