@@ -139,12 +139,20 @@ func BenchmarkTextEncoder(b *testing.B) {
 	for _, c := range []struct {
 		name   string
 		window int
-	}{{"window=8MiB", 8 << 20}, {"window=256KiB", textWindow}} {
+		level  zstd.EncoderLevel
+	}{
+		{"window=8MiB", 8 << 20, zstd.SpeedBetterCompression},
+		{"window=256KiB", textWindow, zstd.SpeedBetterCompression},
+		// The default level resets smaller tables from the dictionary
+		// before each article: the better level's reset is most of its
+		// time (docs/BENCHMARKS.md).
+		{"window=256KiB/level=default", textWindow, zstd.SpeedDefault},
+	} {
 		b.Run(c.name, func(b *testing.B) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			e, err := zstd.NewWriter(nil, textEncoderOptions(c.window)...)
+			e, err := zstd.NewWriter(nil, append(textEncoderOptions(c.window), zstd.WithEncoderLevel(c.level))...)
 			if err != nil {
 				b.Fatal(err)
 			}
