@@ -80,9 +80,23 @@ func TestBestThresholdTakesTheMiddleOfTheBand(t *testing.T) {
 		{"the middle of a flat top", []scored{{0.9, true}, {0.8, true}, {0.7, false}, {0.6, false}, {0.5, true}, {0.4, false}, {0.3, false}, {0.2, true}}, 4, 0.5},
 	}
 	for _, tc := range tests {
-		if got := bestThreshold(tc.ss, tc.gold); got != tc.want {
+		if got := bestThreshold(heldOut{tc.ss, tc.gold, 1}); got != tc.want {
 			t.Errorf("%s: bestThreshold = %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+func TestBestThresholdWeighsTheSets(t *testing.T) {
+	// low keeps its four gold events best when it keeps all of them;
+	// high's two gold events score 0.8 and above, its wrong ones below.
+	low := heldOut{[]scored{{0.9, true}, {0.8, true}, {0.3, true}, {0.2, true}}, 4, 1}
+	high := heldOut{[]scored{{0.9, true}, {0.8, true}, {0.3, false}, {0.2, false}}, 2, 1}
+	if got := bestThreshold(low, high); got != 0.2 {
+		t.Errorf("equal weights: bestThreshold = %v, want 0.2", got)
+	}
+	high.weight = 10
+	if got := bestThreshold(low, high); got != 0.8 {
+		t.Errorf("high weighing 10: bestThreshold = %v, want 0.8", got)
 	}
 }
 
