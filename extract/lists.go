@@ -167,10 +167,10 @@ func (a *analysis) measureBefore(s *sentence) (*measure, string) {
 }
 
 // listRun returns the longest run of services s names one after another,
-// joined only by commas, "and" and "or" (an aside in brackets, "X
-// (formerly Twitter)", or a description ending in a service noun, "and
-// the messaging app Telegram", may stand between), without repeats, and
-// the tokens it spans.
+// joined only by commas, "and", "or" and "as well as" (an aside in
+// brackets, "X (formerly Twitter)", or a description ending in a service
+// noun, "and the messaging app Telegram", may stand between), without
+// repeats, and the tokens it spans.
 func (w *words) listRun(s *sentence) (best []string, lo, hi int) {
 	var cur []string
 	curLo, prevEnd := -1, -1
@@ -181,10 +181,10 @@ func (w *words) listRun(s *sentence) (best []string, lo, hi int) {
 		joined := false
 		if prevEnd >= 0 {
 			next := skipSeparators(s.toks, skipAside(s.toks, prevEnd))
-			// "Facebook and Instagram as well as the messaging apps
+			// "Facebook and Instagram(,) as well as the messaging apps
 			// WhatsApp and Viber": one list in two parts.
-			if next == prevEnd {
-				next = skipSeparators(s.toks, asWellAs(s.toks, next))
+			if k := asWellAs(s.toks, next); k > next {
+				next = skipSeparators(s.toks, k)
 			}
 			joined = next == m.start || next > prevEnd && w.describedAt(s.toks, next) == m.start || m.start < prevEnd
 		}
@@ -289,7 +289,7 @@ func (x *Extractor) marksList(a *analysis, s *sentence, lo, hi int) bool {
 	}
 	// "the outlets affected are ...", "the exchanges on the list are ...".
 	for k := lo - 3; copula(lo-1) && k >= 0 && k >= lo-2-maxListModifier; k-- {
-		if w.listHeads[toks[k].lower] && skipListModifier(toks, k+1) == lo-1 {
+		if w.listHeads[toks[k].lower] && w.skipListModifier(toks, k+1) == lo-1 {
 			return true
 		}
 	}

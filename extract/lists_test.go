@@ -40,6 +40,20 @@ func TestContinueLists(t *testing.T) {
 			},
 		},
 		{
+			name: "a participle that spares the list's members",
+			text: "Nepal's government banned 26 social media platforms on Thursday for failing to register.\n\nThe platforms registered with the ministry are TikTok, Viber and Nimbuzz.",
+			pub:  "2025-09-05",
+			want: nil,
+		},
+		{
+			name: "a list in two parts, joined by a comma and as well as",
+			text: "Providers in Benin spent Sunday blocking access to social networks and communication apps.\n\nThe services hit included Facebook and Instagram, as well as the messaging apps WhatsApp and Viber.",
+			pub:  "2019-04-28",
+			want: []string{
+				"BJ/facebook/block/2019-04-28", "BJ/instagram/block/2019-04-28", "BJ/viber/block/2019-04-28", "BJ/whatsapp/block/2019-04-28",
+			},
+		},
+		{
 			name: "spared, not listed",
 			text: "Uzbekistan's regulator cut access to most social networks on November 3. Services such as WhatsApp, Viber and Signal were not affected.",
 			pub:  "2021-11-04",

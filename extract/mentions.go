@@ -28,9 +28,6 @@ type analysis struct {
 	// measures are actions on sets the sentence does not name ("banned 26
 	// platforms"), whose services a list may name (lists.go).
 	measures []measure
-	// institutions are the institutions' names in the running text
-	// (institutionNames), which open-set services skip.
-	institutions map[string]bool
 	// current is the sentence whose mentions are being found.
 	current *sentence
 	// generalDates are the dates an article gives a state's measures on
@@ -79,7 +76,6 @@ func (x *Extractor) mentions(doc Document) *analysis {
 	// Dates resolve in reading order: "in June that year" and "the same
 	// month" need what came before.
 	ctx := dateContext{pub: doc.Published}
-	a.institutions = x.lex.words.institutionNames(a.sents)
 	for _, s := range a.sents {
 		x.findMentions(a, s)
 	}
@@ -206,7 +202,7 @@ func (x *Extractor) findMentions(a *analysis, s *sentence) {
 			s.mentions = append(s.mentions, mn)
 		}
 	}
-	open, replaced := x.openSet(s, matched, a.institutions)
+	open, replaced := x.openSet(s, matched)
 	if len(replaced) > 0 {
 		s.mentions = slices.DeleteFunc(s.mentions, func(m mention) bool { return slices.Contains(replaced, m) })
 	}

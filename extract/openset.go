@@ -25,11 +25,7 @@ import (
 // A name joined to a known service's is one product of it, and replaces
 // it: "Google Translate", "WeChat Work", "Le VPN". replaced lists the known
 // mentions so taken in.
-//
-// institutions are the institutions' names the article's running text
-// gives (institutionNames): a headline capitalises every word, so only
-// the text tells "Parliamentary Service" from a service.
-func (x *Extractor) openSet(s *sentence, matched []bool, institutions map[string]bool) (out []mention, replaced []mention) {
+func (x *Extractor) openSet(s *sentence, matched []bool) (out []mention, replaced []mention) {
 	toks := s.toks
 	taken := make([]bool, len(toks))
 	add := func(lo, hi int) {
@@ -52,15 +48,15 @@ func (x *Extractor) openSet(s *sentence, matched []bool, institutions map[string
 		out = append(out, mention{start: lo, end: hi, role: roleService, service: slug})
 	}
 	w := x.lex.words
-	// "the Navalny app": a name before a service noun. Capitalised in
-	// running text, some of those nouns end an institution's name
-	// instead: "the Parliamentary Service", "the Federal Security
-	// Service", "the Istanbul Stock Exchange".
+	// "the Navalny app": a name before a service noun. Some of those
+	// nouns, capitalised, end an institution's name instead: "the
+	// Parliamentary Service", "the Federal Security Service", "the
+	// Istanbul Stock Exchange" (institution).
 	for i := 1; i < len(toks); i++ {
 		if !w.nameHeads[toks[i].lower] || i+1 < len(toks) && (toks[i+1].tag == "POS" || toks[i+1].lower == "store") {
 			continue
 		}
-		if institutions[toks[i-1].lower+" "+toks[i].lower] {
+		if w.institution(toks, i) {
 			continue
 		}
 		if lo := x.nameBefore(toks, matched, i); lo >= 0 && !taken[lo] {
@@ -124,7 +120,7 @@ func (x *Extractor) openSet(s *sentence, matched []bool, institutions map[string
 		j := i + 1
 		if toks[j].text == "," {
 			j++
-		} else if k := skipListModifier(toks, j); k < len(toks) && (toks[k].lower == "are" || toks[k].lower == "were") {
+		} else if k := w.skipListModifier(toks, j); k < len(toks) && (toks[k].lower == "are" || toks[k].lower == "were") {
 			j = k // "the outlets affected are", "the exchanges on the list are"
 		}
 		if j >= len(toks) || !(w.listMarkers[toks[j].lower] && toks[j].text != "-" && toks[j].text != "–" || toks[j].lower == "are" || toks[j].lower == "were") {
@@ -214,22 +210,31 @@ func openList(toks []token, matched, taken []bool, j int, nameAfter func([]token
 const maxListModifier = 5
 
 // skipListModifier returns the index after a short modifier at i that
-// says which of a plural noun's members a list gives: a participle and
-// what hangs on it ("affected", "now barred in Moldova") or a
-// prepositional phrase ("on the list"). It returns i when there is none.
-func skipListModifier(toks []token, i int) int {
+// says which of a plural noun's members a list gives: a participle of
+// list_participles and what hangs on it ("affected", "now barred in
+// Moldova"), or "on the list". It returns i when there is none.
+func (w *words) skipListModifier(toks []token, i int) int {
 	k := i
+	if k < len(toks) && toks[k].tag == "RB" {
+		k++ // "now barred"
+	}
+	switch {
+	case k < len(toks) && w.listParticiples[toks[k].lower]:
+		k++
+	case k+2 < len(toks) && (toks[k].lower == "on" || toks[k].lower == "in") && toks[k+1].lower == "the" &&
+		(toks[k+2].lower == "list" || toks[k+2].lower == "lists"):
+		return k + 3
+	default:
+		return i
+	}
+	// What hangs on the participle: "in Moldova", "by the regulator".
 	for k < len(toks) && k-i < maxListModifier {
-		switch t := toks[k]; {
-		case t.tag == "VBN" || t.tag == "VBD" && k == i, t.tag == "RB", t.tag == "IN" && t.lower != "that",
-			t.tag == "DT", t.tag == "CD", t.tag == "JJ", strings.HasPrefix(t.tag, "NN") && k > i && toks[k-1].tag != "VBN":
+		t := toks[k]
+		if t.tag == "IN" && t.lower != "that" || t.tag == "DT" || t.tag == "CD" || t.tag == "JJ" || strings.HasPrefix(t.tag, "NN") && k > i {
 			k++
 			continue
 		}
 		break
-	}
-	if k == i || toks[i].tag != "VBN" && toks[i].tag != "VBD" && toks[i].tag != "IN" && toks[i].tag != "RB" {
-		return i
 	}
 	return k
 }
@@ -258,28 +263,25 @@ func openListBack(toks []token, matched, taken []bool, j int, nameBefore func([]
 	}
 }
 
-// institutionNames returns, lower-cased, each word and the capitalised
-// institution head after it in the running text of sents ("parliamentary
-// service" from "the Parliamentary Service"): capitalised there, the
-// head ends an institution's name, not a service's.
-func (w *words) institutionNames(sents []*sentence) map[string]bool {
-	names := make(map[string]bool)
-	for _, s := range sents {
-		if s.title {
-			continue
-		}
-		for i := 1; i < len(s.toks); i++ {
-			t := s.toks[i]
-			if w.institutionHeads[t.lower] && unicode.IsUpper([]rune(t.text)[0]) && unicode.IsUpper([]rune(s.toks[i-1].text)[0]) {
-				names[s.toks[i-1].lower+" "+t.lower] = true
-			}
+// institution reports a capitalised service noun at i that ends an
+// institution's name: one of the capitalised words just before it is a
+// word of institutions ("Parliamentary Service", "State Security
+// Service", "Istanbul Stock Exchange"), where a service's own name would
+// stand ("the Bitzlato Exchange").
+func (w *words) institution(toks []token, i int) bool {
+	if !w.institutionHeads[toks[i].lower] || !isCapitalized(toks[i].text) {
+		return false
+	}
+	for k := i - 1; k >= 0 && k >= i-3 && isCapitalized(toks[k].text); k-- {
+		if w.institutionWords[toks[k].lower] {
+			return true
 		}
 	}
-	return names
+	return false
 }
 
 // skipSeparators returns the index after the list separators at i: a
-// comma, "and", "or", "as well as", and an article after them.
+// comma, "and", "or", and an article after them.
 func skipSeparators(toks []token, i int) int {
 	start := i
 	for i < len(toks) {

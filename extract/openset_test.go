@@ -31,6 +31,13 @@ func TestOpenSetAndLists(t *testing.T) {
 			want:  []string{"AZ/tiktok/block/2022-09-14"},
 		},
 		{
+			// A capitalised "Exchange" after a name that is no word of
+			// institutions is the service's own name.
+			name: "a service named with its noun capitalised",
+			text: "Russia's communications regulator on Monday blocked the Bitzlato Exchange, citing a court ruling.",
+			want: []string{"RU/bitzlato/block/2018-04-16"},
+		},
+		{
 			name: "a name after a service noun",
 			text: "Russia's communications regulator blocked the messaging app Tamtam on Monday.",
 			want: []string{"RU/tamtam/block/2018-04-16"},

@@ -79,6 +79,8 @@ type words struct {
 	listExempt             map[string]bool
 	listMarkers            map[string]bool
 	institutionHeads       map[string]bool
+	institutionWords       map[string]bool
+	listParticiples        map[string]bool
 	newsSources            map[string]bool
 	newsListeners          map[string]bool
 	outletNouns            map[string]bool
@@ -132,6 +134,8 @@ func loadWords() (*words, error) {
 		"set_nouns":              &w.setNouns,
 		"name_heads":             &w.nameHeads,
 		"institution_heads":      &w.institutionHeads,
+		"institution_words":      &w.institutionWords,
+		"list_participles":       &w.listParticiples,
 		"list_heads":             &w.listHeads,
 		"mobile_heads":           &w.mobileHeads,
 		"funding_verbs":          &w.fundingVerbs,
