@@ -11,7 +11,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -143,19 +145,27 @@ type Report struct {
 	ReasonsAgree    int     `json:"reasons_agree"`
 	ReasonAgreement float64 `json:"reason_agreement"`
 
-	// Precision of the events at or above a confidence, keyed "0.5", "0.8".
+	// The events at or above a confidence, keyed "0.5", "0.8" and any
+	// other cut asked for ("0.34").
 	PrecisionAt map[string]Cut `json:"precision_at"`
 
 	Errors []ArticleErrors `json:"errors"`
 }
 
-// Cut is precision and recall over the events at or above a confidence.
+// Cut is precision, recall and F1 over the events at or above a
+// confidence: what the extractor would score with its keep threshold
+// there. Events under the threshold are never extracted, so a cut under
+// it scores as the threshold does.
 type Cut struct {
 	Extracted int     `json:"extracted"`
 	Matched   int     `json:"matched"`
 	Precision float64 `json:"precision"`
 	Recall    float64 `json:"recall"`
+	F1        float64 `json:"f1"`
 }
+
+// CutKey is a confidence as Report.PrecisionAt keys it: "0.5", "0.34".
+func CutKey(c float64) string { return strconv.FormatFloat(c, 'f', -1, 64) }
 
 // ArticleErrors lists what went wrong on one article, field by field.
 type ArticleErrors struct {
@@ -178,10 +188,13 @@ type Extractor interface {
 	Extract(extract.Document) []event.Event
 }
 
-// Score runs ex over every article and scores the result.
-func Score(articles []Article, ex Extractor) Report {
+// Score runs ex over every article and scores the result, the events at
+// or above confidence 0.5 and 0.8 and at each of cuts too.
+func Score(articles []Article, ex Extractor, cuts ...float64) Report {
 	r := Report{Articles: len(articles), PrecisionAt: make(map[string]Cut)}
-	cuts := []float64{0.5, 0.8}
+	cuts = append([]float64{0.5, 0.8}, cuts...)
+	slices.Sort(cuts)
+	cuts = slices.Compact(cuts)
 	cutExtracted := make([]int, len(cuts))
 	cutMatched := make([]int, len(cuts))
 	for _, a := range articles {
@@ -246,10 +259,14 @@ func Score(articles []Article, ex Extractor) Report {
 	r.DateAccuracy = ratio(r.DatesCorrect, r.Matched)
 	r.ReasonAgreement = ratio(r.ReasonsAgree, r.Matched)
 	for k, c := range cuts {
-		r.PrecisionAt[fmt.Sprintf("%.1f", c)] = Cut{
+		cut := Cut{
 			Extracted: cutExtracted[k], Matched: cutMatched[k],
 			Precision: ratio(cutMatched[k], cutExtracted[k]), Recall: ratio(cutMatched[k], r.Gold),
 		}
+		if cut.Precision+cut.Recall > 0 {
+			cut.F1 = 2 * cut.Precision * cut.Recall / (cut.Precision + cut.Recall)
+		}
+		r.PrecisionAt[CutKey(c)] = cut
 	}
 	sort.Slice(r.Errors, func(i, j int) bool { return r.Errors[i].ID < r.Errors[j].ID })
 	return r

@@ -95,6 +95,15 @@ func TestScore(t *testing.T) {
 	if c := r.PrecisionAt["0.5"]; c.Extracted != 3 || c.Matched != 2 {
 		t.Errorf("at 0.5: %+v, want 2 of 3", c)
 	}
+	// A cut asked for scores beside 0.5 and 0.8: at 0.65, RU/telegram
+	// (right) and US/tiktok (wrong) of three gold.
+	at := Score(articles, ex, 0.65).PrecisionAt
+	if c := at["0.65"]; c.Extracted != 2 || c.Matched != 1 || c.F1 != 0.4 {
+		t.Errorf("at 0.65: %+v, want 1 of 2 right, F1 0.4", c)
+	}
+	if len(at) != 3 {
+		t.Errorf("cuts %v, want 0.5, 0.65 and 0.8", at)
+	}
 	if len(r.Errors) != 2 || len(r.Errors[0].Missed) != 1 || len(r.Errors[0].Spurious) != 1 || len(r.Errors[1].Spurious) != 1 {
 		t.Errorf("errors = %+v", r.Errors)
 	}

@@ -57,6 +57,23 @@ func TestEval(t *testing.T) {
 	}
 }
 
+func TestEvalCut(t *testing.T) {
+	t.Parallel()
+	out := must(t, "eval", "-q", "--cut", "0.95,0.35", devSet)
+	var cuts []string
+	for _, m := range regexp.MustCompile(`(?m)^precision at confidence >= (\S+)\s+\d\.\d{3}\s+\(\d+/\d+; recall \d\.\d{3}, F1 \d\.\d{3}\)$`).FindAllStringSubmatch(out, -1) {
+		cuts = append(cuts, m[1])
+	}
+	if strings.Join(cuts, " ") != "0.35 0.5 0.8 0.95" {
+		t.Errorf("eval --cut 0.95,0.35 scored the cuts %v, want 0.35 0.5 0.8 0.95 in order:\n%s", cuts, out)
+	}
+	for _, bad := range []string{"1.5", "-0.1", "x"} {
+		if r := policywatch(t, nil, "eval", "--cut", bad, devSet); r.code != exitUsage || !strings.Contains(r.stderr, "--cut") {
+			t.Errorf("eval --cut %s: exit %d, stderr %q; want a usage error naming --cut", bad, r.code, r.stderr)
+		}
+	}
+}
+
 func TestEvalMissingFile(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "gold.jsonl")

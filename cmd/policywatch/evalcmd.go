@@ -1,8 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -13,6 +17,7 @@ import (
 
 func (a *app) evalCmd() *cobra.Command {
 	var asJSON, quiet bool
+	var cuts []float64
 	cmd := &cobra.Command{
 		Use:   "eval FILE.jsonl|DIR...",
 		Short: "Score extraction on labelled gold files",
@@ -21,14 +26,26 @@ of SCHEMA.md; a directory stands for the *.jsonl files in it, all scored as
 one set) and scores it as SCHEMA.md "Scoring" defines: precision, recall
 and F1 over (country, service, action) triples; of the matched events, date
 accuracy (equal at the gold precision) and reason agreement (token F1 >= 0.5,
-or both empty); precision at confidence 0.5 and 0.8; and, per article, the
-missed and spurious events and the wrong dates and reasons.`,
+or both empty); precision, recall and F1 of the events at or above
+confidence 0.5 and 0.8, and at each --cut; and, per article, the missed and
+spurious events and the wrong dates and reasons.
+
+--cut scores the set as if the keep threshold were there: how a blind
+batch would have scored at another threshold. Events under the extractor's
+own threshold are never extracted, so a cut under it scores as the
+threshold does.`,
 		Example: `  policywatch eval testdata/eval/dev
   policywatch eval testdata/eval/seed.jsonl
-  policywatch eval --json testdata/eval/dev | jq .f1`,
+  policywatch eval --json testdata/eval/dev | jq .f1
+  policywatch eval -q --cut 0.3,0.34,0.4 testdata/eval/dev`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("eval takes gold files or directories of them")
+			}
+			for _, c := range cuts {
+				if c < 0 || c > 1 || c != c {
+					return usagef("--cut %v: a confidence is from 0 to 1", c)
+				}
 			}
 			return nil
 		},
@@ -41,7 +58,7 @@ missed and spurious events and the wrong dates and reasons.`,
 			if err != nil {
 				return err
 			}
-			r := eval.Score(articles, x)
+			r := eval.Score(articles, x, cuts...)
 			if asJSON {
 				return writeJSON(a.stdout, r)
 			}
@@ -51,6 +68,7 @@ missed and spurious events and the wrong dates and reasons.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print the scores only, not the per-article errors")
+	cmd.Flags().Float64SliceVar(&cuts, "cut", nil, "also score the events at or above these confidences (repeat or comma-separate)")
 	return cmd
 }
 
@@ -62,9 +80,15 @@ func printReport(w io.Writer, name string, r eval.Report, details bool) {
 	fmt.Fprintf(tw, "F1\t%.3f\t\n", r.F1)
 	fmt.Fprintf(tw, "date accuracy\t%.3f\t(%d/%d matched)\n", r.DateAccuracy, r.DatesCorrect, r.Matched)
 	fmt.Fprintf(tw, "reason agreement\t%.3f\t(%d/%d matched)\n", r.ReasonAgreement, r.ReasonsAgree, r.Matched)
-	for _, k := range []string{"0.5", "0.8"} {
+	keys := slices.Collect(maps.Keys(r.PrecisionAt))
+	slices.SortFunc(keys, func(a, b string) int {
+		x, _ := strconv.ParseFloat(a, 64)
+		y, _ := strconv.ParseFloat(b, 64)
+		return cmp.Compare(x, y)
+	})
+	for _, k := range keys {
 		c := r.PrecisionAt[k]
-		fmt.Fprintf(tw, "precision at confidence >= %s\t%.3f\t(%d/%d; recall %.3f)\n", k, c.Precision, c.Matched, c.Extracted, c.Recall)
+		fmt.Fprintf(tw, "precision at confidence >= %s\t%.3f\t(%d/%d; recall %.3f, F1 %.3f)\n", k, c.Precision, c.Matched, c.Extracted, c.Recall, c.F1)
 	}
 	tw.Flush()
 	if !details || len(r.Errors) == 0 {
