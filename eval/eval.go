@@ -164,8 +164,8 @@ type Cut struct {
 	F1        float64 `json:"f1"`
 }
 
-// CutKey is a confidence as Report.PrecisionAt keys it: "0.5", "0.34".
-func CutKey(c float64) string { return strconv.FormatFloat(c, 'f', -1, 64) }
+// cutKey is a confidence as Report.PrecisionAt keys it: "0.5", "0.34".
+func cutKey(c float64) string { return strconv.FormatFloat(c, 'f', -1, 64) }
 
 // ArticleErrors lists what went wrong on one article, field by field.
 type ArticleErrors struct {
@@ -253,23 +253,26 @@ func Score(articles []Article, ex Extractor, cuts ...float64) Report {
 	}
 	r.Precision = ratio(r.Matched, r.Extracted)
 	r.Recall = ratio(r.Matched, r.Gold)
-	if r.Precision+r.Recall > 0 {
-		r.F1 = 2 * r.Precision * r.Recall / (r.Precision + r.Recall)
-	}
+	r.F1 = f1(r.Precision, r.Recall)
 	r.DateAccuracy = ratio(r.DatesCorrect, r.Matched)
 	r.ReasonAgreement = ratio(r.ReasonsAgree, r.Matched)
 	for k, c := range cuts {
-		cut := Cut{
+		p, rec := ratio(cutMatched[k], cutExtracted[k]), ratio(cutMatched[k], r.Gold)
+		r.PrecisionAt[cutKey(c)] = Cut{
 			Extracted: cutExtracted[k], Matched: cutMatched[k],
-			Precision: ratio(cutMatched[k], cutExtracted[k]), Recall: ratio(cutMatched[k], r.Gold),
+			Precision: p, Recall: rec, F1: f1(p, rec),
 		}
-		if cut.Precision+cut.Recall > 0 {
-			cut.F1 = 2 * cut.Precision * cut.Recall / (cut.Precision + cut.Recall)
-		}
-		r.PrecisionAt[CutKey(c)] = cut
 	}
 	sort.Slice(r.Errors, func(i, j int) bool { return r.Errors[i].ID < r.Errors[j].ID })
 	return r
+}
+
+// f1 is the harmonic mean of precision p and recall r, 0 when both are.
+func f1(p, r float64) float64 {
+	if p+r == 0 {
+		return 0
+	}
+	return 2 * p * r / (p + r)
 }
 
 // ratio is a/b, and 1 for 0/0: nothing to find and nothing found is right.

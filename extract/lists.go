@@ -288,9 +288,11 @@ func (x *Extractor) marksList(a *analysis, s *sentence, lo, hi int) bool {
 		return true
 	}
 	// "the outlets affected are ...", "the exchanges on the list are ...".
-	for k := lo - 3; copula(lo-1) && k >= 0 && k >= lo-2-maxListModifier; k-- {
-		if w.listHeads[toks[k].lower] && w.skipListModifier(toks, k+1) == lo-1 {
-			return true
+	if copula(lo - 1) {
+		for k := lo - 3; k >= 0 && k >= lo-2-maxListModifier; k-- {
+			if w.listHeads[toks[k].lower] && w.skipListModifier(toks, k+1) == lo-1 {
+				return true
+			}
 		}
 	}
 	if copula(hi) && hi+1 < len(toks) && toks[hi+1].lower == "the" {

@@ -230,7 +230,7 @@ func (w *words) skipListModifier(toks []token, i int) int {
 	// What hangs on the participle: "in Moldova", "by the regulator".
 	for k < len(toks) && k-i < maxListModifier {
 		t := toks[k]
-		if t.tag == "IN" && t.lower != "that" || t.tag == "DT" || t.tag == "CD" || t.tag == "JJ" || strings.HasPrefix(t.tag, "NN") && k > i {
+		if t.tag == "IN" && t.lower != "that" || t.tag == "DT" || t.tag == "CD" || t.tag == "JJ" || strings.HasPrefix(t.tag, "NN") {
 			k++
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,7 +44,7 @@ threshold does.`,
 				return usagef("eval takes gold files or directories of them")
 			}
 			for _, c := range cuts {
-				if c < 0 || c > 1 || c != c {
+				if c < 0 || c > 1 || math.IsNaN(c) {
 					return usagef("--cut %v: a confidence is from 0 to 1", c)
 				}
 			}
