@@ -123,11 +123,13 @@ func (x *Extractor) decide(a *analysis, cand candidate) []decision {
 				kept = append(kept, t)
 			}
 		}
-		if len(kept) == 0 {
+		switch {
+		case len(kept) > 0:
+			targets, partial = kept, true
+		case !x.lex.words.ownConduct[toks[from].lower]:
 			a.trace.reject(s, c, rejectBarredConduct)
 			return nil
 		}
-		targets, partial = kept, true
 	}
 
 	var out []decision

@@ -601,6 +601,26 @@ func TestActorsAndConduct(t *testing.T) {
 			want: []string{"TW/deepseek/restrict/2025-02-03"},
 		},
 		{
+			name: "a long list of people barred",
+			text: "Ukraine has barred government officials, military personnel and other workers in the defence sector from using the Telegram messaging app, citing national security concerns.",
+			pub:  "2024-09-21",
+			want: []string{"UA/telegram/restrict/2024-09-21"},
+		},
+		{
+			// "keep" starts another clause: its "from" bars nothing.
+			name: "from after another verb",
+			text: "Sri Lanka blocked Facebook to keep violence from spreading.",
+			pub:  "2018-03-09",
+			want: []string{"LK/facebook/block/2018-03-09"},
+		},
+		{
+			// Barred from its own business, the service is blocked.
+			name: "barred from selling",
+			text: "The United States on Thursday banned Kaspersky from selling its antivirus software.",
+			pub:  "2024-06-21",
+			want: []string{"US/kaspersky/block/2024-06-20"},
+		},
+		{
 			name: "a means stays a means",
 			text: "Iranian police arrested a man for reaching Telegram using a VPN on Monday.",
 			pub:  "2025-02-05",

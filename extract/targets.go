@@ -649,9 +649,18 @@ func barredFrom(toks []token, c cueMatch, r int) int {
 	if c.cue.action != event.Block || c.cue.kind != kindVerb {
 		return -1
 	}
-	for k := c.end; k+1 < r && k < c.end+6; k++ {
-		if toks[k].lower == "from" && strings.HasPrefix(toks[k+1].tag, "VBG") {
+	// The people barred may be a long list ("barred government officials,
+	// military personnel and other workers in the defence sector from
+	// using"), but a verb or "to" in between starts another clause:
+	// "blocked X to keep violence from spreading".
+	for k := c.end; k+1 < r && k < c.end+18; k++ {
+		// The tagger reads "from phones" as a gerund now and then.
+		if toks[k].lower == "from" && strings.HasPrefix(toks[k+1].tag, "VBG") && strings.HasSuffix(toks[k+1].lower, "ing") {
 			return k + 1
+		}
+		switch toks[k].tag {
+		case "VB", "VBD", "VBP", "VBZ", "TO", "MD":
+			return -1
 		}
 	}
 	return -1

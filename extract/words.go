@@ -81,6 +81,7 @@ type words struct {
 	institutionHeads       map[string]bool
 	institutionWords       map[string]bool
 	listParticiples        map[string]bool
+	ownConduct             map[string]bool
 	newsSources            map[string]bool
 	newsListeners          map[string]bool
 	outletNouns            map[string]bool
@@ -136,6 +137,7 @@ func loadWords() (*words, error) {
 		"institution_heads":      &w.institutionHeads,
 		"institution_words":      &w.institutionWords,
 		"list_participles":       &w.listParticiples,
+		"own_conduct":            &w.ownConduct,
 		"list_heads":             &w.listHeads,
 		"mobile_heads":           &w.mobileHeads,
 		"funding_verbs":          &w.fundingVerbs,
