@@ -118,11 +118,14 @@ func (x *Extractor) actors(a *analysis, s *sentence, c cueMatch, l, r int, passi
 
 // priorState is the state of the latest decision before s on the service
 // slug, with action unless it is "", that named its state plainly
-// (strength 2 or more); "" when there is none.
+// (strength 2 or more); "" when there is none. A block and a restriction
+// count as one action here: "Texas barred DeepSeek from government
+// devices. Alongside DeepSeek, the governor also banned ..." follows
+// Texas's restriction, not an earlier state's block.
 func priorState(a *analysis, s *sentence, slug string, action event.Action) string {
 	for i := len(a.prior) - 1; i >= 0; i-- {
 		p := a.prior[i]
-		if p.service == slug && (action == "" || p.action == action) && p.sent.index < s.index && p.cstrength >= 2 {
+		if p.service == slug && (action == "" || blockLike(p.action) == blockLike(action)) && p.sent.index < s.index && p.cstrength >= 2 {
 			return p.country
 		}
 	}
@@ -273,4 +276,12 @@ func (x *Extractor) dateFor(s *sentence, c cueMatch, l, r, reasonStart int) (dat
 		return d.value, 1
 	}
 	return date{}, 0
+}
+
+// blockLike folds a restriction into the block it narrows.
+func blockLike(a event.Action) event.Action {
+	if a == event.Restrict {
+		return event.Block
+	}
+	return a
 }

@@ -614,6 +614,14 @@ func TestActorsAndConduct(t *testing.T) {
 			want: []string{"LK/facebook/block/2018-03-09"},
 		},
 		{
+			// The state that restricted DeepSeek just before, not the
+			// one that did earlier.
+			name: "a service named beside a restriction",
+			text: "On February 4, Australia blocked DeepSeek.\n\nTexas has become the first US state to bar DeepSeek from government devices. Alongside DeepSeek, the governor also banned two Chinese-run social media apps, Xiaohongshu and Lemon8, from all devices issued by the state.",
+			pub:  "2025-02-05",
+			want: []string{"AU/deepseek/block/2025-02-04", "US/deepseek/restrict/2025-02-04", "US/lemon8/restrict/2025-02-04", "US/xiaohongshu/restrict/2025-02-04"},
+		},
+		{
 			// Barred from its own business, the service is blocked.
 			name: "barred from selling",
 			text: "The United States on Thursday banned Kaspersky from selling its antivirus software.",
