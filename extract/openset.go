@@ -414,7 +414,9 @@ func (x *Extractor) nameWord(t token, matched bool) bool {
 	}
 	r := []rune(t.text)
 	if !unicode.IsUpper(r[0]) {
-		return false
+		// "xHamster", "iQiyi": a brand's lower-case start, but not
+		// "mid-November", "pro-Kremlin".
+		return unicode.IsLower(r[0]) && hasInnerUpper(r) && !strings.ContainsRune(t.text, '-')
 	}
 	return strings.HasPrefix(t.tag, "NNP") || strings.ContainsRune(t.text, '.') || hasInnerUpper(r)
 }
@@ -430,7 +432,20 @@ func (x *Extractor) listWord(t token, matched bool) bool {
 	if strings.HasPrefix(t.tag, "JJ") && strings.ContainsRune(t.text, '-') {
 		return false
 	}
-	return unicode.IsUpper(r[0]) && (unicode.IsLetter(r[len(r)-1]) || unicode.IsDigit(r[len(r)-1]))
+	if !unicode.IsLetter(r[len(r)-1]) && !unicode.IsDigit(r[len(r)-1]) {
+		return false
+	}
+	switch {
+	case unicode.IsUpper(r[0]):
+		return true
+	case unicode.IsLower(r[0]):
+		return hasInnerUpper(r) && !strings.ContainsRune(t.text, '-') // "xHamster", not "mid-November"
+	case unicode.IsDigit(r[0]):
+		// "1000X", "1xBet"; a network's generation ("4G") is the
+		// gazetteer's.
+		return hasInnerUpper(r)
+	}
+	return false
 }
 
 func hasInnerUpper(r []rune) bool {

@@ -12,6 +12,16 @@ func TestOpenSetAndLists(t *testing.T) {
 			want: []string{"PK/grindr/block/2018-04-17", "PK/skout/block/2018-04-17", "PK/tagged/block/2018-04-17", "PK/tinder/block/2018-04-17"},
 		},
 		{
+			name: "a name starting with a digit in a list",
+			text: "Pakistan's telecoms regulator blocked Tinder, Grindr, 1000X and Skout on Tuesday for immoral content.",
+			want: []string{"PK/1000x/block/2018-04-17", "PK/grindr/block/2018-04-17", "PK/skout/block/2018-04-17", "PK/tinder/block/2018-04-17"},
+		},
+		{
+			name: "a brand's lower-case start",
+			text: "Germany's media regulator blocked the adult site xHamster on Monday.",
+			want: []string{"DE/xhamster/block/2018-04-16"},
+		},
+		{
 			name: "a multi-word name in a list",
 			text: "India's financial intelligence unit asked the ministry on Monday to block Binance, Kraken and Poloniex Global.",
 			want: []string{"IN/binance/block/2018-04-16", "IN/kraken/block/2018-04-16", "IN/poloniex-global/block/2018-04-16"},
