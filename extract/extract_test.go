@@ -338,6 +338,8 @@ func TestHistoryAndVoice(t *testing.T) {
 			want: []string{"KR/deepseek/restrict/2018-04-16"}},
 		{name: "computers used for military purposes", text: "South Korea blocked DeepSeek on Monday on computers used for military purposes.",
 			want: []string{"KR/deepseek/restrict/2018-04-16"}},
+		{name: "government networks", text: "The United States banned Kaspersky's software from government networks in September.", pub: "2017-12-21",
+			want: []string{"US/kaspersky/restrict/2017-09"}},
 		{name: "for military purposes", text: "The Swiss armed forces on Wednesday banned the use of WhatsApp, Signal and Telegram for military purposes.", pub: "2022-01-06",
 			want: []string{"CH/signal/restrict/2022-01-05", "CH/telegram/restrict/2022-01-05", "CH/whatsapp/restrict/2022-01-05"}},
 		{name: "across every government agency", text: "Taiwan's premier said on Monday that DeepSeek was now barred across every government agency.", pub: "2025-02-04",
