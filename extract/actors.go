@@ -185,10 +185,17 @@ func contextCountry(a *analysis, s *sentence) string {
 		if p.title {
 			continue
 		}
+		// The authority of the sentence before, not a place it names
+		// later: "The Italian authority is among the most proactive
+		// regulators in the EU. Last year it fined ..."
+		best := mention{}
 		for _, m := range reverse(p.mentions) {
-			if m.isCountry() && !m.origin && m.strength >= 2 {
-				return m.country
+			if m.isCountry() && !m.origin && m.strength >= 2 && m.strength > best.strength {
+				best = m
 			}
+		}
+		if best.strength > 0 {
+			return best.country
 		}
 	}
 	return mainCountry(a)

@@ -632,6 +632,22 @@ func TestActorsAndConduct(t *testing.T) {
 			want: []string{"AU/deepseek/block/2025-02-04", "US/deepseek/restrict/2025-02-04", "US/lemon8/restrict/2025-02-04", "US/xiaohongshu/restrict/2025-02-04"},
 		},
 		{
+			// "it" is the authority of the sentence before, not the bloc
+			// that sentence names after it.
+			name: "the authority before, not a place it names",
+			text: "The Italian authority is among the most proactive regulators in the EU. Last year it fined ChatGPT maker OpenAI 15 million euros over an alleged breach of EU privacy rules.",
+			pub:  "2025-05-19",
+			want: []string{"IT/chatgpt/fine/2024"},
+		},
+		{
+			// "telecoms" before a company's noun says where the company
+			// is from: Britain does not act here.
+			name: "a telecoms group's home is no actor",
+			text: "Vodafone, the British telecoms group that runs one of Egypt's mobile networks, said on Friday that it had been told to suspend service. More than a day later, the internet blackout was still in force.",
+			pub:  "2025-05-19",
+			want: []string{"EG/internet/shutdown/2025-05-16"},
+		},
+		{
 			// Barred from its own business, the service is blocked.
 			name: "barred from selling",
 			text: "The United States on Thursday banned Kaspersky from selling its antivirus software.",

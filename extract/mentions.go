@@ -678,6 +678,13 @@ func (x *Extractor) classifyCountry(toks []token, m *mention) {
 		}
 		// "the Chinese artificial intelligence chatbot": AI, not spies.
 		if x.lex.government[w] && !(w == "intelligence" && j > 0 && toks[j-1].lower == "artificial") {
+			// "the British telecoms group": a modifier of a company's
+			// noun says where the company is from; a state's company
+			// ("Ecuador's state operator") acts for it.
+			if w != "state" && x.lex.words.governmentModifiers[w] && j+1 < len(toks) && x.lex.origin[toks[j+1].lower] {
+				m.origin = true
+				return
+			}
 			m.strength = 3
 			return
 		}
