@@ -648,6 +648,13 @@ func TestActorsAndConduct(t *testing.T) {
 			want: []string{"EG/internet/shutdown/2025-05-16"},
 		},
 		{
+			// The pronoun in an order's gap is the service named before.
+			name: "a notice ordering it to",
+			text: "South Africa's Information Regulator on Tuesday issued WhatsApp with a formal enforcement notice ordering it to make changes.",
+			pub:  "2024-09-11",
+			want: []string{"ZA/whatsapp/order/2024-09-10"},
+		},
+		{
 			// Barred from its own business, the service is blocked.
 			name: "barred from selling",
 			text: "The United States on Thursday banned Kaspersky from selling its antivirus software.",

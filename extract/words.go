@@ -82,6 +82,7 @@ type words struct {
 	institutionWords       map[string]bool
 	listParticiples        map[string]bool
 	ownConduct             map[string]bool
+	orderVerbs             map[string]bool
 	newsSources            map[string]bool
 	newsListeners          map[string]bool
 	outletNouns            map[string]bool
@@ -138,6 +139,7 @@ func loadWords() (*words, error) {
 		"institution_words":      &w.institutionWords,
 		"list_participles":       &w.listParticiples,
 		"own_conduct":            &w.ownConduct,
+		"order_verbs":            &w.orderVerbs,
 		"list_heads":             &w.listHeads,
 		"mobile_heads":           &w.mobileHeads,
 		"funding_verbs":          &w.fundingVerbs,
