@@ -316,6 +316,8 @@ func TestHistoryAndVoice(t *testing.T) {
 			want: []string{"IN/mobile-internet/unblock/2024-07-23"}},
 		{name: "blocked after a ban", text: "Russia blocked Telegram after the ban on Friday.",
 			want: []string{"RU/telegram/block/2018-04-20"}},
+		{name: "X/Twitter in a list", text: "Pakistan blocked Facebook, X/Twitter and YouTube on Saturday.", pub: "2024-02-19",
+			want: []string{"PK/facebook/block/2024-02-17", "PK/twitter/block/2024-02-17", "PK/youtube/block/2024-02-17"}},
 		{name: "fine", text: "The European Commission fined Google €4.34bn on 18 July 2018.",
 			want: []string{"EU/google/fine/2018-07-18"}},
 		{name: "throttle", text: "Russia began slowing down Twitter on 10 March 2021.", pub: "2021-03-11",
