@@ -66,6 +66,7 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 		}
 	}
 	pub := dayOf(a.doc.Published)
+	nonstate := x.nonstateStory(a)
 	var out []event.Event
 	var traces []EventTrace
 	for _, k := range order {
@@ -116,6 +117,9 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 		}
 		f := features(g, k.action)
 		fs := x.eventFeatures(k, g, f)
+		if nonstate {
+			fs = append(fs, "doc=nonstate", "doc=nonstate|"+string(k.action))
+		}
 		src := k
 		if from, ok := alts[k]; ok {
 			src = from
@@ -515,6 +519,22 @@ func cutsAccess(a event.Action) bool {
 	switch a {
 	case event.Block, event.Restrict, event.Shutdown:
 		return true
+	}
+	return false
+}
+
+// nonstateStory reports an article whose headline or opening blames an
+// outage on a cause that is not a state's (notByState): its other
+// sentences ("Internet service was likewise disrupted in Namibia") tell
+// the same outage. The keep model weighs it.
+func (x *Extractor) nonstateStory(a *analysis) bool {
+	for _, s := range a.sents {
+		if s.para > 0 {
+			break
+		}
+		if x.notByState(s) {
+			return true
+		}
 	}
 	return false
 }
