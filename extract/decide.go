@@ -22,6 +22,10 @@ type decision struct {
 
 	history bool // "a similar ban in 2018"
 	partial bool // a block narrowed to part of the public: a restriction
+	// liftsPart marks a lifting of part of a service ("calls through
+	// Skype ... have been unblocked"): the measure it ends was a
+	// restriction.
+	liftsPart bool
 
 	// How directly the sentence states it, for confidence.
 	cstrength int     // 4 an authority in the clause ... 0 from context
@@ -153,6 +157,7 @@ func (x *Extractor) decide(a *analysis, cand candidate) []decision {
 				date: date, dateStrength: dstrength, reason: reason, reasonRank: rrank,
 				history:   history,
 				partial:   partial && act == event.Restrict && (action == event.Block || action == actionCut),
+				liftsPart: partial && act == event.Unblock,
 				cstrength: cstrength, inClause: !t.coref && t.start >= l && t.end <= r, coref: t.coref,
 				kind: c.cue.kind, cue: c.cue.text, via: viaCue, why: w, soft: soft,
 			})

@@ -339,6 +339,25 @@ func dropSummaryConflicts(tr *Trace, groups map[triple][]decision) {
 // Telegram" is the same measure as "blocked the web version of
 // Telegram", which is a restriction.
 func foldPartialBlocks(tr *Trace, groups map[triple][]decision, order *[]triple) {
+	// "Calls through Skype ... have been unblocked, ending a ban": the
+	// ban was a restriction too.
+	for k, g := range groups {
+		if k.action != event.Unblock {
+			continue
+		}
+		for _, c := range g {
+			if c.liftsPart {
+				r := triple{k.country, k.service, event.Restrict}
+				if _, ok := groups[r]; !ok {
+					if _, blocked := groups[triple{k.country, k.service, event.Block}]; blocked {
+						groups[r] = nil
+						*order = append(*order, r)
+					}
+				}
+				break
+			}
+		}
+	}
 	for k, g := range groups {
 		if k.action != event.Restrict {
 			continue
@@ -346,6 +365,11 @@ func foldPartialBlocks(tr *Trace, groups map[triple][]decision, order *[]triple)
 		narrowed := false
 		for _, c := range g {
 			narrowed = narrowed || c.partial
+		}
+		if u, ok := groups[triple{k.country, k.service, event.Unblock}]; ok {
+			for _, c := range u {
+				narrowed = narrowed || c.liftsPart
+			}
 		}
 		if !narrowed {
 			continue

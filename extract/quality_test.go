@@ -58,7 +58,7 @@ var floors = []struct {
 	// The dev split (by story, never fitted on) and all of train.
 	{"../testdata/eval/dev", 0.63, 0.58, 0.78, 0.46},
 	{"../testdata/eval/train", 0.81, 0.66, 0.78, 0.50},
-	{"../testdata/eval/train/extra.jsonl", 0.84, 0.74, 0.84, 0.52},
+	{"../testdata/eval/train/extra.jsonl", 0.84, 0.74, 0.83, 0.52},
 	{"../demo/corpus/gold.jsonl", 0.88, 0.87, 0.79, 0.64},
 	{"../testdata/eval/train/holdout.jsonl", 0.89, 0.87, 0.79, 0.55},
 	{"../testdata/eval/train/holdout2.jsonl", 0.88, 0.75, 0.80, 0.58},
