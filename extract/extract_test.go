@@ -142,6 +142,7 @@ func TestServiceNames(t *testing.T) {
 		// network; the apps named are the services.
 		{name: "internet phone calls", text: "Saudi Arabia lifted its ban on internet phone calls on Thursday.", want: nil},
 		{name: "calls over the internet", text: "Morocco lifted its ban on voice calls over the internet on Friday.", want: nil},
+		{name: "calls made over the mobile internet", text: "Morocco on Friday lifted its ban on calls made over mobile internet connections.", want: nil},
 		{name: "the internet itself", text: "Iraq shut down the internet on Monday.", want: []string{"IQ/internet/shutdown/2018-04-16"}},
 		{name: "internet communications", text: "Iraq shut down internet communications on Monday.", want: []string{"IQ/internet/shutdown/2018-04-16"}},
 	})

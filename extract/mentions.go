@@ -903,7 +903,8 @@ func (x *Extractor) notNetwork(toks []token, m match) bool {
 }
 
 // callsOver reports "calls over the internet", "voice calls via the
-// internet": the calls, not the network, are what a measure hits.
+// internet", "calls made over mobile internet connections": the calls,
+// not the network, are what a measure hits.
 func (x *Extractor) callsOver(toks []token, start int) bool {
 	i := start - 1
 	if i >= 0 && toks[i].lower == "the" {
@@ -914,6 +915,10 @@ func (x *Extractor) callsOver(toks []token, start int) bool {
 	}
 	switch toks[i].lower {
 	case "over", "via", "through", "using":
+		// "calls made over mobile internet connections"
+		if i >= 2 && (toks[i-1].lower == "made" || toks[i-1].lower == "placed") {
+			i--
+		}
 		return x.lex.callsOver[toks[i-1].lower]
 	}
 	return false
