@@ -340,12 +340,13 @@ func dropSummaryConflicts(tr *Trace, groups map[triple][]decision) {
 // Telegram", which is a restriction.
 func foldPartialBlocks(tr *Trace, groups map[triple][]decision, order *[]triple) {
 	// "Calls through Skype ... have been unblocked, ending a ban": the
-	// ban was a restriction too.
-	for k, g := range groups {
+	// ban was a restriction too. Walked in the order the article gives,
+	// so that the events come out the same each time.
+	for _, k := range *order {
 		if k.action != event.Unblock {
 			continue
 		}
-		for _, c := range g {
+		for _, c := range groups[k] {
 			if c.liftsPart {
 				r := triple{k.country, k.service, event.Restrict}
 				if _, ok := groups[r]; !ok {
