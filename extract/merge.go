@@ -39,7 +39,7 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 			delete(groups, k)
 		}
 	}
-	dropSummaryConflicts(a.trace, groups)
+	dropSummaryConflicts(a.trace, groups, order)
 	foldPartialBlocks(a.trace, groups, &order)
 	alts := x.alternatives(a, groups, &order)
 	hints := make(map[triple][]string) // by the group an alternative stands for
@@ -315,14 +315,18 @@ func current(g []decision, d date, pub time.Time) []decision {
 // dropSummaryConflicts lets the body overrule the headline: when the title
 // or standfirst says Iran blocks Telegram and the body reports that it
 // disrupted features, the event is the restriction.
-func dropSummaryConflicts(tr *Trace, groups map[triple][]decision) {
+func dropSummaryConflicts(tr *Trace, groups map[triple][]decision, order []triple) {
 	family := map[event.Action]bool{event.Block: true, event.Restrict: true, event.Throttle: true, event.Shutdown: true}
-	for k, g := range groups {
-		if !family[k.action] || !allSummary(g) {
+	// Walked in the article's order, so that the trace names the same
+	// body event each time.
+	for _, k := range order {
+		g, ok := groups[k]
+		if !ok || !family[k.action] || !allSummary(g) {
 			continue
 		}
-		for other, og := range groups {
-			if other.country == k.country && other.service == k.service && other.action != k.action &&
+		for _, other := range order {
+			og, ok := groups[other]
+			if ok && other.country == k.country && other.service == k.service && other.action != k.action &&
 				family[other.action] && !allSummary(og) {
 				for _, c := range g {
 					tr.drop(c, rejectSummaryConflict, "the body reports "+other.String())
@@ -359,8 +363,9 @@ func foldPartialBlocks(tr *Trace, groups map[triple][]decision, order *[]triple)
 			}
 		}
 	}
-	for k, g := range groups {
-		if k.action != event.Restrict {
+	for _, k := range *order {
+		g, ok := groups[k]
+		if !ok || k.action != event.Restrict {
 			continue
 		}
 		narrowed := false
