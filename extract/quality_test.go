@@ -57,7 +57,7 @@ var floors = []struct {
 	{"../testdata/eval/seed.jsonl", 0.92, 0.50, 0.85, 0.70},
 	// The dev split (by story, never fitted on) and all of train.
 	{"../testdata/eval/dev", 0.67, 0.58, 0.78, 0.43},
-	{"../testdata/eval/train", 0.82, 0.65, 0.78, 0.50},
+	{"../testdata/eval/train", 0.81, 0.65, 0.78, 0.50},
 	{"../testdata/eval/train/extra.jsonl", 0.86, 0.74, 0.84, 0.51},
 	{"../demo/corpus/gold.jsonl", 0.87, 0.84, 0.80, 0.65},
 	{"../testdata/eval/train/holdout.jsonl", 0.90, 0.87, 0.78, 0.56},
