@@ -30,20 +30,7 @@ func benchmarkArticles(b *testing.B, files ...string) {
 }
 
 func benchmarkArticlesWith(b *testing.B, x *extract.Extractor, files ...string) {
-	var docs []extract.Document
-	for _, f := range files {
-		arts, err := eval.Load(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, a := range arts {
-			d, err := a.Document()
-			if err != nil {
-				b.Fatal(err)
-			}
-			docs = append(docs, d)
-		}
-	}
+	_, docs := labelledDocuments(b, files...)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {

@@ -105,19 +105,10 @@ func TestDeterministic(t *testing.T) {
 		}
 		return b
 	}
-	for _, f := range files {
-		arts, err := eval.Load(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range arts {
-			doc, err := a.Document()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if first, second := dump(doc), dump(doc); !bytes.Equal(first, second) {
-				t.Errorf("%s: two extractions differ", a.ID)
-			}
+	arts, docs := labelledDocuments(t, files...)
+	for i, doc := range docs {
+		if first, second := dump(doc), dump(doc); !bytes.Equal(first, second) {
+			t.Errorf("%s: two extractions differ", arts[i].ID)
 		}
 	}
 }

@@ -29,6 +29,28 @@ func labelledSets(t *testing.T) []string {
 	return files
 }
 
+// labelledDocuments reads the gold files and returns each article with
+// the document extraction reads of it.
+func labelledDocuments(tb testing.TB, files ...string) ([]eval.Article, []extract.Document) {
+	tb.Helper()
+	var arts []eval.Article
+	var docs []extract.Document
+	for _, f := range files {
+		as, err := eval.Load(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, a := range as {
+			doc, err := a.Document()
+			if err != nil {
+				tb.Fatalf("%s: %v", f, err)
+			}
+			arts, docs = append(arts, a), append(docs, doc)
+		}
+	}
+	return arts, docs
+}
+
 // The prefilter drops no article that holds a labelled event, in any
 // labelled set, and drops most of those that hold none.
 func TestPrefilterKeepsEveryLabelledEvent(t *testing.T) {
