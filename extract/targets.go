@@ -633,9 +633,8 @@ func (t *targetSearch) pronounObject() {
 	}
 	// "issued WhatsApp with a notice ordering it to make changes": the
 	// pronoun stands in the cue's gap, after the service the sentence
-	// named.
-	// Not "the law, which required it to sell", nor "the government
-	// ordered it to" after an app store, which is Apple's.
+	// named. Not "the law, which required it to sell", nor "the
+	// government ordered it to" after an app store, which is Apple's.
 	if c.end-c.start > 2 && c.cue.action == event.Order && s.toks[c.start+1].lower == "it" && t.x.lex.words.orderVerbs[s.toks[c.start].lower] {
 		for _, m := range reverse(s.mentions) {
 			if svc := t.x.gaz.Service(m.service); svc != nil && svc.Kind == "appstore" {
@@ -647,15 +646,14 @@ func (t *targetSearch) pronounObject() {
 			}
 		}
 	}
-	at := c.end
-	switch s.toks[at].lower {
+	switch s.toks[c.end].lower {
 	case "it": // not "its": "cut its workforce" acts on the workforce
 		if slug := t.x.lex.words.topicService(t.a, s, c.start); slug != "" {
-			t.in = append(t.in, mention{start: at, end: at + 1, service: slug, coref: true})
+			t.in = append(t.in, mention{start: c.end, end: c.end + 1, service: slug, coref: true})
 		}
 	case "them":
-		for _, slug := range lastServices(t.a, s, at) {
-			t.in = append(t.in, mention{start: at, end: at + 1, service: slug, coref: true})
+		for _, slug := range lastServices(t.a, s, c.end) {
+			t.in = append(t.in, mention{start: c.end, end: c.end + 1, service: slug, coref: true})
 		}
 	}
 }
