@@ -59,28 +59,19 @@ func TestPrefilterKeepsEveryLabelledEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	var withEvents, without, droppedWithout int
-	for _, file := range labelledSets(t) {
-		arts, err := eval.Load(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range arts {
-			doc, err := a.Document()
-			if err != nil {
-				t.Fatal(err)
-			}
-			keep := pf.Keep(doc)
-			if len(a.Events) == 0 {
-				without++
-				if !keep {
-					droppedWithout++
-				}
-				continue
-			}
-			withEvents++
+	arts, docs := labelledDocuments(t, labelledSets(t)...)
+	for i, a := range arts {
+		keep := pf.Keep(docs[i])
+		if len(a.Events) == 0 {
+			without++
 			if !keep {
-				t.Errorf("%s: article %s (%q) holds %d labelled events, and the prefilter drops it", file, a.ID, a.Title, len(a.Events))
+				droppedWithout++
 			}
+			continue
+		}
+		withEvents++
+		if !keep {
+			t.Errorf("article %s (%q) holds %d labelled events, and the prefilter drops it", a.ID, a.Title, len(a.Events))
 		}
 	}
 	if withEvents < 300 {
@@ -100,21 +91,15 @@ func TestPrefilterKeepsWhatTheExtractorFinds(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, file := range labelledSets(t) {
-		arts, err := eval.Load(file)
-		if err != nil {
-			t.Fatal(err)
+	arts, docs := labelledDocuments(t, labelledSets(t)...)
+	for i, a := range arts {
+		evs := x.Extract(docs[i])
+		if len(evs) == 0 {
+			continue
 		}
-		for _, a := range arts {
-			doc, _ := a.Document()
-			evs := x.Extract(doc)
-			if len(evs) == 0 {
-				continue
-			}
-			n++
-			if !pf.Keep(doc) {
-				t.Errorf("%s: article %s (%q): the extractor finds %d events, and the prefilter drops it", file, a.ID, a.Title, len(evs))
-			}
+		n++
+		if !pf.Keep(docs[i]) {
+			t.Errorf("article %s (%q): the extractor finds %d events, and the prefilter drops it", a.ID, a.Title, len(evs))
 		}
 	}
 	t.Logf("%d articles with extracted events, all kept", n)
