@@ -341,24 +341,9 @@ func TokenF1(gold, got []string) float64 {
 // in name order) as one set. An id used twice, in one file or two, is an
 // error naming both places.
 func LoadAll(paths ...string) ([]Article, error) {
-	var files []string
-	for _, p := range paths {
-		info, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if !info.IsDir() {
-			files = append(files, p)
-			continue
-		}
-		inside, err := filepath.Glob(filepath.Join(p, "*.jsonl"))
-		if err != nil {
-			return nil, err
-		}
-		if len(inside) == 0 {
-			return nil, fmt.Errorf("%s: no *.jsonl gold files", p)
-		}
-		files = append(files, inside...)
+	files, err := goldFiles(paths)
+	if err != nil {
+		return nil, err
 	}
 	var out []Article
 	seen := map[string]string{}
@@ -378,4 +363,29 @@ func LoadAll(paths ...string) ([]Article, error) {
 		}
 	}
 	return out, errors.Join(errs...)
+}
+
+// goldFiles expands directories among paths to the *.jsonl files inside,
+// in name order.
+func goldFiles(paths []string) ([]string, error) {
+	var files []string
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		inside, err := filepath.Glob(filepath.Join(p, "*.jsonl"))
+		if err != nil {
+			return nil, err
+		}
+		if len(inside) == 0 {
+			return nil, fmt.Errorf("%s: no *.jsonl gold files", p)
+		}
+		files = append(files, inside...)
+	}
+	return files, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -126,5 +127,51 @@ func TestEvalNotGold(t *testing.T) {
 		if r.code != exitFailure || !strings.Contains(r.stderr, path) || strings.Count(r.stderr, "\n") != 1 || r.stdout != "" {
 			t.Errorf("eval %s: exit %d, stdout %q, stderr %.300q; want exit 1 and one line naming the file", path, r.code, r.stdout, r.stderr)
 		}
+	}
+}
+
+// --against scores a second labelling instead of extraction: the seed's
+// own labels less one event miss exactly that one, and labels that leave
+// an article out are refused, naming it.
+func TestEvalAgainst(t *testing.T) {
+	t.Parallel()
+	arts, err := eval.Load(devSet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeLabels := func(name string, lines ...any) string {
+		var b strings.Builder
+		for _, l := range lines {
+			j, err := json.Marshal(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Write(append(j, '\n'))
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	a := arts[0]
+	n := len(a.Events)
+	less := writeLabels("less.jsonl", map[string]any{"id": a.ID, "events": a.Events[1:]})
+	out := must(t, "eval", "-q", "--against", less, devSet)
+	want := fmt.Sprintf("%s: 1 articles, %d gold events, %d extracted, %d matched", devSet, n, n-1, n-1)
+	if !strings.HasPrefix(out, want) || !regexp.MustCompile(`(?m)^precision\s+1\.000`).MatchString(out) {
+		t.Errorf("eval --against %s:\n%s\nwant it to begin %q with precision 1.000", less, out, want)
+	}
+
+	other := writeLabels("other.jsonl", map[string]any{"id": "someone-else", "events": []any{}})
+	r := policywatch(t, nil, "eval", "--against", other, devSet)
+	if r.code != exitFailure || !strings.Contains(r.stderr, "--against") || !strings.Contains(r.stderr, a.ID) {
+		t.Errorf("eval --against labels of another article: exit %d, stderr %q; want 1 naming %s", r.code, r.stderr, a.ID)
+	}
+	bad := writeLabels("bad.jsonl", map[string]any{"id": a.ID, "events": []map[string]string{{"country": "IR", "service": "telegram", "action": "blocked"}}})
+	r = policywatch(t, nil, "eval", "--against", bad, devSet)
+	if r.code != exitFailure || !strings.Contains(r.stderr, bad+":1:") {
+		t.Errorf("eval --against labels with an unknown action: exit %d, stderr %q; want 1 naming %s:1", r.code, r.stderr, bad)
 	}
 }

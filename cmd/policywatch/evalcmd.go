@@ -19,6 +19,7 @@ import (
 func (a *app) evalCmd() *cobra.Command {
 	var asJSON, quiet bool
 	var cuts []float64
+	var against []string
 	cmd := &cobra.Command{
 		Use:   "eval FILE.jsonl|DIR...",
 		Short: "Score extraction on labelled gold files",
@@ -34,11 +35,18 @@ spurious events and the wrong dates and reasons.
 --cut scores the set as if the keep threshold were there: how a blind
 batch would have scored at another threshold. Events under the extractor's
 own threshold are never extracted, so a cut under it scores as the
-threshold does.`,
+threshold does.
+
+--against scores another labelling of the same articles instead of
+extraction: files (or directories of them) of JSON lines with an
+article's "id" and its "events" (a gold file's lines will do), every article of the gold files labelled
+once. It says how far two labellers agree, the most an extractor can be
+expected to agree with either.`,
 		Example: `  policywatch eval testdata/eval/dev
   policywatch eval testdata/eval/seed.jsonl
   policywatch eval --json testdata/eval/dev | jq .f1
-  policywatch eval -q --cut 0.3,0.34,0.4 testdata/eval/dev`,
+  policywatch eval -q --cut 0.3,0.34,0.4 testdata/eval/dev
+  policywatch eval -q --against relabel.jsonl batch.jsonl`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("eval takes gold files or directories of them")
@@ -55,9 +63,22 @@ threshold does.`,
 			if err != nil {
 				return err
 			}
-			x, err := newExtractor()
-			if err != nil {
-				return err
+			var x eval.Extractor
+			if len(against) > 0 {
+				l, err := eval.LoadLabels(against...)
+				if err != nil {
+					return err
+				}
+				if err := l.Covers(articles); err != nil {
+					return fmt.Errorf("--against: %w", err)
+				}
+				x = l
+			} else {
+				ex, err := newExtractor()
+				if err != nil {
+					return err
+				}
+				x = ex
 			}
 			r := eval.Score(articles, x, cuts...)
 			if asJSON {
@@ -70,6 +91,7 @@ threshold does.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print the scores only, not the per-article errors")
 	cmd.Flags().Float64SliceVar(&cuts, "cut", nil, "also score the events at or above these confidences (repeat or comma-separate)")
+	cmd.Flags().StringSliceVar(&against, "against", nil, "score this labelling of the same articles instead of extraction (repeat or comma-separate)")
 	return cmd
 }
 
