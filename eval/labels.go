@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/policywatch/policywatch/event"
@@ -149,4 +151,46 @@ func (l Labels) Extract(doc extract.Document) []event.Event {
 		})
 	}
 	return out
+}
+
+// Fold folds the service slugs of gold articles to the catalogue's, as
+// SCHEMA.md folds aliases to one slug: labellers write slugs without
+// seeing the list, so "facebook-messenger" in a gold file is the
+// extractor's messenger. Two events that become one triple are one event
+// (the first is kept). It returns what it changed, "id: from -> to".
+func Fold(arts []Article, cat *event.Catalog) []string {
+	var changed []string
+	for i := range arts {
+		a := &arts[i]
+		a.Events, changed = foldEvents(a.ID, a.Events, cat, changed)
+	}
+	return changed
+}
+
+// Fold folds the labelling's service slugs as Fold does a gold file's.
+func (l Labels) Fold(cat *event.Catalog) []string {
+	var changed []string
+	ids := slices.Sorted(maps.Keys(l))
+	for _, id := range ids {
+		l[id], changed = foldEvents(id, l[id], cat, changed)
+	}
+	return changed
+}
+
+func foldEvents(id string, evs []GoldEvent, cat *event.Catalog, changed []string) ([]GoldEvent, []string) {
+	for j := range evs {
+		e := &evs[j]
+		if s := cat.FoldSlug(e.Service); s != e.Service {
+			changed = append(changed, fmt.Sprintf("%s: %s -> %s", id, e.Service, s))
+			e.Service = s
+		}
+	}
+	seen := map[string]bool{}
+	evs = slices.DeleteFunc(evs, func(e GoldEvent) bool {
+		k := e.Country + "|" + e.Service + "|" + e.Action
+		dup := seen[k]
+		seen[k] = true
+		return dup
+	})
+	return evs, changed
 }

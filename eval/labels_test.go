@@ -1,8 +1,11 @@
 package eval
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/policywatch/policywatch/event"
 )
 
 func TestReadLabelsErrors(t *testing.T) {
@@ -65,5 +68,34 @@ func TestLabelsAgreement(t *testing.T) {
 	}
 	if got := (Labels{}).Covers(arts); got == nil || !strings.Contains(got.Error(), a.ID) {
 		t.Errorf("an empty labelling covers the seed: %v", got)
+	}
+}
+
+func TestFold(t *testing.T) {
+	cat, err := event.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	arts := []Article{{ID: "a", Events: []GoldEvent{
+		{Country: "PG", Service: "facebook-messenger", Action: "block", Date: "2025-03-24"},
+		{Country: "PG", Service: "messenger", Action: "block", Date: "2025-03"}, // the same triple once folded
+		{Country: "IN", Service: "proton-mail", Action: "block"},
+		{Country: "KG", Service: "radio-azattyk", Action: "block"}, // unknown: as written
+	}}}
+	changed := Fold(arts, cat)
+	var got []string
+	for _, e := range arts[0].Events {
+		got = append(got, e.Country+"/"+e.Service+"/"+e.Action+"@"+e.Date)
+	}
+	want := []string{"PG/messenger/block@2025-03-24", "IN/protonmail/block@", "KG/radio-azattyk/block@"}
+	if !slices.Equal(got, want) {
+		t.Errorf("folded events %v, want %v", got, want)
+	}
+	if wantC := []string{"a: facebook-messenger -> messenger", "a: proton-mail -> protonmail"}; !slices.Equal(changed, wantC) {
+		t.Errorf("Fold reports %q, want %q", changed, wantC)
+	}
+	l := Labels{"a": {{Country: "PG", Service: "facebook-messenger", Action: "block"}}}
+	if c := l.Fold(cat); len(c) != 1 || l["a"][0].Service != "messenger" {
+		t.Errorf("Labels.Fold: %v, %+v", c, l["a"])
 	}
 }

@@ -80,3 +80,22 @@ func TestCatalog(t *testing.T) {
 		t.Errorf("%d countries, want every UN member", len(codes))
 	}
 }
+
+func TestFoldSlug(t *testing.T) {
+	c, err := LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"messenger", "messenger"},          // the catalogue's own
+		{"facebook-messenger", "messenger"}, // a name it knows, hyphenated
+		{"proton-mail", "protonmail"},       // "proton mail"
+		{"x", "twitter"},                    // an alias
+		{"radio-azattyk", "radio-azattyk"},  // unknown: kept as written
+		{"social-media", "social-media"},    // SCHEMA's class slug, not in the list
+	} {
+		if got := c.FoldSlug(tc.in); got != tc.want {
+			t.Errorf("FoldSlug(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

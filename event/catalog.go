@@ -150,6 +150,23 @@ func (c *Catalog) LookupService(s string) (string, bool) {
 	return slug, ok
 }
 
+// FoldSlug returns the catalogue's slug for a service slug written
+// without the list, as SCHEMA.md folds aliases to one slug:
+// "facebook-messenger" and "proton-mail" are names the catalogue knows
+// for messenger and protonmail. A slug the catalogue has, or knows by no
+// name, is returned as it is.
+func (c *Catalog) FoldSlug(slug string) string {
+	if c.Service(slug) != nil {
+		return slug
+	}
+	for _, name := range []string{slug, strings.ReplaceAll(slug, "-", " ")} {
+		if s, ok := c.LookupService(name); ok {
+			return s
+		}
+	}
+	return slug
+}
+
 // CountryCodes returns all known country codes, sorted.
 func (c *Catalog) CountryCodes() []string {
 	out := make([]string, 0, len(c.byCode))

@@ -175,3 +175,30 @@ func TestEvalAgainst(t *testing.T) {
 		t.Errorf("eval --against labels with an unknown action: exit %d, stderr %q; want 1 naming %s:1", r.code, r.stderr, bad)
 	}
 }
+
+// A gold slug the catalogue knows by another name is that service, as
+// SCHEMA.md folds aliases: the seed with "amazon-web-services" for aws
+// scores as the seed does.
+func TestEvalFoldsAliases(t *testing.T) {
+	t.Parallel()
+	seed, err := os.ReadFile(devSet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliased := strings.Replace(string(seed), `"service": "aws"`, `"service": "amazon-web-services"`, 1)
+	if aliased == string(seed) {
+		t.Fatal("the seed has no aws event to rename")
+	}
+	path := filepath.Join(t.TempDir(), "aliased.jsonl")
+	if err := os.WriteFile(path, []byte(aliased), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	score := func(file string) string {
+		out := must(t, "eval", "-q", file)
+		_, rest, _ := strings.Cut(out, ":")
+		return rest
+	}
+	if a, b := score(path), score(devSet); a != b {
+		t.Errorf("with the alias:\n%s\nwithout:\n%s", a, b)
+	}
+}

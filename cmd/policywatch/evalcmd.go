@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/policywatch/policywatch/eval"
+	"github.com/policywatch/policywatch/event"
 )
 
 func (a *app) evalCmd() *cobra.Command {
@@ -25,7 +26,9 @@ func (a *app) evalCmd() *cobra.Command {
 		Short: "Score extraction on labelled gold files",
 		Long: `Eval runs extraction over every article of gold files (JSON Lines, the format
 of SCHEMA.md; a directory stands for the *.jsonl files in it, all scored as
-one set) and scores it as SCHEMA.md "Scoring" defines: precision, recall
+one set) and scores it as SCHEMA.md "Scoring" defines, a gold service slug
+the catalogue knows by another name folded to the catalogue's (SCHEMA.md:
+aliases fold to one slug; "facebook-messenger" is messenger): precision, recall
 and F1 over (country, service, action) triples; of the matched events, date
 accuracy (equal at the gold precision) and reason agreement (token F1 >= 0.5,
 or both empty); precision, recall and F1 of the events at or above
@@ -63,12 +66,18 @@ expected to agree with either.`,
 			if err != nil {
 				return err
 			}
+			cat, err := event.LoadCatalog()
+			if err != nil {
+				return err
+			}
+			eval.Fold(articles, cat)
 			var x eval.Extractor
 			if len(against) > 0 {
 				l, err := eval.LoadLabels(against...)
 				if err != nil {
 					return err
 				}
+				l.Fold(cat)
 				if err := l.Covers(articles); err != nil {
 					return fmt.Errorf("--against: %w", err)
 				}

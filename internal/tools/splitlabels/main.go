@@ -21,8 +21,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/policywatch/policywatch/eval"
 	"github.com/policywatch/policywatch/event"
@@ -101,31 +99,11 @@ func run(batches []string, out string, devPercent int, cat *event.Catalog) error
 	return nil
 }
 
-// fold replaces gold service slugs the catalogue knows by another name;
-// two events that become one triple are one event (the first is kept).
+// fold folds gold service slugs to the catalogue's (eval.Fold) and
+// says which.
 func fold(arts []eval.Article, cat *event.Catalog) []eval.Article {
-	for i := range arts {
-		a := &arts[i]
-		for j := range a.Events {
-			e := &a.Events[j]
-			if cat.Service(e.Service) != nil {
-				continue
-			}
-			for _, name := range []string{e.Service, strings.ReplaceAll(e.Service, "-", " ")} {
-				if slug, ok := cat.LookupService(name); ok {
-					fmt.Printf("%s: %s -> %s\n", a.ID, e.Service, slug)
-					e.Service = slug
-					break
-				}
-			}
-		}
-		seen := map[string]bool{}
-		a.Events = slices.DeleteFunc(a.Events, func(e eval.GoldEvent) bool {
-			k := e.Country + "|" + e.Service + "|" + e.Action
-			dup := seen[k]
-			seen[k] = true
-			return dup
-		})
+	for _, c := range eval.Fold(arts, cat) {
+		fmt.Println(c)
 	}
 	return arts
 }
