@@ -117,6 +117,10 @@ func (x *Extractor) merge(a *analysis, decided []decision) []event.Event {
 		}
 		f := features(g, k.action)
 		fs := x.eventFeatures(k, g, f)
+		// Where the date came from: a measure the article gives no time
+		// of its own is often a long-standing one, which SCHEMA.md does
+		// not count.
+		fs = append(fs, "datefrom="+dateKind, "datefrom="+dateKind+"|"+string(k.action))
 		if nonstate {
 			fs = append(fs, "doc=nonstate", "doc=nonstate|"+string(k.action))
 		}
