@@ -83,6 +83,17 @@ func actionFeatures(k triple, hints []string, alts map[triple]triple) []string {
 	return out
 }
 
+// inDate reports whether t is part of one of s's date expressions: the
+// month in "Tuesday, May 21" is no modal "may".
+func inDate(s *sentence, t token) bool {
+	for _, d := range s.dates {
+		if t.start >= d.start && t.end <= d.end {
+			return true
+		}
+	}
+	return false
+}
+
 // hintWords returns the action hint words of the sentences of g, each
 // once, in the order they first stand. A group and its alternatives share
 // their decisions, so merge reads them once for all.
@@ -96,7 +107,7 @@ func (x *Extractor) hintWords(g []decision) []string {
 		}
 		seenSent = d.sent
 		for _, t := range d.sent.toks {
-			if x.lex.words.actionHints[t.lower] && !seen[t.lower] {
+			if x.lex.words.actionHints[t.lower] && !seen[t.lower] && !inDate(d.sent, t) {
 				seen[t.lower] = true
 				out = append(out, t.lower)
 			}
