@@ -94,21 +94,39 @@ func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 			}
 			rule = fmt.Sprintf("the action on %s, sentence %d, whose services the list shares", from.service, from.sent.index)
 		}
+		countries, partial, cstrength := []string(nil), false, 0
+		if m != nil {
+			countries, partial, cstrength = m.countries, m.partial, m.cstrength
+			if m.s == s {
+				// The list and the measure share a sentence ("Mongolian
+				// civil servants may no longer use Facebook, Twitter and
+				// YouTube after a government ban came into force"): what
+				// the sentence says of the list is the measure's too.
+				if m.cstrength <= 1 {
+					if named := sentenceCountries(s); len(named) > 0 {
+						countries, cstrength = named, 3
+					}
+				}
+				if !partial {
+					_, partial = x.lex.partial.in(s.toks, 0, len(s.toks))
+				}
+			}
+		}
 		for _, svc := range run {
 			if m != nil {
 				sv := x.gaz.Service(svc)
 				if m.kind != "" && sv != nil && sv.Kind != m.kind {
 					continue
 				}
-				act := resolveAction(m.action, sv, m.partial)
+				act := resolveAction(m.action, sv, partial)
 				if act == "" {
 					continue
 				}
-				for _, code := range m.countries {
+				for _, code := range countries {
 					out = append(out, decision{
 						country: code, service: svc, action: act, sent: s,
 						date: m.date, dateStrength: m.dateStrength, reason: m.reason, reasonRank: m.reasonRank,
-						cstrength: m.cstrength, kind: m.c.cue.kind, via: viaList, coref: true, soft: m.soft,
+						cstrength: cstrength, kind: m.c.cue.kind, via: viaList, coref: true, soft: m.soft,
 						why: listWhy(a, s, rule, code, act),
 					})
 				}
@@ -124,6 +142,18 @@ func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 				cstrength: from.cstrength, kind: from.kind, via: viaList, coref: true,
 				why: listWhy(a, s, rule, from.country, act),
 			})
+		}
+	}
+	return out
+}
+
+// sentenceCountries returns the states s names, each once, in order; a
+// service's origin ("Chinese apps") is none.
+func sentenceCountries(s *sentence) []string {
+	var out []string
+	for _, m := range s.mentions {
+		if m.isCountry() && !m.origin && !contains(out, m.country) {
+			out = append(out, m.country)
 		}
 	}
 	return out
