@@ -41,6 +41,9 @@ type decision struct {
 	// cause links a collateral event to the action that caused it, whose
 	// date it takes: (country, service, action) of the cause.
 	cause *triple
+	// measureSent, for an event of a list, is the sentence of the
+	// measure the list continues, whose clauses may give its reason.
+	measureSent *sentence
 	// why is how it was found, kept only for a trace.
 	why *why
 }

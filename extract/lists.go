@@ -126,7 +126,7 @@ func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 					out = append(out, decision{
 						country: code, service: svc, action: act, sent: s,
 						date: m.date, dateStrength: m.dateStrength, reason: m.reason, reasonRank: m.reasonRank,
-						cstrength: cstrength, kind: m.c.cue.kind, via: viaList, coref: true, soft: m.soft,
+						cstrength: cstrength, kind: m.c.cue.kind, via: viaList, coref: true, soft: m.soft, measureSent: m.s,
 						why: listWhy(a, s, rule, code, act),
 					})
 				}
@@ -139,7 +139,7 @@ func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 			out = append(out, decision{
 				country: from.country, service: svc, action: act, sent: s,
 				date: from.date, dateStrength: from.dateStrength, reason: from.reason, reasonRank: from.reasonRank,
-				cstrength: from.cstrength, kind: from.kind, via: viaList, coref: true,
+				cstrength: from.cstrength, kind: from.kind, via: viaList, coref: true, measureSent: from.sent,
 				why: listWhy(a, s, rule, from.country, act),
 			})
 		}

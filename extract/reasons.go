@@ -82,6 +82,21 @@ func (x *Extractor) reasonOptions(a *analysis, k triple, g []decision, ruleText 
 			where[j.index] = "justifying"
 		}
 	}
+	for _, c := range g {
+		if c.measureSent != nil {
+			if _, ok := where[c.measureSent.index]; !ok {
+				where[c.measureSent.index] = "measure"
+			}
+		}
+	}
+	// The opening often gives the occasion of everything the article
+	// reports: "... had become unreachable in Guinea, as opposition
+	// parties staged large protests against the ruling junta".
+	for _, s := range a.sents {
+		if _, ok := where[s.index]; !ok && s.para == 0 && !s.title {
+			where[s.index] = "opening"
+		}
+	}
 	for _, s := range a.sents {
 		where, ok := where[s.index]
 		if !ok {

@@ -1,0 +1,75 @@
+package extract_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/policywatch/policywatch/extract"
+)
+
+// The reason model is offered the clauses of the article's opening and,
+// for a list's events, of the measure the list continues, not only of
+// the event's own sentences and those beside them.
+func TestReasonOptionPlaces(t *testing.T) {
+	x := extractor(t)
+	pub := time.Date(2023, 5, 31, 0, 0, 0, 0, time.UTC)
+	doc := extract.Document{
+		Title: "What the measurements found in Guinea",
+		Text: "Social media became hard to reach in Guinea on 17 May, as opposition parties staged large protests against the ruling junta.\n\n" +
+			"Press organisations said they had lost access.\n\n" +
+			"Measurements recorded problems on several networks.\n\n" +
+			"The government blocked Facebook on 17 May, according to the measurements.",
+		Published: pub,
+	}
+	var opts []extract.ReasonOption
+	for _, c := range x.Candidates(doc) {
+		if c.Event.Country == "GN" && c.Event.Service == "facebook" && c.Event.Action == "block" {
+			opts = c.Reasons
+		}
+	}
+	if opts == nil {
+		t.Fatal("no GN/facebook/block candidate")
+	}
+	found := false
+	for _, o := range opts {
+		if strings.Contains(o.Text, "opposition parties staged large protests") && slices.Contains(o.Features, "clause_in=opening") {
+			found = true
+		}
+	}
+	if !found {
+		var texts []string
+		for _, o := range opts {
+			texts = append(texts, o.Text+" "+strings.Join(o.Features, ","))
+		}
+		t.Errorf("no option from the opening's clause among %q", texts)
+	}
+}
+
+func TestReasonOptionFromListMeasure(t *testing.T) {
+	x := extractor(t)
+	doc := extract.Document{
+		Title: "What the measurements found",
+		Text: "Internet use in Guinea has grown quickly.\n\n" +
+			"Guinea's regulator blocked several social networks on 5 May as protests spread across the capital. Users complained loudly. Among them were Facebook, Instagram and YouTube.",
+		Published: time.Date(2023, 5, 31, 0, 0, 0, 0, time.UTC),
+	}
+	var opts []extract.ReasonOption
+	for _, c := range x.Candidates(doc) {
+		if c.Event.Country == "GN" && c.Event.Service == "instagram" && c.Event.Action == "block" {
+			opts = c.Reasons
+		}
+	}
+	if opts == nil {
+		t.Fatal("no GN/instagram/block candidate")
+	}
+	var texts []string
+	for _, o := range opts {
+		if strings.Contains(o.Text, "protests spread across the capital") && slices.Contains(o.Features, "clause_in=measure") {
+			return
+		}
+		texts = append(texts, o.Text+" "+strings.Join(o.Features, ","))
+	}
+	t.Errorf("no option from the measure's clause among %q", texts)
+}
