@@ -49,9 +49,15 @@ func (x *Extractor) validReason(toks []token, i, end int) bool {
 	case "over":
 		// "over its refusal", "over articles portraying Turkey as ...": a
 		// cause is a noun phrase; a quantity ("over a third of") is not.
+		// "over 50 million", "calls made over internet apps"; but a
+		// measure's own participle is followed by its cause: "banned
+		// over security concerns".
 		n := toks[end]
-		if n.tag == "CD" || i > 0 && strings.HasPrefix(toks[i-1].tag, "VBN") {
-			return false // "over 50 million", "calls made over internet apps"
+		if n.tag == "CD" || i > 0 && strings.HasPrefix(toks[i-1].tag, "VBN") && len(x.lex.findCues(toks[i-1:i])) == 0 {
+			return false
+		}
+		if i > 0 && x.lex.callsOver[toks[i-1].lower] || i > 1 && x.lex.callsOver[toks[i-2].lower] {
+			return false // "calls over", "calls made over": the means
 		}
 
 		if words.overMeans[n.lower] {
