@@ -73,3 +73,33 @@ func TestReasonOptionFromListMeasure(t *testing.T) {
 	}
 	t.Errorf("no option from the measure's clause among %q", texts)
 }
+
+// Markers the rules do not take but the reason model may: each offers
+// the clause after it.
+func TestReasonOptionMarkers(t *testing.T) {
+	x := extractor(t)
+	tests := []struct{ text, want string }{
+		{"North Korea blocked Facebook on Friday, a move that underlines its concern about the spread of information online.", "its concern about the spread of information online"},
+		{"Benin blocked Facebook on 28 April 2019, the day of the parliamentary elections.", "the parliamentary elections"},
+		{"Kenya blocked Telegram on Monday, which coincided with a police alert about planned protests.", "a police alert about planned protests"},
+		{"Myanmar blocked Facebook on Thursday, seeking to curb dissent after the coup.", "curb dissent after the coup"},
+	}
+	for _, tc := range tests {
+		var texts []string
+		found := false
+		for _, c := range x.Candidates(extract.Document{Title: "x", Text: tc.text, Published: time.Date(2019, 5, 3, 0, 0, 0, 0, time.UTC)}) {
+			if c.Event.Service != "facebook" && c.Event.Service != "telegram" {
+				continue
+			}
+			for _, o := range c.Reasons {
+				texts = append(texts, o.Text)
+				if strings.HasPrefix(o.Text, tc.want) {
+					found = true
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%q: options %q, want one beginning %q", tc.text, texts, tc.want)
+		}
+	}
+}
