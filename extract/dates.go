@@ -62,6 +62,9 @@ func span(a, b time.Time) date {
 	return dayOf(a)
 }
 
+// monthOf is the month t falls in.
+func monthOf(t time.Time) date { return date{y: t.Year(), m: int(t.Month())} }
+
 // dateExpr is a date expression found in a sentence.
 type dateExpr struct {
 	start, end int // byte offsets in the sentence
@@ -299,14 +302,13 @@ var dateRules = []dateRule{
 			return weekday(m[1], m[2], c.pub)
 		}},
 	// (?i)\b(?:earlier |later )?this week\b
+	// SCHEMA.md: "this week" and "last week" are the month of that
+	// week's Monday, also when the week runs into the next month.
 	{keyWeek, foldStarts("earlier", "later", "this"), datePhrases("earlier this week", "later this week", "this week"),
-		func(m []string, c dateContext) date { return span(weekStart(c.pub), c.pub) }},
+		func(m []string, c dateContext) date { return monthOf(weekStart(c.pub)) }},
 	// (?i)\blast week\b
 	{keyWeek, foldStarts("last"), datePhrases("last week"),
-		func(m []string, c dateContext) date {
-			s := weekStart(c.pub).AddDate(0, 0, -7)
-			return span(s, s.AddDate(0, 0, 6))
-		}},
+		func(m []string, c dateContext) date { return monthOf(weekStart(c.pub).AddDate(0, 0, -7)) }},
 	// (?i)\b(?:over|at|during) the weekend\b|\bthis weekend\b|\blast weekend\b
 	{keyWeek, foldStarts("over", "at", "during", "this", "last"),
 		datePhrases("over the weekend", "at the weekend", "during the weekend", "this weekend", "last weekend"),

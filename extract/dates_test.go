@@ -26,10 +26,12 @@ func TestFindDates(t *testing.T) {
 		{"Earlier this month the regulator acted.", pub, "2018-04"},
 		{"The block began last month.", pub, "2018-03"},
 		{"Last month's block", jan, "2018-12"},
-		{"Earlier this week Iran's supreme leader closed his channel.", pub, "2018-04"},     // 16-20 April
-		{"The ban came last week.", pub, "2018-04"},                                         // 9-15 April
-		{"The ban came last week.", time.Date(2018, 5, 2, 0, 0, 0, 0, time.UTC), "2018-04"}, // 23-29 April
-		{"The ban came last week.", time.Date(2018, 5, 9, 0, 0, 0, 0, time.UTC), "2018"},    // 30 April - 6 May
+		{"Earlier this week Iran's supreme leader closed his channel.", pub, "2018-04"},               // 16-20 April
+		{"The ban came last week.", pub, "2018-04"},                                                   // 9-15 April
+		{"The ban came last week.", time.Date(2018, 5, 2, 0, 0, 0, 0, time.UTC), "2018-04"},           // 23-29 April
+		{"The ban came last week.", time.Date(2018, 5, 9, 0, 0, 0, 0, time.UTC), "2018-04"},           // 30 April - 6 May: the Monday's month (SCHEMA.md)
+		{"The notice was put up this week.", time.Date(2016, 4, 1, 0, 0, 0, 0, time.UTC), "2016-03"},  // 28 March - 1 April
+		{"The notice was put up this week.", time.Date(2016, 3, 28, 0, 0, 0, 0, time.UTC), "2016-03"}, // a Monday: still the month
 		{"The regulator blocked it on Monday.", pub, "2018-04-16"},
 		{"The regulator blocked it Monday night.", pub, "2018-04-16"},
 		{"The regulator blocked it last Friday.", pub, "2018-04-13"},
