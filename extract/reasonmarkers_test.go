@@ -18,6 +18,7 @@ func TestReasonOver(t *testing.T) {
 		{"India banned Threema over security concerns on Monday.", "security concerns"},
 		{"Turkey blocked Wikipedia over articles portraying it as a sponsor of terrorism.", "articles portraying it as a sponsor of terrorism"},
 		{"Morocco blocked Skype calls made over mobile networks on Friday.", ""},
+		{"Kazakhstan has blocked Facebook intermittently over recent months.", ""},
 	}
 	for _, tc := range tests {
 		evs := x.Extract(extract.Document{Title: "x", Text: tc.text, Published: day("2024-02-15")})

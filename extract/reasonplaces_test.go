@@ -103,3 +103,18 @@ func TestReasonOptionMarkers(t *testing.T) {
 		}
 	}
 }
+
+// "as" that compares or lists offers no clause: "as well as to news
+// websites" is not why Facebook was blocked.
+func TestReasonOptionNotComparativeAs(t *testing.T) {
+	x := extractor(t)
+	doc := extract.Document{Title: "x", Published: time.Date(2019, 5, 10, 0, 0, 0, 0, time.UTC),
+		Text: "On 9 May providers in Kazakhstan blocked access to Facebook and YouTube, as well as to news and campaign websites."}
+	for _, c := range x.Candidates(doc) {
+		for _, o := range c.Reasons {
+			if strings.Contains(o.Text, "news and campaign websites") {
+				t.Errorf("%s/%s: option %q", c.Event.Service, c.Event.Action, o.Text)
+			}
+		}
+	}
+}

@@ -106,7 +106,7 @@ func (x *Extractor) reasonOptions(a *analysis, k triple, g []decision, ruleText 
 			src, end := "src=clause", x.lex.reasons.at(s.toks, i)
 			if end <= 0 || !x.validReason(s.toks, i, end) {
 				src, end = "src=clause_extra", x.lex.reasonOptions.at(s.toks, i)
-				if end <= 0 || end >= len(s.toks) {
+				if end <= 0 || end >= len(s.toks) || x.lex.words.comparativeAs(s.toks, i) {
 					continue
 				}
 			}

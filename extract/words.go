@@ -38,6 +38,8 @@ type words struct {
 	mobileHeads            map[string]bool
 	fundingVerbs           map[string]bool
 	listExemptVerbs        map[string]bool
+	comparativeAsBefore    map[string]bool
+	comparativeAsAfter     map[string]bool
 	claimNouns             map[string]bool
 	claimDenials           map[string]bool
 	nameJoiners            map[string]bool
@@ -144,6 +146,8 @@ func loadWords() (*words, error) {
 		"mobile_heads":           &w.mobileHeads,
 		"funding_verbs":          &w.fundingVerbs,
 		"list_exempt_verbs":      &w.listExemptVerbs,
+		"comparative_as_before":  &w.comparativeAsBefore,
+		"comparative_as_after":   &w.comparativeAsAfter,
 		"claim_nouns":            &w.claimNouns,
 		"claim_denials":          &w.claimDenials,
 		"name_joiners":           &w.nameJoiners,
@@ -212,4 +216,13 @@ func loadWords() (*words, error) {
 		}
 	}
 	return w, nil
+}
+
+// comparativeAs reports an "as" at i that compares or lists: "as well
+// as", "such as", "as of", "as long as".
+func (w *words) comparativeAs(toks []token, i int) bool {
+	if toks[i].lower != "as" {
+		return false
+	}
+	return i > 0 && w.comparativeAsBefore[toks[i-1].lower] || i+1 < len(toks) && w.comparativeAsAfter[toks[i+1].lower]
 }
