@@ -336,6 +336,19 @@ func (ph phrases) in(toks []token, from, to int) (int, bool) {
 	return -1, false
 }
 
+// partialIn reports where a partial phrase starts within toks[from:to]:
+// one that is also the start of a hedge is a demand, not the part a
+// measure hits ("a petition calls for TikTok to be banned": no calls
+// are banned).
+func (lx *lexicon) partialIn(toks []token, from, to int) (int, bool) {
+	for i := max(from, 0); i < to && i < len(toks); i++ {
+		if lx.partial.at(toks, i) > 0 && lx.hedges.at(toks, i) <= 0 {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
 // has reports whether a phrase starts in toks[from:to].
 func (ph phrases) has(toks []token, from, to int) bool {
 	_, ok := ph.in(toks, from, to)

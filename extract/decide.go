@@ -113,12 +113,12 @@ func (x *Extractor) decide(a *analysis, cand candidate) []decision {
 	if reasonStart > c.end && reasonStart < pr {
 		pr = reasonStart
 	}
-	if _, ok := x.lex.partial.in(toks, l, pr); ok {
+	if _, ok := x.lex.partialIn(toks, l, pr); ok {
 		partial = true
 	} else if k := asideAfter(toks, r); k >= 0 {
 		// "banned TikTok, which is owned by ByteDance, from
 		// government-issued devices": the clause goes on past the aside.
-		_, partial = x.lex.partial.in(toks, k, min(len(toks), k+6))
+		_, partial = x.lex.partialIn(toks, k, min(len(toks), k+6))
 	}
 	// "bars companies from forcing users ...", "banned officials from
 	// using TikTok": a prohibition on conduct, which restricts the service
@@ -286,7 +286,7 @@ func (x *Extractor) untargeted(a *analysis, cand candidate, own bool) {
 	reason, rank := x.reasonFor(s, c, cand.reasonStart)
 	d, strength := x.dateFor(s, c, l, r, cand.reasonStart)
 	if len(countries) > 0 && !own {
-		_, partial := x.lex.partial.in(s.toks, l, r)
+		_, partial := x.lex.partialIn(s.toks, l, r)
 		a.measures = append(a.measures, measure{s: s, c: c, countries: countries, action: c.cue.action, partial: partial,
 			date: d, dateStrength: strength, reason: reason, reasonRank: rank, cstrength: cstrength})
 	}

@@ -321,6 +321,7 @@ func TestHistoryAndVoice(t *testing.T) {
 		{name: "apps of a state's origin", pub: "2020-09-02", title: "India bans more apps",
 			text: "India has banned 118 more apps.\n\nThat first list was issued on June 29, when the Centre banned 59 apps, among them widely used services of Chinese origin such as TikTok, ShareIt and UC Browser.",
 			want: []string{"IN/shareit/block/2020-06-29", "IN/tiktok/block/2020-06-29", "IN/ucbrowser/block/2020-06-29"}},
+		{name: "calls blocked", pub: "2023-08-16", text: "Kenya blocked WhatsApp calls on Monday.", want: []string{"KE/whatsapp/restrict/2023-08-14"}},
 		{name: "working normally again", text: "In Ecuador, Facebook was working normally again by Monday, 7 October.", pub: "2019-10-15",
 			want: []string{"EC/facebook/unblock/2019-10-07"}},
 		{name: "could be reached again", text: "YouTube could be reached again in Tunisia on Thursday evening.", pub: "2011-01-15",

@@ -108,7 +108,7 @@ func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 					}
 				}
 				if !partial {
-					_, partial = x.lex.partial.in(s.toks, 0, len(s.toks))
+					_, partial = x.lex.partialIn(s.toks, 0, len(s.toks))
 				}
 			}
 		}
