@@ -5,6 +5,7 @@ package eval
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -149,6 +150,14 @@ type Report struct {
 	// other cut asked for ("0.34").
 	PrecisionAt map[string]Cut `json:"precision_at"`
 
+	// F1Interval, when asked for (Report.Bootstrap), is where F1 lies
+	// for 95% of resamplings of the set's stories.
+	F1Interval *Interval `json:"f1_interval,omitempty"`
+
+	// counts are each article's gold, extracted and matched events, in
+	// the order scored, for Bootstrap.
+	counts []articleCount
+
 	Errors []ArticleErrors `json:"errors"`
 }
 
@@ -205,6 +214,7 @@ func Score(articles []Article, ex Extractor, cuts ...float64) Report {
 		got := ex.Extract(doc)
 		r.Gold += len(a.Events)
 		r.Extracted += len(got)
+		matchedBefore := r.Matched
 		ae := ArticleErrors{ID: a.ID}
 		used := make([]bool, len(a.Events))
 		for _, e := range got {
@@ -247,6 +257,7 @@ func Score(articles []Article, ex Extractor, cuts ...float64) Report {
 				ae.Missed = append(ae.Missed, g)
 			}
 		}
+		r.counts = append(r.counts, articleCount{story: cmp.Or(a.Story, a.ID), gold: len(a.Events), extracted: len(got), matched: r.Matched - matchedBefore})
 		if len(ae.Missed)+len(ae.Spurious)+len(ae.WrongDate)+len(ae.WrongReason) > 0 {
 			r.Errors = append(r.Errors, ae)
 		}

@@ -202,3 +202,21 @@ func TestEvalFoldsAliases(t *testing.T) {
 		t.Errorf("with the alias:\n%s\nwithout:\n%s", a, b)
 	}
 }
+
+// --interval gives F1's range over resamplings of the stories, in the
+// text and in the JSON.
+func TestEvalInterval(t *testing.T) {
+	t.Parallel()
+	out := must(t, "eval", "-q", "--interval", devSet)
+	if !regexp.MustCompile(`(?m)^F1\s+\d\.\d{3}\s+\(\d\.\d{3}-\d\.\d{3} in 95% of 1000 resamplings of the stories\)$`).MatchString(out) {
+		t.Errorf("eval --interval prints no interval on the F1 line:\n%s", out)
+	}
+	r := policywatch(t, nil, "eval", "--json", "--interval", devSet)
+	var rep eval.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || rep.F1Interval == nil || rep.F1Interval.Draws != 1000 {
+		t.Errorf("eval --json --interval: %v, interval %+v", err, rep.F1Interval)
+	}
+	if plain := must(t, "eval", "-q", devSet); strings.Contains(plain, "resamplings") {
+		t.Errorf("eval without --interval resamples:\n%s", plain)
+	}
+}

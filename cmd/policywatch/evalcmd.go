@@ -18,7 +18,7 @@ import (
 )
 
 func (a *app) evalCmd() *cobra.Command {
-	var asJSON, quiet bool
+	var asJSON, quiet, interval bool
 	var cuts []float64
 	var against []string
 	cmd := &cobra.Command{
@@ -39,6 +39,12 @@ spurious events and the wrong dates and reasons.
 batch would have scored at another threshold. Events under the extractor's
 own threshold are never extracted, so a cut under it scores as the
 threshold does.
+
+--interval resamples the set's stories (an article's "story", or the
+article alone), with replacement, a thousand times and gives the range F1
+lies in for 95% of them: how precisely the set measures the extractor,
+since another set of stories like these could score anywhere in it.
+Retellings of one episode are drawn together.
 
 --against scores another labelling of the same articles instead of
 extraction: files (or directories of them) of JSON lines with an
@@ -90,6 +96,9 @@ expected to agree with either.`,
 				x = ex
 			}
 			r := eval.Score(articles, x, cuts...)
+			if interval {
+				r.Bootstrap(bootstrapDraws)
+			}
 			if asJSON {
 				return writeJSON(a.stdout, r)
 			}
@@ -100,16 +109,26 @@ expected to agree with either.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print the scores only, not the per-article errors")
 	cmd.Flags().Float64SliceVar(&cuts, "cut", nil, "also score the events at or above these confidences (repeat or comma-separate)")
+	cmd.Flags().BoolVar(&interval, "interval", false, "also give the range F1 lies in for 95% of resamplings of the set's stories")
 	cmd.Flags().StringSliceVar(&against, "against", nil, "score this labelling of the same articles instead of extraction (repeat or comma-separate)")
 	return cmd
 }
+
+// bootstrapDraws is how many resamplings --interval reads: enough that
+// the interval's ends move by about 0.005 from one seed to another on
+// dev.
+const bootstrapDraws = 1000
 
 func printReport(w io.Writer, name string, r eval.Report, details bool) {
 	fmt.Fprintf(w, "%s: %d articles, %d gold events, %d extracted, %d matched\n\n", name, r.Articles, r.Gold, r.Extracted, r.Matched)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "precision\t%.3f\t(%d/%d)\n", r.Precision, r.Matched, r.Extracted)
 	fmt.Fprintf(tw, "recall\t%.3f\t(%d/%d)\n", r.Recall, r.Matched, r.Gold)
-	fmt.Fprintf(tw, "F1\t%.3f\t\n", r.F1)
+	if iv := r.F1Interval; iv != nil {
+		fmt.Fprintf(tw, "F1\t%.3f\t(%.3f-%.3f in 95%% of %d resamplings of the stories)\n", r.F1, iv.Low, iv.High, iv.Draws)
+	} else {
+		fmt.Fprintf(tw, "F1\t%.3f\t\n", r.F1)
+	}
 	fmt.Fprintf(tw, "date accuracy\t%.3f\t(%d/%d matched)\n", r.DateAccuracy, r.DatesCorrect, r.Matched)
 	fmt.Fprintf(tw, "reason agreement\t%.3f\t(%d/%d matched)\n", r.ReasonAgreement, r.ReasonsAgree, r.Matched)
 	keys := slices.Collect(maps.Keys(r.PrecisionAt))
