@@ -1,9 +1,20 @@
 package eval
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 )
+
+// ArticleScore is one article's share of a Report's counts.
+type ArticleScore struct {
+	ID string `json:"id"`
+	// Story is the article's story, or its id when it has none.
+	Story     string `json:"story"`
+	Gold      int    `json:"gold"`
+	Extracted int    `json:"extracted"`
+	Matched   int    `json:"matched"`
+}
 
 // Interval is a range a score lies in.
 type Interval struct {
@@ -13,10 +24,57 @@ type Interval struct {
 	Draws int `json:"draws"`
 }
 
-// articleCount is one article's share of a Report's counts.
-type articleCount struct {
-	story                    string
-	gold, extracted, matched int
+// counts are a story's (or a draw's) gold, extracted and matched events.
+type counts struct{ gold, extracted, matched int }
+
+func (c *counts) add(o counts) {
+	c.gold, c.extracted, c.matched = c.gold+o.gold, c.extracted+o.extracted, c.matched+o.matched
+}
+
+func (c counts) f1() float64 { return f1(ratio(c.matched, c.extracted), ratio(c.matched, c.gold)) }
+
+// byStory sums per into stories, in the order they first appear, with
+// key giving each article's story.
+func byStory[T any](per []T, key func(T) string, sum func(*[]counts, T)) [][]counts {
+	var out [][]counts
+	index := make(map[string]int)
+	for _, a := range per {
+		k := key(a)
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			out = append(out, nil)
+		}
+		sum(&out[i], a)
+	}
+	return out
+}
+
+// resample draws len(stories) stories with replacement, draws times,
+// and returns score of each draw, sorted; the seed is fixed, so the same
+// stories give the same draws.
+func resample(stories [][]counts, draws int, score func(sums []counts) float64) []float64 {
+	rng := rand.New(rand.NewPCG(1, 2))
+	out := make([]float64, draws)
+	for d := range out {
+		sums := make([]counts, len(stories[0]))
+		for range stories {
+			s := stories[rng.IntN(len(stories))]
+			for j := range sums {
+				sums[j].add(s[j])
+			}
+		}
+		out[d] = score(sums)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// central95 is the range of the middle 95% of sorted.
+func central95(sorted []float64) Interval {
+	n := len(sorted)
+	return Interval{Low: sorted[int(0.025*float64(n))], High: sorted[min(n-1, int(0.975*float64(n)))], Draws: n}
 }
 
 // Bootstrap sets r.F1Interval to where F1 lies for 95% of draws
@@ -27,34 +85,71 @@ type articleCount struct {
 // retellings of a few episodes. The draws are seeded, so the same report
 // gives the same interval.
 func (r *Report) Bootstrap(draws int) {
-	if draws <= 0 || len(r.counts) == 0 {
+	if draws <= 0 || len(r.PerArticle) == 0 {
 		return
 	}
-	var stories [][3]int // gold, extracted, matched
-	index := make(map[string]int)
-	for _, c := range r.counts {
-		i, ok := index[c.story]
+	stories := byStory(r.PerArticle, func(a ArticleScore) string { return a.Story }, func(c *[]counts, a ArticleScore) {
+		if *c == nil {
+			*c = make([]counts, 1)
+		}
+		(*c)[0].add(counts{a.Gold, a.Extracted, a.Matched})
+	})
+	iv := central95(resample(stories, draws, func(s []counts) float64 { return s[0].f1() }))
+	r.F1Interval = &iv
+}
+
+// Difference is how one report's F1 differs from another's on the same
+// articles.
+type Difference struct {
+	BaseF1 float64 `json:"base_f1"`
+	F1     float64 `json:"f1"`
+	// Diff is F1 - BaseF1; Interval is where it lies for 95% of paired
+	// resamplings of the stories.
+	Diff     float64  `json:"diff"`
+	Interval Interval `json:"interval"`
+}
+
+// Compare says how far r's F1 differs from base's, scored on the same
+// articles: the difference, and where it lies for 95% of draws
+// resamplings of the stories, each story drawn with both reports' counts
+// of it. Paired so, two extractors are compared on the same draws, which
+// is far tighter than comparing each one's Bootstrap interval. Reports
+// of different articles are an error naming one of them.
+func Compare(base, r Report, draws int) (Difference, error) {
+	baseOf := make(map[string]ArticleScore, len(base.PerArticle))
+	for _, a := range base.PerArticle {
+		baseOf[a.ID] = a
+	}
+	if len(base.PerArticle) != len(r.PerArticle) {
+		return Difference{}, fmt.Errorf("the baseline scored %d articles, this run %d: compare reports of the same gold files", len(base.PerArticle), len(r.PerArticle))
+	}
+	for _, a := range r.PerArticle {
+		b, ok := baseOf[a.ID]
 		if !ok {
-			i = len(stories)
-			index[c.story] = i
-			stories = append(stories, [3]int{})
+			return Difference{}, fmt.Errorf("article %s is not in the baseline: compare reports of the same gold files", a.ID)
 		}
-		stories[i][0] += c.gold
-		stories[i][1] += c.extracted
-		stories[i][2] += c.matched
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	f1s := make([]float64, draws)
-	for d := range f1s {
-		var gold, extracted, matched int
-		for range stories {
-			s := stories[rng.IntN(len(stories))]
-			gold, extracted, matched = gold+s[0], extracted+s[1], matched+s[2]
+		if b.Gold != a.Gold {
+			return Difference{}, fmt.Errorf("article %s has %d gold events in the baseline and %d here: the gold files differ", a.ID, b.Gold, a.Gold)
 		}
-		f1s[d] = f1(ratio(matched, extracted), ratio(matched, gold))
 	}
-	slices.Sort(f1s)
-	lo := int(0.025 * float64(draws))
-	hi := min(draws-1, int(0.975*float64(draws)))
-	r.F1Interval = &Interval{Low: f1s[lo], High: f1s[hi], Draws: draws}
+	if draws <= 0 || len(r.PerArticle) == 0 {
+		return Difference{}, fmt.Errorf("nothing to compare")
+	}
+	stories := byStory(r.PerArticle, func(a ArticleScore) string { return a.Story }, func(c *[]counts, a ArticleScore) {
+		if *c == nil {
+			*c = make([]counts, 2)
+		}
+		b := baseOf[a.ID]
+		(*c)[0].add(counts{b.Gold, b.Extracted, b.Matched})
+		(*c)[1].add(counts{a.Gold, a.Extracted, a.Matched})
+	})
+	var all [2]counts
+	for _, s := range stories {
+		all[0].add(s[0])
+		all[1].add(s[1])
+	}
+	d := Difference{BaseF1: all[0].f1(), F1: all[1].f1()}
+	d.Diff = d.F1 - d.BaseF1
+	d.Interval = central95(resample(stories, draws, func(s []counts) float64 { return s[1].f1() - s[0].f1() }))
+	return d, nil
 }

@@ -72,3 +72,40 @@ func TestBootstrap(t *testing.T) {
 		t.Errorf("retold story: interval %.3f-%.3f, want 0-1", r.F1Interval.Low, r.F1Interval.High)
 	}
 }
+
+func TestCompare(t *testing.T) {
+	hit := []event.Event{{Country: "RU", Service: "telegram", Action: event.Block, Date: "2018-04-16", Confidence: 0.9}}
+	miss := []event.Event{{Country: "RU", Service: "twitter", Action: event.Block, Date: "2018-04-16", Confidence: 0.9}}
+	var lines []string
+	for i, s := range []string{"a", "a", "b", "c", "d"} {
+		lines = append(lines, goldLine(fmt.Sprintf("a%d", i+1), s))
+	}
+	arts, err := Read(strings.NewReader(strings.Join(lines, "\n")), "gold.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := Score(arts, fixed{"a1": hit, "a2": hit, "a3": miss, "a4": miss, "a5": miss})
+	better := Score(arts, fixed{"a1": hit, "a2": hit, "a3": hit, "a4": hit, "a5": hit})
+
+	same, err := Compare(base, base, 500)
+	if err != nil || same.Diff != 0 || same.Interval.Low != 0 || same.Interval.High != 0 {
+		t.Errorf("a report against itself: %+v, %v; want a difference of 0 in 0-0", same, err)
+	}
+	d, err := Compare(base, better, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.BaseF1 != base.F1 || d.F1 != better.F1 || d.Diff <= 0 {
+		t.Errorf("better against base: %+v; want F1 %.3f -> %.3f", d, base.F1, better.F1)
+	}
+	// The better extractor is at least as good on every story, so no
+	// paired draw can find it worse.
+	if d.Interval.Low < 0 || d.Interval.High < d.Interval.Low || d.Interval.Draws != 500 {
+		t.Errorf("interval %+v, want within 0 and above", d.Interval)
+	}
+
+	other := Score(arts[:4], fixed{})
+	if _, err := Compare(base, other, 500); err == nil || !strings.Contains(err.Error(), "same gold files") {
+		t.Errorf("reports of different articles: %v", err)
+	}
+}

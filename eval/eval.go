@@ -154,9 +154,9 @@ type Report struct {
 	// for 95% of resamplings of the set's stories.
 	F1Interval *Interval `json:"f1_interval,omitempty"`
 
-	// counts are each article's gold, extracted and matched events, in
-	// the order scored, for Bootstrap.
-	counts []articleCount
+	// PerArticle are each article's counts, in the order scored: what
+	// Bootstrap and Compare resample.
+	PerArticle []ArticleScore `json:"per_article"`
 
 	Errors []ArticleErrors `json:"errors"`
 }
@@ -257,7 +257,7 @@ func Score(articles []Article, ex Extractor, cuts ...float64) Report {
 				ae.Missed = append(ae.Missed, g)
 			}
 		}
-		r.counts = append(r.counts, articleCount{story: cmp.Or(a.Story, a.ID), gold: len(a.Events), extracted: len(got), matched: r.Matched - matchedBefore})
+		r.PerArticle = append(r.PerArticle, ArticleScore{ID: a.ID, Story: cmp.Or(a.Story, a.ID), Gold: len(a.Events), Extracted: len(got), Matched: r.Matched - matchedBefore})
 		if len(ae.Missed)+len(ae.Spurious)+len(ae.WrongDate)+len(ae.WrongReason) > 0 {
 			r.Errors = append(r.Errors, ae)
 		}

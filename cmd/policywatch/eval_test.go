@@ -220,3 +220,45 @@ func TestEvalInterval(t *testing.T) {
 		t.Errorf("eval without --interval resamples:\n%s", plain)
 	}
 }
+
+// --baseline compares F1 with an earlier report of the same gold files:
+// a run against its own report differs by nothing; a report of other
+// articles, or a file that is no report, is an error naming the file.
+func TestEvalBaseline(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	base := filepath.Join(dir, "base.json")
+	r := policywatch(t, nil, "eval", "--json", devSet)
+	if r.code != exitOK {
+		t.Fatalf("eval --json: exit %d: %s", r.code, r.stderr)
+	}
+	if err := os.WriteFile(base, []byte(r.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := must(t, "eval", "-q", "--baseline", base, devSet)
+	if !regexp.MustCompile(`(?m)^F1 against .*base\.json: \+0\.000 \((\d\.\d{3}) -> (\d\.\d{3}); \+0\.000 to \+0\.000 in 95% of 1000 paired resamplings of the stories\)$`).MatchString(out) {
+		t.Errorf("eval --baseline of its own report:\n%s", out)
+	}
+	r = policywatch(t, nil, "eval", "--json", "--baseline", base, devSet)
+	var rep struct {
+		F1              float64
+		AgainstBaseline *eval.Difference `json:"against_baseline"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || rep.AgainstBaseline == nil || rep.AgainstBaseline.F1 != rep.F1 {
+		t.Errorf("eval --json --baseline: %v, %+v", err, rep.AgainstBaseline)
+	}
+
+	other := filepath.Join(dir, "other.json")
+	if err := os.WriteFile(other, []byte(`{"articles":2,"per_article":[{"id":"x","story":"x","gold":1},{"id":"y","story":"y"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	notReport := filepath.Join(dir, "events.csv")
+	if err := os.WriteFile(notReport, []byte("id,country\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{other, notReport, filepath.Join(dir, "missing.json")} {
+		if r := policywatch(t, nil, "eval", "-q", "--baseline", path, devSet); r.code != exitFailure || !strings.Contains(r.stderr, filepath.Base(path)) {
+			t.Errorf("eval --baseline %s: exit %d, stderr %q; want 1 naming the file", path, r.code, r.stderr)
+		}
+	}
+}

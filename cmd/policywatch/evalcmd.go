@@ -2,10 +2,12 @@ package main
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +23,7 @@ func (a *app) evalCmd() *cobra.Command {
 	var asJSON, quiet, interval bool
 	var cuts []float64
 	var against []string
+	var baseline string
 	cmd := &cobra.Command{
 		Use:   "eval FILE.jsonl|DIR...",
 		Short: "Score extraction on labelled gold files",
@@ -46,6 +49,12 @@ lies in for 95% of them: how precisely the set measures the extractor,
 since another set of stories like these could score anywhere in it.
 Retellings of one episode are drawn together.
 
+--baseline REPORT.json compares this run's F1 with a report 'eval --json'
+wrote earlier of the same gold files (another extractor's, say): the
+difference, and the range it lies in for 95% of a thousand resamplings
+of the stories, each drawn with both runs' counts of it. A difference
+whose range holds 0 is not one the set can tell from chance.
+
 --against scores another labelling of the same articles instead of
 extraction: files (or directories of them) of JSON lines with an
 article's "id" and its "events" (a gold file's lines will do), every article of the gold files labelled
@@ -55,7 +64,9 @@ expected to agree with either.`,
   policywatch eval testdata/eval/seed.jsonl
   policywatch eval --json testdata/eval/dev | jq .f1
   policywatch eval -q --cut 0.3,0.34,0.4 testdata/eval/dev
-  policywatch eval -q --against relabel.jsonl batch.jsonl`,
+  policywatch eval -q --against relabel.jsonl batch.jsonl
+  policywatch eval --json batch.jsonl > before.json   # then, after a change:
+  policywatch eval -q --baseline before.json batch.jsonl`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("eval takes gold files or directories of them")
@@ -99,10 +110,32 @@ expected to agree with either.`,
 			if interval {
 				r.Bootstrap(bootstrapDraws)
 			}
+			var diff *eval.Difference
+			if baseline != "" {
+				base, err := readReport(baseline)
+				if err != nil {
+					return err
+				}
+				d, err := eval.Compare(base, r, bootstrapDraws)
+				if err != nil {
+					return fmt.Errorf("--baseline %s: %w", baseline, err)
+				}
+				diff = &d
+			}
 			if asJSON {
+				if diff != nil {
+					return writeJSON(a.stdout, struct {
+						eval.Report
+						AgainstBaseline *eval.Difference `json:"against_baseline"`
+					}{r, diff})
+				}
 				return writeJSON(a.stdout, r)
 			}
 			printReport(a.stdout, strings.Join(args, " "), r, !quiet)
+			if diff != nil {
+				fmt.Fprintf(a.stdout, "\nF1 against %s: %+.3f (%.3f -> %.3f; %+.3f to %+.3f in 95%% of %d paired resamplings of the stories)\n",
+					baseline, diff.Diff, diff.BaseF1, diff.F1, diff.Interval.Low, diff.Interval.High, diff.Interval.Draws)
+			}
 			return nil
 		},
 	}
@@ -110,6 +143,7 @@ expected to agree with either.`,
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print the scores only, not the per-article errors")
 	cmd.Flags().Float64SliceVar(&cuts, "cut", nil, "also score the events at or above these confidences (repeat or comma-separate)")
 	cmd.Flags().BoolVar(&interval, "interval", false, "also give the range F1 lies in for 95% of resamplings of the set's stories")
+	cmd.Flags().StringVar(&baseline, "baseline", "", "compare F1 with a report `eval --json` wrote of the same gold files")
 	cmd.Flags().StringSliceVar(&against, "against", nil, "score this labelling of the same articles instead of extraction (repeat or comma-separate)")
 	return cmd
 }
@@ -118,6 +152,22 @@ expected to agree with either.`,
 // the interval's ends move by about 0.005 from one seed to another on
 // dev.
 const bootstrapDraws = 1000
+
+// readReport reads a report eval --json wrote.
+func readReport(path string) (eval.Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return eval.Report{}, fmt.Errorf("--baseline: %w", err)
+	}
+	var r eval.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return eval.Report{}, fmt.Errorf("--baseline %s: not a report of eval --json: %w", path, err)
+	}
+	if len(r.PerArticle) == 0 {
+		return eval.Report{}, fmt.Errorf("--baseline %s: the report has no per-article counts (per_article): write it again with this version's eval --json", path)
+	}
+	return r, nil
+}
 
 func printReport(w io.Writer, name string, r eval.Report, details bool) {
 	fmt.Fprintf(w, "%s: %d articles, %d gold events, %d extracted, %d matched\n\n", name, r.Articles, r.Gold, r.Extracted, r.Matched)
