@@ -94,7 +94,7 @@ func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 			}
 			rule = fmt.Sprintf("the action on %s, sentence %d, whose services the list shares", from.service, from.sent.index)
 		}
-		countries, partial, cstrength := []string(nil), false, 0
+		countries, partial, cstrength, countryRule := []string(nil), false, 0, "that of "+rule
 		if m != nil {
 			countries, partial, cstrength = m.countries, m.partial, m.cstrength
 			if m.s == s {
@@ -105,6 +105,7 @@ func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 				if m.cstrength <= 1 {
 					if named := sentenceCountries(s); len(named) > 0 {
 						countries, cstrength = named, 3
+						countryRule = fmt.Sprintf("named in the list's sentence %d, the measure's state being only the article's", s.index)
 					}
 				}
 				if !partial {
@@ -127,7 +128,7 @@ func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 						country: code, service: svc, action: act, sent: s,
 						date: m.date, dateStrength: m.dateStrength, reason: m.reason, reasonRank: m.reasonRank,
 						cstrength: cstrength, kind: m.c.cue.kind, via: viaList, coref: true, soft: m.soft, measureSent: m.s,
-						why: listWhy(a, s, rule, code, act),
+						why: listWhy(a, s, rule, countryRule, code, act),
 					})
 				}
 				continue
@@ -140,7 +141,7 @@ func (x *Extractor) continueLists(a *analysis, all []decision) []decision {
 				country: from.country, service: svc, action: act, sent: s,
 				date: from.date, dateStrength: from.dateStrength, reason: from.reason, reasonRank: from.reasonRank,
 				cstrength: from.cstrength, kind: from.kind, via: viaList, coref: true, measureSent: from.sent,
-				why: listWhy(a, s, rule, from.country, act),
+				why: listWhy(a, s, rule, "that of "+rule, from.country, act),
 			})
 		}
 	}
@@ -159,14 +160,14 @@ func sentenceCountries(s *sentence) []string {
 	return out
 }
 
-func listWhy(a *analysis, s *sentence, rule, country string, act event.Action) *why {
+func listWhy(a *analysis, s *sentence, rule, countryRule, country string, act event.Action) *why {
 	if a.trace == nil {
 		return nil
 	}
 	return &why{
 		cue:     "",
 		targets: fmt.Sprintf("targets: the list of services in sentence %d", s.index),
-		actors:  fmt.Sprintf("country: %s, that of %s", country, rule),
+		actors:  fmt.Sprintf("country: %s, %s", country, countryRule),
 		action:  fmt.Sprintf("action: %s, that of %s", act, rule),
 	}
 }
