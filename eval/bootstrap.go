@@ -24,7 +24,8 @@ type Interval struct {
 	Draws int `json:"draws"`
 }
 
-// counts are a story's (or a draw's) gold, extracted and matched events.
+// counts are an article's, a story's or a draw's gold, extracted and
+// matched events.
 type counts struct{ gold, extracted, matched int }
 
 func (c *counts) add(o counts) {
@@ -33,20 +34,25 @@ func (c *counts) add(o counts) {
 
 func (c counts) f1() float64 { return f1(ratio(c.matched, c.extracted), ratio(c.matched, c.gold)) }
 
-// byStory sums per into stories, in the order they first appear, with
-// key giving each article's story.
-func byStory[T any](per []T, key func(T) string, sum func(*[]counts, T)) [][]counts {
+func (a ArticleScore) counts() counts { return counts{a.Gold, a.Extracted, a.Matched} }
+
+// byStory sums the columns cols gives each article (one per report
+// compared) into the article's story, stories in the order they first
+// appear.
+func byStory(per []ArticleScore, cols func(ArticleScore) []counts) [][]counts {
 	var out [][]counts
 	index := make(map[string]int)
 	for _, a := range per {
-		k := key(a)
-		i, ok := index[k]
+		c := cols(a)
+		i, ok := index[a.Story]
 		if !ok {
 			i = len(out)
-			index[k] = i
-			out = append(out, nil)
+			index[a.Story] = i
+			out = append(out, make([]counts, len(c)))
 		}
-		sum(&out[i], a)
+		for j := range c {
+			out[i][j].add(c[j])
+		}
 	}
 	return out
 }
@@ -88,12 +94,7 @@ func (r *Report) Bootstrap(draws int) {
 	if draws <= 0 || len(r.PerArticle) == 0 {
 		return
 	}
-	stories := byStory(r.PerArticle, func(a ArticleScore) string { return a.Story }, func(c *[]counts, a ArticleScore) {
-		if *c == nil {
-			*c = make([]counts, 1)
-		}
-		(*c)[0].add(counts{a.Gold, a.Extracted, a.Matched})
-	})
+	stories := byStory(r.PerArticle, func(a ArticleScore) []counts { return []counts{a.counts()} })
 	iv := central95(resample(stories, draws, func(s []counts) float64 { return s[0].f1() }))
 	r.F1Interval = &iv
 }
@@ -135,14 +136,7 @@ func Compare(base, r Report, draws int) (Difference, error) {
 	if draws <= 0 || len(r.PerArticle) == 0 {
 		return Difference{}, fmt.Errorf("nothing to compare")
 	}
-	stories := byStory(r.PerArticle, func(a ArticleScore) string { return a.Story }, func(c *[]counts, a ArticleScore) {
-		if *c == nil {
-			*c = make([]counts, 2)
-		}
-		b := baseOf[a.ID]
-		(*c)[0].add(counts{b.Gold, b.Extracted, b.Matched})
-		(*c)[1].add(counts{a.Gold, a.Extracted, a.Matched})
-	})
+	stories := byStory(r.PerArticle, func(a ArticleScore) []counts { return []counts{baseOf[a.ID].counts(), a.counts()} })
 	var all [2]counts
 	for _, s := range stories {
 		all[0].add(s[0])
