@@ -916,7 +916,7 @@ func (x *Extractor) callsOver(toks []token, start int) bool {
 	switch toks[i].lower {
 	case "over", "via", "through", "using":
 		// "calls made over mobile internet connections"
-		if i >= 2 && (toks[i-1].lower == "made" || toks[i-1].lower == "placed") {
+		if i >= 2 && x.lex.words.callsOverVerbs[toks[i-1].lower] {
 			i--
 		}
 		return x.lex.callsOver[toks[i-1].lower]

@@ -38,6 +38,7 @@ type words struct {
 	mobileHeads            map[string]bool
 	fundingVerbs           map[string]bool
 	listExemptVerbs        map[string]bool
+	callsOverVerbs         map[string]bool
 	comparativeAsBefore    map[string]bool
 	comparativeAsAfter     map[string]bool
 	claimNouns             map[string]bool
@@ -146,6 +147,7 @@ func loadWords() (*words, error) {
 		"mobile_heads":           &w.mobileHeads,
 		"funding_verbs":          &w.fundingVerbs,
 		"list_exempt_verbs":      &w.listExemptVerbs,
+		"calls_over_verbs":       &w.callsOverVerbs,
 		"comparative_as_before":  &w.comparativeAsBefore,
 		"comparative_as_after":   &w.comparativeAsAfter,
 		"claim_nouns":            &w.claimNouns,
